@@ -1,0 +1,165 @@
+// The agent loop: model step → tool calls through the gate → model step … until a final answer.
+// It persists the transcript as it goes and emits RunEvents; it does not choose sessions, queues or providers.
+import type { ModelMessage } from "ai";
+import type { Usage } from "../core/domain.ts";
+import { addUsage, ZERO_USAGE } from "../core/domain.ts";
+import type { RunEvent } from "../core/events.ts";
+import type { ToolCall } from "../tools/tool.ts";
+
+/** What the loop needs from the model layer (the ModelRouter satisfies it). */
+export interface ModelStreamer {
+  stream(req: {
+    ref: string;
+    system: string;
+    messages: ModelMessage[];
+    tools: Array<{ name: string; description: string; parameters: object }>;
+    signal: AbortSignal;
+  }): AsyncIterable<ModelStreamEvent>;
+}
+
+export type ModelStreamEvent =
+  | { type: "text_delta"; text: string }
+  | { type: "attempt_failed"; provider: string; model: string; code: string; message: string }
+  | {
+      type: "done";
+      provider: string;
+      model: string;
+      finishReason: string;
+      toolCalls: ToolCall[];
+      text: string;
+      responseMessages: ModelMessage[];
+      usage: Usage;
+    }
+  | { type: "failed"; code: string; message: string };
+
+/** What the loop needs from the tool gate. */
+export interface ToolRunner {
+  specs(): Array<{ name: string; description: string; parameters: object }>;
+  /** Contract: never throws. */
+  execute(call: ToolCall, signal: AbortSignal): Promise<{ text: string; isError: boolean; decision: "allow" | "deny" }>;
+}
+
+export interface AgentLoopOptions {
+  runId: string;
+  modelRef: string;
+  system: string;
+  /** Prior transcript, oldest first, ending before this turn's input. */
+  history: ModelMessage[];
+  input: string;
+  maxSteps: number;
+  models: ModelStreamer;
+  tools: ToolRunner;
+  /** Aborted by /stop, interrupt mode, timeout or shutdown; checked at safe points (between steps and tool calls). */
+  signal: AbortSignal;
+  emit: (event: RunEvent) => void;
+  /** Persists messages as they are produced, so a crash keeps what was done. */
+  persist: (messages: ModelMessage[]) => Promise<void>;
+  recordUsage: (entry: { provider: string; model: string; usage: Usage }) => Promise<void>;
+  /** Steering messages queued while the run was active; injected after the current step. */
+  takeSteering?: () => string[];
+}
+
+export type AgentLoopResult =
+  | { status: "succeeded"; reply: string; usage: Usage; model: string }
+  | { status: "failed"; reply: string; usage: Usage; model: string | undefined; errorCode: string; error: string }
+  | { status: "cancelled"; reply: string; usage: Usage; model: string | undefined };
+
+/** Runs one turn. Contract: never throws for model or tool failures; they come back as a `failed` result. */
+export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopResult> {
+  const messages: ModelMessage[] = [...opts.history];
+  const userMessage: ModelMessage = { role: "user", content: opts.input };
+  messages.push(userMessage);
+  await opts.persist([userMessage]);
+
+  const specs = opts.tools.specs();
+  let usage = ZERO_USAGE;
+  let model: string | undefined;
+  let reply = "";
+
+  for (let step = 1; step <= opts.maxSteps; step++) {
+    if (opts.signal.aborted) return { status: "cancelled", reply, usage, model };
+    let done: Extract<ModelStreamEvent, { type: "done" }> | undefined;
+    let failure: Extract<ModelStreamEvent, { type: "failed" }> | undefined;
+    for await (const event of opts.models.stream({ ref: opts.modelRef, system: opts.system, messages, tools: specs, signal: opts.signal })) {
+      if (event.type === "text_delta") opts.emit({ type: "text_delta", runId: opts.runId, text: event.text });
+      else if (event.type === "attempt_failed") {
+        const { provider, model: m, code, message } = event;
+        opts.emit({ type: "model_failover", runId: opts.runId, provider, model: m, code, message });
+      }
+      else if (event.type === "done") done = event;
+      else failure = event;
+    }
+    if (!done) {
+      if (opts.signal.aborted) return { status: "cancelled", reply, usage, model };
+      const f = failure ?? { code: "unknown", message: "the model stream ended without a result" };
+      return { status: "failed", reply, usage, model, errorCode: f.code, error: f.message };
+    }
+    model = `${done.provider}/${done.model}`;
+    usage = addUsage(usage, done.usage);
+    await opts.recordUsage({ provider: done.provider, model: done.model, usage: done.usage });
+    opts.emit({ type: "step_finished", runId: opts.runId, step, provider: done.provider, model: done.model, usage: done.usage });
+    messages.push(...done.responseMessages);
+    await opts.persist(done.responseMessages);
+    if (done.text) reply = done.text;
+
+    if (done.toolCalls.length === 0) {
+      const steering = opts.takeSteering?.() ?? [];
+      if (steering.length === 0) return { status: "succeeded", reply, usage, model };
+      await pushSteering(messages, steering, opts);
+      continue;
+    }
+
+    const results: ModelMessage[] = [];
+    for (const call of done.toolCalls) {
+      if (opts.signal.aborted) break;
+      opts.emit({ type: "tool_call_start", runId: opts.runId, callId: call.id, name: call.name, args: call.args });
+      const result = await opts.tools.execute(call, opts.signal);
+      opts.emit({
+        type: "tool_call_end",
+        runId: opts.runId,
+        callId: call.id,
+        name: call.name,
+        isError: result.isError,
+        decision: result.decision,
+        preview: result.text.slice(0, 200),
+      });
+      results.push({
+        role: "tool",
+        content: [
+          {
+            type: "tool-result",
+            toolCallId: call.id,
+            toolName: call.name,
+            output: result.isError ? { type: "error-text", value: result.text } : { type: "text", value: result.text },
+          },
+        ],
+      });
+    }
+    // Tool results must answer every call; a call skipped by cancellation gets an explicit result.
+    for (const call of done.toolCalls.slice(results.length)) {
+      results.push({
+        role: "tool",
+        content: [{ type: "tool-result", toolCallId: call.id, toolName: call.name, output: { type: "error-text", value: "cancelled before it ran" } }],
+      });
+    }
+    messages.push(...results);
+    await opts.persist(results);
+    if (opts.signal.aborted) return { status: "cancelled", reply, usage, model };
+    const steering = opts.takeSteering?.() ?? [];
+    if (steering.length > 0) await pushSteering(messages, steering, opts);
+  }
+  return {
+    status: "failed",
+    reply,
+    usage,
+    model,
+    errorCode: "max_steps",
+    error: `the agent used all ${opts.maxSteps} steps without a final answer (agents.<id>.max_steps)`,
+  };
+}
+
+async function pushSteering(messages: ModelMessage[], steering: string[], opts: AgentLoopOptions): Promise<void> {
+  const added: ModelMessage[] = steering.map((text) => ({ role: "user", content: text }));
+  messages.push(...added);
+  await opts.persist(added);
+}

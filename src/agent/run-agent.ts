@@ -1,0 +1,136 @@
+// Executes one Run end to end: loads prompt files and history, runs the agent loop, records status and usage.
+// Used by every executor (in-process now, workers later); queueing and session choice happen before this.
+import type { ModelMessage } from "ai";
+import type { AgentConfig } from "../core/config-schema.ts";
+import type { Run, RunStatus, Usage } from "../core/domain.ts";
+import type { RunEvent } from "../core/events.ts";
+import type { Store } from "../store/store.ts";
+import { runAgentLoop, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
+import { loadPromptFiles, renderSystemPrompt } from "./system-prompt.ts";
+
+/** Newest transcript messages sent as history; compaction will replace this cap. */
+export const HISTORY_LIMIT = 200;
+
+export interface RunAgentDeps {
+  store: Store;
+  models: ModelStreamer;
+  /** Builds the tool runner bound to this run (policy, workspace, audit ids). */
+  toolsFor: (run: Run, workspace: string) => ToolRunner;
+  now: () => number;
+}
+
+export interface RunAgentInput {
+  run: Run;
+  agentId: string;
+  agent: AgentConfig;
+  workspace: string;
+  modelRef: string;
+  signal: AbortSignal;
+  emit: (event: RunEvent) => void;
+  takeSteering?: () => string[];
+  /** Why the signal was aborted, read after the loop ends: `cancelled` or `timeout`. */
+  abortReason?: () => "cancelled" | "timeout" | "interrupted" | undefined;
+}
+
+export interface RunOutcome {
+  runId: string;
+  status: RunStatus;
+  reply: string;
+  usage: Usage;
+  model: string | undefined;
+  errorCode: string | undefined;
+  error: string | undefined;
+}
+
+/** Contract: never throws; a bug inside the loop fails this run and is reported on the outcome. */
+export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promise<RunOutcome> {
+  const { run } = input;
+  const { store } = deps;
+  const runId = input.run.id;
+  await store.runs.update(runId, { status: "running", startedAt: deps.now() });
+  input.emit({ type: "run_started", runId, sessionKey: run.sessionKey, agentId: input.agentId });
+
+  let outcome: RunOutcome;
+  try {
+    const tools = deps.toolsFor(run, input.workspace);
+    const files = await loadPromptFiles(input.workspace);
+    const system = renderSystemPrompt({
+      agentId: input.agentId,
+      workspace: input.workspace,
+      files,
+      toolNames: tools.specs().map((s) => s.name),
+      now: new Date(deps.now()),
+    });
+    const history = (await store.transcript.list(run.sessionKey, { limit: HISTORY_LIMIT })).map((m) => m.content as ModelMessage);
+    const result = await runAgentLoop({
+      runId,
+      modelRef: input.modelRef,
+      system,
+      history: trimToValidStart(history),
+      input: run.input,
+      maxSteps: input.agent.max_steps,
+      models: deps.models,
+      tools,
+      signal: input.signal,
+      emit: input.emit,
+      persist: async (messages) => {
+        await store.transcript.append(
+          run.sessionKey,
+          runId,
+          messages.map((m) => ({ role: m.role === "system" ? "user" : m.role, content: m })),
+        );
+      },
+      recordUsage: async ({ provider, model, usage }) => {
+        await store.usage.record({ runId, sessionKey: run.sessionKey, agentId: input.agentId, provider, model, ...usage, at: deps.now() });
+      },
+      takeSteering: input.takeSteering,
+    });
+    if (result.status === "cancelled") {
+      const reason = input.abortReason?.() ?? "cancelled";
+      outcome =
+        reason === "timeout"
+          ? { ...result, runId, status: "failed", errorCode: "timeout", error: `the run exceeded agents.${input.agentId}.run_timeout_ms (${input.agent.run_timeout_ms} ms)` }
+          : { ...result, runId, status: reason === "interrupted" ? "interrupted" : "cancelled", errorCode: undefined, error: undefined };
+    } else if (result.status === "failed") {
+      outcome = { ...result, runId };
+    } else {
+      outcome = { ...result, runId, errorCode: undefined, error: undefined };
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    outcome = { runId, status: "failed", reply: "", usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 }, model: undefined, errorCode: errorCodeOf(err), error: message };
+  }
+
+  await store.runs.update(runId, {
+    status: outcome.status,
+    reply: outcome.reply,
+    usage: outcome.usage,
+    model: outcome.model,
+    errorCode: outcome.errorCode,
+    error: outcome.error,
+    finishedAt: deps.now(),
+  });
+  input.emit({
+    type: "run_finished",
+    runId,
+    status: outcome.status,
+    reply: outcome.reply,
+    usage: outcome.usage,
+    ...(outcome.errorCode ? { errorCode: outcome.errorCode, error: outcome.error } : {}),
+  });
+  return outcome;
+}
+
+function errorCodeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string") return code;
+  if (err instanceof Error && err.name === "ConfigError") return "config";
+  return "internal";
+}
+
+/** History cut by the limit must not start with tool results whose calls were cut off. */
+function trimToValidStart(history: ModelMessage[]): ModelMessage[] {
+  let start = 0;
+  while (start < history.length && history[start]!.role !== "user") start++;
+  return history.slice(start);
+}

@@ -1,0 +1,27 @@
+// Opens the app for a CLI command and closes it afterwards; the one place commands get config and env from.
+import type { App } from "../app.ts";
+import { createLogger } from "../config/logger.ts";
+
+export interface GlobalOptions {
+  config?: string;
+}
+
+/** Opens the app with CLI defaults: logs at warn to stderr unless PINCER_LOG_LEVEL says otherwise. */
+export async function openApp(g: GlobalOptions): Promise<App> {
+  const { createApp } = await import("../app.ts");
+  const level = (process.env.PINCER_LOG_LEVEL ?? "warn") as "warn";
+  return createApp({ configFile: g.config, env: process.env, logger: createLogger({ level }) });
+}
+
+export async function withApp<T>(g: GlobalOptions, fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await openApp(g);
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+export function defaultSessionKey(agentId: string): string {
+  return `agent:${agentId}:cli:dm:local`;
+}

@@ -1,0 +1,150 @@
+// `pincer doctor`: checks each component and says ok / warn / fail with a fix. Never throws for a failed check.
+import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PincerConfig } from "../core/config-schema.ts";
+import { loadConfig, resolveStateDir, resolveWorkspace, type LoadedConfig } from "../config/index.ts";
+import { loadAuthStore, resolveCandidates, resolveCredential } from "../models/index.ts";
+import { detectBubblewrap } from "../sandbox/detect.ts";
+import { openSqliteStore } from "../store/index.ts";
+import { printJson } from "./output.ts";
+import type { GlobalOptions } from "./cli-app.ts";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+export async function doctorCommand(g: GlobalOptions, opts: { json?: boolean }): Promise<void> {
+  const checks = await runChecks(g.config, process.env);
+  if (opts.json) printJson({ ok: checks.every((c) => c.status !== "fail"), checks });
+  else {
+    const icon = { ok: "✓", warn: "!", fail: "✗" } as const;
+    for (const c of checks) process.stdout.write(`${icon[c.status]} ${c.name.padEnd(12)} ${c.detail}${c.fix ? `\n  ${" ".repeat(12)} fix: ${c.fix}` : ""}\n`);
+    const failed = checks.filter((c) => c.status === "fail").length;
+    const warned = checks.filter((c) => c.status === "warn").length;
+    process.stdout.write(`\n${failed} failed, ${warned} warning(s), ${checks.length - failed - warned} ok\n`);
+  }
+  if (checks.some((c) => c.status === "fail")) process.exitCode = 1;
+}
+
+export async function runChecks(configFile: string | undefined, env: Record<string, string | undefined>): Promise<Check[]> {
+  const checks: Check[] = [checkNode()];
+  let loaded: LoadedConfig | undefined;
+  try {
+    loaded = await loadConfig({ file: configFile, env });
+    checks.push({ name: "config", status: "ok", detail: loaded.exists ? `${loaded.file} is valid` : `no file at ${loaded.file}; defaults in force` });
+  } catch (err) {
+    checks.push({ name: "config", status: "fail", detail: err instanceof Error ? err.message : String(err), fix: "correct the file, then run 'pincer config validate'" });
+  }
+  const stateDir = loaded?.stateDir ?? resolveStateDir(env);
+  checks.push(await checkWritable("state dir", stateDir));
+  checks.push(await checkStore(stateDir));
+  if (loaded) {
+    checks.push(...(await checkModels(loaded.config, stateDir, env)));
+    for (const [agentId, agent] of Object.entries(loaded.config.agents)) {
+      checks.push(await checkWritable(`workspace`, resolveWorkspace(stateDir, agentId, agent.workspace, env), agentId));
+    }
+    checks.push(await checkSandbox(loaded.config));
+  }
+  return checks;
+}
+
+function checkNode(): Check {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  if (major < 22 || (major === 22 && minor < 12)) {
+    return { name: "node", status: "fail", detail: `Node ${process.versions.node} is too old (need ≥ 22.12)`, fix: "run through npm scripts (they use the bundled Node 24) or install Node 24 LTS" };
+  }
+  if (major < 24) return { name: "node", status: "warn", detail: `Node ${process.versions.node}; Node 24 LTS is recommended`, fix: "install Node 24 LTS" };
+  return { name: "node", status: "ok", detail: `Node ${process.versions.node}` };
+}
+
+async function checkWritable(name: string, dir: string, label?: string): Promise<Check> {
+  const probe = join(dir, `.doctor-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(probe, "ok");
+    await rm(probe);
+    return { name, status: "ok", detail: `${label ? `${label}: ` : ""}${dir} is writable` };
+  } catch (err) {
+    return { name, status: "fail", detail: `${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? "error"})`, fix: `fix the permissions of ${dir}, or set PINCER_HOME to a writable folder` };
+  }
+}
+
+async function checkStore(stateDir: string): Promise<Check> {
+  const path = join(stateDir, "pincer.db");
+  try {
+    await access(path, constants.F_OK);
+  } catch {
+    return { name: "store", status: "ok", detail: `${path} will be created on first use` };
+  }
+  try {
+    const store = await openSqliteStore({ path, migrate: false });
+    try {
+      const pending = await store.pendingMigrations();
+      return pending.length === 0
+        ? { name: "store", status: "ok", detail: `${path} is migrated` }
+        : { name: "store", status: "warn", detail: `${path} has ${pending.length} pending migration(s): ${pending.join(", ")}`, fix: "they are applied on the next start of any pincer command that opens the store" };
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    return { name: "store", status: "fail", detail: `cannot open ${path}: ${err instanceof Error ? err.message : String(err)}`, fix: "check the file's permissions; move it aside to start fresh" };
+  }
+}
+
+async function checkModels(config: PincerConfig, stateDir: string, env: Record<string, string | undefined>): Promise<Check[]> {
+  const refs = new Set<string>(Object.values(config.agents).map((a) => a.model));
+  for (const tier of Object.keys(config.models.tiers)) refs.add(tier);
+  if (!config.models.tiers.default && [...refs].includes("default")) {
+    refs.delete("default");
+    return [{ name: "model", status: "fail", detail: "no model configured (models.tiers.default is not set)", fix: "run 'pincer onboard'" }, ...(await credentialChecks(config, stateDir, env, refs))];
+  }
+  return credentialChecks(config, stateDir, env, refs);
+}
+
+async function credentialChecks(config: PincerConfig, stateDir: string, env: Record<string, string | undefined>, refs: Set<string>): Promise<Check[]> {
+  const out: Check[] = [];
+  const seen = new Set<string>();
+  let authStore;
+  try {
+    authStore = await loadAuthStore(stateDir);
+  } catch (err) {
+    return [{ name: "credentials", status: "fail", detail: err instanceof Error ? err.message : String(err), fix: "repair or remove auth.json, then 'pincer auth set <provider>'" }];
+  }
+  for (const ref of refs) {
+    let candidates;
+    try {
+      candidates = resolveCandidates(config.models, ref);
+    } catch (err) {
+      out.push({ name: "model", status: "fail", detail: err instanceof Error ? err.message : String(err) });
+      continue;
+    }
+    for (const c of candidates) {
+      const key = `${c.providerId}:${c.authMode}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      try {
+        const cred = resolveCredential({ ...c, env, authStore, where: c.origin });
+        const detail = cred.type === "none" ? "no credential needed" : `${cred.type === "oauth" ? "OAuth token" : `${cred.keys.length} API key(s)`} from ${cred.source.replace("_", " ")}`;
+        out.push({ name: "credential", status: "ok", detail: `${c.providerId} (${c.origin}): ${detail}` });
+      } catch (err) {
+        out.push({ name: "credential", status: "fail", detail: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+  return out;
+}
+
+async function checkSandbox(config: PincerConfig): Promise<Check> {
+  const mode = config.policy.exec.sandbox;
+  if (config.policy.exec.level === "deny") return { name: "sandbox", status: "ok", detail: "exec is disabled (policy.exec.level: deny)" };
+  if (mode === "host") return { name: "sandbox", status: "warn", detail: "exec runs on the host (policy.exec.sandbox: host), limited only by the exec policy", fix: "install bubblewrap and set policy.exec.sandbox: auto" };
+  const found = await detectBubblewrap();
+  if (found.available) return { name: "sandbox", status: "ok", detail: `bubblewrap at ${found.path}` };
+  return mode === "bubblewrap"
+    ? { name: "sandbox", status: "fail", detail: `bubblewrap required but unusable: ${found.reason}` }
+    : { name: "sandbox", status: "warn", detail: `bubblewrap unusable, exec falls back to the host: ${found.reason}`, fix: "install bubblewrap (apt install bubblewrap)" };
+}

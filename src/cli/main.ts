@@ -1,0 +1,124 @@
+// The `pincer` command line: declares every command and lazy-loads its implementation, so `--help` stays fast.
+// Error boundary: user mistakes print one line (exit 78 for setup problems), bugs print a stack (exit 1).
+import { Command, Option } from "commander";
+import { printError } from "./output.ts";
+
+const program = new Command("pincer")
+  .description("Self-hosted AI assistant gateway: your agent, your chat apps, your rules.")
+  .version("0.1.0", "-v, --version")
+  .option("-c, --config <file>", "config file (default: $PINCER_HOME/pincer.yaml, PINCER_HOME defaults to ~/.pincer)")
+  .showHelpAfterError("(run with --help for usage)");
+
+const globals = (): { config?: string } => program.opts<{ config?: string }>();
+
+program
+  .command("run")
+  .description("run one agent turn and print the answer (for scripts)")
+  .argument("<message>", "what to say to the agent")
+  .option("-s, --session <key>", "session key (default: agent:<agent>:cli:dm:local)")
+  .option("-a, --agent <id>", "agent id", "default")
+  .option("-m, --model <ref>", "model for this session: a tier or provider/model")
+  .option("--json", "print one JSON object with the reply, status, usage and tool calls")
+  .action(async (message: string, opts) => (await import("./run-command.ts")).runCommand(globals(), message, opts));
+
+program
+  .command("chat")
+  .description("chat with the agent in the terminal (streams text, shows tool calls; Ctrl-C stops a run)")
+  .option("-s, --session <key>", "session key (default: agent:<agent>:cli:dm:local)")
+  .option("-a, --agent <id>", "agent id", "default")
+  .action(async (opts) => (await import("./chat-command.ts")).chatCommand(globals(), opts));
+
+const sessions = program.command("sessions").description("list and inspect conversations");
+sessions
+  .command("list")
+  .description("list sessions, newest first")
+  .option("-a, --agent <id>", "only this agent's sessions")
+  .option("-n, --limit <n>", "how many", "50")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./sessions-command.ts")).listSessions(globals(), opts));
+sessions
+  .command("show")
+  .description("show a session's transcript and runs")
+  .argument("<key>", "session key")
+  .option("-n, --limit <n>", "newest N messages", "50")
+  .option("--json", "machine-readable output")
+  .action(async (key: string, opts) => (await import("./sessions-command.ts")).showSession(globals(), key, opts));
+
+program
+  .command("usage")
+  .description("token usage and cost by provider and model")
+  .option("--since <duration>", "only the last duration, e.g. 24h, 7d")
+  .option("-s, --session <key>", "only this session")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./usage-command.ts")).usageCommand(globals(), opts));
+
+program
+  .command("onboard")
+  .description("set up a model provider: pick it, give a key or base URL, test it, write the config")
+  .option("--non-interactive", "take everything from flags (for scripts and containers)")
+  .addOption(new Option("--provider <id>", "openai, anthropic, google, gateway, ollama, vllm, lmstudio, openrouter, minimax, moonshot or openai-compatible"))
+  .option("--model <name>", "model name at that provider, e.g. gpt-4o-mini")
+  .option("--base-url <url>", "API base URL (OpenAI-compatible servers)")
+  .option("--api-key-env <var>", "env var that holds the API key (the key itself is never written to the config)")
+  .option("--skip-test", "do not make a test call")
+  .action(async (opts) => (await import("./onboard-command.ts")).onboardCommand(globals(), opts));
+
+program
+  .command("doctor")
+  .description("check config, state dir, store, credentials, sandbox and Node; each check says how to fix it")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./doctor-command.ts")).doctorCommand(globals(), opts));
+
+const config = program.command("config").description("validate, read and change pincer.yaml");
+config
+  .command("validate")
+  .description("validate the config file; exit 78 with file:line and a fix when it is wrong")
+  .action(async () => (await import("./config-command.ts")).validateConfig(globals()));
+config
+  .command("get")
+  .description("print a value (secrets redacted); no key prints the whole effective config")
+  .argument("[key]", "dotted key path, e.g. agents.default.model")
+  .option("--json", "print as JSON")
+  .action(async (key: string | undefined, opts) => (await import("./config-command.ts")).getConfig(globals(), key, opts));
+config
+  .command("set")
+  .description("set a value (validated before the file is written; comments are kept)")
+  .argument("<key>", "dotted key path")
+  .argument("<value>", "value, parsed as YAML (42, true, [a, b], text)")
+  .action(async (key: string, value: string) => (await import("./config-command.ts")).setConfig(globals(), key, value));
+config
+  .command("unset")
+  .description("remove a value")
+  .argument("<key>", "dotted key path")
+  .action(async (key: string) => (await import("./config-command.ts")).unsetConfig(globals(), key));
+config
+  .command("schema")
+  .description("print the JSON Schema of pincer.yaml (for editor completion)")
+  .action(async () => (await import("./config-command.ts")).printSchema());
+
+const auth = program.command("auth").description("manage stored model credentials ($PINCER_HOME/auth.json, mode 0600)");
+auth
+  .command("set")
+  .description("store an API key or OAuth token; read from stdin or a hidden prompt, never echoed")
+  .argument("<provider>", "provider id, e.g. openai, anthropic, openrouter")
+  .option("--oauth", "store an OAuth/bearer token instead of an API key")
+  .option("--from-env <var>", "read the secret from this env var")
+  .action(async (provider: string, opts) => (await import("./auth-command.ts")).setAuth(globals(), provider, opts));
+auth
+  .command("list")
+  .description("list stored credentials (masked)")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./auth-command.ts")).listAuth(globals(), opts));
+auth
+  .command("remove")
+  .description("remove a provider's stored credentials")
+  .argument("<provider>", "provider id")
+  .option("--oauth", "remove only the OAuth token")
+  .option("--api-key", "remove only the API key")
+  .action(async (provider: string, opts) => (await import("./auth-command.ts")).removeAuth(globals(), provider, opts));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = printError(err);
+}

@@ -1,0 +1,108 @@
+// The environment's two ways into config: `${env:NAME}` references inside string values, and overrides
+// (PORT, PINCER_LOG_LEVEL, PINCER_STORE_URL, PINCER__A__B=value). Pure functions over an injected env.
+import type { Env } from "./paths.ts";
+import type { RawIssue } from "./config-source.ts";
+import { coerceRawValue } from "./schema-walk.ts";
+import type { KeyPath } from "./schema-walk.ts";
+
+const REFERENCE = /\$(\$?)\{env:([^}]*)\}/g;
+const WHOLE_REFERENCE = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/;
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Env variables with a fixed target key path; PINCER__A__B covers everything else. */
+export const NAMED_ENV_OVERRIDES: Readonly<Record<string, readonly string[]>> = {
+  PORT: ["gateway", "port"],
+  PINCER_LOG_LEVEL: ["log", "level"],
+  PINCER_STORE_URL: ["store", "url"],
+};
+
+export interface SubstituteOptions {
+  env: Env;
+  /** Leave references to unset variables as written instead of reporting them (used when editing). */
+  allowMissing?: boolean;
+}
+
+/**
+ * Replaces `${env:NAME}` in every string value (keys untouched) and turns `$${env:NAME}` into the literal
+ * `${env:NAME}`. A value that is exactly one reference is typed by the schema (`port: ${env:PORT}` → number).
+ * Contract: never throws; unset variables and malformed references come back as issues.
+ */
+export function substituteEnvRefs(data: unknown, opts: SubstituteOptions): { value: unknown; issues: RawIssue[] } {
+  const issues: RawIssue[] = [];
+  const visit = (value: unknown, path: KeyPath): unknown => {
+    if (typeof value === "string") return substituteString(value, path, opts, issues);
+    if (Array.isArray(value)) return value.map((item, i) => visit(item, [...path, i]));
+    if (isPlainObject(value)) {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, visit(item, [...path, key])]));
+    }
+    return value;
+  };
+  return { value: visit(data, []), issues };
+}
+
+function substituteString(text: string, path: KeyPath, opts: SubstituteOptions, issues: RawIssue[]): unknown {
+  if (!text.includes("{env:")) return text;
+  const whole = WHOLE_REFERENCE.exec(text);
+  if (whole?.[1] && opts.env[whole[1]] !== undefined) return coerceRawValue(path, opts.env[whole[1]] ?? "");
+  return text.replace(REFERENCE, (match, escape: string, name: string) => {
+    if (escape) return match.slice(1);
+    if (!VAR_NAME.test(name)) {
+      issues.push({
+        path,
+        problem: `invalid env reference "${match}"`,
+        fix: "write ${env:NAME} with a name of letters, digits and _, or $${env:...} for literal text",
+      });
+      return match;
+    }
+    const value = opts.env[name];
+    if (value !== undefined) return value;
+    if (!opts.allowMissing) {
+      issues.push({
+        path,
+        problem: `environment variable ${name} is not set`,
+        fix: `export ${name} in the environment that runs pincer, or write $\${env:${name}} for literal text`,
+      });
+    }
+    return match;
+  });
+}
+
+/**
+ * Applies env overrides on top of the file's data. Empty variables are ignored. Values are typed by the
+ * schema at the target path (parsed as YAML unless a string is expected).
+ * Returns the new data and which variable set which dotted key path (for error messages).
+ */
+export function applyEnvOverrides(data: unknown, env: Env): { value: unknown; overrides: Map<string, string> } {
+  const overrides = new Map<string, string>();
+  if (!isPlainObject(data)) return { value: data, overrides };
+  const root: Record<string, unknown> = structuredClone(data);
+  const targets: [string, readonly string[]][] = Object.entries(NAMED_ENV_OVERRIDES);
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith("PINCER__")) continue;
+    const segments = name.slice("PINCER__".length).split("__");
+    if (segments.every((segment) => segment !== "")) targets.push([name, segments.map((s) => s.toLowerCase())]);
+  }
+  for (const [name, path] of targets) {
+    const raw = env[name];
+    if (raw === undefined || raw === "") continue;
+    setPath(root, path, coerceRawValue(path, raw));
+    overrides.set(path.join("."), name);
+  }
+  return { value: root, overrides };
+}
+
+function setPath(root: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = root;
+  for (const [i, key] of path.entries()) {
+    if (i === path.length - 1) {
+      node[key] = value;
+      return;
+    }
+    const next = node[key];
+    node = isPlainObject(next) ? next : (node[key] = {});
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,152 @@
+// `pincer config get/set/unset`: reads a value from a loaded config, or edits pincer.yaml in place keeping
+// comments, validating the whole result before an atomic 0600 write. Never writes an invalid file.
+import { randomUUID } from "node:crypto";
+import { chmod, mkdir, open, readFile, realpath, rename, rm } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { isNode } from "yaml";
+import { ConfigError } from "../core/errors.ts";
+import { isPlainObject } from "./config-env.ts";
+import { parseConfigSource } from "./config-source.ts";
+import { validateConfigSource } from "./load-config.ts";
+import type { Env } from "./paths.ts";
+import { coerceRawValue } from "./schema-walk.ts";
+
+export interface EditOptions {
+  /** Env for `${env:X}` references while validating; unset variables are tolerated when editing. */
+  env?: Env;
+}
+
+/**
+ * Splits `agents.default.model`, `models.tiers.fast.fallbacks[0]` or `models.prices["openai/gpt-4.1"].input`.
+ * Throws a ConfigError for an empty or malformed path.
+ */
+export function parseKeyPath(keyPath: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  let rest = keyPath;
+  let valid = true;
+  while (rest !== "" && valid) {
+    if (segments.length > 0 && !rest.startsWith("[")) {
+      valid = rest.startsWith(".");
+      rest = rest.slice(1);
+    }
+    const match = KEY_SEGMENT.exec(rest);
+    if (!match) {
+      valid = false;
+      break;
+    }
+    if (match[2] !== undefined) segments.push(Number(match[2]));
+    else if (match[3] !== undefined) segments.push(JSON.parse(`"${match[3]}"`) as string);
+    else segments.push(match[1] ?? "");
+    rest = rest.slice(match[0].length);
+  }
+  if (!valid || segments.length === 0) {
+    throw new ConfigError({
+      keyPath,
+      problem: "invalid key path",
+      fix: `write it like agents.default.model, models.tiers.fast.fallbacks[0] or models.prices["openai/gpt-4.1"].input`,
+    });
+  }
+  return segments;
+}
+
+// A plain segment, a list index `[0]`, or a quoted key `["openai/gpt-4.1"]`.
+const KEY_SEGMENT = /^(?:([^.[\]"\s]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\])/;
+
+/** The value at `keyPath` in a loaded config (defaults included), or undefined when absent. */
+export function getConfigValue(config: unknown, keyPath: string): unknown {
+  let node = config;
+  for (const segment of parseKeyPath(keyPath)) {
+    if (Array.isArray(node) && typeof segment === "number") node = node[segment];
+    else if (isPlainObject(node) && Object.hasOwn(node, String(segment))) node = node[String(segment)];
+    else return undefined;
+  }
+  return node;
+}
+
+/**
+ * Sets `keyPath` to `rawValue` (typed by the schema: a string where a string is expected, else parsed as
+ * YAML, so `8080`, `true` and `[a, b]` work). Creates the file (0600) and its folder (0700) when absent.
+ * Contract: the file is rewritten only when the whole result validates; otherwise the ConfigError is
+ * thrown and the file is left byte-identical.
+ */
+export async function setConfigValue(file: string, keyPath: string, rawValue: string, opts: EditOptions = {}): Promise<void> {
+  const path = parseKeyPath(keyPath);
+  const target = await resolveTarget(file);
+  const source = parseConfigSource((await readIfExists(target)) ?? "", target);
+  try {
+    const node = source.doc.createNode(coerceRawValue(path, rawValue));
+    const previous: unknown = source.doc.getIn(path, true);
+    // Keep the comments written around the old value (`port: 9000 # the API port`).
+    if (isNode(previous)) Object.assign(node, { comment: previous.comment, commentBefore: previous.commentBefore, spaceBefore: previous.spaceBefore });
+    source.doc.setIn(path, node);
+  } catch (err) {
+    throw new ConfigError({
+      file: target,
+      keyPath,
+      problem: `cannot set the key: ${err instanceof Error ? err.message : String(err)}`,
+      fix: "make sure every parent of the key is a map in the file",
+      cause: err,
+    });
+  }
+  await writeValidated(target, source.doc.toString(RENDER), opts);
+}
+
+/** Removes `keyPath` from the file. Returns false (and writes nothing) when the key was not there. */
+export async function unsetConfigValue(file: string, keyPath: string, opts: EditOptions = {}): Promise<boolean> {
+  const path = parseKeyPath(keyPath);
+  const target = await resolveTarget(file);
+  const text = await readIfExists(target);
+  if (text === undefined) return false;
+  const source = parseConfigSource(text, target);
+  if (!source.doc.hasIn(path)) return false;
+  source.doc.deleteIn(path);
+  await writeValidated(target, source.doc.toString(RENDER), opts);
+  return true;
+}
+
+const RENDER = { lineWidth: 0, flowCollectionPadding: false } as const;
+
+async function writeValidated(file: string, text: string, opts: EditOptions): Promise<void> {
+  // Re-parse the rendered text so error lines point into the file as it would be written.
+  validateConfigSource(parseConfigSource(text, file), { env: opts.env ?? {}, applyOverrides: false, allowMissingEnv: true });
+  await writeFileAtomic(file, text);
+}
+
+/** Writes via a temp file in the same folder + rename, so readers never see half a file. Mode 0600. */
+export async function writeFileAtomic(file: string, text: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  try {
+    const handle = await open(temp, "wx", 0o600);
+    try {
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await chmod(temp, 0o600);
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/** Absolute path; a symlinked config is edited at its target so the link survives. */
+async function resolveTarget(file: string): Promise<string> {
+  const absolute = resolve(file);
+  try {
+    return await realpath(absolute);
+  } catch {
+    return absolute;
+  }
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ConfigError({ file, problem: `cannot read the config file (${(err as NodeJS.ErrnoException).code})`, fix: "check the file's permissions and owner", cause: err });
+  }
+}

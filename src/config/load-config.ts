@@ -1,0 +1,88 @@
+// Loads pincer.yaml: read → parse with lines → `${env:X}` substitution → env overrides → schema + references.
+// Returns a validated config or throws a ConfigError naming file:line, key path and fix; never exits.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { PincerConfig } from "../core/config-schema.ts";
+import { ConfigError } from "../core/errors.ts";
+import { applyEnvOverrides, substituteEnvRefs } from "./config-env.ts";
+import { parseConfigSource, readSourceData, throwIfIssues } from "./config-source.ts";
+import type { ConfigSource } from "./config-source.ts";
+import { defaultConfigPath, expandHome, resolveStateDir } from "./paths.ts";
+import type { Env } from "./paths.ts";
+import { validateConfigData } from "./validate-config.ts";
+
+export interface LoadConfigOptions {
+  /** Path from `--config`; when given, the file must exist. Default: `<state dir>/pincer.yaml`. */
+  file?: string;
+  env: Env;
+}
+
+export interface LoadedConfig {
+  config: PincerConfig;
+  /** Absolute path of the config file (also used in every error message). */
+  file: string;
+  /** False when the default file is absent and the config is all defaults (plus env overrides). */
+  exists: boolean;
+  stateDir: string;
+}
+
+/**
+ * Loads and validates the config.
+ * Contract: a user mistake (missing --config file, bad YAML, unset env var, invalid value) throws a
+ * ConfigError — a ConfigIssuesError with `issues` when validation found several problems.
+ */
+export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig> {
+  const stateDir = resolveStateDir(opts.env);
+  const explicit = opts.file !== undefined && opts.file !== "";
+  const file = explicit && opts.file ? resolve(expandHome(opts.file, opts.env)) : defaultConfigPath(stateDir);
+  const text = await readConfigText(file, explicit);
+  const source = parseConfigSource(text ?? "", file);
+  const config = validateConfigSource(source, { env: opts.env, applyOverrides: true });
+  return { config, file, exists: text !== undefined, stateDir };
+}
+
+export interface ValidateSourceOptions {
+  env: Env;
+  /** Apply PORT / PINCER_* overrides (loading) or validate the file alone (editing). */
+  applyOverrides: boolean;
+  /** Leave unset `${env:X}` references in place instead of failing (editing on a machine without them). */
+  allowMissingEnv?: boolean;
+}
+
+/** Runs substitution, overrides and validation over a parsed source. Throws ConfigError on any problem. */
+export function validateConfigSource(source: ConfigSource, opts: ValidateSourceOptions): PincerConfig {
+  const raw = readSourceData(source);
+  const substituted = substituteEnvRefs(raw, { env: opts.env, allowMissing: opts.allowMissingEnv });
+  throwIfIssues(source, substituted.issues);
+  let data = substituted.value;
+  if (opts.applyOverrides) {
+    const overridden = applyEnvOverrides(data, opts.env);
+    data = overridden.value;
+    for (const [path, name] of overridden.overrides) source.envOverrides.set(path, name);
+  }
+  return validateConfigData(data, source);
+}
+
+/** The file's text; undefined when the default file is absent. */
+async function readConfigText(file: string, explicit: boolean): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && !explicit) return undefined;
+    if (code === "ENOENT") {
+      throw new ConfigError({
+        file,
+        problem: "config file not found",
+        fix: "check the path given to --config, or leave --config out to use the default file",
+        cause: err,
+      });
+    }
+    throw new ConfigError({
+      file,
+      problem: `cannot read the config file (${code ?? "unknown error"})`,
+      fix: code === "EISDIR" ? "point --config at a file, not a folder" : "check the file's permissions and owner",
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,152 @@
+// The pincer.yaml schema (zod): the single source of truth for config types, validation and JSON Schema.
+// Keys are snake_case as users write them; defaults live here, nowhere else.
+import { z } from "zod";
+
+export const TIER_NAMES = ["default", "fast", "complex", "local"] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+
+export const PROVIDER_TYPES = ["openai", "anthropic", "google", "gateway", "openai-compatible"] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+export const COMPAT_PRESETS = ["ollama", "vllm", "lmstudio", "openrouter", "minimax", "moonshot"] as const;
+export type CompatPreset = (typeof COMPAT_PRESETS)[number];
+
+export const AUTH_MODES = ["auto", "api_key", "oauth"] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export const QUEUE_MODES = ["followup", "collect", "steer", "interrupt"] as const;
+export type QueueMode = (typeof QUEUE_MODES)[number];
+
+export const EXEC_LEVELS = ["deny", "allowlist", "full"] as const;
+export type ExecLevel = (typeof EXEC_LEVELS)[number];
+
+const MODEL_REF = /^[a-z0-9][a-z0-9_.-]*\/.+$/i;
+
+/** A model reference: a tier name or `provider/model`. */
+export const modelRefSchema = z.string({ error: (iss) => `expected "tier" or "provider/model", got ${describe(iss.input)}` }).refine(
+  (v) => (TIER_NAMES as readonly string[]).includes(v) || MODEL_REF.test(v),
+  { error: (iss) => `expected a tier (${TIER_NAMES.join(", ")}) or "provider/model", got ${describe(iss.input)}` },
+);
+
+function describe(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a map";
+  return String(v);
+}
+
+const secretSchema = z.string().min(1);
+
+export const providerSchema = z.strictObject({
+  type: z.enum(PROVIDER_TYPES, { error: (iss) => `expected one of ${PROVIDER_TYPES.join(", ")}, got ${describe(iss.input)}` }),
+  /** For openai-compatible: a named preset that fills base_url and the api key env var. */
+  preset: z.enum(COMPAT_PRESETS).optional(),
+  base_url: z.url().optional(),
+  api_key: secretSchema.optional(),
+  /** A pool of keys; the provider sticks to the last key that worked and rotates on auth/rate errors. */
+  api_keys: z.array(secretSchema).optional(),
+  /** Name of an env var holding the key (overrides the provider's usual variable). */
+  api_key_env: z.string().optional(),
+  /** Bearer/OAuth token for providers that accept one (auth_mode: oauth). */
+  auth_token: secretSchema.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type ProviderConfig = z.infer<typeof providerSchema>;
+
+export const tierSchema = z.strictObject({
+  primary: modelRefSchema,
+  fallbacks: z.array(modelRefSchema).default([]),
+  auth_mode: z.enum(AUTH_MODES).default("auto"),
+});
+export type TierConfig = z.infer<typeof tierSchema>;
+
+/** USD per million tokens. */
+export const priceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cached_input: z.number().nonnegative().optional(),
+});
+export type Price = z.infer<typeof priceSchema>;
+
+export const modelsSchema = z.strictObject({
+  providers: z.record(z.string(), providerSchema).default({}),
+  tiers: z.partialRecord(z.enum(TIER_NAMES), tierSchema).default({}),
+  auth_profile_cooldown_ms: z.number().int().nonnegative().default(60_000),
+  /** Per model call: give up (and fail over) when no response starts within this time. */
+  timeout_ms: z.number().int().positive().default(120_000),
+  /** Extends or overrides the built-in price table, keyed `provider/model`. */
+  prices: z.record(z.string(), priceSchema).default({}),
+});
+
+export const toolPolicySchema = z.strictObject({
+  allow: z.array(z.string()).default(["group:fs", "group:runtime", "group:web"]),
+  deny: z.array(z.string()).default([]),
+});
+
+export const execPolicySchema = z.strictObject({
+  level: z.enum(EXEC_LEVELS).default("allowlist"),
+  /** Binaries allowed at level `allowlist`. */
+  safe_bins: z
+    .array(z.string())
+    .default(["ls", "cat", "head", "tail", "wc", "grep", "find", "echo", "pwd", "date", "sort", "uniq", "diff", "mkdir", "touch", "cp", "mv", "sed", "awk", "git", "node", "python3", "jq", "true", "false"]),
+  /** Binaries refused at every level. */
+  blocked_bins: z.array(z.string()).default(["sudo", "su", "doas", "rm", "dd", "mkfs", "shutdown", "reboot", "curl", "wget", "nc", "ssh", "scp"]),
+  sandbox: z.enum(["auto", "bubblewrap", "host"]).default("auto"),
+  network: z.boolean().default(false),
+  timeout_ms: z.number().int().positive().default(30_000),
+  output_cap_bytes: z.number().int().positive().default(64 * 1024),
+});
+
+export const webPolicySchema = z.strictObject({
+  allow_private: z.boolean().default(false),
+  max_bytes: z.number().int().positive().default(2 * 1024 * 1024),
+  timeout_ms: z.number().int().positive().default(15_000),
+  max_chars: z.number().int().positive().default(40_000),
+});
+
+export const policySchema = z.strictObject({
+  tools: toolPolicySchema.default({ allow: ["group:fs", "group:runtime", "group:web"], deny: [] }),
+  exec: execPolicySchema.prefault({}),
+  web: webPolicySchema.prefault({}),
+});
+export type Policy = z.infer<typeof policySchema>;
+
+export const agentSchema = z.strictObject({
+  model: modelRefSchema.default("default"),
+  /** Workspace folder; default `<state dir>/workspace` (or `<state dir>/workspace-<id>` for other agents). */
+  workspace: z.string().optional(),
+  max_steps: z.number().int().positive().max(200).default(16),
+  run_timeout_ms: z.number().int().positive().default(600_000),
+  queue_mode: z.enum(QUEUE_MODES).default("followup"),
+  /** Per-agent policy; merged over the top-level policy (deny lists add up). */
+  tools: z.strictObject({ allow: z.array(z.string()).optional(), deny: z.array(z.string()).optional() }).optional(),
+});
+export type AgentConfig = z.infer<typeof agentSchema>;
+
+export const gatewaySchema = z.strictObject({
+  port: z.number().int().min(1).max(65535).default(18790),
+  bind: z.enum(["loopback", "lan", "custom"]).default("loopback"),
+  host: z.string().optional(),
+});
+
+export const storeSchema = z.strictObject({
+  /** `sqlite` (default, a file in the state dir) or a `postgres://` URL. */
+  url: z.string().optional(),
+});
+
+export const logSchema = z.strictObject({
+  level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export const configSchema = z.strictObject({
+  models: modelsSchema.prefault({}),
+  agents: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, "agent ids are letters, digits, - and _"), agentSchema).default({ default: agentSchema.parse({}) }),
+  policy: policySchema.prefault({}),
+  gateway: gatewaySchema.prefault({}),
+  store: storeSchema.prefault({}),
+  log: logSchema.prefault({}),
+});
+export type PincerConfig = z.infer<typeof configSchema>;
+export type PincerConfigInput = z.input<typeof configSchema>;

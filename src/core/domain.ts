@@ -1,0 +1,114 @@
+// Domain records persisted by the Store and passed between layers: sessions, runs, transcript, usage, audit, journal.
+// Plain data only; behaviour lives in the layers that own it.
+import type { QueueMode } from "./config-schema.ts";
+
+export type RunStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "interrupted"];
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  /** USD; 0 when the model has no price entry. */
+  costUsd: number;
+}
+
+export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 };
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+    costUsd: a.costUsd + b.costUsd,
+  };
+}
+
+export interface Session {
+  key: string;
+  agentId: string;
+  channel: string;
+  /** Session-only model override (`provider/model` or tier). */
+  modelOverride: string | undefined;
+  queueMode: QueueMode | undefined;
+  createdAt: number; // epoch ms
+  updatedAt: number; // epoch ms
+}
+
+export interface Run {
+  id: string;
+  sessionKey: string;
+  agentId: string;
+  parentRunId: string | undefined;
+  status: RunStatus;
+  input: string;
+  reply: string | undefined;
+  errorCode: string | undefined;
+  error: string | undefined;
+  /** `provider/model` that produced the final answer. */
+  model: string | undefined;
+  usage: Usage;
+  createdAt: number; // epoch ms
+  startedAt: number | undefined;
+  finishedAt: number | undefined;
+}
+
+export type TranscriptRole = "user" | "assistant" | "tool";
+
+/** One message of a session's transcript. `content` is the model message (AI SDK ModelMessage shape) as JSON. */
+export interface TranscriptMessage {
+  id: number;
+  sessionKey: string;
+  runId: string | undefined;
+  role: TranscriptRole;
+  content: unknown;
+  createdAt: number; // epoch ms
+}
+
+export interface UsageRecord {
+  runId: string | undefined;
+  sessionKey: string | undefined;
+  agentId: string | undefined;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  costUsd: number;
+  at: number; // epoch ms
+}
+
+export interface UsageTotals extends Usage {
+  provider: string;
+  model: string;
+  calls: number;
+}
+
+export type AuditDecision = "allow" | "deny" | "info";
+
+export interface AuditRecord {
+  id?: number;
+  at: number; // epoch ms
+  /** e.g. `tool.call`, `queue.preempt`, `run.interrupted`. */
+  kind: string;
+  decision: AuditDecision;
+  runId: string | undefined;
+  sessionKey: string | undefined;
+  tool: string | undefined;
+  reason: string | undefined;
+  /** Redacted, size-capped detail (arguments, command, exit code). */
+  detail: Record<string, unknown> | undefined;
+}
+
+export type JournalStatus = "received" | "processed" | "failed";
+
+export interface JournalEntry {
+  id: number;
+  channel: string;
+  account: string;
+  platformMessageId: string;
+  sessionKey: string | undefined;
+  payload: unknown;
+  status: JournalStatus;
+  receivedAt: number; // epoch ms
+}

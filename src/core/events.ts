@@ -1,0 +1,14 @@
+// Run events: what an agent run emits while it executes. A discriminated union on `type`.
+// Contract: every run's event stream ends with exactly one of `run_finished` (any terminal status).
+import type { RunStatus, Usage } from "./domain.ts";
+
+export type RunEvent =
+  | { type: "run_started"; runId: string; sessionKey: string; agentId: string }
+  | { type: "text_delta"; runId: string; text: string }
+  | { type: "tool_call_start"; runId: string; callId: string; name: string; args: unknown }
+  | { type: "tool_call_end"; runId: string; callId: string; name: string; isError: boolean; decision: "allow" | "deny"; preview: string }
+  | { type: "model_failover"; runId: string; provider: string; model: string; code: string; message: string }
+  | { type: "step_finished"; runId: string; step: number; provider: string; model: string; usage: Usage }
+  | { type: "run_finished"; runId: string; status: RunStatus; reply: string; usage: Usage; errorCode?: string; error?: string };
+
+export type RunEventType = RunEvent["type"];

@@ -1,0 +1,65 @@
+// The Sandbox port: run one argv (never through a shell) confined to a workspace, with a time limit and an
+// output cap. Policy (which binaries may run) is decided by the caller, not here.
+import { isAbsolute, relative } from "node:path";
+
+export interface ExecOptions {
+  /** Program and arguments; argv[0] is looked up on the sandbox's PATH. No shell is involved. */
+  argv: string[];
+  /** Absolute working directory; must be the workspace or inside it. */
+  cwd: string;
+  /** Absolute, real path of the workspace: the only writable place the process sees. */
+  workspace: string;
+  /** Extra variables laid over the sandbox's minimal environment. */
+  env?: Record<string, string>;
+  timeoutMs: number;
+  /** Cap on collected stdout + stderr together (bytes); the rest is drained and dropped. */
+  outputCapBytes: number;
+  /** Whether the process may reach the network (the host sandbox cannot enforce `false`). */
+  network: boolean;
+  signal?: AbortSignal;
+  /** Written to the process's stdin, then closed; without it stdin is /dev/null. */
+  stdin?: string;
+}
+
+export interface ExecResult {
+  /** null when the process was killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** Output went over outputCapBytes and was cut. */
+  truncated: boolean;
+  /** Killed because timeoutMs passed. */
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/** Runs commands confined to a workspace. */
+export interface Sandbox {
+  /** Which backend this is; `host` gives no filesystem or network isolation. */
+  readonly name: "bubblewrap" | "host";
+  /**
+   * Runs argv and collects its output.
+   * Contract: resolves for any exit status, timeout or abort (the whole process group is killed); a missing
+   * program resolves with a non-zero exit. Rejects only for a programmer error (empty argv, cwd outside the workspace).
+   */
+  exec(opts: ExecOptions): Promise<ExecResult>;
+}
+
+/** Default PATH inside a sandbox: system dirs only, so no user bin dirs leak in. */
+export const SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+/** The minimal environment every sandboxed process starts with; HOME is the workspace. */
+export function buildSandboxEnv(opts: { workspace: string; path?: string; extra?: Record<string, string> }): Record<string, string> {
+  return { PATH: opts.path ?? SANDBOX_PATH, HOME: opts.workspace, LANG: "C.UTF-8", ...opts.extra };
+}
+
+/** Rejects options no sandbox can honour: these are caller bugs, not command failures. */
+export function assertExecOptions(opts: ExecOptions): void {
+  if (opts.argv.length === 0 || !opts.argv[0]) throw new Error("sandbox exec: argv must name a program");
+  if (!isAbsolute(opts.workspace)) throw new Error(`sandbox exec: workspace must be absolute, got ${opts.workspace}`);
+  const rel = relative(opts.workspace, opts.cwd);
+  if (!isAbsolute(opts.cwd) || rel.startsWith("..") || isAbsolute(rel)) {
+    throw new Error(`sandbox exec: cwd ${opts.cwd} is outside the workspace ${opts.workspace}`);
+  }
+}

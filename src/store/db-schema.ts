@@ -1,0 +1,104 @@
+// The Kysely `Database` interface: one row type per table, snake_case columns, as stored in SQLite and PostgreSQL.
+// Row ↔ domain mapping lives in kysely-store.ts; Kysely's Migrator owns its own `kysely_migration*` tables.
+import type { ColumnType, Generated } from "kysely";
+
+/**
+ * Epoch milliseconds. Stored as `bigint`; SQLite returns it as a number, and a PostgreSQL dialect must
+ * parse int8 to number (`pg.types.setTypeParser(20, Number)`) so both read the same.
+ */
+export type Millis = number;
+
+/** JSON serialized to text by the repo layer, so both dialects store and return the same string. */
+export type JsonText = string;
+
+/** Auto-incrementing integer key: never written, always read back. */
+export type Identity = Generated<number>;
+
+/** A column with a database default: optional on insert. */
+export type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export interface SessionsTable {
+  key: string;
+  agent_id: string;
+  channel: string;
+  model_override: string | null;
+  queue_mode: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface TranscriptTable {
+  id: Identity;
+  session_key: string;
+  run_id: string | null;
+  role: string;
+  content: JsonText;
+  created_at: Millis;
+}
+
+export interface RunsTable {
+  id: string;
+  session_key: string;
+  agent_id: string;
+  parent_run_id: string | null;
+  status: string;
+  input: string;
+  reply: string | null;
+  error_code: string | null;
+  error: string | null;
+  model: string | null;
+  input_tokens: Defaulted<number>;
+  output_tokens: Defaulted<number>;
+  cached_tokens: Defaulted<number>;
+  cost_usd: Defaulted<number>;
+  created_at: Millis;
+  started_at: Millis | null;
+  finished_at: Millis | null;
+}
+
+export interface UsageTable {
+  id: Identity;
+  run_id: string | null;
+  session_key: string | null;
+  agent_id: string | null;
+  provider: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens: number;
+  cost_usd: number;
+  at: Millis;
+}
+
+export interface AuditTable {
+  id: Identity;
+  at: Millis;
+  kind: string;
+  decision: string;
+  run_id: string | null;
+  session_key: string | null;
+  tool: string | null;
+  reason: string | null;
+  detail: JsonText | null;
+}
+
+export interface JournalTable {
+  id: Identity;
+  channel: string;
+  account: string;
+  platform_message_id: string;
+  session_key: string | null;
+  payload: JsonText;
+  status: string;
+  received_at: Millis;
+}
+
+/** Every table the Store reads and writes (the migration bookkeeping tables are Kysely's own). */
+export interface Database {
+  sessions: SessionsTable;
+  transcript: TranscriptTable;
+  runs: RunsTable;
+  usage: UsageTable;
+  audit: AuditTable;
+  journal: JournalTable;
+}

@@ -1,0 +1,215 @@
+// The Store port implemented once against Kysely: every repo's queries, dialect-neutral (SQLite now, PostgreSQL later).
+// Opening the database, pragmas and file permissions belong to the backend (sqlite-store.ts), not here.
+import type { Kysely } from "kysely";
+import type { Usage, UsageTotals } from "../core/domain.ts";
+import type { Database } from "./db-schema.ts";
+import { createMigrator, SQLITE_SQL_TYPES } from "./migrations.ts";
+import type { SqlTypes } from "./migrations.ts";
+import {
+  fromAuditRow, fromJournalRow, fromRunRow, fromSessionRow, fromTranscriptRow,
+  toAuditRow, toJournalRow, toRunRow, toSessionRow, toTranscriptRow, toUsageRow,
+} from "./row-mapping.ts";
+import type { AuditRepo, JournalRepo, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo } from "./store.ts";
+
+export interface KyselyStoreOptions {
+  /** How the dialect behind `db` spells DDL types; default SQLite. */
+  sqlTypes?: SqlTypes;
+  /** Clock in epoch ms; default `Date.now()`. */
+  now?: () => number;
+}
+
+// Aggregates come back as number (SQLite) or string/bigint (PostgreSQL numeric/int8), NULL over no rows.
+type Aggregate = number | string | bigint | null;
+const toNumber = (v: Aggregate | undefined): number => Number(v ?? 0);
+
+/**
+ * A Store over any Kysely dialect. Contract: `close()` destroys `db`.
+ * Patches write only the keys present; a key present with `undefined` clears the column.
+ */
+export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions = {}): Store {
+  const now = opts.now ?? (() => Date.now());
+  const migrator = createMigrator(db, opts.sqlTypes ?? SQLITE_SQL_TYPES);
+  return {
+    sessions: createSessionRepo(db, now),
+    transcript: createTranscriptRepo(db, now),
+    runs: createRunRepo(db, now),
+    usage: createUsageRepo(db),
+    audit: createAuditRepo(db),
+    journal: createJournalRepo(db, now),
+    async migrate() {
+      const { error, results = [] } = await migrator.migrateToLatest();
+      if (error) {
+        const failed = results.find((r) => r.status === "Error")?.migrationName ?? "(before any migration ran)";
+        throw new Error(`Store migration ${failed} failed and was rolled back; see the cause for the database error`, { cause: error });
+      }
+      return results.filter((r) => r.status === "Success").map((r) => r.migrationName);
+    },
+    async pendingMigrations() {
+      const all = await migrator.getMigrations();
+      return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo {
+  const get: SessionRepo["get"] = async (key) => {
+    const row = await db.selectFrom("sessions").selectAll().where("key", "=", key).executeTakeFirst();
+    return row && fromSessionRow(row);
+  };
+  return {
+    get,
+    async ensure({ key, agentId, channel }) {
+      const t = now();
+      const row = toSessionRow({ key, agentId, channel, modelOverride: undefined, queueMode: undefined, createdAt: t, updatedAt: t });
+      await db.insertInto("sessions").values(row).onConflict((oc) => oc.column("key").doNothing()).execute();
+      const session = await get(key);
+      if (!session) throw new Error(`Session ${key} vanished right after it was ensured`);
+      return session;
+    },
+    async list(opts = {}) {
+      let q = db.selectFrom("sessions").selectAll().orderBy("updated_at", "desc").orderBy("key");
+      if (opts.agentId !== undefined) q = q.where("agent_id", "=", opts.agentId);
+      if (opts.limit !== undefined) q = q.limit(opts.limit);
+      return (await q.execute()).map(fromSessionRow);
+    },
+    async update(key, patch) {
+      await db.updateTable("sessions").set(toSessionRow({ ...patch, updatedAt: now() })).where("key", "=", key).execute();
+    },
+    async clearTranscript(key) {
+      await db.deleteFrom("transcript").where("session_key", "=", key).execute();
+    },
+  };
+}
+
+function createTranscriptRepo(db: Kysely<Database>, now: () => number): TranscriptRepo {
+  return {
+    async append(sessionKey, runId, messages) {
+      if (messages.length === 0) return [];
+      const createdAt = now();
+      const values = messages.map((m) => toTranscriptRow({ sessionKey, runId, role: m.role, content: m.content, createdAt }));
+      return db.transaction().execute(async (trx) => {
+        const rows = await trx.insertInto("transcript").values(values).returningAll().execute();
+        // A new message is session activity: sessions.list orders by it.
+        await trx.updateTable("sessions").set({ updated_at: createdAt }).where("key", "=", sessionKey).execute();
+        // RETURNING order is unspecified in both dialects; ids follow VALUES order.
+        return rows.map(fromTranscriptRow).sort((a, b) => a.id - b.id);
+      });
+    },
+    async list(sessionKey, opts = {}) {
+      const q = db.selectFrom("transcript").selectAll().where("session_key", "=", sessionKey);
+      if (opts.limit === undefined) return (await q.orderBy("id").execute()).map(fromTranscriptRow);
+      const newest = await q.orderBy("id", "desc").limit(opts.limit).execute();
+      return newest.reverse().map(fromTranscriptRow);
+    },
+  };
+}
+
+function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
+  return {
+    async create(input) {
+      const row = toRunRow({
+        id: input.id, sessionKey: input.sessionKey, agentId: input.agentId, parentRunId: input.parentRunId,
+        status: "pending", input: input.input, reply: undefined, errorCode: undefined, error: undefined, model: undefined,
+        usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 },
+        createdAt: input.createdAt ?? now(), startedAt: undefined, finishedAt: undefined,
+      });
+      return fromRunRow(await db.insertInto("runs").values(row).returningAll().executeTakeFirstOrThrow());
+    },
+    async get(id) {
+      const row = await db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      return row && fromRunRow(row);
+    },
+    async update(id, patch) {
+      const row = toRunRow(patch);
+      if (Object.keys(row).length === 0) return;
+      await db.updateTable("runs").set(row).where("id", "=", id).execute();
+    },
+    async list(opts = {}) {
+      if (opts.status?.length === 0) return [];
+      let q = db.selectFrom("runs").selectAll().orderBy("created_at", "desc").orderBy("id", "desc");
+      if (opts.sessionKey !== undefined) q = q.where("session_key", "=", opts.sessionKey);
+      if (opts.status !== undefined) q = q.where("status", "in", opts.status);
+      if (opts.limit !== undefined) q = q.limit(opts.limit);
+      return (await q.execute()).map(fromRunRow);
+    },
+  };
+}
+
+function createUsageRepo(db: Kysely<Database>): UsageRepo {
+  const sums = db.selectFrom("usage").select((eb) => [
+    eb.fn.sum<Aggregate>("input_tokens").as("input_tokens"),
+    eb.fn.sum<Aggregate>("output_tokens").as("output_tokens"),
+    eb.fn.sum<Aggregate>("cached_tokens").as("cached_tokens"),
+    eb.fn.sum<Aggregate>("cost_usd").as("cost_usd"),
+  ]);
+  const toUsage = (row: { input_tokens: Aggregate; output_tokens: Aggregate; cached_tokens: Aggregate; cost_usd: Aggregate } | undefined): Usage => ({
+    inputTokens: toNumber(row?.input_tokens),
+    outputTokens: toNumber(row?.output_tokens),
+    cachedTokens: toNumber(row?.cached_tokens),
+    costUsd: toNumber(row?.cost_usd),
+  });
+  return {
+    async record(entry) {
+      await db.insertInto("usage").values(toUsageRow(entry)).execute();
+    },
+    async totals(opts = {}) {
+      let q = sums
+        .select((eb) => ["provider", "model", eb.fn.countAll<number | string | bigint>().as("calls")])
+        .groupBy(["provider", "model"])
+        .orderBy("provider")
+        .orderBy("model");
+      if (opts.since !== undefined) q = q.where("at", ">=", opts.since);
+      if (opts.sessionKey !== undefined) q = q.where("session_key", "=", opts.sessionKey);
+      const rows = await q.execute();
+      return rows.map((r): UsageTotals => ({ provider: r.provider, model: r.model, calls: toNumber(r.calls), ...toUsage(r) }));
+    },
+    async sessionTotal(sessionKey) {
+      return toUsage(await sums.where("session_key", "=", sessionKey).executeTakeFirst());
+    },
+  };
+}
+
+function createAuditRepo(db: Kysely<Database>): AuditRepo {
+  return {
+    async write(record) {
+      await db.insertInto("audit").values(toAuditRow(record)).execute();
+    },
+    async list(opts = {}) {
+      let q = db.selectFrom("audit").selectAll().orderBy("at", "desc").orderBy("id", "desc");
+      if (opts.runId !== undefined) q = q.where("run_id", "=", opts.runId);
+      if (opts.kind !== undefined) q = q.where("kind", "=", opts.kind);
+      if (opts.limit !== undefined) q = q.limit(opts.limit);
+      return (await q.execute()).map(fromAuditRow);
+    },
+  };
+}
+
+function createJournalRepo(db: Kysely<Database>, now: () => number): JournalRepo {
+  return {
+    async append(entry) {
+      const row = toJournalRow({
+        channel: entry.channel, account: entry.account, platformMessageId: entry.platformMessageId,
+        sessionKey: entry.sessionKey, payload: entry.payload, status: "received", receivedAt: entry.receivedAt ?? now(),
+      });
+      // Insert-or-nothing, then read: atomic under concurrency in both dialects (the unique index arbitrates).
+      const inserted = await db.insertInto("journal").values(row)
+        .onConflict((oc) => oc.columns(["channel", "account", "platform_message_id"]).doNothing())
+        .returningAll().executeTakeFirst();
+      if (inserted) return { entry: fromJournalRow(inserted), duplicate: false };
+      const existing = await db.selectFrom("journal").selectAll()
+        .where("channel", "=", entry.channel)
+        .where("account", "=", entry.account)
+        .where("platform_message_id", "=", entry.platformMessageId)
+        .executeTakeFirstOrThrow();
+      return { entry: fromJournalRow(existing), duplicate: true };
+    },
+    async mark(id, status) {
+      await db.updateTable("journal").set({ status }).where("id", "=", id).execute();
+    },
+    async pending() {
+      const rows = await db.selectFrom("journal").selectAll().where("status", "=", "received").orderBy("id").execute();
+      return rows.map(fromJournalRow);
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// Schema migrations for every Store backend, written once with Kysely's schema builder, plus the Migrator wiring.
+// The only per-dialect input is `SqlTypes` (how an auto-increment key is spelled); no raw SQL.
+import { Migrator } from "kysely";
+import type { ColumnDataType, ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from "kysely";
+
+/** What differs between dialects in DDL. SQLite and PostgreSQL spell an auto-increment key differently. */
+export interface SqlTypes {
+  identityType: ColumnDataType;
+  identity: (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+}
+
+export const SQLITE_SQL_TYPES: SqlTypes = {
+  identityType: "integer",
+  // AUTOINCREMENT: ids never reused after a delete (journal and transcript ids are referenced elsewhere).
+  identity: (col) => col.primaryKey().autoIncrement(),
+};
+
+export const POSTGRES_SQL_TYPES: SqlTypes = {
+  identityType: "bigint",
+  identity: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
+};
+
+// Epoch ms need 64 bits; token counts per call fit in 32.
+const MILLIS = "bigint";
+const COST = "double precision";
+
+function createInitial(types: SqlTypes): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable("sessions")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("channel", "text", (c) => c.notNull())
+        .addColumn("model_override", "text")
+        .addColumn("queue_mode", "text")
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addColumn("updated_at", MILLIS, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("sessions_updated_at").on("sessions").columns(["updated_at"]).execute();
+
+      await db.schema.createTable("transcript")
+        .addColumn("id", types.identityType, types.identity)
+        .addColumn("session_key", "text", (c) => c.notNull().references("sessions.key").onDelete("cascade"))
+        .addColumn("run_id", "text")
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("content", "text", (c) => c.notNull())
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("transcript_session_id").on("transcript").columns(["session_key", "id"]).execute();
+
+      await db.schema.createTable("runs")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("session_key", "text", (c) => c.notNull().references("sessions.key").onDelete("cascade"))
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("parent_run_id", "text")
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("input", "text", (c) => c.notNull())
+        .addColumn("reply", "text")
+        .addColumn("error_code", "text")
+        .addColumn("error", "text")
+        .addColumn("model", "text")
+        .addColumn("input_tokens", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("output_tokens", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("cached_tokens", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("cost_usd", COST, (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addColumn("started_at", MILLIS)
+        .addColumn("finished_at", MILLIS)
+        .execute();
+      await db.schema.createIndex("runs_session_created").on("runs").columns(["session_key", "created_at"]).execute();
+      await db.schema.createIndex("runs_status").on("runs").columns(["status"]).execute();
+
+      await db.schema.createTable("usage")
+        .addColumn("id", types.identityType, types.identity)
+        .addColumn("run_id", "text")
+        .addColumn("session_key", "text")
+        .addColumn("agent_id", "text")
+        .addColumn("provider", "text", (c) => c.notNull())
+        .addColumn("model", "text", (c) => c.notNull())
+        .addColumn("input_tokens", "integer", (c) => c.notNull())
+        .addColumn("output_tokens", "integer", (c) => c.notNull())
+        .addColumn("cached_tokens", "integer", (c) => c.notNull())
+        .addColumn("cost_usd", COST, (c) => c.notNull())
+        .addColumn("at", MILLIS, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("usage_at").on("usage").columns(["at"]).execute();
+      await db.schema.createIndex("usage_session").on("usage").columns(["session_key"]).execute();
+
+      await db.schema.createTable("audit")
+        .addColumn("id", types.identityType, types.identity)
+        .addColumn("at", MILLIS, (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("decision", "text", (c) => c.notNull())
+        .addColumn("run_id", "text")
+        .addColumn("session_key", "text")
+        .addColumn("tool", "text")
+        .addColumn("reason", "text")
+        .addColumn("detail", "text")
+        .execute();
+      await db.schema.createIndex("audit_run").on("audit").columns(["run_id"]).execute();
+      await db.schema.createIndex("audit_at").on("audit").columns(["at"]).execute();
+
+      await db.schema.createTable("journal")
+        .addColumn("id", types.identityType, types.identity)
+        .addColumn("channel", "text", (c) => c.notNull())
+        .addColumn("account", "text", (c) => c.notNull())
+        .addColumn("platform_message_id", "text", (c) => c.notNull())
+        .addColumn("session_key", "text")
+        .addColumn("payload", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("received_at", MILLIS, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("journal_message").unique().on("journal")
+        .columns(["channel", "account", "platform_message_id"]).execute();
+      await db.schema.createIndex("journal_status").on("journal").columns(["status", "id"]).execute();
+    },
+
+    async down(db: Kysely<any>) {
+      for (const table of ["journal", "audit", "usage", "runs", "transcript", "sessions"]) {
+        await db.schema.dropTable(table).execute();
+      }
+    },
+  };
+}
+
+/** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires. */
+export function listMigrations(types: SqlTypes): Record<string, Migration> {
+  return { "001_initial": createInitial(types) };
+}
+
+/** An in-code provider: migrations ship inside the bundle, never read from disk. */
+export function createMigrationProvider(types: SqlTypes): MigrationProvider {
+  return { getMigrations: async () => listMigrations(types) };
+}
+
+export function createMigrator(db: Kysely<any>, types: SqlTypes): Migrator {
+  return new Migrator({ db, provider: createMigrationProvider(types) });
+}

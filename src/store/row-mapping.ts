@@ -1,0 +1,179 @@
+// Row ↔ domain mapping for every Store table: exactly one pure function per direction per table.
+// `to*Row` takes a full record (insert) or a partial one (update: only keys present are written; present-but-undefined → NULL).
+import type { Insertable, Selectable, Updateable } from "kysely";
+import type {
+  AuditDecision, AuditRecord, JournalEntry, JournalStatus, Run, RunStatus, Session, TranscriptMessage, TranscriptRole, UsageRecord,
+} from "../core/domain.ts";
+import type { QueueMode } from "../core/config-schema.ts";
+import type { AuditTable, JournalTable, RunsTable, SessionsTable, TranscriptTable, UsageTable } from "./db-schema.ts";
+
+// undefined ↔ NULL at the boundary; the domain never sees null.
+const orNull = <T>(v: T | undefined): T | null => v ?? null;
+const orUndefined = <T>(v: T | null): T | undefined => v ?? undefined;
+const toJson = (v: unknown): string => JSON.stringify(v ?? null);
+
+export function toSessionRow(s: Session): Insertable<SessionsTable>;
+export function toSessionRow(s: Partial<Session>): Updateable<SessionsTable>;
+export function toSessionRow(s: Partial<Session>): Updateable<SessionsTable> {
+  const row: Updateable<SessionsTable> = {};
+  if ("key" in s) row.key = s.key;
+  if ("agentId" in s) row.agent_id = s.agentId;
+  if ("channel" in s) row.channel = s.channel;
+  if ("modelOverride" in s) row.model_override = orNull(s.modelOverride);
+  if ("queueMode" in s) row.queue_mode = orNull(s.queueMode);
+  if ("createdAt" in s) row.created_at = s.createdAt;
+  if ("updatedAt" in s) row.updated_at = s.updatedAt;
+  return row;
+}
+
+export function fromSessionRow(row: Selectable<SessionsTable>): Session {
+  return {
+    key: row.key,
+    agentId: row.agent_id,
+    channel: row.channel,
+    modelOverride: orUndefined(row.model_override),
+    queueMode: orUndefined(row.queue_mode) as QueueMode | undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toTranscriptRow(m: Omit<TranscriptMessage, "id">): Insertable<TranscriptTable> {
+  return {
+    session_key: m.sessionKey,
+    run_id: orNull(m.runId),
+    role: m.role,
+    content: toJson(m.content),
+    created_at: m.createdAt,
+  };
+}
+
+export function fromTranscriptRow(row: Selectable<TranscriptTable>): TranscriptMessage {
+  return {
+    id: row.id,
+    sessionKey: row.session_key,
+    runId: orUndefined(row.run_id),
+    role: row.role as TranscriptRole,
+    content: JSON.parse(row.content),
+    createdAt: row.created_at,
+  };
+}
+
+export function toRunRow(r: Run): Insertable<RunsTable>;
+export function toRunRow(r: Partial<Run>): Updateable<RunsTable>;
+export function toRunRow(r: Partial<Run>): Updateable<RunsTable> {
+  const row: Updateable<RunsTable> = {};
+  if ("id" in r) row.id = r.id;
+  if ("sessionKey" in r) row.session_key = r.sessionKey;
+  if ("agentId" in r) row.agent_id = r.agentId;
+  if ("parentRunId" in r) row.parent_run_id = orNull(r.parentRunId);
+  if ("status" in r) row.status = r.status;
+  if ("input" in r) row.input = r.input;
+  if ("reply" in r) row.reply = orNull(r.reply);
+  if ("errorCode" in r) row.error_code = orNull(r.errorCode);
+  if ("error" in r) row.error = orNull(r.error);
+  if ("model" in r) row.model = orNull(r.model);
+  if (r.usage) {
+    row.input_tokens = r.usage.inputTokens;
+    row.output_tokens = r.usage.outputTokens;
+    row.cached_tokens = r.usage.cachedTokens;
+    row.cost_usd = r.usage.costUsd;
+  }
+  if ("createdAt" in r) row.created_at = r.createdAt;
+  if ("startedAt" in r) row.started_at = orNull(r.startedAt);
+  if ("finishedAt" in r) row.finished_at = orNull(r.finishedAt);
+  return row;
+}
+
+export function fromRunRow(row: Selectable<RunsTable>): Run {
+  return {
+    id: row.id,
+    sessionKey: row.session_key,
+    agentId: row.agent_id,
+    parentRunId: orUndefined(row.parent_run_id),
+    status: row.status as RunStatus,
+    input: row.input,
+    reply: orUndefined(row.reply),
+    errorCode: orUndefined(row.error_code),
+    error: orUndefined(row.error),
+    model: orUndefined(row.model),
+    usage: {
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      cachedTokens: row.cached_tokens,
+      costUsd: row.cost_usd,
+    },
+    createdAt: row.created_at,
+    startedAt: orUndefined(row.started_at),
+    finishedAt: orUndefined(row.finished_at),
+  };
+}
+
+/** Usage rows are written and aggregated, never read back one by one, so there is no `fromUsageRow`. */
+export function toUsageRow(u: UsageRecord): Insertable<UsageTable> {
+  return {
+    run_id: orNull(u.runId),
+    session_key: orNull(u.sessionKey),
+    agent_id: orNull(u.agentId),
+    provider: u.provider,
+    model: u.model,
+    input_tokens: u.inputTokens,
+    output_tokens: u.outputTokens,
+    cached_tokens: u.cachedTokens,
+    cost_usd: u.costUsd,
+    at: u.at,
+  };
+}
+
+/** `id` is assigned by the database and ignored here. */
+export function toAuditRow(a: AuditRecord): Insertable<AuditTable> {
+  return {
+    at: a.at,
+    kind: a.kind,
+    decision: a.decision,
+    run_id: orNull(a.runId),
+    session_key: orNull(a.sessionKey),
+    tool: orNull(a.tool),
+    reason: orNull(a.reason),
+    detail: a.detail === undefined ? null : toJson(a.detail),
+  };
+}
+
+export function fromAuditRow(row: Selectable<AuditTable>): AuditRecord {
+  return {
+    id: row.id,
+    at: row.at,
+    kind: row.kind,
+    decision: row.decision as AuditDecision,
+    runId: orUndefined(row.run_id),
+    sessionKey: orUndefined(row.session_key),
+    tool: orUndefined(row.tool),
+    reason: orUndefined(row.reason),
+    detail: row.detail === null ? undefined : (JSON.parse(row.detail) as Record<string, unknown>),
+  };
+}
+
+export function toJournalRow(j: Omit<JournalEntry, "id">): Insertable<JournalTable> {
+  return {
+    channel: j.channel,
+    account: j.account,
+    platform_message_id: j.platformMessageId,
+    session_key: orNull(j.sessionKey),
+    payload: toJson(j.payload),
+    status: j.status,
+    received_at: j.receivedAt,
+  };
+}
+
+export function fromJournalRow(row: Selectable<JournalTable>): JournalEntry {
+  return {
+    id: row.id,
+    channel: row.channel,
+    account: row.account,
+    platformMessageId: row.platform_message_id,
+    sessionKey: orUndefined(row.session_key),
+    payload: JSON.parse(row.payload),
+    status: row.status as JournalStatus,
+    receivedAt: row.received_at,
+  };
+}

@@ -1,0 +1,40 @@
+// Kysely's built-in SqliteDialect over node:sqlite: a tiny adapter making `DatabaseSync` look like better-sqlite3.
+// Owns only the statement shape Kysely's SqliteDriver calls; pragmas and file handling live in sqlite-store.ts.
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import { SqliteDialect } from "kysely";
+import type { SqliteDatabase, SqliteStatement } from "kysely";
+
+/**
+ * Wraps a node:sqlite database for Kysely. Rows keep node:sqlite's null-prototype objects; integers come
+ * back as numbers because `readBigInts` is left off. Contract: `close()` is idempotent.
+ */
+export function toKyselySqliteDatabase(database: DatabaseSync): SqliteDatabase {
+  return {
+    close() {
+      if (database.isOpen) database.close();
+    },
+    prepare(sql: string): SqliteStatement {
+      return toKyselyStatement(database.prepare(sql));
+    },
+  };
+}
+
+function toKyselyStatement(stmt: StatementSync): SqliteStatement {
+  // Kysely passes one parameter array; node:sqlite takes anonymous parameters as separate arguments.
+  const params = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
+  return {
+    // A statement that yields columns (SELECT, or anything with RETURNING) must be read with all().
+    reader: stmt.columns().length > 0,
+    all: (parameters) => stmt.all(...params(parameters)),
+    run: (parameters) => {
+      const { changes, lastInsertRowid } = stmt.run(...params(parameters));
+      return { changes, lastInsertRowid };
+    },
+    iterate: (parameters) => stmt.iterate(...params(parameters)),
+  };
+}
+
+/** A Kysely dialect for a node:sqlite database. `Kysely.destroy()` closes the database. */
+export function createNodeSqliteDialect(database: DatabaseSync): SqliteDialect {
+  return new SqliteDialect({ database: toKyselySqliteDatabase(database) });
+}

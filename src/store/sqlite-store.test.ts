@@ -1,0 +1,71 @@
+// Runs the Store contract on SQLite (a temp file and :memory:), plus SQLite-only cases: WAL, file mode, reopen.
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSqliteStore } from "./sqlite-store.ts";
+import { describeStore } from "./store-contract.ts";
+
+let dir = "";
+let files = 0;
+const nextPath = () => join(dir, `store-${++files}`, "pincer.db");
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "pincer-store-"));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describeStore("sqlite file", () => openSqliteStore({ path: nextPath(), migrate: false }));
+describeStore("sqlite :memory:", () => openSqliteStore({ path: ":memory:", migrate: false }));
+
+describe("openSqliteStore", () => {
+  const readPragma = (path: string, name: string): unknown => {
+    const raw = new DatabaseSync(path);
+    try {
+      return raw.prepare(`PRAGMA ${name}`).get()?.[name];
+    } finally {
+      raw.close();
+    }
+  };
+
+  it("creates the parent directory and an owner-only file in WAL mode", async () => {
+    const path = nextPath();
+    const store = await openSqliteStore({ path });
+    await store.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readPragma(path, "journal_mode")).toBe("wal");
+  });
+
+  it("tightens the mode of an existing file", async () => {
+    const path = join(dir, "loose.db");
+    writeFileSync(path, "", { mode: 0o644 });
+    const store = await openSqliteStore({ path });
+    await store.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it("keeps data across close and reopen", async () => {
+    const path = nextPath();
+    const first = await openSqliteStore({ path });
+    await first.sessions.ensure({ key: "s1", agentId: "main", channel: "telegram" });
+    await first.journal.append({ channel: "telegram", account: "bot", platformMessageId: "m1", sessionKey: "s1", payload: { text: "hi" } });
+    await first.close();
+
+    const second = await openSqliteStore({ path });
+    expect(await second.pendingMigrations()).toEqual([]);
+    expect(await second.sessions.get("s1")).toMatchObject({ agentId: "main" });
+    expect((await second.journal.pending()).map((e) => e.payload)).toEqual([{ text: "hi" }]);
+    await second.close();
+  });
+
+  it("closes cleanly when no query ever ran, and close is idempotent", async () => {
+    const path = nextPath();
+    const store = await openSqliteStore({ path, migrate: false });
+    await store.close();
+    await store.close();
+    expect(readPragma(path, "journal_mode")).toBe("wal");
+  });
+});

@@ -1,0 +1,225 @@
+// The Store contract suite: every Store implementation (SQLite, PostgreSQL, in-memory) runs these same cases.
+// Backend-only concerns (files, pragmas, permissions) are tested beside each backend, not here.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ZERO_USAGE } from "../core/domain.ts";
+import type { AuditRecord, UsageRecord } from "../core/domain.ts";
+import type { Store } from "./store.ts";
+
+const T0 = Date.UTC(2025, 0, 1); // epoch ms
+
+/**
+ * Registers the contract cases. `make` returns a store over a fresh, empty, unmigrated database;
+ * the suite migrates it and closes it after each case. Time is faked (Date only), so the store must
+ * read its clock through `Date.now()` or an injected clock that does.
+ */
+export function describeStore(name: string, make: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let pendingBefore: string[];
+    let applied: string[];
+    const tick = (ms = 1000) => vi.setSystemTime(Date.now() + ms);
+
+    beforeEach(async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(T0);
+      store = await make();
+      pendingBefore = await store.pendingMigrations();
+      applied = await store.migrate();
+    });
+    afterEach(async () => {
+      await store.close();
+      vi.useRealTimers();
+    });
+
+    const ensure = (key: string, agentId = "main") => store.sessions.ensure({ key, agentId, channel: "telegram" });
+
+    it("migrate applies what was pending, then is idempotent", async () => {
+      expect(pendingBefore).toContain("001_initial");
+      expect(applied).toEqual(pendingBefore);
+      expect(await store.migrate()).toEqual([]);
+      expect(await store.pendingMigrations()).toEqual([]);
+    });
+
+    describe("sessions", () => {
+      it("ensure creates once and returns the existing session afterwards", async () => {
+        const first = await ensure("s1");
+        tick();
+        const again = await store.sessions.ensure({ key: "s1", agentId: "other", channel: "slack" });
+        expect(first).toEqual({ key: "s1", agentId: "main", channel: "telegram", modelOverride: undefined, queueMode: undefined, createdAt: T0, updatedAt: T0 });
+        expect(again).toEqual(first);
+        expect(await store.sessions.get("missing")).toBeUndefined();
+      });
+
+      it("lists most recently active first, filtered by agent and limited", async () => {
+        await ensure("a");
+        tick();
+        await ensure("b");
+        tick();
+        await ensure("c", "helper");
+        tick();
+        await store.transcript.append("a", undefined, [{ role: "user", content: "hi" }]);
+        expect((await store.sessions.list()).map((s) => s.key)).toEqual(["a", "c", "b"]);
+        expect((await store.sessions.list({ agentId: "main" })).map((s) => s.key)).toEqual(["a", "b"]);
+        expect((await store.sessions.list({ limit: 1 })).map((s) => s.key)).toEqual(["a"]);
+      });
+
+      it("update sets and clears overrides and bumps updatedAt", async () => {
+        await ensure("s1");
+        tick();
+        await store.sessions.update("s1", { modelOverride: "openai/gpt-5", queueMode: "collect" });
+        expect(await store.sessions.get("s1")).toMatchObject({ modelOverride: "openai/gpt-5", queueMode: "collect", updatedAt: T0 + 1000 });
+        await store.sessions.update("s1", { modelOverride: undefined });
+        expect(await store.sessions.get("s1")).toMatchObject({ modelOverride: undefined, queueMode: "collect" });
+      });
+
+      it("clearTranscript deletes messages but keeps runs", async () => {
+        await ensure("s1");
+        await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hi" });
+        await store.transcript.append("s1", "r1", [{ role: "user", content: "hi" }]);
+        await store.sessions.clearTranscript("s1");
+        expect(await store.transcript.list("s1")).toEqual([]);
+        expect(await store.runs.get("r1")).toBeDefined();
+      });
+    });
+
+    describe("transcript", () => {
+      it("appends in order and returns stored rows", async () => {
+        await ensure("s1");
+        const rows = await store.transcript.append("s1", "r1", [
+          { role: "user", content: { role: "user", content: "one" } },
+          { role: "assistant", content: [{ type: "text", text: "two" }] },
+          { role: "tool", content: "three" },
+        ]);
+        expect(rows.map((r) => r.role)).toEqual(["user", "assistant", "tool"]);
+        expect(rows[0]).toMatchObject({ sessionKey: "s1", runId: "r1", content: { role: "user", content: "one" }, createdAt: T0 });
+        expect(rows[1]!.id).toBeGreaterThan(rows[0]!.id);
+        expect(await store.transcript.list("s1")).toEqual(rows);
+        expect(await store.transcript.append("s1", undefined, [])).toEqual([]);
+      });
+
+      it("limit keeps the newest N, oldest first, per session", async () => {
+        await ensure("s1");
+        await ensure("s2");
+        for (const n of [1, 2, 3, 4]) await store.transcript.append("s1", undefined, [{ role: "user", content: n }]);
+        await store.transcript.append("s2", undefined, [{ role: "user", content: 99 }]);
+        expect((await store.transcript.list("s1", { limit: 2 })).map((m) => m.content)).toEqual([3, 4]);
+        expect((await store.transcript.list("s1")).map((m) => m.content)).toEqual([1, 2, 3, 4]);
+      });
+
+      it("requires an existing session (ensure first)", async () => {
+        await expect(store.transcript.append("missing", undefined, [{ role: "user", content: "x" }])).rejects.toThrow();
+        await expect(store.runs.create({ id: "r1", sessionKey: "missing", agentId: "main", input: "x" })).rejects.toThrow();
+      });
+    });
+
+    describe("runs", () => {
+      it("creates pending with zero usage", async () => {
+        await ensure("s1");
+        const run = await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello", parentRunId: "r0" });
+        expect(run).toEqual({
+          id: "r1", sessionKey: "s1", agentId: "main", parentRunId: "r0", status: "pending", input: "hello",
+          reply: undefined, errorCode: undefined, error: undefined, model: undefined, usage: ZERO_USAGE,
+          createdAt: T0, startedAt: undefined, finishedAt: undefined,
+        });
+        expect(await store.runs.get("r1")).toEqual(run);
+        expect(await store.runs.get("missing")).toBeUndefined();
+      });
+
+      it("update sets only the given fields", async () => {
+        await ensure("s1");
+        await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello" });
+        await store.runs.update("r1", { status: "running", startedAt: T0 + 1 });
+        const usage = { inputTokens: 10, outputTokens: 5, cachedTokens: 2, costUsd: 0.25 };
+        await store.runs.update("r1", { status: "succeeded", reply: "hi!", model: "openai/gpt-5", usage, finishedAt: T0 + 2 });
+        expect(await store.runs.get("r1")).toMatchObject({
+          status: "succeeded", input: "hello", reply: "hi!", model: "openai/gpt-5", usage, startedAt: T0 + 1, finishedAt: T0 + 2, errorCode: undefined,
+        });
+      });
+
+      it("lists newest first, by session and status", async () => {
+        await ensure("s1");
+        await ensure("s2");
+        await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "1", createdAt: T0 + 1 });
+        await store.runs.create({ id: "r2", sessionKey: "s1", agentId: "main", input: "2", createdAt: T0 + 2 });
+        await store.runs.create({ id: "r3", sessionKey: "s2", agentId: "main", input: "3", createdAt: T0 + 3 });
+        await store.runs.update("r1", { status: "running" });
+        await store.runs.update("r2", { status: "failed", errorCode: "timeout", error: "model timed out" });
+        const ids = async (opts: Parameters<Store["runs"]["list"]>[0]) => (await store.runs.list(opts)).map((r) => r.id);
+        expect(await ids({})).toEqual(["r3", "r2", "r1"]);
+        expect(await ids({ sessionKey: "s1" })).toEqual(["r2", "r1"]);
+        expect(await ids({ status: ["pending", "running"] })).toEqual(["r3", "r1"]);
+        expect(await ids({ status: [] })).toEqual([]);
+        expect(await ids({ limit: 1 })).toEqual(["r3"]);
+      });
+    });
+
+    describe("usage", () => {
+      const usage = (over: Partial<UsageRecord>): UsageRecord => ({
+        runId: "r1", sessionKey: "s1", agentId: "main", provider: "openai", model: "gpt-5",
+        inputTokens: 100, outputTokens: 10, cachedTokens: 1, costUsd: 0.25, at: T0, ...over,
+      });
+
+      it("totals group by provider and model; sessionTotal sums one session", async () => {
+        await store.usage.record(usage({}));
+        await store.usage.record(usage({ at: T0 + 10, costUsd: 0.5 }));
+        await store.usage.record(usage({ sessionKey: "s2", provider: "anthropic", model: "claude", at: T0 + 20 }));
+        expect(await store.usage.totals()).toEqual([
+          { provider: "anthropic", model: "claude", calls: 1, inputTokens: 100, outputTokens: 10, cachedTokens: 1, costUsd: 0.25 },
+          { provider: "openai", model: "gpt-5", calls: 2, inputTokens: 200, outputTokens: 20, cachedTokens: 2, costUsd: 0.75 },
+        ]);
+        expect((await store.usage.totals({ since: T0 + 10 })).map((t) => t.calls)).toEqual([1, 1]);
+        expect((await store.usage.totals({ sessionKey: "s2" })).map((t) => t.provider)).toEqual(["anthropic"]);
+        expect(await store.usage.sessionTotal("s1")).toEqual({ inputTokens: 200, outputTokens: 20, cachedTokens: 2, costUsd: 0.75 });
+        expect(await store.usage.sessionTotal("none")).toEqual(ZERO_USAGE);
+      });
+    });
+
+    describe("audit", () => {
+      const audit = (over: Partial<AuditRecord>): AuditRecord => ({
+        at: T0, kind: "tool.call", decision: "allow", runId: "r1", sessionKey: "s1", tool: "exec", reason: undefined, detail: undefined, ...over,
+      });
+
+      it("lists newest first with filters", async () => {
+        await store.audit.write(audit({ detail: { command: "ls", exitCode: 0 } }));
+        await store.audit.write(audit({ at: T0 + 1, decision: "deny", reason: "policy" }));
+        await store.audit.write(audit({ at: T0 + 2, kind: "run.interrupted", decision: "info", runId: "r2", tool: undefined }));
+        const all = await store.audit.list();
+        expect(all.map((a) => a.at)).toEqual([T0 + 2, T0 + 1, T0]);
+        expect(all[2]).toMatchObject({ id: expect.any(Number), detail: { command: "ls", exitCode: 0 }, reason: undefined });
+        expect((await store.audit.list({ runId: "r1" })).map((a) => a.decision)).toEqual(["deny", "allow"]);
+        expect((await store.audit.list({ kind: "run.interrupted" })).map((a) => a.runId)).toEqual(["r2"]);
+        expect(await store.audit.list({ limit: 1 })).toHaveLength(1);
+      });
+    });
+
+    describe("journal", () => {
+      const inbound = (id: string, account = "bot1") => ({ channel: "telegram", account, platformMessageId: id, sessionKey: "s1", payload: { text: id } });
+
+      it("appends once and reports duplicates with the original entry", async () => {
+        const first = await store.journal.append(inbound("m1"));
+        expect(first).toEqual({
+          duplicate: false,
+          entry: { id: expect.any(Number), channel: "telegram", account: "bot1", platformMessageId: "m1", sessionKey: "s1", payload: { text: "m1" }, status: "received", receivedAt: T0 },
+        });
+        const again = await store.journal.append({ ...inbound("m1"), payload: { text: "retry" } });
+        expect(again).toEqual({ duplicate: true, entry: first.entry });
+        expect((await store.journal.append(inbound("m1", "bot2"))).duplicate).toBe(false);
+      });
+
+      it("lets exactly one of 20 concurrent appends of the same message win", async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.journal.append(inbound("same"))));
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.entry.id)).size).toBe(1);
+      });
+
+      it("pending lists received entries oldest first until marked", async () => {
+        const a = await store.journal.append(inbound("a"));
+        const b = await store.journal.append(inbound("b"));
+        const c = await store.journal.append(inbound("c"));
+        await store.journal.mark(b.entry.id, "processed");
+        await store.journal.mark(c.entry.id, "failed");
+        expect((await store.journal.pending()).map((e) => e.id)).toEqual([a.entry.id]);
+      });
+    });
+  });
+}

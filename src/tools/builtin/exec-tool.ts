@@ -1,0 +1,62 @@
+// The exec tool: one command, split without a shell, checked against policy.exec, run in the Sandbox.
+// Splitting and policy checks are pure (exec-command.ts); this file only wires them to the sandbox.
+import { stat } from "node:fs/promises";
+import { z } from "zod";
+import { ToolError } from "../../core/errors.ts";
+import type { ExecResult, Sandbox } from "../../sandbox/sandbox.ts";
+import type { Tool, ToolResult } from "../tool.ts";
+import { parseArgs } from "../tool-kit.ts";
+import { resolveInWorkspace } from "../workspace-path.ts";
+import { checkExecPolicy, splitCommand } from "./exec-command.ts";
+
+const execArgs = z.object({ command: z.string().min(1), cwd: z.string().optional() });
+
+/** Renders a sandbox result for the model: exit status first, then non-empty streams, then notes. */
+export function formatExecResult(r: ExecResult, opts: { timeoutMs: number; outputCapBytes: number }): string {
+  const status = r.exitCode !== null ? `exit code ${r.exitCode}` : `killed by ${r.signal ?? "signal"}`;
+  const parts = [status];
+  if (r.stdout) parts.push(`stdout:\n${r.stdout.replace(/\n$/, "")}`);
+  if (r.stderr) parts.push(`stderr:\n${r.stderr.replace(/\n$/, "")}`);
+  if (!r.stdout && !r.stderr) parts.push("(no output)");
+  if (r.timedOut) parts.push(`[timed out after ${opts.timeoutMs} ms; process killed]`);
+  if (r.truncated) parts.push(`[output truncated at ${opts.outputCapBytes} bytes]`);
+  return parts.join("\n");
+}
+
+/**
+ * Creates the exec tool bound to a sandbox.
+ * Contract: a command refused by policy.exec throws ToolError("denied") whose message carries the reason
+ * (e.g. `blocked binary: rm`); a non-zero exit or timeout is a result with isError, never a throw.
+ */
+export function createExecTool(sandbox: Sandbox): Tool {
+  return {
+    name: "exec",
+    group: "runtime",
+    description: "Run one command in the workspace. No shell: no pipes, redirects or $VARS.",
+    parameters: { type: "object", properties: { command: { type: "string" }, cwd: { type: "string" } }, required: ["command"] },
+    async execute(args, ctx): Promise<ToolResult> {
+      const a = parseArgs("exec", execArgs, args);
+      const argv = splitCommand(a.command);
+      const policy = ctx.policy.exec;
+      const decision = checkExecPolicy(argv, policy);
+      if (!decision.allowed) throw new ToolError("denied", `exec refused: ${decision.reason}`);
+
+      const cwd = await resolveInWorkspace(ctx.workspace, a.cwd ?? ".", { mustExist: true });
+      if (!(await stat(cwd)).isDirectory()) throw new ToolError("invalid_args", `exec: cwd ${a.cwd} is not a directory`);
+      const r = await sandbox.exec({
+        argv,
+        cwd,
+        workspace: ctx.workspace,
+        timeoutMs: policy.timeout_ms,
+        outputCapBytes: policy.output_cap_bytes,
+        network: policy.network,
+        signal: ctx.signal,
+      });
+      return {
+        text: formatExecResult(r, { timeoutMs: policy.timeout_ms, outputCapBytes: policy.output_cap_bytes }),
+        isError: r.exitCode !== 0 || r.timedOut,
+        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs },
+      };
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// File tools confined to the workspace: read, write, edit (exact-text replace) and ls.
+// Every path goes through resolveInWorkspace; search tools (glob, grep) live in search-tools.ts.
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { ToolError } from "../../core/errors.ts";
+import type { Tool, ToolContext } from "../tool.ts";
+import { clipText, looksBinary, parseArgs } from "../tool-kit.ts";
+import { resolveInWorkspace, toWorkspaceRelative } from "../workspace-path.ts";
+
+const MAX_FILE_BYTES = 10 * 1024 * 1024; // read/edit refuse bigger files
+const DEFAULT_READ_LINES = 2_000;
+const MAX_READ_CHARS = 50_000;
+const MAX_LS_ENTRIES = 1_000;
+
+const pathParam = { type: "string" } as const;
+
+async function readTextFile(ctx: ToolContext, userPath: string): Promise<{ abs: string; text: string }> {
+  const abs = await resolveInWorkspace(ctx.workspace, userPath, { mustExist: true });
+  const info = await stat(abs);
+  if (info.isDirectory()) throw new ToolError("invalid_args", `${userPath} is a directory; use ls`);
+  if (info.size > MAX_FILE_BYTES) throw new ToolError("too_large", `${userPath} is ${info.size} bytes; files over ${MAX_FILE_BYTES} bytes are not read`);
+  const buf = await readFile(abs);
+  if (looksBinary(buf)) throw new ToolError("invalid_args", `${userPath} is a binary file (${buf.length} bytes)`);
+  return { abs, text: buf.toString("utf8") };
+}
+
+const readArgs = z.object({
+  path: z.string().min(1),
+  offset: z.number().int().min(1).optional(),
+  limit: z.number().int().min(1).optional(),
+});
+
+export const readTool: Tool = {
+  name: "read",
+  group: "fs",
+  description: "Read a text file. offset/limit select lines (1-based).",
+  parameters: { type: "object", properties: { path: pathParam, offset: { type: "integer" }, limit: { type: "integer" } }, required: ["path"] },
+  async execute(args, ctx) {
+    const a = parseArgs("read", readArgs, args);
+    const { text } = await readTextFile(ctx, a.path);
+    const lines = text.split("\n");
+    if (lines.length > 1 && lines.at(-1) === "") lines.pop(); // trailing newline is not a line
+    const total = text === "" ? 0 : lines.length;
+    const from = a.offset ?? 1;
+    if (from > Math.max(total, 1)) throw new ToolError("invalid_args", `read: offset ${from} is past the end (${total} lines)`);
+    const picked: string[] = [];
+    let chars = 0;
+    for (const line of lines.slice(from - 1, from - 1 + (a.limit ?? DEFAULT_READ_LINES))) {
+      if (chars + line.length + 1 > MAX_READ_CHARS && picked.length > 0) break;
+      picked.push(line);
+      chars += line.length + 1;
+    }
+    const to = from + picked.length - 1;
+    const body = clipText(picked.join("\n"), MAX_READ_CHARS).text;
+    const footer = to < total || from > 1 ? `[lines ${from}-${to} of ${total}${to < total ? `; next offset=${to + 1}` : ""}]` : `[${total} lines]`;
+    return { text: `${body}\n${footer}`, detail: { path: a.path, lines: picked.length, totalLines: total } };
+  },
+};
+
+const writeArgs = z.object({ path: z.string().min(1), content: z.string() });
+
+export const writeTool: Tool = {
+  name: "write",
+  group: "fs",
+  description: "Create or overwrite a file (parent dirs are created).",
+  parameters: { type: "object", properties: { path: pathParam, content: { type: "string" } }, required: ["path", "content"] },
+  async execute(args, ctx) {
+    const a = parseArgs("write", writeArgs, args);
+    const abs = await resolveInWorkspace(ctx.workspace, a.path);
+    const existing = await stat(abs).catch(() => undefined);
+    if (existing?.isDirectory()) throw new ToolError("invalid_args", `${a.path} is a directory`);
+    await mkdir(dirname(abs), { recursive: true });
+    await writeFile(abs, a.content, "utf8");
+    const bytes = Buffer.byteLength(a.content);
+    return { text: `wrote ${bytes} bytes to ${a.path}`, detail: { path: a.path, bytes } };
+  },
+};
+
+const editArgs = z.object({
+  path: z.string().min(1),
+  old_text: z.string().min(1),
+  new_text: z.string(),
+  replace_all: z.boolean().optional(),
+});
+
+export const editTool: Tool = {
+  name: "edit",
+  group: "fs",
+  description: "Replace old_text (exact, unique unless replace_all) with new_text in a file.",
+  parameters: {
+    type: "object",
+    properties: { path: pathParam, old_text: { type: "string" }, new_text: { type: "string" }, replace_all: { type: "boolean" } },
+    required: ["path", "old_text", "new_text"],
+  },
+  async execute(args, ctx) {
+    const a = parseArgs("edit", editArgs, args);
+    const { abs, text } = await readTextFile(ctx, a.path);
+    const parts = text.split(a.old_text);
+    const count = parts.length - 1;
+    if (count === 0) {
+      throw new ToolError("no_match", `${a.path}: old_text not found; read the file and copy the exact text, whitespace included`);
+    }
+    if (count > 1 && !a.replace_all) {
+      throw new ToolError("ambiguous_match", `${a.path}: old_text occurs ${count} times; include more surrounding text to make it unique, or set replace_all: true`);
+    }
+    await writeFile(abs, parts.join(a.new_text), "utf8"); // split/join: no `$&` surprises from String.replace
+    return { text: `edited ${a.path}: ${count} replacement${count === 1 ? "" : "s"}`, detail: { path: a.path, replacements: count } };
+  },
+};
+
+const lsArgs = z.object({ path: z.string().default(".") });
+
+export const lsTool: Tool = {
+  name: "ls",
+  group: "fs",
+  description: "List a directory (dirs end in /).",
+  parameters: { type: "object", properties: { path: pathParam } },
+  async execute(args, ctx) {
+    const a = parseArgs("ls", lsArgs, args);
+    const abs = await resolveInWorkspace(ctx.workspace, a.path, { mustExist: true });
+    const info = await stat(abs);
+    if (!info.isDirectory()) return { text: `${toWorkspaceRelative(ctx.workspace, abs)} (file, ${info.size} bytes)` };
+    const entries = await readdir(abs, { withFileTypes: true });
+    const names = entries
+      .map((e) => (e.isDirectory() ? `${e.name}/` : e.isSymbolicLink() ? `${e.name}@` : e.name))
+      .sort((x, y) => x.localeCompare(y));
+    if (names.length === 0) return { text: "(empty)", detail: { entries: 0 } };
+    const shown = names.slice(0, MAX_LS_ENTRIES);
+    const more = names.length - shown.length;
+    return { text: shown.join("\n") + (more > 0 ? `\n[${more} more entries]` : ""), detail: { entries: names.length } };
+  },
+};
+
+export const fsTools: Tool[] = [readTool, writeTool, editTool, lsTool];

@@ -1,0 +1,41 @@
+// The Tool contract every built-in (and later MCP/skill) tool implements, and the context a call runs in.
+// Tools never decide policy: the ToolGate does that before `execute` is called.
+import type { Policy } from "../core/config-schema.ts";
+
+export type ToolGroup = "fs" | "runtime" | "web";
+
+/** A compact JSON Schema object (what the model sees). */
+export type ToolParameters = { type: "object"; properties: Record<string, unknown>; required?: string[]; additionalProperties?: boolean };
+
+export interface ToolContext {
+  /** Absolute, real path of the agent workspace; fs tools are confined to it. */
+  workspace: string;
+  policy: Policy;
+  signal: AbortSignal;
+  runId: string | undefined;
+  sessionKey: string | undefined;
+}
+
+export interface ToolResult {
+  /** What the model reads. */
+  text: string;
+  isError?: boolean;
+  /** Extra facts for the audit record (exit code, bytes, path). Never secrets. */
+  detail?: Record<string, unknown>;
+}
+
+export interface Tool {
+  name: string;
+  group: ToolGroup;
+  /** One or two short sentences: every byte here is paid for on every turn. */
+  description: string;
+  parameters: ToolParameters;
+  /** Validates and runs. Contract: throws ToolError for expected failures (bad args, escape, denied exec). */
+  execute(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult>;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  args: unknown;
+}

@@ -1,0 +1,74 @@
+// E2E harness: a temporary PINCER_HOME with a pincer.yaml pointing at loopback fakes, and the real CLI as a child process.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const CLI = join(REPO_ROOT, "src/cli/main.ts");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Home {
+  dir: string;
+  workspace: string;
+  writeConfig(yaml: string): Promise<string>;
+  cli(args: string[], opts?: { env?: Record<string, string>; input?: string }): Promise<CliResult>;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh state dir. The child env is minimal: no inherited API keys, so credential tests are deterministic. */
+export async function makeHome(): Promise<Home> {
+  const dir = await mkdtemp(join(tmpdir(), "pincer-e2e-"));
+  const workspace = join(dir, "workspace");
+  return {
+    dir,
+    workspace,
+    async writeConfig(yaml) {
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, "pincer.yaml");
+      await writeFile(file, yaml);
+      return file;
+    },
+    cli: (args, opts) => runCli(args, { PINCER_HOME: dir, ...opts?.env }, opts?.input),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: env.PINCER_HOME ?? tmpdir(), ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** A config with one OpenAI-compatible provider `fake` at the given base URL as the default tier. */
+export function fakeProviderConfig(baseURL: string, extra = ""): string {
+  return [
+    "models:",
+    "  providers:",
+    "    fake:",
+    "      type: openai-compatible",
+    `      base_url: ${baseURL}`,
+    "      api_key: test-key",
+    "  tiers:",
+    "    default:",
+    "      primary: fake/gpt-4o-mini",
+    extra,
+  ].join("\n");
+}

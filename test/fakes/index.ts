@@ -1,0 +1,11 @@
+// Public entry for the loopback model-API fakes: both server factories plus the script types.
+export { startFakeOpenAI, FAKE_OPENAI_MODELS } from "./openai-api.ts";
+export { startFakeAnthropic } from "./anthropic-api.ts";
+export type {
+  FakeModelServer,
+  FakeServerOptions,
+  RecordedRequest,
+  Responder,
+  ScriptedReply,
+  ScriptedToolCall,
+} from "./model-script.ts";
