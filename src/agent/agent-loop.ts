@@ -103,7 +103,8 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
     if (done.text) reply = done.text;
 
     if (done.toolCalls.length === 0) {
-      const steering = opts.takeSteering?.() ?? [];
+      // No step left to answer steering: leave it queued so the caller runs it as a follow-up.
+      const steering = step < opts.maxSteps ? (opts.takeSteering?.() ?? []) : [];
       if (steering.length === 0) return { status: "succeeded", reply, usage, model };
       await pushSteering(messages, steering, opts);
       continue;

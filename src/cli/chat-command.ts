@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { defaultSessionKey, withApp, type GlobalOptions } from "./cli-app.ts";
 import { prepareSession } from "./run-command.ts";
 import { createTurnPrinter } from "./turn-printer.ts";
+import { loadConfig } from "../config/index.ts";
 
 export interface ChatOptions {
   session?: string;
@@ -14,6 +15,9 @@ export interface ChatOptions {
 const HELP = "commands: /new  start a fresh session · /stop  stop the running turn · /session  show the session key · /exit";
 
 export async function chatCommand(g: GlobalOptions, opts: ChatOptions): Promise<void> {
+  if (process.stdin.isTTY && (await needsOnboarding(g, opts.agent))) {
+    await (await import("./onboard-command.ts")).onboardCommand(g, {});
+  }
   await withApp(g, async (app) => {
     let sessionKey = opts.session ?? defaultSessionKey(opts.agent);
     await prepareSession(app, { agentId: opts.agent, sessionKey });
@@ -27,28 +31,24 @@ export async function chatCommand(g: GlobalOptions, opts: ChatOptions): Promise<
         rl.close();
       }
     });
-    process.stderr.write(`pincer chat · agent ${opts.agent} · session ${sessionKey} · model ${app.agentConfig(opts.agent).model}\n${HELP}\n`);
-    for (;;) {
-      let line: string;
-      try {
-        line = (await rl.question("› ")).trim();
-      } catch {
-        break; // input closed
-      }
-      if (!line) continue;
-      if (line === "/exit" || line === "/quit") break;
+    const handleLine = async (line: string): Promise<void> => {
+      if (!line) return;
       if (line === "/help") {
         process.stderr.write(`${HELP}\n`);
-        continue;
+        return;
       }
       if (line === "/session") {
         process.stderr.write(`${sessionKey}\n`);
-        continue;
+        return;
+      }
+      if (line === "/stop") {
+        process.stderr.write("nothing is running\n");
+        return;
       }
       if (line === "/new") {
         sessionKey = `${defaultSessionKey(opts.agent)}-${randomBytes(3).toString("hex")}`;
         process.stderr.write(`new session ${sessionKey}\n`);
-        continue;
+        return;
       }
       const printer = createTurnPrinter(sessionKey, { stream: true });
       const unsubscribe = app.dispatcher.subscribe(printer.listener);
@@ -63,7 +63,26 @@ export async function chatCommand(g: GlobalOptions, opts: ChatOptions): Promise<
         running = false;
         unsubscribe();
       }
+    };
+    process.stderr.write(`pincer chat · agent ${opts.agent} · session ${sessionKey} · model ${app.agentConfig(opts.agent).model}\n${HELP}\n`);
+    const tty = Boolean(process.stdin.isTTY);
+    const prompt = (): void => {
+      if (tty) process.stdout.write("› ");
+    };
+    prompt();
+    // The async iterator buffers lines, so piped input is never lost while a turn runs.
+    for await (const raw of rl) {
+      const line = raw.trim();
+      if (line === "/exit" || line === "/quit") break;
+      await handleLine(line);
+      prompt();
     }
     rl.close();
   });
+}
+
+/** First start: the agent uses the default tier and no tier is configured yet. */
+async function needsOnboarding(g: GlobalOptions, agentId: string): Promise<boolean> {
+  const { config } = await loadConfig({ file: g.config, env: process.env });
+  return config.agents[agentId]?.model === "default" && !config.models.tiers.default;
 }

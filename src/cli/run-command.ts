@@ -37,7 +37,7 @@ export async function prepareSession(app: App, opts: { agentId: string; sessionK
   app.agentConfig(opts.agentId);
   const session = await app.store.sessions.get(opts.sessionKey);
   const ref = opts.model ?? session?.modelOverride ?? app.agentConfig(opts.agentId).model;
-  app.models.preflight(ref);
+  await app.models.preflight(ref);
   if (opts.model) {
     await app.store.sessions.ensure({ key: opts.sessionKey, agentId: opts.agentId, channel: "cli" });
     await app.store.sessions.update(opts.sessionKey, { modelOverride: opts.model });

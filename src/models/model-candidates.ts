@@ -47,7 +47,7 @@ function expandTier(config: ModelsConfig, tierName: TierName, path: TierName[], 
     throw new ConfigError({
       keyPath: `models.tiers.${tierName}`,
       problem: `tier "${tierName}" is not configured${path.length > 0 ? ` (referenced from tier "${path.at(-1)}")` : ""}`,
-      fix: `add models.tiers.${tierName}.primary: <provider/model>${configured.length > 0 ? `, or use one of the configured tiers (${configured.join(", ")})` : ""}`,
+      fix: `${configured.length === 0 ? "run 'pincer onboard' to set up a model, or " : ""}add models.tiers.${tierName}.primary: <provider/model>${configured.length > 0 ? `, or use one of the configured tiers (${configured.join(", ")})` : ""}`,
     });
   }
   if (path.includes(tierName)) {
