@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { streamText } from "ai";
+import { jsonSchema, streamText, tool } from "ai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { encode } from "gpt-tokenizer";
 import pino from "pino";
@@ -51,17 +51,20 @@ const prompt = {
 };
 const promptTokens = prompt.systemTokens + prompt.toolSchemaTokens;
 
-// Warm up, then sequential turns spread over 20 sessions (history stays realistic but bounded).
-for (let i = 0; i < 30; i++) await turn(`agent:default:bench:dm:warm${i % 5}`, "hi");
+// Warm up, then sequential one-word turns, each on a new session so every request matches the baseline's.
+for (let i = 0; i < 30; i++) await turn(`agent:default:bench:dm:warm${i}`, "hi");
+const rssAfterWarmup = process.memoryUsage().rss;
 const sequential: number[] = [];
-for (let i = 0; i < SEQUENTIAL_TURNS; i++) sequential.push(await turn(`agent:default:bench:dm:seq${i % 20}`, "hi"));
+for (let i = 0; i < SEQUENTIAL_TURNS; i++) sequential.push(await turn(`agent:default:bench:dm:seq${i}`, "hi"));
 
 // Baseline: the same model call made directly with the AI SDK (same system prompt and tools), no Pincer around it.
 const provider = createOpenAICompatible({ name: "fake", baseURL: fake.baseURL, apiKey: "bench-key", includeUsage: true });
+const sentTools = (body.tools ?? []) as Array<{ function: { name: string; description: string; parameters: object } }>;
+const bareTools = Object.fromEntries(sentTools.map((t) => [t.function.name, tool({ description: t.function.description, inputSchema: jsonSchema(t.function.parameters) })]));
 const bare: number[] = [];
 for (let i = 0; i < SEQUENTIAL_TURNS; i++) {
   const t0 = performance.now();
-  const result = streamText({ model: provider("gpt-4o-mini"), system, messages: [{ role: "user", content: "hi" }], maxRetries: 0 });
+  const result = streamText({ model: provider("gpt-4o-mini"), system, messages: [{ role: "user", content: "hi" }], tools: bareTools, maxRetries: 0 });
   await result.consumeStream();
   await result.text;
   bare.push(performance.now() - t0);
@@ -76,6 +79,10 @@ await Promise.all(
 );
 const concurrentMs = performance.now() - t0;
 const concurrentTurns = CONCURRENT_SESSIONS * TURNS_PER_SESSION;
+const rssAfterConcurrent = process.memoryUsage().rss;
+// RSS under load is mostly V8's young generation grown by the allocation rate; live heap after a GC is the floor.
+(globalThis as { gc?: () => void }).gc?.();
+const heapAfterGc = process.memoryUsage().heapUsed;
 
 await app.close();
 await fake.close();
@@ -102,7 +109,7 @@ const result = {
   concurrent: { sessions: CONCURRENT_SESSIONS, turns: concurrentTurns, totalMs: round(concurrentMs), turnsPerSec: round((concurrentTurns / concurrentMs) * 1000) },
   prompt: { ...prompt, totalTokens: promptTokens, targetTokens: 2000 },
   cliHelp: { runs: CLI_RUNS, p50Ms: round(median(cli)), targetMs: 300 },
-  peakRssMb: round(process.resourceUsage().maxRSS / 1024),
+  rssMb: { afterWarmup: round(rssAfterWarmup / 1048576), afterConcurrent: round(rssAfterConcurrent / 1048576), heapUsedAfterGc: round(heapAfterGc / 1048576), peak: round(process.resourceUsage().maxRSS / 1024) },
 };
 const outDir = join(ROOT, "bench/results");
 await mkdir(outDir, { recursive: true });

@@ -6,7 +6,7 @@ import type { Run, RunStatus, Usage } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import type { Store } from "../store/store.ts";
 import { runAgentLoop, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
-import { loadPromptFiles, renderSystemPrompt } from "./system-prompt.ts";
+import { loadPromptFiles, renderSystemPrompt, type PromptFile } from "./system-prompt.ts";
 
 /** Newest transcript messages sent as history; compaction will replace this cap. */
 export const HISTORY_LIMIT = 200;
@@ -17,6 +17,8 @@ export interface RunAgentDeps {
   /** Builds the tool runner bound to this run (policy, workspace, audit ids). */
   toolsFor: (run: Run, workspace: string) => ToolRunner;
   now: () => number;
+  /** Defaults to reading the files on every turn; the dispatcher passes a caching loader. */
+  promptFiles?: (workspace: string) => PromptFile[] | Promise<PromptFile[]>;
 }
 
 export interface RunAgentInput {
@@ -47,13 +49,13 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
   const { run } = input;
   const { store } = deps;
   const runId = input.run.id;
-  await store.runs.update(runId, { status: "running", startedAt: deps.now() });
+  if (run.status !== "running") await store.runs.update(runId, { status: "running", startedAt: deps.now() });
   input.emit({ type: "run_started", runId, sessionKey: run.sessionKey, agentId: input.agentId });
 
   let outcome: RunOutcome;
   try {
     const tools = deps.toolsFor(run, input.workspace);
-    const files = await loadPromptFiles(input.workspace);
+    const files = await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
     const system = renderSystemPrompt({
       agentId: input.agentId,
       workspace: input.workspace,

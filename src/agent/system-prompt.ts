@@ -1,6 +1,7 @@
 // System prompt assembly: a short base prompt plus the workspace's AGENTS.md, SOUL.md and USER.md when present.
 // Kept small on purpose — every byte is paid on every turn; tool schemas travel separately.
-import { readFile } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 export const WORKSPACE_PROMPT_FILES = ["AGENTS.md", "SOUL.md", "USER.md"] as const;
@@ -16,19 +17,63 @@ export interface PromptFile {
 /** Reads the prompt files that exist in the workspace, in a fixed order. Missing files are skipped. */
 export async function loadPromptFiles(workspace: string): Promise<PromptFile[]> {
   const files: PromptFile[] = [];
+  // One readdir instead of a failed open per missing file: this runs on every turn.
+  let present: Set<string>;
+  try {
+    present = new Set(await readdir(workspace));
+  } catch {
+    return files;
+  }
   for (const name of WORKSPACE_PROMPT_FILES) {
-    let text: string;
+    if (!present.has(name)) continue;
     try {
-      text = await readFile(join(workspace, name), "utf8");
+      const file = toPromptFile(name, await readFile(join(workspace, name), "utf8"));
+      if (file) files.push(file);
     } catch {
       continue;
     }
-    text = text.trim();
-    if (!text) continue;
-    const truncated = text.length > MAX_PROMPT_FILE_CHARS;
-    files.push({ name, text: truncated ? text.slice(0, MAX_PROMPT_FILE_CHARS) : text, truncated });
   }
   return files;
+}
+
+/**
+ * A loader that re-reads a prompt file only when its mtime or size changed. Sync stat calls on a handful of
+ * small files cost microseconds; the async path costs a thread-pool round trip per file on every turn.
+ */
+export function createPromptFileLoader(): (workspace: string) => PromptFile[] {
+  const cache = new Map<string, { mtimeMs: number; size: number; file: PromptFile | undefined }>();
+  return (workspace) => {
+    let present: Set<string>;
+    try {
+      present = new Set(readdirSync(workspace));
+    } catch {
+      return [];
+    }
+    const files: PromptFile[] = [];
+    for (const name of WORKSPACE_PROMPT_FILES) {
+      if (!present.has(name)) continue;
+      const path = join(workspace, name);
+      try {
+        const { mtimeMs, size } = statSync(path);
+        let entry = cache.get(path);
+        if (!entry || entry.mtimeMs !== mtimeMs || entry.size !== size) {
+          entry = { mtimeMs, size, file: toPromptFile(name, readFileSync(path, "utf8")) };
+          cache.set(path, entry);
+        }
+        if (entry.file) files.push(entry.file);
+      } catch {
+        continue;
+      }
+    }
+    return files;
+  };
+}
+
+function toPromptFile(name: string, raw: string): PromptFile | undefined {
+  const text = raw.trim();
+  if (!text) return undefined;
+  const truncated = text.length > MAX_PROMPT_FILE_CHARS;
+  return { name, text: truncated ? text.slice(0, MAX_PROMPT_FILE_CHARS) : text, truncated };
 }
 
 export interface PromptInput {

@@ -6,6 +6,7 @@ import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import { runAgent, type RunAgentDeps, type RunOutcome } from "../agent/run-agent.ts";
 import type { Store } from "../store/store.ts";
+import { createPromptFileLoader } from "../agent/system-prompt.ts";
 import { SessionLanes, type LaneSubmit } from "./session-lanes.ts";
 
 export interface TurnRequest {
@@ -38,6 +39,7 @@ export interface Dispatcher {
 }
 
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
+  const deps = { ...opts, promptFiles: opts.promptFiles ?? createPromptFileLoader() };
   const listeners = new Set<RunListener>();
   const emit = (event: RunEvent): void => {
     for (const listener of listeners) {
@@ -76,9 +78,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
             controller.abort("timeout");
           }, agent.run_timeout_ms);
           timer.unref();
-          const run = await opts.store.runs.create({ id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: opts.now() });
+          const at = opts.now();
+          const run = await opts.store.runs.create({ id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at });
           runId = run.id;
-          return await runAgent(opts, {
+          return await runAgent(deps, {
             run,
             agentId,
             agent,

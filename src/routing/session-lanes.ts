@@ -101,6 +101,9 @@ export class SessionLanes<R extends LaneOutcome> {
     const dropped = lane.queue.length;
     const runId = lane.active.runId();
     lane.active.abort("cancelled");
+    // Steering not yet injected is dropped too, or it would start a follow-up run right after the stop;
+    // its submitters are already waiting on the active run.
+    lane.active.steering.splice(0);
     // Queued messages still get an answer: they are resolved with the stopped run's outcome.
     const waiters = lane.queue.flatMap((q) => q.waiters);
     lane.queue = [];

@@ -110,9 +110,9 @@ function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
     async create(input) {
       const row = toRunRow({
         id: input.id, sessionKey: input.sessionKey, agentId: input.agentId, parentRunId: input.parentRunId,
-        status: "pending", input: input.input, reply: undefined, errorCode: undefined, error: undefined, model: undefined,
+        status: input.status ?? "pending", input: input.input, reply: undefined, errorCode: undefined, error: undefined, model: undefined,
         usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 },
-        createdAt: input.createdAt ?? now(), startedAt: undefined, finishedAt: undefined,
+        createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined,
       });
       return fromRunRow(await db.insertInto("runs").values(row).returningAll().executeTakeFirstOrThrow());
     },

@@ -9,15 +9,27 @@ import type { SqliteDatabase, SqliteStatement } from "kysely";
  * back as numbers because `readBigInts` is left off. Contract: `close()` is idempotent.
  */
 export function toKyselySqliteDatabase(database: DatabaseSync): SqliteDatabase {
+  // Kysely prepares on every query; preparing is the costliest step of a small query, so statements are
+  // reused by SQL text. Bounded: query shapes are finite, but IN-lists of varying length are not.
+  const statements = new Map<string, SqliteStatement>();
   return {
     close() {
+      statements.clear();
       if (database.isOpen) database.close();
     },
     prepare(sql: string): SqliteStatement {
-      return toKyselyStatement(database.prepare(sql));
+      let stmt = statements.get(sql);
+      if (!stmt) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        stmt = toKyselyStatement(database.prepare(sql));
+        statements.set(sql, stmt);
+      }
+      return stmt;
     },
   };
 }
+
+const STATEMENT_CACHE_SIZE = 256;
 
 function toKyselyStatement(stmt: StatementSync): SqliteStatement {
   // Kysely passes one parameter array; node:sqlite takes anonymous parameters as separate arguments.

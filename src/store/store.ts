@@ -23,7 +23,8 @@ export interface TranscriptRepo {
 }
 
 export interface RunRepo {
-  create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & { parentRunId?: string; createdAt?: number }): Promise<Run>;
+  /** Creates a run, `pending` unless created already started (`status: "running"` with `startedAt`). */
+  create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & { parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number }): Promise<Run>;
   get(id: string): Promise<Run | undefined>;
   /** Sets status and whichever of the other fields are given. */
   update(id: string, patch: Partial<Omit<Run, "id" | "sessionKey" | "agentId" | "input" | "createdAt">>): Promise<void>;
