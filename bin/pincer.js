@@ -1,8 +1,15 @@
 #!/usr/bin/env node
 // Entry point of the installed `pincer` command: the built JavaScript when present, else the TypeScript sources
-// (Node 22.18+/23.6+ runs them directly).
+// (Node 22.18+/23.6+ runs them directly). Refuses, with a fix, a Node that lacks what Pincer needs.
 import { existsSync } from "node:fs";
 
+if (!process.getBuiltinModule?.("node:sqlite")) {
+  process.stderr.write(
+    `error: pincer needs Node.js 22.13 or newer with node:sqlite (this is ${process.version}). ` +
+      "Fix: install Node.js 24 LTS, or run it through the project's npm scripts (npm run pincer -- <command>), which bring Node 24.\n",
+  );
+  process.exit(78);
+}
 const built = new URL("../dist/cli/main.js", import.meta.url);
 const source = new URL("../src/cli/main.ts", import.meta.url);
 await import(existsSync(built) ? built.href : source.href);

@@ -1,24 +1,17 @@
 // Setup mistakes through the real CLI: each is a one-line actionable error, a non-zero exit, and nothing written.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
-import { fakeProviderConfig, makeHome, type Home } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { fakeProviderConfig, useCliFixture, type Home } from "./harness.ts";
 
-let fake: FakeModelServer;
+const fx = useCliFixture();
 let home: Home;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI({ apiKeys: ["test-key"] });
-});
-afterAll(() => fake.close());
-afterEach(() => home?.cleanup());
 
 const oneLine = (text: string): string[] => text.trim().split("\n");
 
 describe("setup errors", () => {
   it("malformed config: file:line key path, expectation and fix; exit 78; no stack", async () => {
-    home = await makeHome();
+    home = await fx.home();
     const file = await home.writeConfig(["agents:", "  default:", "    model: 42", ""].join("\n"));
     const r = await home.cli(["run", "hi"]);
     expect(r.code).toBe(78);
@@ -29,7 +22,7 @@ describe("setup errors", () => {
   });
 
   it("invalid YAML names the line", async () => {
-    home = await makeHome();
+    home = await fx.home();
     await home.writeConfig("models:\n  providers: [unclosed\n");
     const r = await home.cli(["config", "validate"]);
     expect(r.code).toBe(78);
@@ -38,7 +31,7 @@ describe("setup errors", () => {
   });
 
   it("missing credential names provider, tier and credential type; no session is created", async () => {
-    home = await makeHome();
+    home = await fx.home();
     await home.writeConfig("models:\n  providers:\n    openai: { type: openai }\n  tiers:\n    default: { primary: openai/gpt-4o-mini }\n");
     const r = await home.cli(["run", "hi"]);
     expect(r.code).toBe(78);
@@ -52,7 +45,7 @@ describe("setup errors", () => {
   });
 
   it("auth_mode oauth with only an API key is an explicit error, not a fallback", async () => {
-    home = await makeHome();
+    home = await fx.home();
     await home.writeConfig("models:\n  tiers:\n    default: { primary: anthropic/claude-sonnet-4-5, auth_mode: oauth }\n");
     const r = await home.cli(["run", "hi"], { env: { ANTHROPIC_API_KEY: "sk-ant-test" } });
     expect(r.code).toBe(78);
@@ -61,8 +54,8 @@ describe("setup errors", () => {
   });
 
   it("unknown provider in a model ref lists the known ones", async () => {
-    home = await makeHome();
-    await home.writeConfig(fakeProviderConfig(fake.baseURL, "agents:\n  default: { model: nope/some-model }"));
+    home = await fx.home();
+    await home.writeConfig(fakeProviderConfig(fx.fake.baseURL, "agents:\n  default: { model: nope/some-model }"));
     const r = await home.cli(["run", "hi"]);
     expect(r.code).toBe(78);
     expect(oneLine(r.stderr)).toHaveLength(1);
@@ -71,15 +64,15 @@ describe("setup errors", () => {
   });
 
   it("no model configured at all points to onboarding", async () => {
-    home = await makeHome();
+    home = await fx.home();
     const r = await home.cli(["run", "hi"]);
     expect(r.code).toBe(78);
     expect(r.stderr).toMatch(/onboard/);
   });
 
   it("config set refuses an invalid value and leaves the file untouched", async () => {
-    home = await makeHome();
-    const file = await home.writeConfig(fakeProviderConfig(fake.baseURL));
+    home = await fx.home();
+    const file = await home.writeConfig(fakeProviderConfig(fx.fake.baseURL));
     const before = await import("node:fs/promises").then((fs) => fs.readFile(file, "utf8"));
     const r = await home.cli(["config", "set", "policy.exec.level", "everything"]);
     expect(r.code).toBe(78);

@@ -2,24 +2,18 @@
 import { readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFakeAnthropic, startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
-import { fakeProviderConfig, makeHome, type Home } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { startFakeAnthropic } from "../fakes/index.ts";
+import { fakeProviderConfig, useCliFixture, type Home } from "./harness.ts";
 
-let fake: FakeModelServer;
+const fx = useCliFixture();
 let home: Home;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI({ apiKeys: ["test-key"] });
-});
-afterAll(() => fake.close());
-afterEach(() => home?.cleanup());
 
 describe("onboard --non-interactive", () => {
   it("tests the provider, writes the config without the key, and the next run works", async () => {
-    home = await makeHome();
+    home = await fx.home();
     const env = { FAKE_KEY: "test-key" };
-    const r = await home.cli(["onboard", "--non-interactive", "--provider", "openai-compatible", "--model", "gpt-4o-mini", "--base-url", fake.baseURL, "--api-key-env", "FAKE_KEY"], { env });
+    const r = await home.cli(["onboard", "--non-interactive", "--provider", "openai-compatible", "--model", "gpt-4o-mini", "--base-url", fx.fake.baseURL, "--api-key-env", "FAKE_KEY"], { env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("test call ok");
@@ -27,21 +21,21 @@ describe("onboard --non-interactive", () => {
     expect(yaml).toContain("api_key_env: FAKE_KEY");
     expect(yaml).not.toContain("test-key");
     expect((await stat(join(home.dir, "pincer.yaml"))).mode & 0o777).toBe(0o600);
-    fake.enqueue({ text: "configured and working" });
+    fx.fake.enqueue({ text: "configured and working" });
     const run = await home.cli(["run", "hi"], { env });
     expect(run.stdout).toBe("configured and working\n");
   });
 
   it("a failing test call writes nothing", async () => {
-    home = await makeHome();
-    const r = await home.cli(["onboard", "--non-interactive", "--provider", "openai-compatible", "--model", "m", "--base-url", fake.baseURL, "--api-key-env", "FAKE_KEY"], { env: { FAKE_KEY: "wrong-key" } });
+    home = await fx.home();
+    const r = await home.cli(["onboard", "--non-interactive", "--provider", "openai-compatible", "--model", "m", "--base-url", fx.fake.baseURL, "--api-key-env", "FAKE_KEY"], { env: { FAKE_KEY: "wrong-key" } });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/test call to custom\/m failed \(auth_failed\)/);
     expect(existsSync(join(home.dir, "pincer.yaml"))).toBe(false);
   });
 
   it("rejects an unknown provider with the list of valid ones", async () => {
-    home = await makeHome();
+    home = await fx.home();
     const r = await home.cli(["onboard", "--non-interactive", "--provider", "skynet", "--model", "x"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("ollama");
@@ -50,8 +44,7 @@ describe("onboard --non-interactive", () => {
 
 describe("doctor", () => {
   it("passes on a configured home and reports each component", async () => {
-    home = await makeHome();
-    await home.writeConfig(fakeProviderConfig(fake.baseURL));
+    home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
     const r = await home.cli(["doctor", "--json"]);
     const out = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> };
     expect(out.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["node", "config", "state dir", "store", "credential", "workspace", "sandbox"]));
@@ -60,7 +53,7 @@ describe("doctor", () => {
   });
 
   it("fails with a fix when no model is configured", async () => {
-    home = await makeHome();
+    home = await fx.home();
     const r = await home.cli(["doctor"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✗ model .*\n.*fix: run 'pincer onboard'/);
@@ -71,7 +64,7 @@ describe("auth", () => {
   it("stores a key from stdin without echoing it, lists it masked, and uses it", async () => {
     const anthropic = await startFakeAnthropic({ apiKeys: ["sk-ant-stored-secret-1234"] });
     try {
-      home = await makeHome();
+      home = await fx.home();
       await home.writeConfig(`models:\n  providers:\n    claude: { type: anthropic, base_url: "${anthropic.baseURL}" }\n  tiers:\n    default: { primary: claude/claude-sonnet-4-5 }\n`);
       const set = await home.cli(["auth", "set", "claude"], { input: "sk-ant-stored-secret-1234\n" });
       expect(set.code).toBe(0);
@@ -92,14 +85,13 @@ describe("auth", () => {
 
 describe("chat", () => {
   it("answers lines from stdin in one session and exits at end of input", async () => {
-    home = await makeHome();
-    await home.writeConfig(fakeProviderConfig(fake.baseURL));
-    fake.enqueue({ text: "first reply" }, { text: "second reply" });
+    home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    fx.fake.enqueue({ text: "first reply" }, { text: "second reply" });
     const r = await home.cli(["chat"], { input: "hello\nand again\n/exit\n" });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("first reply");
     expect(r.stdout).toContain("second reply");
-    const last = fake.requests.at(-1)!.body as { messages: Array<{ role: string }> };
+    const last = fx.fake.requests.at(-1)!.body as { messages: Array<{ role: string }> };
     expect(last.messages.filter((m) => m.role === "user")).toHaveLength(2);
   });
 });

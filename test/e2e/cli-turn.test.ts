@@ -2,19 +2,13 @@
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/index.ts";
-import { startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
-import { fakeProviderConfig, makeHome, type Home } from "./harness.ts";
+import { startFakeOpenAI } from "../fakes/index.ts";
+import { fakeProviderConfig, useCliFixture, type Home } from "./harness.ts";
 
-let fake: FakeModelServer;
+const fx = useCliFixture();
 let home: Home;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI({ apiKeys: ["test-key"] });
-});
-afterAll(() => fake.close());
-afterEach(() => home?.cleanup());
 
 async function auditKinds(dir: string): Promise<Array<{ tool: string | undefined; decision: string; reason: string | undefined }>> {
   const store = await openSqliteStore({ path: join(dir, "pincer.db") });
@@ -27,9 +21,8 @@ async function auditKinds(dir: string): Promise<Array<{ tool: string | undefined
 
 describe("pincer run", () => {
   it("prints the model's answer from an OpenAI-compatible base URL", async () => {
-    home = await makeHome();
-    await home.writeConfig(fakeProviderConfig(fake.baseURL));
-    fake.enqueue({ text: "Hello from the fake model." });
+    home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    fx.fake.enqueue({ text: "Hello from the fake model." });
     const r = await home.cli(["run", "hi"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -37,9 +30,8 @@ describe("pincer run", () => {
   });
 
   it("runs a write tool call, creates the file in the workspace, then prints the final answer", async () => {
-    home = await makeHome();
-    await home.writeConfig(fakeProviderConfig(fake.baseURL));
-    fake.enqueue({ toolCalls: [{ name: "write", args: { path: "notes/todo.md", content: "- buy milk\n" } }] }, { text: "Saved your note." });
+    home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    fx.fake.enqueue({ toolCalls: [{ name: "write", args: { path: "notes/todo.md", content: "- buy milk\n" } }] }, { text: "Saved your note." });
     const r = await home.cli(["run", "note: buy milk"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("Saved your note.\n");
@@ -49,9 +41,8 @@ describe("pincer run", () => {
   });
 
   it("--json reports reply, status, usage and tool calls; sessions and usage list the turn", async () => {
-    home = await makeHome();
-    await home.writeConfig(fakeProviderConfig(fake.baseURL));
-    fake.enqueue({ text: "42", usage: { input: 120, output: 3, cached: 100 } });
+    home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    fx.fake.enqueue({ text: "42", usage: { input: 120, output: 3, cached: 100 } });
     const r = await home.cli(["run", "answer?", "--json", "--session", "agent:default:cli:dm:script"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -70,18 +61,18 @@ describe("pincer run", () => {
     const broken = await startFakeOpenAI({ apiKeys: ["test-key"] });
     broken.setFallback(() => ({ error: { status: 503, message: "overloaded" } }));
     try {
-      home = await makeHome();
+      home = await fx.home();
       await home.writeConfig(
         [
           "models:",
           "  providers:",
           `    down: { type: openai-compatible, base_url: "${broken.baseURL}", api_key: test-key }`,
-          `    up: { type: openai-compatible, base_url: "${fake.baseURL}", api_key: test-key }`,
+          `    up: { type: openai-compatible, base_url: "${fx.fake.baseURL}", api_key: test-key }`,
           "  tiers:",
           "    default: { primary: down/m1, fallbacks: [up/m2] }",
         ].join("\n"),
       );
-      fake.enqueue({ text: "answered by the fallback" });
+      fx.fake.enqueue({ text: "answered by the fallback" });
       const r = await home.cli(["run", "hi", "--json"]);
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ reply: "answered by the fallback", model: "up/m2" });
@@ -92,9 +83,8 @@ describe("pincer run", () => {
   });
 
   it("a path escape is refused, audited, and writes nothing outside the workspace", async () => {
-    home = await makeHome();
-    await home.writeConfig(fakeProviderConfig(fake.baseURL));
-    fake.enqueue({ toolCalls: [{ name: "write", args: { path: "../escaped.txt", content: "x" } }] }, { text: "I could not write there." });
+    home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    fx.fake.enqueue({ toolCalls: [{ name: "write", args: { path: "../escaped.txt", content: "x" } }] }, { text: "I could not write there." });
     const r = await home.cli(["run", "write outside", "--json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -105,9 +95,8 @@ describe("pincer run", () => {
   });
 
   it("exec of a blocked binary is denied and audited", async () => {
-    home = await makeHome();
-    await home.writeConfig(fakeProviderConfig(fake.baseURL));
-    fake.enqueue({ toolCalls: [{ name: "exec", args: { command: "rm -rf notes" } }] }, { text: "rm is not allowed here." });
+    home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    fx.fake.enqueue({ toolCalls: [{ name: "exec", args: { command: "rm -rf notes" } }] }, { text: "rm is not allowed here." });
     const r = await home.cli(["run", "delete notes", "--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).toolCalls[0]).toMatchObject({ name: "exec", isError: true, decision: "deny" });

@@ -4,6 +4,8 @@ import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(REPO_ROOT, "src/cli/main.ts");
@@ -22,10 +24,12 @@ export interface Home {
   cleanup(): Promise<void>;
 }
 
-/** A fresh state dir. The child env is minimal: no inherited API keys, so credential tests are deterministic. */
-export async function makeHome(): Promise<Home> {
+/** A fresh state dir, with `yaml` as its pincer.yaml when given. The child env is minimal: no inherited
+ * API keys, so credential tests are deterministic. */
+export async function makeHome(yaml?: string): Promise<Home> {
   const dir = await mkdtemp(join(tmpdir(), "pincer-e2e-"));
   const workspace = join(dir, "workspace");
+  if (yaml !== undefined) await writeFile(join(dir, "pincer.yaml"), yaml);
   return {
     dir,
     workspace,
@@ -71,4 +75,28 @@ export function fakeProviderConfig(baseURL: string, extra = ""): string {
     "      primary: fake/gpt-4o-mini",
     extra,
   ].join("\n");
+}
+
+/** Per test file: one loopback OpenAI fake (key `test-key`) for all its tests, and homes removed after each test. */
+export function useCliFixture(): { readonly fake: FakeModelServer; home(yaml?: string): Promise<Home> } {
+  let server: FakeModelServer | undefined;
+  const homes: Home[] = [];
+  beforeAll(async () => {
+    server = await startFakeOpenAI({ apiKeys: ["test-key"] });
+  });
+  afterAll(() => server?.close());
+  afterEach(async () => {
+    await Promise.all(homes.splice(0).map((h) => h.cleanup()));
+  });
+  return {
+    get fake() {
+      if (!server) throw new Error("useCliFixture: the fake starts in beforeAll");
+      return server;
+    },
+    async home(yaml) {
+      const home = await makeHome(yaml);
+      homes.push(home);
+      return home;
+    },
+  };
 }
