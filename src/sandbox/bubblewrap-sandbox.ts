@@ -40,11 +40,15 @@ export async function inspectSystemMounts(dirs: string[] = SYSTEM_DIRS): Promise
 /** Pure: the bwrap arguments (everything after `bwrap`) that run `opts.argv` confined as described above. */
 export function buildBwrapArgs(opts: ExecOptions, mounts: SystemMount[], env: Record<string, string>): string[] {
   const args: string[] = [];
-  for (const m of mounts) {
+  const underTmp = (path: string): boolean => path === "/tmp" || path.startsWith("/tmp/");
+  const pushMount = (m: SystemMount): void => {
     if (m.kind === "symlink") args.push("--symlink", m.target, m.path);
     else args.push("--ro-bind", m.path, m.path);
-  }
+  };
+  for (const m of mounts) if (!underTmp(m.path)) pushMount(m);
   args.push("--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp");
+  // Mounts below /tmp go after the fresh tmpfs, which would otherwise hide them.
+  for (const m of mounts) if (underTmp(m.path)) pushMount(m);
   // After the tmpfs, so a workspace under /tmp is mounted over the fresh /tmp rather than hidden by it.
   args.push("--bind", opts.workspace, opts.workspace);
   args.push("--unshare-all");
