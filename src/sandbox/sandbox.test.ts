@@ -10,6 +10,8 @@ import { createHostSandbox } from "./host-sandbox.ts";
 import type { ExecOptions, Sandbox } from "./sandbox.ts";
 
 const detection = await detectBubblewrap();
+// CI installs bubblewrap (.ci/run): there a missing sandbox is a failure, not a reason to skip.
+if (process.env.CI && !detection.available) throw new Error(`bubblewrap is required in CI: ${detection.reason}`);
 
 function describeSandbox(label: string, make: () => Sandbox, skipReason?: string): void {
   describe.skipIf(skipReason !== undefined)(`Sandbox contract: ${label}${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {

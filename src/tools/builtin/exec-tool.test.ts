@@ -14,6 +14,8 @@ import { createToolGate } from "../tool-gate.ts";
 import { createExecTool } from "./exec-tool.ts";
 
 const detection = await detectBubblewrap();
+// CI installs bubblewrap (.ci/run): there a missing sandbox is a failure, not a reason to skip.
+if (process.env.CI && !detection.available) throw new Error(`bubblewrap is required in CI: ${detection.reason}`);
 const sandboxes: Array<[string, Sandbox | undefined]> = [
   ["host", createHostSandbox()],
   ["bubblewrap", detection.available && detection.path ? createBubblewrapSandbox({ bwrapPath: detection.path }) : undefined],
