@@ -7,9 +7,9 @@ export interface GlobalOptions {
 }
 
 /** Opens the app with CLI defaults: logs at warn to stderr unless PINCER_LOG_LEVEL says otherwise. */
-export async function openApp(g: GlobalOptions): Promise<App> {
+export async function openApp(g: GlobalOptions, defaults: { level: "warn" | "info" } = { level: "warn" }): Promise<App> {
   const { createApp } = await import("../app.ts");
-  const level = (process.env.PINCER_LOG_LEVEL ?? "warn") as "warn";
+  const level = (process.env.PINCER_LOG_LEVEL ?? defaults.level) as "warn";
   return createApp({ configFile: g.config, env: process.env, logger: createLogger({ level }) });
 }
 

@@ -28,6 +28,19 @@ program
   .option("-a, --agent <id>", "agent id", "default")
   .action(async (opts) => (await import("./chat-command.ts")).chatCommand(globals(), opts));
 
+const gateway = program
+  .command("gateway")
+  .description("run the always-on server: HTTP API, OpenAI-compatible /v1, WebSocket /ws (loopback, token auth)")
+  .option("-p, --port <port>", "port (default: gateway.port or PORT, 18790)")
+  .option("--shutdown-deadline <ms>", "on SIGTERM, how long running turns may take to finish", "10000")
+  .action(async (opts) => (await import("./gateway-command.ts")).gatewayCommand(globals(), opts));
+gateway
+  .command("token")
+  .description("show where the gateway token comes from; --rotate makes a new one (printed once)")
+  .option("--rotate", "create a new token; the old one stops working")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./gateway-command.ts")).tokenCommand(globals(), opts));
+
 const sessions = program.command("sessions").description("list and inspect conversations");
 sessions
   .command("list")

@@ -24,13 +24,17 @@ export interface DispatcherOptions extends RunAgentDeps {
   workspaceFor: (agentId: string) => string;
 }
 
+/** Added to a session whose run was cut off by a stop or crash of the process. */
+export const INTERRUPTED_NOTICE =
+  "My previous reply was interrupted because Pincer stopped while it was running. Your message was kept; send it again if you still need an answer.";
+
 export type RunListener = (event: RunEvent) => void;
 
 export interface Dispatcher {
   /** Queues or starts a turn. Contract: `result` always settles with the outcome of the run that answered. */
   send(req: TurnRequest): Promise<LaneSubmit<RunOutcome>>;
   /** `/stop`: cancels the session's active run at its next safe point. */
-  stop(sessionKey: string): { runId: string | undefined; dropped: number };
+  stop(sessionKey: string, reason?: "cancelled" | "interrupted"): { runId: string | undefined; dropped: number };
   /** Receives every run event; returns an unsubscribe function. */
   subscribe(listener: RunListener): () => void;
   /** Marks runs left `pending`/`running` by a previous process as interrupted; returns them. */
@@ -106,7 +110,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       const mode = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
       return lanes.submit(req.sessionKey, req.text, mode);
     },
-    stop: (sessionKey) => lanes.stop(sessionKey),
+    stop: (sessionKey, reason) => lanes.stop(sessionKey, reason),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -120,6 +124,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           errorCode: "interrupted",
           error: "the process stopped while this run was in flight",
         });
+        // The user is told in the conversation itself; channels deliver it like any reply.
+        await opts.store.transcript.append(run.sessionKey, run.id, [{ role: "assistant", content: { role: "assistant", content: INTERRUPTED_NOTICE } }]);
         await opts.store.audit.write({
           at: opts.now(),
           kind: "run.interrupted",

@@ -94,13 +94,14 @@ export class SessionLanes<R extends LaneOutcome> {
     return { disposition: "queued", result: promise };
   }
 
-  /** Stops the session's active run (`/stop`) and drops what was queued behind it. Returns the stopped run id. */
-  stop(sessionKey: string): { runId: string | undefined; dropped: number } {
+  /** Stops the session's active run (`/stop`, or `interrupted` at shutdown) and drops what was queued behind it.
+   * Returns the stopped run id. */
+  stop(sessionKey: string, reason: "cancelled" | "interrupted" = "cancelled"): { runId: string | undefined; dropped: number } {
     const lane = this.#lanes.get(sessionKey);
     if (!lane?.active) return { runId: undefined, dropped: 0 };
     const dropped = lane.queue.length;
     const runId = lane.active.runId();
-    lane.active.abort("cancelled");
+    lane.active.abort(reason);
     // Steering not yet injected is dropped too, or it would start a follow-up run right after the stop;
     // its submitters are already waiting on the active run.
     lane.active.steering.splice(0);

@@ -1,5 +1,5 @@
 // E2E harness: a temporary PINCER_HOME with a pincer.yaml pointing at loopback fakes, and the real CLI as a child process.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,4 +99,39 @@ export function useCliFixture(): { readonly fake: FakeModelServer; home(yaml?: s
       return home;
     },
   };
+}
+
+export interface GatewayProcess {
+  url: string;
+  token: string;
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `pincer gateway --port 0` for a home and waits until it listens; the token is given by env. */
+export async function startGatewayProcess(home: Home, token = "e2e-gateway-token"): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [CLI, "gateway", "--port", "0"], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home.dir, PINCER_HOME: home.dir, PINCER_GATEWAY_TOKEN: token },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000);
+    const check = (): void => {
+      const m = /listening on (http:\/\/\S+) /.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stderr!.on("data", check);
+    void exited.then(() => reject(new Error(`gateway exited:\n${out}`)));
+  });
+  return { url, token, child, output: () => out, exited };
 }

@@ -1,0 +1,75 @@
+// `pincer gateway`: the always-on server (HTTP API, OpenAI-compatible endpoint, WebSocket) and its token.
+// SIGTERM/SIGINT stop intake and let running turns finish up to a deadline.
+import { resolveStateDir } from "../config/index.ts";
+import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
+import { checkBindSafety, resolveListenAddress } from "../gateway/listen-address.ts";
+import { CliFailure, EXIT_USAGE, printJson } from "./output.ts";
+import { openApp, type GlobalOptions } from "./cli-app.ts";
+
+export interface GatewayOptions {
+  port?: string;
+  shutdownDeadline: string;
+}
+
+const VERSION = "0.1.0";
+
+export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Promise<void> {
+  const portOverride = opts.port === undefined ? undefined : toPort(opts.port);
+  const deadlineMs = toMs(opts.shutdownDeadline, "--shutdown-deadline");
+  const app = await openApp(g, { level: "info" });
+  try {
+    const address = resolveListenAddress(app.config.gateway, { ...(portOverride ? { portOverride } : {}), file: app.configFile });
+    let loaded = await loadGatewayToken(app.stateDir, process.env);
+    checkBindSafety(address, loaded.source.kind !== "none", app.configFile);
+    if (!loaded.verifier) {
+      const token = await rotateGatewayToken(app.stateDir);
+      process.stderr.write(`created a gateway token (shown once; 'pincer gateway token --rotate' makes a new one):\n  ${token}\n`);
+      loaded = await loadGatewayToken(app.stateDir, process.env);
+    }
+    const recovered = await app.dispatcher.recoverInterrupted();
+    if (recovered.length > 0) app.log.warn({ runs: recovered.length }, "runs interrupted by the last stop were marked and their sessions told");
+    const { startGateway } = await import("../gateway/gateway-server.ts");
+    const gateway = await startGateway({ ctx: app, address, tokens: loaded.verifier!, serverVersion: VERSION });
+    process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        process.stderr.write(`${signal}: stopping (running turns get ${deadlineMs} ms)\n`);
+        void gateway.close({ deadlineMs }).then(() => resolve());
+      };
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      process.once("SIGINT", () => stop("SIGINT"));
+    });
+  } finally {
+    await app.close();
+  }
+}
+
+export async function tokenCommand(_g: GlobalOptions, opts: { rotate?: boolean; json?: boolean }): Promise<void> {
+  const stateDir = resolveStateDir(process.env);
+  if (!opts.rotate) {
+    const { source } = await loadGatewayToken(stateDir, process.env);
+    const text =
+      source.kind === "env" ? `the gateway token comes from ${TOKEN_ENV}`
+      : source.kind === "file" ? `a gateway token is set (created ${new Date(source.createdAt).toISOString()}); only its hash is stored`
+      : "no gateway token yet: 'pincer gateway token --rotate' creates one";
+    if (opts.json) return printJson({ source: source.kind, ...(source.kind === "file" ? { createdAt: source.createdAt } : {}) });
+    process.stdout.write(`${text}\n`);
+    return;
+  }
+  const token = await rotateGatewayToken(stateDir);
+  if (opts.json) return printJson({ token });
+  process.stdout.write(`${token}\n`);
+  process.stderr.write("new gateway token above (shown once); the previous one no longer works — restart a running gateway to apply it\n");
+}
+
+function toPort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliFailure(`--port: expected a port number 0-65535, got ${JSON.stringify(text)}`, EXIT_USAGE);
+  return n;
+}
+
+function toMs(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new CliFailure(`${flag}: expected milliseconds, got ${JSON.stringify(text)}`, EXIT_USAGE);
+  return n;
+}

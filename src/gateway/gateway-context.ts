@@ -1,0 +1,20 @@
+// What the gateway needs from the running core: config, store, dispatcher, models and a logger.
+// `App` (src/app.ts) satisfies it; the gateway never imports the composition root.
+import type { Logger } from "pino";
+import type { AgentConfig, PincerConfig } from "../core/config-schema.ts";
+import type { Dispatcher } from "../routing/dispatcher.ts";
+import type { Store } from "../store/store.ts";
+
+export interface GatewayContext {
+  config: PincerConfig;
+  store: Store;
+  dispatcher: Dispatcher;
+  models: { preflight(ref: string): Promise<void> };
+  log: Logger;
+  agentConfig(agentId: string): AgentConfig;
+}
+
+/** Checks a presented token. Contract: constant-time; never logs the token. */
+export interface TokenVerifier {
+  verify(token: string): boolean;
+}

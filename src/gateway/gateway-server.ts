@@ -1,0 +1,84 @@
+// The running gateway: serves the HTTP app and the /ws endpoint on one socket, and shuts down gracefully —
+// stop intake, let running turns finish until a deadline, then interrupt and record the rest.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
+import { createHttpApp } from "./http-app.ts";
+import type { ListenAddress } from "./listen-address.ts";
+import { createGatewayMetrics } from "./metrics.ts";
+import { attachWebSocket } from "./ws-server.ts";
+
+export interface GatewayOptions {
+  ctx: GatewayContext;
+  address: ListenAddress;
+  tokens: TokenVerifier;
+  now?: () => number;
+  serverVersion?: string;
+}
+
+export interface ShutdownReport {
+  /** Turns that finished within the deadline. */
+  finished: number;
+  /** Turns stopped at the deadline; recorded as interrupted. */
+  interrupted: number;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  /** Stops intake, waits up to `deadlineMs` for running turns, then interrupts the rest. Idempotent. */
+  close(opts?: { deadlineMs?: number }): Promise<ShutdownReport>;
+}
+
+const POLL_MS = 50;
+
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const { ctx } = opts;
+  const log = ctx.log.child({ component: "gateway" });
+  const metrics = createGatewayMetrics(opts.now ? { now: opts.now } : {});
+  const stopObserving = metrics.observe(ctx);
+  const app = createHttpApp({ ctx, tokens: opts.tokens, metrics, ...(opts.now ? { now: opts.now } : {}) });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const ws = attachWebSocket({ server, ctx, tokens: opts.tokens, ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.address.port, opts.address.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = opts.address.host.includes(":") ? `[${opts.address.host}]` : opts.address.host;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  log.info({ host: opts.address.host, port }, "gateway listening");
+
+  let closing: Promise<ShutdownReport> | undefined;
+  const close = async (deadlineMs: number): Promise<ShutdownReport> => {
+    const before = ctx.dispatcher.lanes.activeSessions().length;
+    log.info({ activeTurns: before, deadlineMs }, "gateway stopping");
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await ws.close();
+    const deadline = Date.now() + deadlineMs;
+    while (ctx.dispatcher.lanes.activeSessions().length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    const left = ctx.dispatcher.lanes.activeSessions();
+    for (const session of left) ctx.dispatcher.stop(session, "interrupted");
+    while (ctx.dispatcher.lanes.activeSessions().length > 0) await new Promise((r) => setTimeout(r, POLL_MS));
+    server.closeAllConnections();
+    await serverClosed;
+    stopObserving();
+    const report = { finished: before - left.length, interrupted: left.length };
+    log.info(report, "gateway stopped");
+    return report;
+  };
+
+  return {
+    url,
+    port,
+    close: (o) => (closing ??= close(o?.deadlineMs ?? 10_000)),
+  };
+}

@@ -1,0 +1,184 @@
+// The HTTP app in memory (app.request): probes, bearer auth, rate limit, /metrics, the /api/v1 JSON API and error shapes,
+// on a core wired by createApp against the fake OpenAI API.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pino from "pino";
+import { createApp, type App } from "../app.ts";
+import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
+import { makeHome, type Home } from "../../test/e2e/harness.ts";
+import type { GatewayContext } from "./gateway-context.ts";
+import { createHttpApp, type HttpAppOptions } from "./http-app.ts";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
+
+const AUTH = { authorization: "Bearer test-token" };
+const tokens = { verify: (t: string) => t === "test-token" };
+let fake: FakeModelServer;
+let home: Home;
+let app: App;
+let metrics: GatewayMetrics;
+let unobserve: () => void;
+let http: ReturnType<typeof createHttpApp>;
+let firstRunId: string;
+
+const providers = (baseURL: string): string[] => [
+  "models:",
+  "  providers:",
+  `    fake: { type: openai-compatible, base_url: '${baseURL}', api_key: test-key }`,
+  "    spare: { type: openai-compatible, base_url: 'http://127.0.0.1:9/v1', api_key: sk-secret-123456789 }",
+  "  tiers:",
+];
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ apiKeys: ["test-key"] });
+  home = await makeHome();
+  await home.writeConfig([...providers(fake.baseURL), "    default: { primary: fake/gpt-4o-mini }"].join("\n"));
+  app = await createApp({ env: { PINCER_HOME: home.dir }, logger: pino({ level: "silent" }) });
+  metrics = createGatewayMetrics();
+  unobserve = metrics.observe(app);
+  http = createHttpApp({ ctx: app, tokens, metrics });
+  fake.enqueue({ text: "recorded answer", usage: { input: 30, output: 6, cached: 3 } });
+  const submit = await app.dispatcher.send({ agentId: "default", sessionKey: "agent:default:test:dm:api", channel: "test", text: "hello api" });
+  firstRunId = (await submit.result).runId;
+});
+
+afterAll(async () => {
+  unobserve();
+  await app.close();
+  await fake.close();
+  await home.cleanup();
+});
+
+/** Response bodies in these tests are read loosely; the assertions give them their shape. */
+type JsonResponse = Omit<Response, "json"> & { json(): Promise<any> };
+const get = (path: string, headers: Record<string, string> = AUTH, on = http) => on.request(path, { headers }) as Promise<JsonResponse>;
+
+describe("probes and auth", () => {
+  it("serves /healthz and /readyz without a token", async () => {
+    expect(await (await get("/healthz", {})).json()).toEqual({ ok: true });
+    const ready = await get("/readyz", {});
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, checks: { store: "ok", providers: "ok" } });
+  });
+
+  it("answers 401 with the reason for a missing, malformed or wrong token", async () => {
+    const missing = await get("/v1/models", {});
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({ error: { type: "unauthorized", message: "missing Authorization header. Fix: send 'Authorization: Bearer <gateway token>'" } });
+    expect((await (await get("/v1/models", { authorization: "Basic abc" })).json()).error.message).toMatch(/^malformed/);
+    expect((await (await get("/api/v1/sessions", { authorization: "Bearer nope" })).json()).error.message).toMatch(/^invalid token/);
+    expect((await get("/no/such/route", {})).status).toBe(401);
+  });
+
+  it("answers 429 with Retry-After once a client exceeds the limit, and resets after the window", async () => {
+    let t = 5_000_000;
+    const limited = createHttpApp({ ctx: app, tokens, metrics, rateLimit: { perMinute: 2 }, now: () => t });
+    expect((await get("/v1/models", AUTH, limited)).status).toBe(200);
+    expect((await get("/v1/models", AUTH, limited)).status).toBe(200);
+    t += 20_000;
+    const refused = await get("/v1/models", AUTH, limited);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("40");
+    expect((await refused.json()).error.type).toBe("rate_limited");
+    expect((await get("/v1/models", { authorization: "Bearer wrong" }, limited)).status).toBe(401); // another client
+    t += 40_000;
+    expect((await get("/v1/models", AUTH, limited)).status).toBe(200);
+  });
+
+  it("reports 503 from /readyz and the chat endpoint when the default tier has no credential", async () => {
+    const bare = await makeHome();
+    await bare.writeConfig(["models:", "  tiers:", "    default: { primary: openai/gpt-4o-mini }"].join("\n"));
+    const core = await createApp({ env: { PINCER_HOME: bare.dir }, logger: pino({ level: "silent" }) });
+    try {
+      const h = createHttpApp({ ctx: core, tokens, metrics: createGatewayMetrics() });
+      const ready = await get("/readyz", {}, h);
+      expect(ready.status).toBe(503);
+      const body = await ready.json();
+      expect(body.checks.store).toBe("ok");
+      expect(body.checks.providers).toMatch(/openai/);
+      const body2 = JSON.stringify({ model: "pincer", messages: [{ role: "user", content: "hi" }] });
+      const chat = (await h.request("/v1/chat/completions", { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: body2 })) as JsonResponse;
+      expect(chat.status).toBe(503);
+      expect((await chat.json()).error).toMatchObject({ code: "missing_credential" });
+    } finally {
+      await core.close();
+      await bare.cleanup();
+    }
+  });
+});
+
+describe("/metrics", () => {
+  it("exposes run, token and HTTP metrics in Prometheus text", async () => {
+    const res = await get("/metrics");
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const text = await res.text();
+    expect(text).toContain('pincer_runs_total{status="succeeded"} 1');
+    expect(text).toContain('pincer_model_step_tokens_total{provider="fake",model="gpt-4o-mini",kind="cached"} 3');
+    expect(text).toContain("pincer_queue_depth 0");
+    expect(text).toContain('pincer_http_requests_total{route="/v1/models",status="200"}');
+    expect(text).toContain('pincer_http_requests_total{route="/readyz",status="200"} 1');
+    expect(text).toContain('pincer_http_requests_total{route="unmatched",status="401"} 1');
+    expect(text).toContain("process_cpu_user_seconds_total");
+    expect(() => createGatewayMetrics()).not.toThrow();
+  });
+});
+
+describe("/api/v1", () => {
+  it("lists sessions and shows one with usage and messages; unknown ones are 404", async () => {
+    const list = await (await get("/api/v1/sessions?agent=default&limit=5")).json();
+    expect(list.data.map((s: { key: string }) => s.key)).toContain("agent:default:test:dm:api");
+    const one = await (await get("/api/v1/sessions/agent:default:test:dm:api")).json();
+    expect(one.usage).toMatchObject({ inputTokens: 30, outputTokens: 6, cachedTokens: 3 });
+    expect(one.messages.map((m: { role: string }) => m.role)).toEqual(["user", "assistant"]);
+    expect((await get("/api/v1/sessions/agent:default:test:dm:nobody")).status).toBe(404);
+    const runs = await (await get("/api/v1/sessions/agent:default:test:dm:api/runs")).json();
+    expect(runs.data[0].id).toBe(firstRunId);
+  });
+
+  it("lists and shows runs, filtered by status and session", async () => {
+    const runs = await (await get("/api/v1/runs?status=succeeded,failed&session=agent:default:test:dm:api&limit=10")).json();
+    expect(runs.data.map((r: { id: string }) => r.id)).toEqual([firstRunId]);
+    expect(await (await get(`/api/v1/runs/${firstRunId}`)).json()).toMatchObject({ status: "succeeded", reply: "recorded answer" });
+    const missing = await get("/api/v1/runs/run_nope");
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.type).toBe("not_found");
+  });
+
+  it("totals usage per provider/model with a grand total", async () => {
+    const usage = await (await get("/api/v1/usage?since=0")).json();
+    expect(usage.data[0]).toMatchObject({ provider: "fake", model: "gpt-4o-mini", inputTokens: 30 });
+    expect(usage.total).toMatchObject({ inputTokens: 30, outputTokens: 6, calls: 1 });
+    const future = await (await get(`/api/v1/usage?since=${Date.now() + 60_000}`)).json();
+    expect(future.total.calls).toBe(0);
+  });
+
+  it("lists audit records, stops a session, and shows config without secrets", async () => {
+    expect((await get("/api/v1/audit?kind=tool.call&limit=5")).status).toBe(200);
+    const stop = (await http.request("/api/v1/sessions/agent:default:test:dm:api/stop", { method: "POST", headers: AUTH })) as JsonResponse;
+    expect(await stop.json()).toEqual({ stopped: false, runId: null, dropped: 0 });
+    const config = await (await get("/api/v1/config")).text();
+    expect(config).toContain('"spare"');
+    expect(config).not.toContain("sk-secret-123456789");
+    expect(config).not.toContain("test-key");
+  });
+
+  it("rejects bad query parameters with 400 naming the parameter", async () => {
+    for (const [path, param] of [["/api/v1/sessions?limit=0", "limit"], ["/api/v1/runs?limit=abc", "limit"], ["/api/v1/runs?status=done", "status"], ["/api/v1/usage?since=-5", "since"], ["/api/v1/audit?limit=501", "limit"]] as const) {
+      const res = await get(path);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toMatchObject({ type: "invalid_request", param });
+    }
+  });
+});
+
+describe("errors", () => {
+  it("answers unknown routes with 404 JSON and thrown bugs with 500 JSON, logging the error", async () => {
+    expect(await (await get("/api/v1/nothing")).json()).toEqual({ error: { type: "not_found", message: "no route for GET /api/v1/nothing" } });
+    const lines: string[] = [];
+    const log = pino({ level: "error" }, { write: (l: string) => void lines.push(l) });
+    const broken: GatewayContext = { ...app, log, store: { ...app.store, runs: { ...app.store.runs, get: () => Promise.reject(new Error("boom")) } } };
+    const opts: HttpAppOptions = { ctx: broken, tokens, metrics };
+    const res = await get("/api/v1/runs/x", AUTH, createHttpApp(opts));
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain("boom");
+    expect(lines.join("")).toContain("boom");
+  });
+});

@@ -1,0 +1,128 @@
+// The gateway's HTTP surface as a Hono app: health probes, bearer auth, per-client rate limit, /metrics,
+// and the mounting of the OpenAI-compatible and JSON APIs. It opens no socket; gateway-server.ts serves it.
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { matchedRoutes } from "hono/route";
+import { redactSecrets } from "../config/redact.ts";
+import { createApiRoutes } from "./api-routes.ts";
+import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
+import type { GatewayMetrics } from "./metrics.ts";
+import { createOpenAIRoutes, defaultAgentId } from "./openai-routes.ts";
+import { createRateLimiter } from "./rate-limit.ts";
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+
+export interface Readiness {
+  ok: boolean;
+  /** Component → "ok" or what is wrong with it. */
+  checks: Record<string, string>;
+}
+
+export interface HttpAppOptions {
+  ctx: GatewayContext;
+  tokens: TokenVerifier;
+  metrics: GatewayMetrics;
+  /** Requests per minute per client (token, or remote address when unauthenticated); default 600. */
+  rateLimit?: { perMinute: number };
+  /** epoch ms */
+  now?: () => number;
+  /** Replaces the built-in readiness checks (store query + default agent's model credential). */
+  ready?: () => Promise<Readiness>;
+}
+
+type Auth = { ok: true; token: string } | { ok: false; reason: string };
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * Builds the HTTP app. Open: GET /healthz, GET /readyz. Everything else needs `Authorization: Bearer <token>`.
+ * Contract: every response is JSON (or SSE / Prometheus text); a thrown bug becomes a 500 without a stack.
+ */
+export function createHttpApp(opts: HttpAppOptions): Hono {
+  const { ctx, metrics } = opts;
+  const now = opts.now ?? Date.now;
+  const limiter = createRateLimiter({ perMinute: opts.rateLimit?.perMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, now });
+  const ready = opts.ready ?? (() => checkReadiness(ctx));
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    await next();
+    // The route pattern, not the URL, keeps label cardinality bounded; middleware are registered as method ALL.
+    const route = matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "unmatched";
+    metrics.countHttp(route, c.res.status);
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/readyz", async (c) => {
+    const result = await ready();
+    return c.json(result, result.ok ? 200 : 503);
+  });
+
+  app.use(async (c, next) => {
+    const auth = checkBearer(c.req.header("authorization"), opts.tokens);
+    // Unauthenticated attempts count against the remote address, so guessing tokens is rate limited too.
+    const client = auth.ok ? `token:${hashToken(auth.token)}` : `addr:${remoteAddress(c)}`;
+    const decision = limiter.take(client);
+    if (!decision.ok) {
+      c.header("Retry-After", String(decision.retryAfterSec));
+      const message = `too many requests: this client may send ${opts.rateLimit?.perMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE} per minute; retry after ${decision.retryAfterSec} s`;
+      return c.json({ error: { type: "rate_limited", message } }, 429);
+    }
+    if (!auth.ok) {
+      c.header("WWW-Authenticate", 'Bearer realm="pincer"');
+      return c.json({ error: { type: "unauthorized", message: auth.reason } }, 401);
+    }
+    await next();
+  });
+
+  app.get("/metrics", async (c) => c.body(await metrics.render(), 200, { "Content-Type": metrics.contentType }));
+  app.route("/v1", createOpenAIRoutes({ ctx, now }));
+  app.route("/api/v1", createApiRoutes({ ctx }));
+
+  app.notFound((c) => c.json({ error: { type: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((err, c) => {
+    ctx.log.error({ err, method: c.req.method, path: c.req.path }, "http handler failed");
+    metrics.countError("internal");
+    return c.json({ error: { type: "internal_error", message: "internal error; the gateway log has the details" } }, 500);
+  });
+  return app;
+}
+
+function checkBearer(header: string | undefined, tokens: TokenVerifier): Auth {
+  if (header === undefined || header.trim() === "") {
+    return { ok: false, reason: "missing Authorization header. Fix: send 'Authorization: Bearer <gateway token>'" };
+  }
+  const token = BEARER.exec(header)?.[1];
+  if (!token) return { ok: false, reason: "malformed Authorization header: expected 'Bearer <gateway token>'" };
+  if (!tokens.verify(token)) return { ok: false, reason: "invalid token: the bearer token does not match the gateway token" };
+  return { ok: true, token };
+}
+
+/** Rate-limit key for a token: never the token itself, so limiter state holds no secret. */
+function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex").slice(0, 32);
+}
+
+/** The peer address under @hono/node-server; `unknown` in-memory (app.request) where there is no socket. */
+function remoteAddress(c: Context): string {
+  const env = c.env as { incoming?: IncomingMessage } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? "unknown";
+}
+
+/** Store reachable (one cheap query) and the default agent's model has a credential. Messages are redacted. */
+async function checkReadiness(ctx: GatewayContext): Promise<Readiness> {
+  const checks: Record<string, string> = {};
+  const attempt = async (name: string, probe: () => Promise<unknown>): Promise<void> => {
+    try {
+      await probe();
+      checks[name] = "ok";
+    } catch (err) {
+      checks[name] = redactSecrets(err instanceof Error ? err.message : String(err));
+    }
+  };
+  await attempt("store", () => ctx.store.sessions.list({ limit: 1 }));
+  await attempt("providers", () => ctx.models.preflight(ctx.agentConfig(defaultAgentId(ctx.config)).model));
+  return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+}

@@ -1,0 +1,55 @@
+// Per-client request limiting for the HTTP API: a fixed one-minute window per client key, with an injectable clock.
+// Pure bookkeeping; it neither knows how a client is identified nor how a refusal is rendered.
+
+export const WINDOW_MS = 60_000;
+
+/** Above this many tracked clients, expired windows are pruned on the next call (bounded memory). */
+const PRUNE_ABOVE = 10_000;
+
+export type RateDecision = { ok: true; remaining: number } | { ok: false; retryAfterSec: number };
+
+export interface RateLimiter {
+  /** Counts one request for `key`. Contract: never throws; `retryAfterSec` is at least 1. */
+  take(key: string): RateDecision;
+}
+
+export interface RateLimiterOptions {
+  perMinute: number;
+  /** epoch ms */
+  now?: () => number;
+}
+
+interface Window {
+  start: number; // epoch ms
+  count: number;
+}
+
+/** A fixed-window limiter whose state lives in the returned object (one per app, never module-global). */
+export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
+  if (!Number.isInteger(opts.perMinute) || opts.perMinute < 1) {
+    throw new RangeError(`rateLimit.perMinute must be a positive integer, got ${opts.perMinute}`);
+  }
+  const now = opts.now ?? Date.now;
+  const windows = new Map<string, Window>();
+
+  const prune = (at: number): void => {
+    for (const [key, w] of windows) if (at - w.start >= WINDOW_MS) windows.delete(key);
+  };
+
+  return {
+    take(key) {
+      const at = now();
+      let w = windows.get(key);
+      if (!w || at - w.start >= WINDOW_MS) {
+        if (!w && windows.size >= PRUNE_ABOVE) prune(at);
+        w = { start: at, count: 0 };
+        windows.set(key, w);
+      }
+      if (w.count >= opts.perMinute) {
+        return { ok: false, retryAfterSec: Math.max(1, Math.ceil((w.start + WINDOW_MS - at) / 1000)) };
+      }
+      w.count++;
+      return { ok: true, remaining: opts.perMinute - w.count };
+    },
+  };
+}

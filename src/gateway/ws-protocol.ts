@@ -1,0 +1,162 @@
+// The `/ws` wire protocol: zod schemas for client→server frames, types for server→client frames, and the pure
+// mappings from run events and transcript rows to frames. No sockets here; ws-server.ts owns the connection.
+import { z } from "zod";
+import type { RunStatus, TranscriptMessage, Usage } from "../core/domain.ts";
+import type { RunEvent } from "../core/events.ts";
+import { parseSessionKey } from "../core/ids.ts";
+
+/** Bumped on any incompatible change to a frame; sent in `hello`. */
+export const PROTOCOL_VERSION = 1;
+
+const requestId = z.union([z.string().min(1).max(128), z.number().int()]);
+const sessionKey = z.string().max(512).refine((s) => parseSessionKey(s) !== undefined, "expected a session key agent:<agent>:<channel>:<dm|group|thread>:<peer>");
+const limit = (max: number) => z.number().int().min(1).max(max).optional();
+
+export const authFrameSchema = z.object({
+  type: z.literal("auth"),
+  token: z.string().min(1).max(4096),
+  /** Names this client; becomes the peer id of its default session. */
+  client: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected 1-64 letters, digits, '.', '_' or '-'").optional(),
+});
+
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  authFrameSchema,
+  z.object({
+    type: z.literal("chat.send"),
+    id: requestId,
+    session: sessionKey.optional(),
+    agent: z.string().min(1).max(64).optional(),
+    text: z.string().refine((s) => s.trim().length > 0, "the message text is empty"),
+  }),
+  z.object({ type: z.literal("chat.abort"), id: requestId, session: sessionKey }),
+  z.object({ type: z.literal("sessions.list"), id: requestId, limit: limit(500) }),
+  z.object({ type: z.literal("sessions.history"), id: requestId, session: sessionKey, limit: limit(1000) }),
+  z.object({ type: z.literal("approval.answer"), id: requestId, approvalId: z.string().min(1).max(128), decision: z.enum(["approve", "deny"]) }),
+  z.object({ type: z.literal("ping"), id: requestId }),
+]);
+
+export type RequestId = z.infer<typeof requestId>;
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export type AuthFrame = z.infer<typeof authFrameSchema>;
+
+export type ErrorCode =
+  | "bad_frame"
+  | "unauthorized"
+  | "not_found"
+  | "rate_limited"
+  | "model_unavailable"
+  | "unknown_approval"
+  | "internal";
+
+export type Disposition = "started" | "queued" | "merged" | "steered" | "interrupting";
+
+export interface SessionSummary {
+  key: string;
+  agentId: string;
+  channel: string;
+  createdAt: number; // epoch ms
+  updatedAt: number; // epoch ms
+}
+
+export interface HistoryMessage {
+  role: "user" | "assistant" | "tool";
+  text: string;
+  createdAt: number; // epoch ms
+}
+
+/** Server→client frames. Contract: for one connection, `ack` of a chat.send precedes that run's `run.started`,
+ * and `run.final` is the last frame of a run. */
+export type ServerFrame =
+  | { type: "hello"; protocol: number; serverVersion: string; defaultAgent: string; defaultSession: string }
+  | { type: "ack"; id: RequestId; runId?: string; disposition?: Disposition; session?: string }
+  | { type: "run.started"; runId: string; session: string; agent: string }
+  | { type: "run.delta"; runId: string; session: string; text: string }
+  | { type: "run.tool_start"; runId: string; session: string; callId: string; name: string; args: unknown }
+  | { type: "run.tool_end"; runId: string; session: string; callId: string; name: string; isError: boolean; decision: "allow" | "deny"; preview: string }
+  | { type: "run.final"; runId: string; session: string; status: RunStatus; reply: string; usage: Usage; errorCode?: string; error?: string }
+  | { type: "sessions"; id: RequestId; sessions: SessionSummary[] }
+  | { type: "history"; id: RequestId; session: string; messages: HistoryMessage[] }
+  | { type: "approval.request"; approvalId: string; runId: string; session: string; tool: string; args: unknown; reason: string; expiresAt: number }
+  | { type: "error"; id?: RequestId; code: ErrorCode; message: string; path?: string }
+  | { type: "pong"; id: RequestId };
+
+export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; id?: RequestId; message: string; path?: string };
+
+/** Parses one text frame. Contract: never throws; a failure names the offending field's path. */
+export function parseClientFrame(text: string): ParsedFrame {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, message: "the frame is not valid JSON" };
+  }
+  const id = requestId.safeParse((raw as { id?: unknown } | null)?.id);
+  const result = clientFrameSchema.safeParse(raw);
+  if (result.success) return { ok: true, frame: result.data };
+  const issue = result.error.issues[0];
+  const path = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : undefined;
+  const detail = issue?.code === "invalid_union" && path === "type" ? `expected one of ${frameTypes().join(", ")}` : (issue?.message ?? "invalid frame");
+  return { ok: false, ...(id.success ? { id: id.data } : {}), message: path ? `${path}: ${detail}` : detail, ...(path ? { path } : {}) };
+}
+
+function frameTypes(): string[] {
+  return clientFrameSchema.options.map((o) => o.shape.type.value);
+}
+
+/** Maps a run event of a known session to its frame; events clients don't see (failover, steps) map to undefined. */
+export function toRunFrame(event: RunEvent, session: string): ServerFrame | undefined {
+  switch (event.type) {
+    case "run_started":
+      return { type: "run.started", runId: event.runId, session, agent: event.agentId };
+    case "text_delta":
+      return { type: "run.delta", runId: event.runId, session, text: event.text };
+    case "tool_call_start":
+      return { type: "run.tool_start", runId: event.runId, session, callId: event.callId, name: event.name, args: event.args };
+    case "tool_call_end":
+      return { type: "run.tool_end", runId: event.runId, session, callId: event.callId, name: event.name, isError: event.isError, decision: event.decision, preview: event.preview };
+    case "run_finished":
+      return {
+        type: "run.final",
+        runId: event.runId,
+        session,
+        status: event.status,
+        reply: event.reply,
+        usage: event.usage,
+        ...(event.errorCode ? { errorCode: event.errorCode, error: event.error ?? "" } : {}),
+      };
+    default:
+      return undefined;
+  }
+}
+
+type Part = { type?: string; text?: string; toolName?: string; input?: unknown; output?: { type?: string; value?: unknown } };
+
+/** Flattens stored AI SDK messages to display text: text parts joined, tool calls and results summarized. */
+export function toHistoryMessages(rows: TranscriptMessage[]): HistoryMessage[] {
+  return rows.map((row) => ({ role: row.role, text: flattenContent((row.content as { content?: unknown } | null)?.content), createdAt: row.createdAt }));
+}
+
+function flattenContent(body: unknown): string {
+  if (typeof body === "string") return body;
+  if (!Array.isArray(body)) return "";
+  return (body as Part[])
+    .map((part) => {
+      if (part.type === "text") return part.text ?? "";
+      if (part.type === "reasoning") return "";
+      if (part.type === "tool-call") return `[tool call ${part.toolName ?? "?"} ${clip(JSON.stringify(part.input ?? {}), 200)}]`;
+      if (part.type === "tool-result") return `[tool result ${part.toolName ?? "?"}: ${clip(outputText(part.output), 200)}]`;
+      return `[${part.type ?? "part"}]`;
+    })
+    .filter((s) => s.length > 0)
+    .join("\n");
+}
+
+function outputText(output: Part["output"]): string {
+  const value = output?.value;
+  return typeof value === "string" ? value : JSON.stringify(value ?? "");
+}
+
+function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

@@ -1,0 +1,204 @@
+// The /ws protocol over a real loopback HTTP server and `ws` client, with the core wired by createApp against the fake OpenAI API.
+import { createHash } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pino from "pino";
+import { WebSocket } from "ws";
+import { createApp, type App } from "../app.ts";
+import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
+import { fakeProviderConfig, makeHome, type Home } from "../../test/e2e/harness.ts";
+import { createTokenVerifier } from "./gateway-token.ts";
+import { PROTOCOL_VERSION, type ServerFrame } from "./ws-protocol.ts";
+import { attachWebSocket, type WebSocketEndpoint } from "./ws-server.ts";
+
+const TOKEN = "test-gateway-token";
+let fake: FakeModelServer;
+let home: Home;
+let app: App;
+let server: Server;
+let endpoint: WebSocketEndpoint;
+let url: string;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ apiKeys: ["test-key"] });
+  home = await makeHome();
+  await home.writeConfig(fakeProviderConfig(fake.baseURL));
+  app = await createApp({ env: { PINCER_HOME: home.dir }, logger: pino({ level: "silent" }) });
+  server = createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const tokens = createTokenVerifier(createHash("sha256").update(TOKEN).digest());
+  endpoint = attachWebSocket({ server, ctx: app, tokens, maxFrameBytes: 4096, authTimeoutMs: 200 });
+  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
+});
+
+afterAll(async () => {
+  await endpoint.close();
+  await new Promise((done) => server.close(done));
+  await app.close();
+  await fake.close();
+  await home.cleanup();
+});
+
+interface Client {
+  ws: WebSocket;
+  frames: ServerFrame[];
+  send(frame: unknown): void;
+  /** Unread frames up to and including the first that matches. */
+  until(match: (f: ServerFrame) => boolean): Promise<ServerFrame[]>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+async function connect(target = url): Promise<Client> {
+  const ws = new WebSocket(target);
+  const frames: ServerFrame[] = [];
+  let read = 0;
+  let wake = (): void => {};
+  ws.on("message", (data) => {
+    frames.push(JSON.parse(String(data)) as ServerFrame);
+    wake();
+  });
+  const closed = new Promise<{ code: number; reason: string }>((done) => ws.on("close", (code, reason) => done({ code, reason: String(reason) })));
+  await new Promise((done, fail) => ws.once("open", done).once("error", fail));
+  return {
+    ws,
+    frames,
+    closed,
+    send: (frame) => ws.send(typeof frame === "string" ? frame : JSON.stringify(frame)),
+    async until(match) {
+      for (;;) {
+        const at = frames.slice(read).findIndex(match);
+        if (at >= 0) {
+          const out = frames.slice(read, read + at + 1);
+          read += at + 1;
+          return out;
+        }
+        await new Promise<void>((done) => (wake = done));
+      }
+    },
+  };
+}
+
+async function authed(client?: string): Promise<Client> {
+  const c = await connect();
+  c.send({ type: "auth", token: TOKEN, ...(client ? { client } : {}) });
+  await c.until((f) => f.type === "hello");
+  return c;
+}
+
+const isFinal = (f: ServerFrame): boolean => f.type === "run.final";
+
+describe("ws auth", () => {
+  it("closes with 4401 when no auth frame arrives in time", async () => {
+    const c = await connect();
+    expect((await c.closed).code).toBe(4401);
+    expect(c.frames[0]).toMatchObject({ type: "error", code: "unauthorized" });
+  });
+
+  it("answers a wrong token with an unauthorized error, then closes with 4401", async () => {
+    const c = await connect();
+    c.send({ type: "auth", token: "wrong" });
+    expect((await c.closed).code).toBe(4401);
+    expect(c.frames).toEqual([{ type: "error", code: "unauthorized", message: expect.stringContaining("not accepted") }]);
+  });
+
+  it("greets a good token with hello", async () => {
+    const c = await connect();
+    c.send({ type: "auth", token: TOKEN, client: "laptop" });
+    const [hello] = await c.until((f) => f.type === "hello");
+    expect(hello).toEqual({ type: "hello", protocol: PROTOCOL_VERSION, serverVersion: expect.any(String), defaultAgent: "default", defaultSession: "agent:default:webchat:dm:laptop" });
+    c.ws.close();
+  });
+
+  it("refuses upgrades on other paths with 404", async () => {
+    const status = await new Promise<number | undefined>((done) => {
+      const ws = new WebSocket(url.replace("/ws", "/other"));
+      ws.on("unexpected-response", (_req, res) => done(res.statusCode));
+      ws.on("error", () => done(undefined));
+    });
+    expect(status).toBe(404);
+  });
+});
+
+describe("ws chat", () => {
+  it("streams ack, run.started, deltas and run.final for chat.send", async () => {
+    fake.enqueue({ text: "Hello from the fake model" });
+    const c = await authed("stream");
+    c.send({ type: "chat.send", id: "r1", text: "hi" });
+    const frames = await c.until(isFinal);
+    expect(frames[0]).toEqual({ type: "ack", id: "r1", disposition: "started", session: "agent:default:webchat:dm:stream" });
+    expect(frames[1]).toMatchObject({ type: "run.started", session: "agent:default:webchat:dm:stream", agent: "default" });
+    const text = frames.flatMap((f) => (f.type === "run.delta" ? [f.text] : [])).join("");
+    expect(text).toBe("Hello from the fake model");
+    expect(frames.at(-1)).toMatchObject({ type: "run.final", status: "succeeded", reply: "Hello from the fake model" });
+    c.ws.close();
+  });
+
+  it("answers a bad frame with bad_frame naming the field and stays usable", async () => {
+    const c = await authed();
+    c.send({ type: "chat.send", id: "r2" });
+    const [error] = await c.until((f) => f.type === "error");
+    expect(error).toMatchObject({ type: "error", id: "r2", code: "bad_frame", path: "text" });
+    c.send("{not json");
+    expect((await c.until((f) => f.type === "error"))[0]).toMatchObject({ code: "bad_frame" });
+    c.send({ type: "approval.answer", id: "r3", approvalId: "ap_1", decision: "approve" });
+    expect((await c.until((f) => f.type === "error"))[0]).toMatchObject({ id: "r3", code: "unknown_approval" });
+    c.send({ type: "ping", id: 7 });
+    expect(await c.until((f) => f.type === "pong")).toEqual([{ type: "pong", id: 7 }]);
+    c.ws.close();
+  });
+
+  it("lists sessions and returns a session's history", async () => {
+    fake.enqueue({ text: "remembered answer" });
+    const c = await authed("history");
+    const session = "agent:default:webchat:dm:history";
+    c.send({ type: "chat.send", id: "s1", text: "remember this" });
+    await c.until(isFinal);
+    c.send({ type: "sessions.list", id: "l1" });
+    const [list] = await c.until((f) => f.type === "sessions");
+    expect(list?.type === "sessions" && list.sessions.map((s) => s.key)).toContain(session);
+    c.send({ type: "sessions.history", id: "h1", session });
+    const [history] = await c.until((f) => f.type === "history");
+    expect(history?.type === "history" && history.messages.map((m) => [m.role, m.text])).toEqual([
+      ["user", "remember this"],
+      ["assistant", "remembered answer"],
+    ]);
+    c.ws.close();
+  });
+
+  it("chat.abort stops a slow run, which ends cancelled", async () => {
+    fake.enqueue({ text: "too slow", delayMs: 5_000 });
+    const c = await authed("abort");
+    const before = fake.requests.length;
+    c.send({ type: "chat.send", id: "a1", text: "take your time" });
+    const [, started] = await c.until((f) => f.type === "run.started");
+    await waitFor(() => fake.requests.length > before);
+    c.send({ type: "chat.abort", id: "a2", session: "agent:default:webchat:dm:abort" });
+    const frames = await c.until(isFinal);
+    expect(frames[0]).toMatchObject({ type: "ack", id: "a2", runId: started?.type === "run.started" ? started.runId : "?" });
+    expect(frames.at(-1)).toMatchObject({ type: "run.final", status: "cancelled" });
+    c.ws.close();
+  });
+
+  it("does not deliver another connection's run events", async () => {
+    fake.enqueue({ text: "for b only" });
+    const a = await authed("a");
+    const b = await authed("b");
+    b.send({ type: "chat.send", id: "b1", text: "hello" });
+    expect((await b.until(isFinal)).at(-1)).toMatchObject({ reply: "for b only" });
+    a.send({ type: "ping", id: "flush" });
+    expect(await a.until((f) => f.type === "pong")).toEqual([{ type: "pong", id: "flush" }]);
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it("closes with 1009 on a frame over maxFrameBytes", async () => {
+    const c = await authed();
+    c.send({ type: "chat.send", id: "big", text: "x".repeat(5_000) });
+    expect((await c.closed).code).toBe(1009);
+  });
+});
+
+async function waitFor(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+}

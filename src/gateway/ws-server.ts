@@ -1,0 +1,296 @@
+// The `/ws` WebSocket endpoint: authenticates each connection, turns client frames into dispatcher and store calls,
+// and forwards run events of the sessions a connection follows. Frame shapes and mappings live in ws-protocol.ts.
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { buildSessionKey, parseSessionKey } from "../core/ids.ts";
+import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
+import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
+import {
+  PROTOCOL_VERSION, parseClientFrame, toHistoryMessages, toRunFrame, type ClientFrame, type ErrorCode, type ParsedFrame, type RequestId, type ServerFrame,
+} from "./ws-protocol.ts";
+
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_TOO_BIG = 1009;
+export const CLOSE_SHUTDOWN = 1001;
+
+export interface WebSocketOptions {
+  server: Server;
+  path?: "/ws";
+  ctx: GatewayContext;
+  tokens: TokenVerifier;
+  /** Largest accepted client frame; bigger ones close the connection with 1009. Default 64 KiB. */
+  maxFrameBytes?: number;
+  now?: () => number;
+  /** Time allowed for the auth frame. Default 10 000 ms. */
+  authTimeoutMs?: number;
+  /** Ping interval; a client that missed the previous pong is terminated. Default 30 000 ms. */
+  heartbeatMs?: number;
+  /** chat.send frames allowed per connection per one-minute window. Default 30. */
+  sendsPerMinute?: number;
+  serverVersion?: string;
+}
+
+export interface WebSocketEndpoint {
+  /** Closes every connection with 1001 and stops accepting upgrades. */
+  close(): Promise<void>;
+  /** Open connections, authenticated or not. */
+  clients(): number;
+}
+
+interface Connection {
+  ws: WebSocket;
+  remote: string | undefined;
+  authed: boolean;
+  closing: boolean;
+  alive: boolean;
+  client: string | undefined;
+  /** Sessions whose run events this connection receives. */
+  follows: Set<string>;
+  /** Run frames held back while a chat.send on that session awaits its ack. */
+  holds: Map<string, { count: number; frames: ServerFrame[] }>;
+  sends: RateLimiter; // chat.send frames per minute
+  queue: Promise<void>;
+}
+
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024; // a client this far behind is dropped rather than buffered forever
+
+/** Serves the WebSocket protocol on `path` of an existing HTTP server.
+ * Contract: frames of one connection are handled in order; acks follow request order. */
+export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
+  const { ctx, tokens, server } = opts;
+  const path = opts.path ?? "/ws";
+  const now = opts.now ?? Date.now;
+  const authTimeoutMs = opts.authTimeoutMs ?? 10_000;
+  const sendsPerMinute = opts.sendsPerMinute ?? 30;
+  const log = ctx.log.child({ component: "gateway.ws" });
+  const defaultAgent = "default" in ctx.config.agents ? "default" : (Object.keys(ctx.config.agents)[0] ?? "default");
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
+  const conns = new Set<Connection>();
+  const runSessions = new Map<string, string>(); // runId → session key, for runs in flight
+  let closed = false;
+
+  const unsubscribe = ctx.dispatcher.subscribe((event) => {
+    if (event.type === "run_started") runSessions.set(event.runId, event.sessionKey);
+    const session = event.type === "run_started" ? event.sessionKey : runSessions.get(event.runId);
+    if (event.type === "run_finished") runSessions.delete(event.runId);
+    const frame = session === undefined ? undefined : toRunFrame(event, session);
+    if (!frame || session === undefined) return;
+    for (const c of conns) {
+      if (!c.follows.has(session)) continue;
+      const hold = c.holds.get(session);
+      if (hold) hold.frames.push(frame);
+      else send(c, frame);
+    }
+  });
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const pathname = URL.parse(req.url ?? "/", "http://localhost")?.pathname; // never throws on a malformed target
+    if (pathname !== path || closed) {
+      socket.write(`HTTP/1.1 ${closed ? "503 Service Unavailable" : "404 Not Found"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+  };
+  server.on("upgrade", onUpgrade);
+
+  const heartbeat = setInterval(() => {
+    for (const c of conns) {
+      if (!c.alive) {
+        log.debug({ remote: c.remote }, "no pong; terminating");
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }, opts.heartbeatMs ?? 30_000);
+  heartbeat.unref();
+
+  function accept(ws: WebSocket, req: IncomingMessage): void {
+    const c: Connection = {
+      ws, remote: req.socket.remoteAddress, authed: false, closing: false, alive: true, client: undefined,
+      follows: new Set(), holds: new Map(), sends: createRateLimiter({ perMinute: sendsPerMinute, now }), queue: Promise.resolve(),
+    };
+    conns.add(c);
+    const authTimer = setTimeout(() => reject(c, "unauthorized", `no auth frame within ${authTimeoutMs} ms`, "auth timeout"), authTimeoutMs);
+    ws.on("message", (data, isBinary) => {
+      c.queue = c.queue
+        .then(() => onMessage(c, data, isBinary, () => clearTimeout(authTimer)))
+        .catch((err: unknown) => log.error({ err }, "frame handler failed"));
+    });
+    ws.on("pong", () => (c.alive = true));
+    ws.on("error", (err: Error & { code?: string }) => log.warn({ remote: c.remote, code: err.code }, "connection error"));
+    ws.on("close", (code) => {
+      clearTimeout(authTimer);
+      conns.delete(c);
+      log.debug({ remote: c.remote, code }, "connection closed");
+    });
+  }
+
+  async function onMessage(c: Connection, data: RawData, isBinary: boolean, authDone: () => void): Promise<void> {
+    if (c.closing) return;
+    const parsed: ParsedFrame = isBinary ? { ok: false, message: "expected a text frame holding JSON" } : parseClientFrame(rawText(data));
+    if (!c.authed) {
+      if (!parsed.ok) return reject(c, "bad_frame", `the first frame must be {"type":"auth","token":…}; ${parsed.message}`, "auth required", parsed.path);
+      if (parsed.frame.type !== "auth") return reject(c, "unauthorized", 'the first frame must be {"type":"auth","token":…}', "auth required");
+      if (!tokens.verify(parsed.frame.token)) {
+        log.warn({ remote: c.remote }, "rejected token");
+        return reject(c, "unauthorized", "the token was not accepted. Fix: use the current gateway token (PINCER_GATEWAY_TOKEN, or a new one from 'pincer gateway token --rotate')", "unauthorized");
+      }
+      authDone();
+      c.authed = true;
+      c.client = parsed.frame.client;
+      log.info({ remote: c.remote, client: c.client }, "client connected");
+      send(c, { type: "hello", protocol: PROTOCOL_VERSION, serverVersion: opts.serverVersion ?? "0.1.0", defaultAgent, defaultSession: defaultSessionOf(c, defaultAgent) });
+      return;
+    }
+    if (!parsed.ok) return sendError(c, parsed.id, "bad_frame", parsed.message, parsed.path);
+    const frame = parsed.frame;
+    const id = "id" in frame ? frame.id : undefined;
+    try {
+      await onFrame(c, frame);
+    } catch (err) {
+      log.error({ err, frame: frame.type }, "request failed");
+      sendError(c, id, "internal", "the request failed inside the gateway; see the gateway log");
+    }
+  }
+
+  async function onFrame(c: Connection, frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case "auth":
+        return sendError(c, undefined, "bad_frame", "type: this connection is already authenticated", "type");
+      case "chat.send":
+        return onChatSend(c, frame);
+      case "chat.abort": {
+        const stopped = ctx.dispatcher.stop(frame.session);
+        c.follows.add(frame.session);
+        log.debug({ session: frame.session, runId: stopped.runId }, "chat.abort");
+        return send(c, { type: "ack", id: frame.id, session: frame.session, ...(stopped.runId ? { runId: stopped.runId } : {}) });
+      }
+      case "sessions.list": {
+        const sessions = await ctx.store.sessions.list({ limit: frame.limit ?? 50 });
+        return send(c, {
+          type: "sessions",
+          id: frame.id,
+          sessions: sessions.map((s) => ({ key: s.key, agentId: s.agentId, channel: s.channel, createdAt: s.createdAt, updatedAt: s.updatedAt })),
+        });
+      }
+      case "sessions.history": {
+        const session = await ctx.store.sessions.get(frame.session);
+        if (!session) return sendError(c, frame.id, "not_found", `no session "${frame.session}"; list them with sessions.list`, "session");
+        c.follows.add(session.key);
+        const rows = await ctx.store.transcript.list(session.key, { limit: frame.limit ?? 100 });
+        return send(c, { type: "history", id: frame.id, session: session.key, messages: toHistoryMessages(rows) });
+      }
+      case "approval.answer":
+        return sendError(c, frame.id, "unknown_approval", `no pending approval "${frame.approvalId}"`, "approvalId");
+      case "ping":
+        return send(c, { type: "pong", id: frame.id });
+    }
+  }
+
+  async function onChatSend(c: Connection, frame: Extract<ClientFrame, { type: "chat.send" }>): Promise<void> {
+    const rate = c.sends.take("chat.send");
+    if (!rate.ok) return sendError(c, frame.id, "rate_limited", `at most ${sendsPerMinute} chat.send frames per minute; retry in ${rate.retryAfterSec} s`);
+
+    const existing = frame.session ? await ctx.store.sessions.get(frame.session) : undefined;
+    const agentId = frame.agent ?? existing?.agentId ?? (frame.session ? parseSessionKey(frame.session)?.agentId : undefined) ?? defaultAgent;
+    const sessionKey = frame.session ?? defaultSessionOf(c, agentId);
+    let modelRef: string;
+    try {
+      modelRef = existing?.modelOverride ?? ctx.agentConfig(agentId).model;
+    } catch (err) {
+      return sendError(c, frame.id, "not_found", messageOf(err), "agent");
+    }
+    try {
+      await ctx.models.preflight(modelRef);
+    } catch (err) {
+      return sendError(c, frame.id, "model_unavailable", messageOf(err));
+    }
+
+    c.follows.add(sessionKey);
+    hold(c, sessionKey);
+    try {
+      log.debug({ session: sessionKey, chars: frame.text.length }, "chat.send");
+      const submitted = await ctx.dispatcher.send({ agentId, sessionKey, channel: "webchat", text: frame.text });
+      send(c, { type: "ack", id: frame.id, disposition: submitted.disposition, session: sessionKey });
+      // A run that failed before it was created emits no events; tell the client instead of leaving it waiting.
+      void submitted.result.then((outcome) => {
+        if (!outcome.runId) sendError(c, frame.id, "internal", `the run could not start: ${outcome.error ?? "unknown error"}`);
+      });
+    } finally {
+      release(c, sessionKey);
+    }
+  }
+
+  function hold(c: Connection, session: string): void {
+    const h = c.holds.get(session);
+    if (h) h.count++;
+    else c.holds.set(session, { count: 1, frames: [] });
+  }
+
+  function release(c: Connection, session: string): void {
+    const h = c.holds.get(session);
+    if (!h || --h.count > 0) return;
+    c.holds.delete(session);
+    for (const frame of h.frames) send(c, frame);
+  }
+
+  function defaultSessionOf(c: Connection, agentId: string): string {
+    return buildSessionKey({ agentId, channel: "webchat", kind: "dm", peerId: c.client ?? "default" });
+  }
+
+  function send(c: Connection, frame: ServerFrame): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      log.warn({ remote: c.remote, buffered: c.ws.bufferedAmount }, "client too slow; terminating");
+      c.ws.terminate();
+      return;
+    }
+    c.ws.send(JSON.stringify(frame));
+  }
+
+  function sendError(c: Connection, id: RequestId | undefined, code: ErrorCode, message: string, path?: string): void {
+    send(c, { type: "error", ...(id !== undefined ? { id } : {}), code, message, ...(path ? { path } : {}) });
+  }
+
+  function reject(c: Connection, code: ErrorCode, message: string, reason: string, path?: string): void {
+    if (c.authed || c.closing) return;
+    c.closing = true;
+    sendError(c, undefined, code, message, path);
+    c.ws.close(CLOSE_UNAUTHORIZED, reason);
+  }
+
+  return {
+    clients: () => conns.size,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      server.off("upgrade", onUpgrade);
+      await Promise.all([...conns].map((c) => closeGracefully(c.ws)));
+      await new Promise<void>((done) => wss.close(() => done()));
+    },
+  };
+}
+
+function closeGracefully(ws: WebSocket): Promise<void> {
+  return new Promise((done) => {
+    if (ws.readyState === ws.CLOSED) return done();
+    ws.once("close", () => done());
+    ws.close(CLOSE_SHUTDOWN, "server shutdown");
+    setTimeout(() => ws.terminate(), 2_000).unref(); // a peer that never answers the close handshake
+  });
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString("utf8");
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

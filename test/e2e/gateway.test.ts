@@ -1,0 +1,91 @@
+// `pincer gateway` as a real process: token auth, the OpenAI-compatible endpoint, graceful SIGTERM, and kill -9 recovery.
+import { describe, expect, it } from "vitest";
+import { openSqliteStore } from "../../src/store/index.ts";
+import { INTERRUPTED_NOTICE } from "../../src/routing/dispatcher.ts";
+import { join } from "node:path";
+import { fakeProviderConfig, startGatewayProcess, useCliFixture, type GatewayProcess } from "./harness.ts";
+
+const fx = useCliFixture();
+type Completion = { choices: Array<{ message: { content: string } }> };
+
+function chat(gw: GatewayProcess, text: string, opts: { token?: string; session?: string } = {}): Promise<Response> {
+  return fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(opts.token === "" ? {} : { authorization: `Bearer ${opts.token ?? gw.token}` }),
+      ...(opts.session ? { "x-pincer-session": opts.session } : {}),
+    },
+    body: JSON.stringify({ model: "pincer", messages: [{ role: "user", content: text }] }),
+  });
+}
+
+async function waitFor(cond: () => boolean, ms = 5_000): Promise<void> {
+  for (const end = Date.now() + ms; !cond() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe("pincer gateway", () => {
+  it("answers /v1/chat/completions with the token and refuses without it", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const gw = await startGatewayProcess(home);
+    try {
+      const denied = await chat(gw, "hi", { token: "" });
+      expect(denied.status).toBe(401);
+      fx.fake.enqueue({ text: "hello over HTTP" });
+      const ok = await chat(gw, "hi");
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as Completion).choices[0]!.message.content).toBe("hello over HTTP");
+    } finally {
+      gw.child.kill("SIGTERM");
+      await gw.exited;
+    }
+  });
+
+  it("SIGTERM lets a running turn finish before exiting", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const gw = await startGatewayProcess(home);
+    fx.fake.enqueue({ text: "finished during shutdown", delayMs: 600 });
+    const pending = chat(gw, "slow");
+    const seen = fx.fake.requests.length;
+    await waitFor(() => fx.fake.requests.length > seen);
+    gw.child.kill("SIGTERM");
+    const res = await pending;
+    expect(((await res.json()) as Completion).choices[0]!.message.content).toBe("finished during shutdown");
+    expect(await gw.exited).toBe(0);
+    expect(gw.output()).toContain('"finished":1,"interrupted":0');
+  });
+
+  it("kill -9 mid-turn: on restart the run is interrupted, the session is told, and the message is kept", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const session = "agent:default:openai:dm:crash";
+    const first = await startGatewayProcess(home);
+    fx.fake.enqueue({ text: "never delivered", delayMs: 5_000 });
+    const seen = fx.fake.requests.length;
+    const doomed = chat(first, "remember this", { session }).catch(() => undefined);
+    await waitFor(() => fx.fake.requests.length > seen);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    await doomed;
+
+    const second = await startGatewayProcess(home);
+    try {
+      const res = await fetch(`${second.url}/api/v1/sessions/${session}`, { headers: { authorization: `Bearer ${second.token}` } });
+      const body = (await res.json()) as { messages: Array<{ role: string; content: { content: string } }> };
+      expect(body.messages.map((m) => [m.role, m.content.content])).toEqual([
+        ["user", "remember this"],
+        ["assistant", INTERRUPTED_NOTICE],
+      ]);
+    } finally {
+      second.child.kill("SIGTERM");
+      await second.exited;
+    }
+    const store = await openSqliteStore({ path: join(home.dir, "pincer.db") });
+    try {
+      const [run] = await store.runs.list({ sessionKey: session });
+      expect(run).toMatchObject({ status: "interrupted", input: "remember this" });
+      expect((await store.audit.list({ kind: "run.interrupted" }))[0]?.runId).toBe(run!.id);
+    } finally {
+      await store.close();
+    }
+  });
+});
