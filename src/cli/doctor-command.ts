@@ -7,6 +7,9 @@ import { loadAuthStore, resolveCandidates, resolveCredential } from "../models/i
 import { detectBubblewrap } from "../sandbox/detect.ts";
 import { openSqliteStore } from "../store/index.ts";
 import { printJson } from "./output.ts";
+import { createServer } from "node:net";
+import { loadGatewayToken } from "../gateway/gateway-token.ts";
+import { checkBindSafety, resolveListenAddress, type ListenAddress } from "../gateway/listen-address.ts";
 import type { GlobalOptions } from "./cli-app.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -48,8 +51,55 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
       checks.push(await checkWritable(`workspace`, resolveWorkspace(stateDir, agentId, agent.workspace, env), agentId));
     }
     checks.push(await checkSandbox(loaded.config));
+    checks.push(...(await checkGateway(loaded, env)));
   }
   return checks;
+}
+
+async function checkGateway(loaded: LoadedConfig, env: Record<string, string | undefined>): Promise<Check[]> {
+  const out: Check[] = [];
+  let token: Awaited<ReturnType<typeof loadGatewayToken>> | undefined;
+  try {
+    token = await loadGatewayToken(loaded.stateDir, env);
+    const { source } = token;
+    out.push(
+      source.kind === "none"
+        ? { name: "gw token", status: "warn", detail: "no gateway token yet; 'pincer gateway' creates one on first start", fix: "pincer gateway token --rotate" }
+        : { name: "gw token", status: "ok", detail: source.kind === "env" ? "from PINCER_GATEWAY_TOKEN" : "set (hash stored)" },
+    );
+  } catch (err) {
+    out.push({ name: "gw token", status: "fail", detail: err instanceof Error ? err.message : String(err), fix: "pincer gateway token --rotate" });
+  }
+  let address: ListenAddress;
+  try {
+    address = resolveListenAddress(loaded.config.gateway, { file: loaded.file });
+    checkBindSafety(address, token !== undefined && token.source.kind !== "none", loaded.file);
+    out.push({ name: "gw bind", status: "ok", detail: `${address.host}${address.loopback ? " (loopback only)" : " (reachable from the network; token required)"}` });
+  } catch (err) {
+    out.push({ name: "gw bind", status: "fail", detail: err instanceof Error ? err.message : String(err) });
+    return out;
+  }
+  out.push(await checkPort(address));
+  return out;
+}
+
+/** Free, or already served by a Pincer gateway (its /healthz answers). */
+async function checkPort(address: ListenAddress): Promise<Check> {
+  const free = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(address.port, address.host, () => server.close(() => resolve(true)));
+  });
+  if (free) return { name: "gw port", status: "ok", detail: `${address.port} is free` };
+  const host = address.loopback ? address.host : "127.0.0.1";
+  try {
+    const res = await fetch(`http://${host}:${address.port}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    const body = (await res.json()) as { ok?: unknown };
+    if (res.ok && body.ok === true) return { name: "gw port", status: "ok", detail: `${address.port} is served by a running pincer gateway` };
+  } catch {
+    // Not ours: fall through.
+  }
+  return { name: "gw port", status: "fail", detail: `port ${address.port} is taken by another program`, fix: "stop it, or set gateway.port (or PORT, or --port) to a free port" };
 }
 
 function checkNode(): Check {

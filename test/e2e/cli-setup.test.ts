@@ -47,7 +47,7 @@ describe("doctor", () => {
     home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
     const r = await home.cli(["doctor", "--json"]);
     const out = JSON.parse(r.stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> };
-    expect(out.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["node", "config", "state dir", "store", "credential", "workspace", "sandbox"]));
+    expect(out.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["node", "config", "state dir", "store", "credential", "workspace", "sandbox", "gw token", "gw bind", "gw port"]));
     expect(out.ok).toBe(true);
     expect(r.code).toBe(0);
   });
