@@ -18,7 +18,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
   const deadlineMs = toMs(opts.shutdownDeadline, "--shutdown-deadline");
   const app = await openApp(g, { level: "info" });
   try {
-    const address = resolveListenAddress(app.config.gateway, { ...(portOverride ? { portOverride } : {}), file: app.configFile });
+    const address = resolveListenAddress(app.config.gateway, { ...(portOverride === undefined ? {} : { portOverride }), file: app.configFile });
     let loaded = await loadGatewayToken(app.stateDir, process.env);
     checkBindSafety(address, loaded.source.kind !== "none", app.configFile);
     if (!loaded.verifier) {
@@ -29,7 +29,11 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     const recovered = await app.dispatcher.recoverInterrupted();
     if (recovered.length > 0) app.log.warn({ runs: recovered.length }, "runs interrupted by the last stop were marked and their sessions told");
     const { startGateway } = await import("../gateway/gateway-server.ts");
-    const gateway = await startGateway({ ctx: app, address, tokens: loaded.verifier!, serverVersion: VERSION });
+    const gateway = await startGateway({ ctx: app, address, tokens: loaded.verifier!, serverVersion: VERSION }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE" && err.code !== "EACCES") throw err;
+      const why = err.code === "EADDRINUSE" ? "is already in use" : "needs privileges this user does not have";
+      throw new CliFailure(`cannot listen on ${address.host}:${address.port}: the port ${why}. Fix: stop the other program, or pick another port with --port, PORT or gateway.port ('pincer doctor' shows who holds it)`, 78);
+    });
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {

@@ -129,6 +129,8 @@ export const gatewaySchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(18790),
   bind: z.enum(["loopback", "lan", "custom"]).default("loopback"),
   host: z.string().optional(),
+  /** Requests per minute per client (by token, or by address before auth); over it → 429 + Retry-After. */
+  rate_limit_per_minute: z.number().int().positive().default(600),
 });
 
 export const storeSchema = z.strictObject({

@@ -38,7 +38,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const log = ctx.log.child({ component: "gateway" });
   const metrics = createGatewayMetrics(opts.now ? { now: opts.now } : {});
   const stopObserving = metrics.observe(ctx);
-  const app = createHttpApp({ ctx, tokens: opts.tokens, metrics, ...(opts.now ? { now: opts.now } : {}) });
+  const app = createHttpApp({
+    ctx,
+    tokens: opts.tokens,
+    metrics,
+    rateLimit: { perMinute: ctx.config.gateway.rate_limit_per_minute },
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const ws = attachWebSocket({ server, ctx, tokens: opts.tokens, ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
 
