@@ -1,13 +1,14 @@
 // `npm run bench` (part 2): the gateway as a separate process against the loopback fake provider.
 // Start-to-ready time, idle RSS, /v1/chat/completions latency and throughput at 1 and 32 clients, RSS after load.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { streamText } from "ai";
 import { startFakeOpenAI } from "../test/fakes/index.ts";
+import { median, percentile, round, writeResult } from "./bench-stats.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TOKEN = "bench-gateway-token";
@@ -142,19 +143,4 @@ const result = {
   },
   rssAfterLoadMb: round(loadedRss),
 };
-const outDir = join(ROOT, "bench/results");
-await mkdir(outDir, { recursive: true });
-const file = join(outDir, `gateway-${result.at.replace(/[:.]/g, "-")}.json`);
-await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${file}\n`);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-function median(values: number[]): number {
-  return percentile(values, 50);
-}
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}
+await writeResult("gateway", result);

@@ -11,6 +11,7 @@ import { encode } from "gpt-tokenizer";
 import pino from "pino";
 import { createApp } from "../src/app.ts";
 import { startFakeOpenAI } from "../test/fakes/index.ts";
+import { median, percentile, round, writeResult } from "./bench-stats.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SEQUENTIAL_TURNS = Number(process.env.BENCH_TURNS ?? 400);
@@ -111,19 +112,4 @@ const result = {
   cliHelp: { runs: CLI_RUNS, p50Ms: round(median(cli)), targetMs: 300 },
   rssMb: { afterWarmup: round(rssAfterWarmup / 1048576), afterConcurrent: round(rssAfterConcurrent / 1048576), heapUsedAfterGc: round(heapAfterGc / 1048576), peak: round(process.resourceUsage().maxRSS / 1024) },
 };
-const outDir = join(ROOT, "bench/results");
-await mkdir(outDir, { recursive: true });
-const file = join(outDir, `turn-${result.at.replace(/[:.]/g, "-")}.json`);
-await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${file}\n`);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-function median(values: number[]): number {
-  return percentile(values, 50);
-}
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}
+await writeResult("turn", result);
