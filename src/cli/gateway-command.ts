@@ -28,6 +28,8 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     }
     const recovered = await app.dispatcher.recoverInterrupted();
     if (recovered.length > 0) app.log.warn({ runs: recovered.length }, "runs interrupted by the last stop were marked and their sessions told");
+    const replayed = await app.dispatcher.replayJournal();
+    if (replayed > 0) app.log.warn({ messages: replayed }, "messages received but not yet answered before the last stop were queued again");
     const { startGateway } = await import("../gateway/gateway-server.ts");
     const gateway = await startGateway({ ctx: app, address, tokens: loaded.verifier!, serverVersion: VERSION }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== "EADDRINUSE" && err.code !== "EACCES") throw err;

@@ -26,6 +26,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     id: requestId,
     session: sessionKey.optional(),
     agent: z.string().min(1).max(64).optional(),
+    /** Client-chosen id of this message (e.g. a UUID); a resend with the same id after a reconnect starts no second run. */
+    messageId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "expected 1-128 letters, digits, '.', '_', ':' or '-'").optional(),
     text: z.string().refine((s) => s.trim().length > 0, "the message text is empty"),
   }),
   z.object({ type: z.literal("chat.abort"), id: requestId, session: sessionKey }),
@@ -48,7 +50,7 @@ export type ErrorCode =
   | "unknown_approval"
   | "internal";
 
-export type Disposition = "started" | "queued" | "merged" | "steered" | "interrupting";
+export type Disposition = "started" | "queued" | "merged" | "steered" | "interrupting" | "duplicate";
 
 export interface SessionSummary {
   key: string;

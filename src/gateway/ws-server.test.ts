@@ -134,6 +134,24 @@ describe("ws chat", () => {
     c.ws.close();
   });
 
+  it("journals chat.send: a resend with the same messageId after a reconnect starts no second run", async () => {
+    fake.enqueue({ text: "only once" });
+    const first = await authed("dedupe");
+    first.send({ type: "chat.send", id: "m", messageId: "msg-0001", text: "once please" });
+    await first.until(isFinal);
+    first.ws.close();
+    const second = await authed("dedupe");
+    const requests = fake.requests.length;
+    second.send({ type: "chat.send", id: "m", messageId: "msg-0001", text: "once please" });
+    const [ack] = await second.until((f) => f.type === "ack");
+    expect(ack).toEqual({ type: "ack", id: "m", disposition: "duplicate", session: "agent:default:webchat:dm:dedupe" });
+    second.send({ type: "ping", id: "p" });
+    await second.until((f) => f.type === "pong");
+    expect(fake.requests.length).toBe(requests);
+    expect(await app.store.journal.pending()).toEqual([]);
+    second.ws.close();
+  });
+
   it("answers a bad frame with bad_frame naming the field and stays usable", async () => {
     const c = await authed();
     c.send({ type: "chat.send", id: "r2" });

@@ -3,7 +3,7 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { buildSessionKey, parseSessionKey } from "../core/ids.ts";
+import { buildSessionKey, newId, parseSessionKey } from "../core/ids.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import {
@@ -214,7 +214,11 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     hold(c, sessionKey);
     try {
       log.debug({ session: sessionKey, chars: frame.text.length }, "chat.send");
-      const submitted = await ctx.dispatcher.send({ agentId, sessionKey, channel: "webchat", text: frame.text });
+      const submitted = await ctx.dispatcher.receive({
+        agentId, sessionKey, channel: "webchat", text: frame.text,
+        inbound: { account: c.client ?? "default", messageId: frame.messageId ?? newId("wsmsg") },
+      });
+      if (submitted.duplicate) return send(c, { type: "ack", id: frame.id, disposition: "duplicate", session: sessionKey });
       send(c, { type: "ack", id: frame.id, disposition: submitted.disposition, session: sessionKey });
       // A run that failed before it was created emits no events; tell the client instead of leaving it waiting.
       void submitted.result.then((outcome) => {

@@ -136,4 +136,59 @@ describe("createDispatcher", () => {
 
     expect(seen).toEqual([]);
   });
+
+  describe("journal", () => {
+    const inbound = (messageId: string, text = messageId) =>
+      ({ agentId: "default", sessionKey: SESSION, channel: "webchat", text, inbound: { account: "web", messageId } });
+
+    it("journals before sending, marks the entry processed, and starts nothing for a duplicate delivery", async () => {
+      const streamed: string[] = [];
+      const dispatcher = makeDispatcher({
+        models: { stream: (req) => (streamed.push("x"), answeringModel("ok").stream(req)) },
+      });
+      const first = await dispatcher.receive(inbound("m1"));
+      expect(first.duplicate).toBe(false);
+      if (!first.duplicate) expect((await first.result).status).toBe("succeeded");
+      await vi.waitFor(async () => expect(await store.journal.pending()).toEqual([]));
+      const again = await dispatcher.receive(inbound("m1"));
+      expect(again).toEqual({ duplicate: true, journalId: first.journalId });
+      expect(streamed).toHaveLength(1);
+    });
+
+    it("leaves a message queued behind a run interrupted at shutdown received, and replays it at the next start", async () => {
+      let started = 0;
+      const dispatcher = makeDispatcher({ models: hangingModel(() => started++) });
+      const a = await dispatcher.receive(inbound("a", "first"));
+      const b = await dispatcher.receive(inbound("b", "second"));
+      expect(b.duplicate || b.disposition).toBe("queued");
+      await vi.waitFor(() => expect(started).toBe(1));
+      dispatcher.stop(SESSION, "interrupted");
+      if (!a.duplicate) expect((await a.result).status).toBe("interrupted");
+      // "first" reached a run (recovered as interrupted); "second" never did.
+      expect((await store.journal.pending()).map((e) => e.platformMessageId)).toEqual(["b"]);
+
+      const texts: string[] = [];
+      const next = makeDispatcher({
+        models: {
+          stream: (req) => {
+            texts.push(JSON.stringify(req.messages));
+            return answeringModel("answered").stream(req);
+          },
+        },
+      });
+      expect(await next.replayJournal()).toBe(1);
+      await vi.waitFor(async () => expect(await store.journal.pending()).toEqual([]));
+      expect(texts.join("")).toContain("second");
+      const runs = await store.runs.list({});
+      expect(runs.map((r) => [r.input, r.status]).sort()).toEqual([["first", "interrupted"], ["second", "succeeded"]]);
+    });
+
+    it("marks an unreadable journal entry failed and audits it instead of throwing", async () => {
+      await store.journal.append({ channel: "webchat", account: "web", platformMessageId: "junk", sessionKey: SESSION, payload: { nope: 1 } });
+      const dispatcher = makeDispatcher({ models: answeringModel("x") });
+      expect(await dispatcher.replayJournal()).toBe(0);
+      expect(await store.journal.pending()).toEqual([]);
+      expect((await store.audit.list({ kind: "journal.unreadable" }))).toHaveLength(1);
+    });
+  });
 });

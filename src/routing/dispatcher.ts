@@ -1,7 +1,7 @@
 // The dispatcher: turns a message on a session into a Run, through the session's lane, executed in-process.
 // Owns run creation, cancellation, timeouts and event fan-out; the agent loop itself lives in src/agent.
 import type { AgentConfig, QueueMode } from "../core/config-schema.ts";
-import type { Run } from "../core/domain.ts";
+import type { JournalEntry, Run } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import { runAgent, type RunAgentDeps, type RunOutcome } from "../agent/run-agent.ts";
@@ -15,6 +15,29 @@ export interface TurnRequest {
   channel: string;
   text: string;
   /** Overrides the session's and agent's queue mode for this message. */
+  queueMode?: QueueMode;
+}
+
+/** Where an inbound message came from; journaled (deduplicated on channel + account + messageId) before it is accepted. */
+export interface InboundRef {
+  /** The receiving account on the channel (bot account, WebChat client name). */
+  account: string;
+  /** The platform's id for this message; a second delivery with the same id starts no run. */
+  messageId: string;
+}
+
+export interface InboundTurn extends TurnRequest {
+  inbound: InboundRef;
+}
+
+export type ReceiveResult =
+  | ({ duplicate: false; journalId: number } & LaneSubmit<RunOutcome>)
+  | { duplicate: true; journalId: number };
+
+/** What the journal keeps of a turn so it can be replayed after a crash. */
+interface JournaledTurn {
+  agentId: string;
+  text: string;
   queueMode?: QueueMode;
 }
 
@@ -33,6 +56,12 @@ export type RunListener = (event: RunEvent) => void;
 export interface Dispatcher {
   /** Queues or starts a turn. Contract: `result` always settles with the outcome of the run that answered. */
   send(req: TurnRequest): Promise<LaneSubmit<RunOutcome>>;
+  /** Journals an inbound message, then sends it. Contract: the message is durable before this resolves; a duplicate
+   * (same channel + account + messageId) starts nothing; the entry is marked processed once a run has taken it. */
+  receive(req: InboundTurn): Promise<ReceiveResult>;
+  /** Re-submits journaled messages no run took before the last stop, oldest first; returns how many. Call after
+   * `recoverInterrupted`. */
+  replayJournal(): Promise<number>;
   /** `/stop`: cancels the session's active run at its next safe point. */
   stop(sessionKey: string, reason?: "cancelled" | "interrupted"): { runId: string | undefined; dropped: number };
   /** Receives every run event; returns an unsubscribe function. */
@@ -85,6 +114,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           const at = opts.now();
           const run = await opts.store.runs.create({ id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at });
           runId = run.id;
+          // The run now holds the text; a crash from here on is recovered as an interrupted run, not a replay.
+          for (const tag of job.tags) await opts.store.journal.mark(tag, "processed");
           return await runAgent(deps, {
             run,
             agentId,
@@ -103,12 +134,62 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     },
   });
 
+  const submit = async (req: TurnRequest, tag?: number): Promise<LaneSubmit<RunOutcome>> => {
+    const session = await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
+    const mode = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
+    const submitted = lanes.submit(req.sessionKey, req.text, mode, tag);
+    if (tag !== undefined) {
+      // A message answered by a run that was interrupted (queued behind it, or steered into it) stays `received`
+      // and is replayed at the next start; one whose run never got created is `failed`.
+      void submitted.result.then((outcome) =>
+        outcome.status === "interrupted" ? undefined : opts.store.journal.mark(tag, outcome.runId ? "processed" : "failed"),
+      );
+    }
+    return submitted;
+  };
+
   return {
     lanes,
-    async send(req) {
-      const session = await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
-      const mode = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
-      return lanes.submit(req.sessionKey, req.text, mode);
+    send: (req) => submit(req),
+    async receive(req) {
+      const payload: JournaledTurn = { agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}) };
+      const { entry, duplicate } = await opts.store.journal.append({
+        channel: req.channel,
+        account: req.inbound.account,
+        platformMessageId: req.inbound.messageId,
+        sessionKey: req.sessionKey,
+        payload,
+      });
+      if (duplicate) return { duplicate: true, journalId: entry.id };
+      return { duplicate: false, journalId: entry.id, ...(await submit(req, entry.id)) };
+    },
+    async replayJournal() {
+      const pending = await opts.store.journal.pending();
+      let replayed = 0;
+      for (const entry of pending) {
+        const turn = journaledTurn(entry);
+        if (!turn || entry.sessionKey === undefined) {
+          await opts.store.journal.mark(entry.id, "failed");
+          await opts.store.audit.write({
+            at: opts.now(), kind: "journal.unreadable", decision: "info", runId: undefined, sessionKey: entry.sessionKey, tool: undefined,
+            reason: "a journaled message could not be replayed: its payload is not a turn", detail: { journalId: entry.id, channel: entry.channel },
+          });
+          continue;
+        }
+        const req = { agentId: turn.agentId, sessionKey: entry.sessionKey, channel: entry.channel, text: turn.text, ...(turn.queueMode ? { queueMode: turn.queueMode } : {}) };
+        try {
+          await submit(req, entry.id);
+          replayed++;
+        } catch (err) {
+          // E.g. the agent was removed from the config since; the message is kept, marked failed and audited.
+          await opts.store.journal.mark(entry.id, "failed");
+          await opts.store.audit.write({
+            at: opts.now(), kind: "journal.replay_failed", decision: "info", runId: undefined, sessionKey: entry.sessionKey, tool: undefined,
+            reason: err instanceof Error ? err.message : String(err), detail: { journalId: entry.id, channel: entry.channel },
+          });
+        }
+      }
+      return replayed;
     },
     stop: (sessionKey, reason) => lanes.stop(sessionKey, reason),
     subscribe(listener) {
@@ -140,4 +221,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       return stale;
     },
   };
+}
+
+function journaledTurn(entry: JournalEntry): JournaledTurn | undefined {
+  const p = entry.payload as Partial<JournaledTurn> | null;
+  if (!p || typeof p.agentId !== "string" || typeof p.text !== "string") return undefined;
+  return { agentId: p.agentId, text: p.text, ...(typeof p.queueMode === "string" ? { queueMode: p.queueMode } : {}) };
 }

@@ -6,6 +6,8 @@ import type { AuditRecord } from "../core/domain.ts";
 export interface LaneJob {
   sessionKey: string;
   text: string;
+  /** Tags of the messages merged into this job (journal entry ids), in arrival order. */
+  tags: number[];
 }
 
 export interface ActiveRun {
@@ -31,6 +33,7 @@ export interface LaneSubmit<R extends LaneOutcome> {
 
 interface QueuedItem<R> {
   texts: string[];
+  tags: number[];
   mode: QueueMode;
   waiters: Array<(r: R) => void>;
 }
@@ -56,11 +59,13 @@ export class SessionLanes<R extends LaneOutcome> {
     this.#opts = opts;
   }
 
-  submit(sessionKey: string, text: string, mode: QueueMode): LaneSubmit<R> {
+  /** `tag` (a journal entry id) travels with the text to the job that runs it; steered texts' tags are not passed on. */
+  submit(sessionKey: string, text: string, mode: QueueMode, tag?: number): LaneSubmit<R> {
     const lane = this.#lane(sessionKey);
     const { promise, resolve } = Promise.withResolvers<R>();
+    const tags = tag === undefined ? [] : [tag];
     if (!lane.active) {
-      this.#startNext(sessionKey, lane, { texts: [text], mode, waiters: [resolve] });
+      this.#startNext(sessionKey, lane, { texts: [text], tags, mode, waiters: [resolve] });
       return { disposition: "started", result: promise };
     }
     if (mode === "steer") {
@@ -69,7 +74,7 @@ export class SessionLanes<R extends LaneOutcome> {
       return { disposition: "steered", result: promise };
     }
     if (mode === "interrupt") {
-      lane.queue.unshift({ texts: [text], mode, waiters: [resolve] });
+      lane.queue.unshift({ texts: [text], tags, mode, waiters: [resolve] });
       const runId = lane.active.runId();
       lane.active.abort("interrupted");
       void this.#opts.audit({
@@ -87,10 +92,11 @@ export class SessionLanes<R extends LaneOutcome> {
     const last = lane.queue.at(-1);
     if (mode === "collect" && last?.mode === "collect") {
       last.texts.push(text);
+      last.tags.push(...tags);
       last.waiters.push(resolve);
       return { disposition: "merged", result: promise };
     }
-    lane.queue.push({ texts: [text], mode, waiters: [resolve] });
+    lane.queue.push({ texts: [text], tags, mode, waiters: [resolve] });
     return { disposition: "queued", result: promise };
   }
 
@@ -140,7 +146,7 @@ export class SessionLanes<R extends LaneOutcome> {
   #startNext(sessionKey: string, lane: Lane<R>, item: QueuedItem<R>): void {
     const text = item.texts.join("\n\n");
     let bound = false;
-    const result = this.#opts.start({ sessionKey, text }, (controls) => {
+    const result = this.#opts.start({ sessionKey, text, tags: item.tags }, (controls) => {
       lane.active = { ...controls, waiters: [...item.waiters] };
       bound = true;
     });
@@ -159,7 +165,7 @@ export class SessionLanes<R extends LaneOutcome> {
     const waiters = active?.waiters ?? [];
     const steerWaiters = leftover.length > 0 ? waiters.splice(waiters.length - leftover.length) : [];
     for (const w of waiters) w(outcome);
-    if (leftover.length > 0) lane.queue.unshift({ texts: leftover, mode: "followup", waiters: steerWaiters });
+    if (leftover.length > 0) lane.queue.unshift({ texts: leftover, tags: [], mode: "followup", waiters: steerWaiters });
     const next = lane.queue.shift();
     if (next) this.#startNext(sessionKey, lane, next);
     else this.#lanes.delete(sessionKey);
