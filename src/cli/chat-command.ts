@@ -2,10 +2,9 @@
 // Local commands: /new (fresh session), /stop, /session, /exit.
 import { createInterface } from "node:readline/promises";
 import { randomBytes } from "node:crypto";
-import { defaultSessionKey, withApp, type GlobalOptions } from "./cli-app.ts";
+import { defaultSessionKey, needsOnboarding, withApp, type GlobalOptions } from "./cli-app.ts";
 import { prepareSession } from "./run-command.ts";
 import { createTurnPrinter } from "./turn-printer.ts";
-import { loadConfig } from "../config/index.ts";
 
 export interface ChatOptions {
   session?: string;
@@ -82,7 +81,3 @@ export async function chatCommand(g: GlobalOptions, opts: ChatOptions): Promise<
 }
 
 /** First start: the agent uses the default tier and no tier is configured yet. */
-async function needsOnboarding(g: GlobalOptions, agentId: string): Promise<boolean> {
-  const { config } = await loadConfig({ file: g.config, env: process.env });
-  return config.agents[agentId]?.model === "default" && !config.models.tiers.default;
-}

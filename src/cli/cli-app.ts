@@ -1,6 +1,7 @@
 // Opens the app for a CLI command and closes it afterwards; the one place commands get config and env from.
 import type { App } from "../app.ts";
 import { createLogger } from "../config/logger.ts";
+import { loadConfig } from "../config/index.ts";
 
 export interface GlobalOptions {
   config?: string;
@@ -24,4 +25,10 @@ export async function withApp<T>(g: GlobalOptions, fn: (app: App) => Promise<T>)
 
 export function defaultSessionKey(agentId: string): string {
   return `agent:${agentId}:cli:dm:local`;
+}
+
+/** True when the agent still uses the `default` tier and no provider is configured for it (first run). */
+export async function needsOnboarding(g: GlobalOptions, agentId: string): Promise<boolean> {
+  const { config } = await loadConfig({ file: g.config, env: process.env });
+  return config.agents[agentId]?.model === "default" && !config.models.tiers.default;
 }

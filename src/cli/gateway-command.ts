@@ -4,7 +4,7 @@ import { resolveStateDir } from "../config/index.ts";
 import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
 import { checkBindSafety, resolveListenAddress } from "../gateway/listen-address.ts";
 import { CliFailure, EXIT_USAGE, printJson } from "./output.ts";
-import { openApp, type GlobalOptions } from "./cli-app.ts";
+import { needsOnboarding, openApp, type GlobalOptions } from "./cli-app.ts";
 
 export interface GatewayOptions {
   port?: string;
@@ -16,14 +16,20 @@ const VERSION = "0.1.0";
 export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Promise<void> {
   const portOverride = opts.port === undefined ? undefined : toPort(opts.port);
   const deadlineMs = toMs(opts.shutdownDeadline, "--shutdown-deadline");
+  // First run at a terminal: set up a model before serving (as `pincer chat` does). Without a terminal the gateway
+  // starts anyway; /readyz and every chat answer say what is missing.
+  if (process.stdin.isTTY && (await needsOnboarding(g, "default"))) {
+    await (await import("./onboard-command.ts")).onboardCommand(g, {});
+  }
   const app = await openApp(g, { level: "info" });
   try {
     const address = resolveListenAddress(app.config.gateway, { ...(portOverride === undefined ? {} : { portOverride }), file: app.configFile });
     let loaded = await loadGatewayToken(app.stateDir, process.env);
     checkBindSafety(address, loaded.source.kind !== "none", app.configFile);
+    let firstToken: string | undefined;
     if (!loaded.verifier) {
-      const token = await rotateGatewayToken(app.stateDir);
-      process.stderr.write(`created a gateway token (shown once; 'pincer gateway token --rotate' makes a new one):\n  ${token}\n`);
+      firstToken = await rotateGatewayToken(app.stateDir);
+      process.stderr.write(`created a gateway token (shown once; 'pincer gateway token --rotate' makes a new one):\n  ${firstToken}\n`);
       loaded = await loadGatewayToken(app.stateDir, process.env);
     }
     const recovered = await app.dispatcher.recoverInterrupted();
@@ -37,6 +43,16 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
       throw new CliFailure(`cannot listen on ${address.host}:${address.port}: the port ${why}. Fix: stop the other program, or pick another port with --port, PORT or gateway.port ('pincer doctor' shows who holds it)`, 78);
     });
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
+    if (app.config.gateway.webchat) {
+      // The token rides in the URL fragment, which browsers never send to a server; the page stores it and drops it.
+      const link = firstToken ? `${gateway.url}/#token=${encodeURIComponent(firstToken)}` : `${gateway.url}/`;
+      process.stderr.write(`WebChat: ${link}\n`);
+    }
+    try {
+      await app.models.preflight(app.agentConfig("default").model);
+    } catch (err) {
+      process.stderr.write(`warning: chats will fail until a model is set up: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         process.stderr.write(`${signal}: stopping (running turns get ${deadlineMs} ms)\n`);

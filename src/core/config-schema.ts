@@ -131,6 +131,8 @@ export const gatewaySchema = z.strictObject({
   host: z.string().optional(),
   /** Requests per minute per client (by token, or by address before auth); over it → 429 + Retry-After. */
   rate_limit_per_minute: z.number().int().positive().default(600),
+  /** Serve the WebChat page at `/` (it still needs the gateway token to do anything). */
+  webchat: z.boolean().default(true),
 });
 
 export const storeSchema = z.strictObject({

@@ -59,6 +59,16 @@ describe("probes and auth", () => {
     expect(await ready.json()).toEqual({ ok: true, checks: { store: "ok", providers: "ok" } });
   });
 
+  it("serves the WebChat page without a token (it holds no data), and nothing else; gateway.webchat: false turns it off", async () => {
+    const page = await get("/", {});
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect((await get("/api/v1/sessions", {})).status).toBe(401);
+    const off = createHttpApp({ ctx: { ...app, config: { ...app.config, gateway: { ...app.config.gateway, webchat: false } } }, tokens, metrics: createGatewayMetrics() });
+    expect((await get("/", {}, off)).status).toBe(401);
+    expect((await get("/", AUTH, off)).status).toBe(404);
+  });
+
   it("answers 401 with the reason for a missing, malformed or wrong token", async () => {
     const missing = await get("/v1/models", {});
     expect(missing.status).toBe(401);

@@ -11,6 +11,7 @@ import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { createOpenAIRoutes, defaultAgentId } from "./openai-routes.ts";
 import { createRateLimiter } from "./rate-limit.ts";
+import { createWebChatRoutes } from "./webchat-routes.ts";
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 
@@ -37,7 +38,7 @@ type Auth = { ok: true; token: string } | { ok: false; reason: string };
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
- * Builds the HTTP app. Open: GET /healthz, GET /readyz. Everything else needs `Authorization: Bearer <token>`.
+ * Builds the HTTP app. Open: GET /healthz, GET /readyz and the WebChat page's static files (`/`, `/webchat/*`). Everything else needs `Authorization: Bearer <token>`.
  * Contract: every response is JSON (or SSE / Prometheus text); a thrown bug becomes a 500 without a stack.
  */
 export function createHttpApp(opts: HttpAppOptions): Hono {
@@ -55,6 +56,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
   });
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  if (ctx.config.gateway.webchat) app.route("/", createWebChatRoutes());
   app.get("/readyz", async (c) => {
     const result = await ready();
     return c.json(result, result.ok ? 200 : 503);

@@ -1,5 +1,6 @@
 // `pincer gateway` as a real process: token auth, the OpenAI-compatible endpoint, graceful SIGTERM, and kill -9 recovery.
 import { describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { openSqliteStore } from "../../src/store/index.ts";
 import { INTERRUPTED_NOTICE } from "../../src/routing/dispatcher.ts";
 import { join } from "node:path";
@@ -86,6 +87,55 @@ describe("pincer gateway", () => {
       expect((await store.audit.list({ kind: "run.interrupted" }))[0]?.runId).toBe(run!.id);
     } finally {
       await store.close();
+    }
+  });
+
+  it("kill -9 with a WebSocket message queued behind the running turn: after restart it is answered, not lost", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const session = "agent:default:webchat:dm:crashws";
+    const first = await startGatewayProcess(home);
+    fx.fake.enqueue({ text: "never delivered", delayMs: 5_000 });
+    const seen = fx.fake.requests.length;
+    const ws = new WebSocket(`${first.url.replace("http", "ws")}/ws`);
+    const acks: unknown[] = [];
+    ws.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as { type: string };
+      if (frame.type === "ack") acks.push(frame);
+    });
+    await new Promise((done) => ws.once("open", done));
+    ws.send(JSON.stringify({ type: "auth", token: first.token, client: "crashws" }));
+    ws.send(JSON.stringify({ type: "chat.send", id: 1, messageId: "m-running", text: "the running one" }));
+    await waitFor(() => fx.fake.requests.length > seen);
+    ws.send(JSON.stringify({ type: "chat.send", id: 2, messageId: "m-queued", text: "the queued one" }));
+    await waitFor(() => acks.length === 2);
+    expect(acks[1]).toMatchObject({ id: 2, disposition: "queued", session });
+    first.child.kill("SIGKILL");
+    await first.exited;
+    ws.terminate();
+
+    fx.fake.enqueue({ text: "answer to the queued one" });
+    const second = await startGatewayProcess(home);
+    try {
+      let messages: Array<[string, string]> = [];
+      const read = async (): Promise<void> => {
+        const res = await fetch(`${second.url}/api/v1/sessions/${session}`, { headers: { authorization: `Bearer ${second.token}` } });
+        const body = (await res.json()) as { messages: Array<{ role: string; content: { content: string | Array<{ text?: string }> } }> };
+        messages = body.messages.map((m) => [m.role, typeof m.content.content === "string" ? m.content.content : m.content.content.map((p) => p.text ?? "").join("")]);
+      };
+      for (const end = Date.now() + 10_000; Date.now() < end && messages.length < 4; ) {
+        await read();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(messages).toEqual([
+        ["user", "the running one"],
+        ["assistant", INTERRUPTED_NOTICE],
+        ["user", "the queued one"],
+        ["assistant", "answer to the queued one"],
+      ]);
+      expect(second.output()).toContain("queued again");
+    } finally {
+      second.child.kill("SIGTERM");
+      await second.exited;
     }
   });
 });
