@@ -84,13 +84,13 @@ export async function tokenCommand(_g: GlobalOptions, opts: { rotate?: boolean; 
   process.stderr.write("new gateway token above (shown once); the previous one no longer works — restart a running gateway to apply it\n");
 }
 
-function toPort(text: string): number {
+export function toPort(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliFailure(`--port: expected a port number 0-65535, got ${JSON.stringify(text)}`, EXIT_USAGE);
   return n;
 }
 
-function toMs(text: string, flag: string): number {
+export function toMs(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new CliFailure(`${flag}: expected milliseconds, got ${JSON.stringify(text)}`, EXIT_USAGE);
   return n;

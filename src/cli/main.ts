@@ -40,6 +40,31 @@ gateway
   .option("--rotate", "create a new token; the old one stops working")
   .option("--json", "machine-readable output")
   .action(async (opts) => (await import("./gateway-command.ts")).tokenCommand(globals(), opts));
+gateway
+  .command("install")
+  .description("run the gateway as a user service (systemd on Linux, launchd on macOS), enabled and started")
+  .addHelpText(
+    "after",
+    "\nThe gateway's --port and --shutdown-deadline and the global --config are written into the service:\n" +
+      "  pincer -c ~/pincer.yaml gateway install --port 18800 --shutdown-deadline 30000\n" +
+      "Files: ~/.config/systemd/user/pincer-gateway.service (Linux), ~/Library/LaunchAgents/ai.pincer.gateway.plist (macOS).\n" +
+      "The token is never written there; see docs/deploy.md.",
+  )
+  .option("--no-start", "write the service file only; do not enable or start it")
+  .option("--force", "replace a service file that differs from what would be written now")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./gateway-service-command.ts")).installServiceCommand(globals(), gateway.opts(), opts));
+gateway
+  .command("uninstall")
+  .description("stop and disable the gateway service and remove its file (the state dir and token are kept)")
+  .option("--force", "remove the file even when the service manager cannot stop the service")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./gateway-service-command.ts")).uninstallServiceCommand(globals(), opts));
+gateway
+  .command("status")
+  .description("show the service file (up to date or not), the service manager's view and whether /healthz answers")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./gateway-service-command.ts")).serviceStatusCommand(globals(), gateway.opts(), opts));
 
 const sessions = program.command("sessions").description("list and inspect conversations");
 sessions
