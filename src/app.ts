@@ -6,7 +6,8 @@ import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
 import { ConfigError } from "./core/errors.ts";
 import { loadConfig, resolveWorkspace } from "./config/index.ts";
-import { createLogger } from "./config/logger.ts";
+import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
+import { createLogger, setLogLevel } from "./config/logger.ts";
 import { openSqliteStore } from "./store/index.ts";
 import type { Store } from "./store/store.ts";
 import { createModelRouter, type ModelRouter } from "./models/index.ts";
@@ -36,23 +37,37 @@ export interface App {
   sandboxName: "bubblewrap" | "host";
   agentConfig(agentId: string): AgentConfig;
   workspaceFor(agentId: string): string;
+  /** Re-reads the config file. Contract: an invalid file changes nothing and is reported, never thrown; valid
+   * changes are applied live (models, agents, policy, rate limit, log level) except those listed in `restart`. */
+  reload(): Promise<ReloadReport>;
   close(): Promise<void>;
 }
 
+export type ReloadReport =
+  | { ok: true; applied: string[]; restart: string[] }
+  | { ok: false; error: string };
+
 export async function createApp(opts: AppOptions): Promise<App> {
   const loaded = await loadConfig({ file: opts.configFile, env: opts.env });
-  const { config, stateDir } = loaded;
+  const { stateDir } = loaded;
+  // Replaced as a whole by reload(); everything below reads it at call time, never a copy taken at start.
+  let config = loaded.config;
   const now = opts.now ?? Date.now;
   const log = opts.logger ?? createLogger({ level: config.log.level });
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 
   const store = await openStore(config, stateDir, loaded.file);
   const workspaces = new Map<string, string>();
-  for (const [agentId, agent] of Object.entries(config.agents)) {
-    const dir = resolveWorkspace(stateDir, agentId, agent.workspace, opts.env);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    workspaces.set(agentId, await realpath(dir));
-  }
+  // Agents added by a reload get their workspace then; an existing agent keeps its directory until a restart.
+  const ensureWorkspaces = async (agents: PincerConfig["agents"]): Promise<void> => {
+    for (const [agentId, agent] of Object.entries(agents)) {
+      if (workspaces.has(agentId)) continue;
+      const dir = resolveWorkspace(stateDir, agentId, agent.workspace, opts.env);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      workspaces.set(agentId, await realpath(dir));
+    }
+  };
+  await ensureWorkspaces(config.agents);
   const agentConfig = (agentId: string): AgentConfig => {
     const agent = config.agents[agentId];
     if (!agent) {
@@ -74,7 +89,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const sandbox = createSandbox(config.policy.exec.sandbox, detected);
   const tools = createBuiltinTools({ sandbox, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const gate = createToolGate({ tools, audit: (record) => store.audit.write(record), now });
-  const models = createModelRouter({ config: config.models, stateDir, env: opts.env, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const buildRouter = (c: PincerConfig): ModelRouter =>
+    createModelRouter({ config: c.models, stateDir, env: opts.env, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  let router = buildRouter(config);
+  // A stable facade over the current router: a reload swaps the router, turns already streaming keep theirs.
+  const models: ModelRouter = {
+    resolveCandidates: (ref) => router.resolveCandidates(ref),
+    stream: (req) => router.stream(req),
+    preflight: (ref) => router.preflight(ref),
+  };
 
   const dispatcher = createDispatcher({
     store,
@@ -94,8 +117,36 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
   });
 
+  const reload = async (): Promise<ReloadReport> => {
+    let next: PincerConfig;
+    try {
+      next = (await loadConfig({ file: loaded.file, env: opts.env })).config;
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      log.error({ file: loaded.file }, `config reload rejected; the running config stays in force: ${error}`);
+      return { ok: false, error };
+    }
+    const changes = diffConfig(config, next);
+    if (changes.live.length === 0 && changes.restart.length === 0) return { ok: true, applied: [], restart: [] };
+    await ensureWorkspaces(next.agents);
+    if (changes.live.some((path) => path.startsWith("models."))) router = buildRouter(next);
+    if (next.log.level !== config.log.level) setLogLevel(log, next.log.level);
+    config = withRestartKeysFrom(config, next, changes.restart);
+    await store.audit.write({
+      at: now(), kind: "config.reload", decision: "info", runId: undefined, sessionKey: undefined, tool: undefined,
+      reason: `applied ${changes.live.length} change(s); ${changes.restart.length} need a restart`,
+      detail: { applied: changes.live, restart: changes.restart },
+    });
+    log.info({ applied: changes.live, restart: changes.restart }, "config reloaded");
+    if (changes.restart.length > 0) log.warn({ keys: changes.restart }, "these config changes take effect after a restart");
+    return { ok: true, applied: changes.live, restart: changes.restart };
+  };
+
   return {
-    config,
+    get config() {
+      return config;
+    },
+    reload,
     configFile: loaded.file,
     configExists: loaded.exists,
     stateDir,

@@ -11,7 +11,9 @@ export interface GlobalOptions {
 export async function openApp(g: GlobalOptions, defaults: { level: "warn" | "info" } = { level: "warn" }): Promise<App> {
   const { createApp } = await import("../app.ts");
   const level = (process.env.PINCER_LOG_LEVEL ?? defaults.level) as "warn";
-  return createApp({ configFile: g.config, env: process.env, logger: createLogger({ level }) });
+  // Readable lines at a terminal, JSON lines for log collectors (PINCER_LOG_FORMAT=json|pretty overrides).
+  const format = process.env.PINCER_LOG_FORMAT ?? (process.stderr.isTTY ? "pretty" : "json");
+  return createApp({ configFile: g.config, env: process.env, logger: createLogger({ level, pretty: format === "pretty" }) });
 }
 
 export async function withApp<T>(g: GlobalOptions, fn: (app: App) => Promise<T>): Promise<T> {

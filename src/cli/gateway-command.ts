@@ -1,6 +1,7 @@
 // `pincer gateway`: the always-on server (HTTP API, OpenAI-compatible endpoint, WebSocket) and its token.
-// SIGTERM/SIGINT stop intake and let running turns finish up to a deadline.
+// SIGTERM/SIGINT stop intake and let running turns finish up to a deadline; SIGHUP or an edit of the config file reloads it.
 import { resolveStateDir } from "../config/index.ts";
+import { setLogLevel } from "../config/logger.ts";
 import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
 import { checkBindSafety, resolveListenAddress } from "../gateway/listen-address.ts";
 import { CliFailure, EXIT_USAGE, printJson } from "./output.ts";
@@ -23,6 +24,8 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
   }
   const app = await openApp(g, { level: "info" });
   try {
+    // The daemon logs at the configured level (log.level, default info; PINCER_LOG_LEVEL is already folded in).
+    setLogLevel(app.log, app.config.log.level);
     const address = resolveListenAddress(app.config.gateway, { ...(portOverride === undefined ? {} : { portOverride }), file: app.configFile });
     let loaded = await loadGatewayToken(app.stateDir, process.env);
     checkBindSafety(address, loaded.source.kind !== "none", app.configFile);
@@ -42,6 +45,8 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
       const why = err.code === "EADDRINUSE" ? "is already in use" : "needs privileges this user does not have";
       throw new CliFailure(`cannot listen on ${address.host}:${address.port}: the port ${why}. Fix: stop the other program, or pick another port with --port, PORT or gateway.port ('pincer doctor' shows who holds it)`, 78);
     });
+    const { watchConfig } = await import("../gateway/config-watch.ts");
+    const watcher = watchConfig({ file: app.configFile, reload: () => app.reload(), log: app.log });
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
     if (app.config.gateway.webchat) {
       // The token rides in the URL fragment, which browsers never send to a server; the page stores it and drops it.
@@ -56,6 +61,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         process.stderr.write(`${signal}: stopping (running turns get ${deadlineMs} ms)\n`);
+        watcher.close();
         void gateway.close({ deadlineMs }).then(() => resolve());
       };
       process.once("SIGTERM", () => stop("SIGTERM"));

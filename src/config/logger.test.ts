@@ -1,7 +1,7 @@
 // Tests that the root logger writes JSON lines to the given stream with secrets masked.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "./logger.ts";
+import { createLogger, setLogLevel } from "./logger.ts";
 
 function capture(): { stream: PassThrough; lines: () => Record<string, unknown>[]; text: () => string } {
   const stream = new PassThrough();
@@ -40,5 +40,19 @@ describe("createLogger", () => {
     const out = capture();
     createLogger({ level: "info", destination: out.stream, pretty: true }).child({ component: "gateway" }).info({ port: 18790 }, "listening with sk-abcdefghijklmnopqrstuvwxyz");
     expect(out.text()).toMatch(/^\d\d:\d\d:\d\d INFO  \[gateway\] listening with sk-\*\*\* port=18790\n$/);
+  });
+
+  it("setLogLevel changes the level of the root and of children handed out before the change", () => {
+    const out = capture();
+    const root = createLogger({ level: "info", destination: out.stream });
+    const child = root.child({ component: "a" });
+    const grandchild = child.child({ sub: "b" });
+    grandchild.debug("hidden");
+    setLogLevel(root, "debug");
+    grandchild.debug("shown");
+    root.child({ component: "later" }).debug("also shown");
+    setLogLevel(root, "error");
+    child.warn("hidden again");
+    expect(out.lines().map((l) => l.msg)).toEqual(["shown", "also shown"]);
   });
 });

@@ -40,7 +40,31 @@ export function createLogger(opts: LoggerOptions): Logger {
       target.write(opts.pretty ? formatPretty(safe) : safe);
     },
   };
-  return pino({ level: opts.level, redact: { paths: [...REDACT_PATHS], censor: "***" } }, stream);
+  const children = new Set<WeakRef<Logger>>();
+  const root = pino({ level: opts.level, redact: { paths: [...REDACT_PATHS], censor: "***" }, onChild: (child) => track(children, child) }, stream);
+  descendants.set(root, children);
+  return root;
+}
+
+/** Children of each root logger, so a level change reaches loggers components already hold (pino children keep
+ * the level they were created with). Weak: a dropped child is not kept alive. */
+const descendants = new WeakMap<Logger, Set<WeakRef<Logger>>>();
+
+function track(children: Set<WeakRef<Logger>>, child: Logger): void {
+  if (children.size >= 1024) for (const ref of children) if (!ref.deref()) children.delete(ref);
+  children.add(new WeakRef(child));
+}
+
+/** Sets the level of a root logger from createLogger and of every child it has handed out. */
+export function setLogLevel(root: Logger, level: LevelWithSilentOrString): void {
+  root.level = level;
+  const children = descendants.get(root);
+  if (!children) return;
+  for (const ref of children) {
+    const child = ref.deref();
+    if (child) child.level = level;
+    else children.delete(ref);
+  }
 }
 
 const LEVEL_NAMES: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };

@@ -42,7 +42,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ctx,
     tokens: opts.tokens,
     metrics,
-    rateLimit: { perMinute: ctx.config.gateway.rate_limit_per_minute },
     ...(opts.now ? { now: opts.now } : {}),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

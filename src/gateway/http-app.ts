@@ -25,7 +25,8 @@ export interface HttpAppOptions {
   ctx: GatewayContext;
   tokens: TokenVerifier;
   metrics: GatewayMetrics;
-  /** Requests per minute per client (token, or remote address when unauthenticated); default 600. */
+  /** Requests per minute per client (token, or remote address when unauthenticated); default: the live
+   * `gateway.rate_limit_per_minute` of `ctx.config`, so a config reload changes it. */
   rateLimit?: { perMinute: number };
   /** epoch ms */
   now?: () => number;
@@ -44,7 +45,8 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 export function createHttpApp(opts: HttpAppOptions): Hono {
   const { ctx, metrics } = opts;
   const now = opts.now ?? Date.now;
-  const limiter = createRateLimiter({ perMinute: opts.rateLimit?.perMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, now });
+  const perMinute = (): number => opts.rateLimit?.perMinute ?? ctx.config.gateway.rate_limit_per_minute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
+  const limiter = createRateLimiter({ perMinute, now });
   const ready = opts.ready ?? (() => checkReadiness(ctx));
   const app = new Hono();
 
@@ -69,7 +71,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
     const decision = limiter.take(client);
     if (!decision.ok) {
       c.header("Retry-After", String(decision.retryAfterSec));
-      const message = `too many requests: this client may send ${opts.rateLimit?.perMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE} per minute; retry after ${decision.retryAfterSec} s`;
+      const message = `too many requests: this client may send ${perMinute()} per minute; retry after ${decision.retryAfterSec} s`;
       return c.json({ error: { type: "rate_limited", message } }, 429);
     }
     if (!auth.ok) {

@@ -14,7 +14,8 @@ export interface RateLimiter {
 }
 
 export interface RateLimiterOptions {
-  perMinute: number;
+  /** A number, or a function read on every call (a config reload changes the limit without losing windows). */
+  perMinute: number | (() => number);
   /** epoch ms */
   now?: () => number;
 }
@@ -26,8 +27,10 @@ interface Window {
 
 /** A fixed-window limiter whose state lives in the returned object (one per app, never module-global). */
 export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
-  if (!Number.isInteger(opts.perMinute) || opts.perMinute < 1) {
-    throw new RangeError(`rateLimit.perMinute must be a positive integer, got ${opts.perMinute}`);
+  const limit = typeof opts.perMinute === "function" ? opts.perMinute : ((n: number) => () => n)(opts.perMinute);
+  const first = limit();
+  if (!Number.isInteger(first) || first < 1) {
+    throw new RangeError(`rateLimit.perMinute must be a positive integer, got ${first}`);
   }
   const now = opts.now ?? Date.now;
   const windows = new Map<string, Window>();
@@ -45,11 +48,12 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
         w = { start: at, count: 0 };
         windows.set(key, w);
       }
-      if (w.count >= opts.perMinute) {
+      const perMinute = limit();
+      if (w.count >= perMinute) {
         return { ok: false, retryAfterSec: Math.max(1, Math.ceil((w.start + WINDOW_MS - at) / 1000)) };
       }
       w.count++;
-      return { ok: true, remaining: opts.perMinute - w.count };
+      return { ok: true, remaining: perMinute - w.count };
     },
   };
 }

@@ -138,4 +138,38 @@ describe("pincer gateway", () => {
       await second.exited;
     }
   });
+
+  it("reloads the config on file change and on SIGHUP; an invalid edit is rejected and the old config keeps serving", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const gw = await startGatewayProcess(home);
+    const modelOfLastRequest = (): string => (fx.fake.requests.at(-1)!.body as { model: string }).model;
+    try {
+      fx.fake.enqueue({ text: "one" });
+      await chat(gw, "first");
+      expect(modelOfLastRequest()).toBe("gpt-4o-mini");
+
+      await home.writeConfig(fakeProviderConfig(fx.fake.baseURL).replace("fake/gpt-4o-mini", "fake/edited-model"));
+      await waitFor(() => gw.output().includes("config reloaded"), 5_000);
+      fx.fake.enqueue({ text: "two" });
+      await chat(gw, "second");
+      expect(modelOfLastRequest()).toBe("edited-model");
+
+      await home.writeConfig(fakeProviderConfig(fx.fake.baseURL) + "\ngateway:\n  bind: everywhere\n");
+      await waitFor(() => gw.output().includes("config reload rejected"), 5_000);
+      expect(gw.output()).toContain("gateway.bind");
+      fx.fake.enqueue({ text: "three" });
+      expect((await chat(gw, "third")).status).toBe(200);
+      expect(modelOfLastRequest()).toBe("edited-model");
+
+      // SIGHUP re-reads the file too; a port change is reported as needing a restart.
+      await home.writeConfig(fakeProviderConfig(fx.fake.baseURL).replace("fake/gpt-4o-mini", "fake/edited-model") + "\ngateway:\n  port: 18999\n");
+      gw.child.kill("SIGHUP");
+      await waitFor(() => gw.output().includes("take effect after a restart"), 5_000);
+      expect(gw.output()).toContain("gateway.port");
+      expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    } finally {
+      gw.child.kill("SIGTERM");
+      await gw.exited;
+    }
+  });
 });
