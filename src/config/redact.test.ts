@@ -15,6 +15,7 @@ const CASES: [string, string, string][] = [
   ["GitHub token", "ghp_0123456789abcdefghijABCDEFGHIJ012345 pushed", "0123456789abcdefghij"],
   ["GitHub fine-grained token", "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnop"],
   ["AWS access key", "aws AKIAIOSFODNN7EXAMPLE configured", "IOSFODNN7EXAMPLE"],
+  ["NATS nkey seed", "connect with SUAMLK2ZNL35WSMW37E7UD4VZ7ELPKW7DHC3BWBSD2GCZ7IUQQXZIORRBU failed", "AMLK2ZNL35WSMW37"],
   ["hex after token key", 'refresh token="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"', "9f86d081884c7d65"],
   ["base64 after secret key", "client_secret: dGhpcyBpcyBhIHNlY3JldCB2YWx1ZQ==", "dGhpcyBpcyBhIHNlY3JldCB2"],
   ["password in JSON", '{"user":"ann","password":"hunter22"}', "hunter22"],

@@ -15,6 +15,8 @@ const TEXT_RULES: readonly [RegExp, string | ((...groups: string[]) => string)][
   [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, `eyJ${MASK}`],
   // Telegram bot token `<bot id>:<35 chars>`, also inside `/bot<token>/` URLs; the bot id is public.
   [/(?<!\d)(\d{5,}):[A-Za-z0-9_-]{30,}/g, `$1:${MASK}`],
+  // NATS NKey seeds: `S` + key type + base32 (user `SU…`, account `SA…`, operator `SO…`).
+  [/\bS[UAONCX][A-Z2-7]{54,}\b/g, `S${MASK}`],
   // Credentials in URLs: `scheme://user:password@host` and secret-looking query parameters.
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"'\\]*:)[^\s@/"'\\]+@/gi, `$1${MASK}@`],
   [/([?&](?:api[_-]?key|apikey|key|token|access_token|auth|auth_token|secret|client_secret|password|sig|signature)=)[^&\s#"'\\]+/gi, `$1${MASK}`],
@@ -42,7 +44,7 @@ export function redactSecrets(text: string): string {
   return out;
 }
 
-const SECRET_KEY = /^(?:api_?keys?|auth_token|access_token|refresh_token|token|secret|password|passphrase|private_key)$|(?:_token|_secret|_password|_passphrase)$/i;
+const SECRET_KEY = /^(?:api_?keys?|auth_token|access_token|refresh_token|token|secret|password|passphrase|private_key)$|(?:_token|_secret|_password|_passphrase|_seed)$/i;
 const SECRET_HEADER = /^(?:authorization|proxy-authorization|cookie|set-cookie)$|(?:token|secret|key|auth)/i;
 
 /** True when a config key holds a secret (`api_key`, `api_keys`, `auth_token`, `bot_token`, `password`, ...). */

@@ -140,16 +140,37 @@ export const storeSchema = z.strictObject({
   url: z.string().optional(),
 });
 
+export const busSchema = z.strictObject({
+  /** Unset: in-process (embedded runtime). `nats://host:port[,nats://…]`: NATS JetStream (cluster runtime). */
+  url: z.string().regex(/^nats:\/\/\S+$/, "expected nats://host:port (comma-separate several servers)").optional(),
+  /** User/password authentication (or put them in the URL). */
+  user: z.string().optional(),
+  password: z.string().optional(),
+  /** NKey authentication: the seed (`SU…`), usually `${env:PINCER_BUS_NKEY_SEED}`. */
+  nkey_seed: z.string().optional(),
+  /** A NATS credentials file (JWT + seed), as issued by an operator. */
+  creds_file: z.string().optional(),
+  /** How long a worker may hold a run without a progress heartbeat before JetStream redelivers it. */
+  ack_wait_ms: z.number().int().min(1000).default(30_000),
+  /** Deliveries of one message before it goes to the dead-letter subject. */
+  max_deliver: z.number().int().min(1).max(100).default(5),
+  /** Redelivery delays after a failure, in order; the last repeats. */
+  backoff_ms: z.array(z.number().int().min(0)).min(1).default([1_000, 5_000, 30_000]),
+});
+
 export const logSchema = z.strictObject({
   level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 export const configSchema = z.strictObject({
+  /** This deployment's instance id; scopes bus subjects, and names the PostgreSQL schema unless store.schema is set. */
+  instance: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected 1-63 lowercase letters, digits, '-' or '_'").default("default"),
   models: modelsSchema.prefault({}),
   agents: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, "agent ids are letters, digits, - and _"), agentSchema).default({ default: agentSchema.parse({}) }),
   policy: policySchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
   store: storeSchema.prefault({}),
+  bus: busSchema.prefault({}),
   log: logSchema.prefault({}),
 });
 export type PincerConfig = z.infer<typeof configSchema>;
