@@ -1,6 +1,8 @@
 // Public surface of the store folder: the Store port, its Kysely implementation and the SQLite backend.
 // Other folders import from here only; row mapping and the node:sqlite adapter stay internal.
-export type { AuditRepo, JournalRepo, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo } from "./store.ts";
+export type {
+  AuditRepo, DeliveryRepo, JournalRepo, LeaseRepo, RunClaim, RunPatch, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo,
+} from "./store.ts";
 export type { Database } from "./db-schema.ts";
 export { createKyselyStore } from "./kysely-store.ts";
 export type { KyselyStoreOptions } from "./kysely-store.ts";
