@@ -1,5 +1,5 @@
 // Composition root: the only place that reads config and env, builds the ports' implementations and wires them.
-// Embedded runtime: SQLite store, in-process dispatcher, bubblewrap (or host) sandbox.
+// Embedded runtime: SQLite (or, with store.url, PostgreSQL) store, in-process dispatcher, bubblewrap (or host) sandbox.
 import { mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -8,7 +8,7 @@ import { ConfigError } from "./core/errors.ts";
 import { loadConfig, resolveWorkspace } from "./config/index.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
 import { createLogger, setLogLevel } from "./config/logger.ts";
-import { openSqliteStore } from "./store/index.ts";
+import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./store/index.ts";
 import type { Store } from "./store/store.ts";
 import { createModelRouter, type ModelRouter } from "./models/index.ts";
 import { createSandbox, detectBubblewrap } from "./sandbox/detect.ts";
@@ -56,7 +56,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const log = opts.logger ?? createLogger({ level: config.log.level });
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 
-  const store = await openStore(config, stateDir, loaded.file);
+  const store = await openStore(config, stateDir, log);
   const workspaces = new Map<string, string>();
   // Agents added by a reload get their workspace then; an existing agent keeps its directory until a restart.
   const ensureWorkspaces = async (agents: PincerConfig["agents"]): Promise<void> => {
@@ -161,15 +161,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
 }
 
-async function openStore(config: PincerConfig, stateDir: string, file: string): Promise<Store> {
-  const url = config.store.url;
-  if (url && url !== "sqlite") {
-    throw new ConfigError({
-      problem: `store "${url.replace(/\/\/[^@]*@/, "//***@")}" is not supported by this build`,
-      file,
-      keyPath: "store.url",
-      fix: "remove store.url (and PINCER_STORE_URL) to use the embedded SQLite store",
-    });
-  }
-  return openSqliteStore({ path: join(stateDir, "pincer.db") });
+/** store.url unset or `sqlite`: the SQLite file in the state dir; a postgres:// URL (validated by the schema): PostgreSQL. */
+async function openStore(config: PincerConfig, stateDir: string, log: Logger): Promise<Store> {
+  const { url } = config.store;
+  if (!url || url === "sqlite") return openSqliteStore({ path: join(stateDir, "pincer.db") });
+  return openPostgresStore({
+    url,
+    schema: config.store.schema ?? defaultPostgresSchema(config.instance),
+    poolMax: config.store.pool_max,
+    statementTimeoutMs: config.store.statement_timeout_ms,
+    log: log.child({ component: "store.postgres" }),
+  });
 }

@@ -5,7 +5,9 @@ import type { PincerConfig } from "../core/config-schema.ts";
 import { loadConfig, resolveStateDir, resolveWorkspace, type LoadedConfig } from "../config/index.ts";
 import { loadAuthStore, resolveCandidates, resolveCredential } from "../models/index.ts";
 import { detectBubblewrap } from "../sandbox/detect.ts";
-import { openSqliteStore } from "../store/index.ts";
+import { ConfigError } from "../core/errors.ts";
+import { defaultPostgresSchema, describePostgresUrl, inspectPostgresStore, isPostgresUrl, openSqliteStore } from "../store/index.ts";
+import { redactSecrets } from "../config/redact.ts";
 import { printJson } from "./output.ts";
 import { createServer } from "node:net";
 import { loadGatewayToken } from "../gateway/gateway-token.ts";
@@ -44,7 +46,8 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
   }
   const stateDir = loaded?.stateDir ?? resolveStateDir(env);
   checks.push(await checkWritable("state dir", stateDir));
-  checks.push(await checkStore(stateDir));
+  const storeUrl = loaded?.config.store.url;
+  checks.push(...(loaded && storeUrl && isPostgresUrl(storeUrl) ? await checkPostgresStore(loaded.config, storeUrl) : [await checkStore(stateDir)]));
   if (loaded) {
     checks.push(...(await checkModels(loaded.config, stateDir, env)));
     for (const [agentId, agent] of Object.entries(loaded.config.agents)) {
@@ -143,6 +146,53 @@ async function checkStore(stateDir: string): Promise<Check> {
   } catch (err) {
     return { name: "store", status: "fail", detail: `cannot open ${path}: ${err instanceof Error ? err.message : String(err)}`, fix: "check the file's permissions; move it aside to start fresh" };
   }
+}
+
+// Identity columns need 10; versions before 13 no longer get fixes upstream.
+const PG_REQUIRED = 100_000;
+const PG_RECOMMENDED = 130_000;
+
+/** Reachability and version of the server, then the store's schema and its migrations. Never throws. */
+export async function checkPostgresStore(config: PincerConfig, url: string): Promise<Check[]> {
+  let schema: string;
+  try {
+    schema = config.store.schema ?? defaultPostgresSchema(config.instance);
+  } catch (err) {
+    return [{ name: "store", status: "fail", detail: err instanceof Error ? err.message : String(err) }];
+  }
+  let seen;
+  try {
+    seen = await inspectPostgresStore({ url, schema, connectionTimeoutMs: 5_000 });
+  } catch (err) {
+    if (err instanceof ConfigError) return [{ name: "store", status: "fail", detail: err.problem, ...(err.fix ? { fix: err.fix } : {}) }];
+    const detail = `PostgreSQL at ${describePostgresUrl(url)}: ${redactSecrets(err instanceof Error ? err.message : String(err))}`;
+    return [{ name: "store", status: "fail", detail, fix: "check the server log; the user in store.url needs to read pg_namespace and the schema" }];
+  }
+  const server = `PostgreSQL ${seen.serverVersion}`;
+  const version: Check =
+    seen.serverVersionNum < PG_REQUIRED
+      ? { name: "store", status: "fail", detail: `${server} is too old (need 10 or later)`, fix: "upgrade PostgreSQL (16 or later recommended)" }
+      : seen.serverVersionNum < PG_RECOMMENDED
+        ? { name: "store", status: "warn", detail: `${server} works but no longer gets upstream fixes`, fix: "upgrade PostgreSQL (16 or later recommended)" }
+        : { name: "store", status: "ok", detail: `${server} at ${describePostgresUrl(url)}` };
+  const pending = seen.pendingMigrations;
+  let state: Check;
+  if (!seen.schemaExists) {
+    state = seen.canCreateSchema
+      ? { name: "store schema", status: "ok", detail: `schema ${schema} will be created and migrated on first start` }
+      : {
+          name: "store schema", status: "fail", detail: `schema ${schema} does not exist and this user may not create it`,
+          fix: `have an administrator run: CREATE SCHEMA ${schema} AUTHORIZATION <the user in store.url>; or set store.schema to a schema the user owns`,
+        };
+  } else if (pending.length > 0) {
+    state = {
+      name: "store schema", status: "warn", detail: `schema ${schema} has ${pending.length} pending migration(s): ${pending.join(", ")}`,
+      fix: "they are applied on the next start of any pincer command that opens the store",
+    };
+  } else {
+    state = { name: "store schema", status: "ok", detail: `schema ${schema} is migrated` };
+  }
+  return [version, state];
 }
 
 async function checkModels(config: PincerConfig, stateDir: string, env: Record<string, string | undefined>): Promise<Check[]> {

@@ -135,9 +135,18 @@ export const gatewaySchema = z.strictObject({
   webchat: z.boolean().default(true),
 });
 
+/** A PostgreSQL schema name Pincer accepts: needs no quoting, and PostgreSQL reserves `pg_`. */
+export const POSTGRES_SCHEMA_NAME = /^(?!pg_)[a-z_][a-z0-9_]{0,62}$/;
+
 export const storeSchema = z.strictObject({
-  /** `sqlite` (default, a file in the state dir) or a `postgres://` URL. */
-  url: z.string().optional(),
+  /** `sqlite` (default, a file in the state dir) or a `postgres://` / `postgresql://` URL. */
+  url: z.string().regex(/^(?:sqlite|postgres(?:ql)?:\/\/\S+)$/i, `expected "sqlite" or a postgres:// (or postgresql://) URL`).optional(),
+  /** PostgreSQL only: the schema holding Pincer's tables; default `pincer_<instance>` ('-' becomes '_'). */
+  schema: z.string().regex(POSTGRES_SCHEMA_NAME, "expected lowercase letters, digits and '_' (not starting with a digit or 'pg_'), at most 63 characters").optional(),
+  /** PostgreSQL only: most connections this process keeps open. */
+  pool_max: z.number().int().min(1).max(200).default(10),
+  /** PostgreSQL only: the server cancels a statement running longer than this (ms); unset = the server's setting. */
+  statement_timeout_ms: z.number().int().positive().optional(),
 });
 
 export const busSchema = z.strictObject({

@@ -1,4 +1,5 @@
-// Domain records persisted by the Store and passed between layers: sessions, runs, transcript, usage, audit, journal.
+// Domain records persisted by the Store and passed between layers: sessions, runs, transcript, usage, audit, journal,
+// and the cluster runtime's leases and deliveries.
 // Plain data only; behaviour lives in the layers that own it.
 import type { QueueMode } from "./config-schema.ts";
 
@@ -51,6 +52,10 @@ export interface Run {
   createdAt: number; // epoch ms
   startedAt: number | undefined;
   finishedAt: number | undefined;
+  /** How many times the run was claimed for execution (0 until the first claim; >1 means it was retried). */
+  attempt: number;
+  /** Who claimed it last (a worker or process id). */
+  worker: string | undefined;
 }
 
 export type TranscriptRole = "user" | "assistant" | "tool";
@@ -76,6 +81,8 @@ export interface UsageRecord {
   cachedTokens: number;
   costUsd: number;
   at: number; // epoch ms
+  /** Recording again with a key already recorded is a no-op (e.g. `<runId>:<attempt>:<step>`). */
+  idempotencyKey?: string;
 }
 
 export interface UsageTotals extends Usage {
@@ -111,4 +118,28 @@ export interface JournalEntry {
   payload: unknown;
   status: JournalStatus;
   receivedAt: number; // epoch ms
+}
+
+/** A per-key lease (e.g. one active run per session across processes). Valid while `now < expiresAt`. */
+export interface Lease {
+  key: string;
+  holder: string;
+  acquiredAt: number; // epoch ms, when this holder took it
+  expiresAt: number; // epoch ms
+}
+
+/** `claimed`: someone is sending; `sent`: done; `retryable`: failed, may be claimed again; `failed`: failed for good. */
+export type DeliveryStatus = "claimed" | "sent" | "retryable" | "failed";
+
+/** One outbound effect (a reply chunk, a notice), keyed so a retry never repeats it. */
+export interface Delivery {
+  key: string;
+  owner: string;
+  status: DeliveryStatus;
+  /** Claims so far, including the current one. */
+  attempts: number;
+  platformMessageId: string | undefined;
+  error: string | undefined;
+  createdAt: number; // epoch ms
+  updatedAt: number; // epoch ms
 }

@@ -1,5 +1,5 @@
 // The Kysely `Database` interface: one row type per table, snake_case columns, as stored in SQLite and PostgreSQL.
-// Row ↔ domain mapping lives in kysely-store.ts; Kysely's Migrator owns its own `kysely_migration*` tables.
+// Row ↔ domain mapping lives in row-mapping.ts; Kysely's Migrator owns its own `kysely_migration*` tables.
 import type { ColumnType, Generated } from "kysely";
 
 /**
@@ -54,6 +54,8 @@ export interface RunsTable {
   created_at: Millis;
   started_at: Millis | null;
   finished_at: Millis | null;
+  attempt: Defaulted<number>;
+  worker: string | null;
 }
 
 export interface UsageTable {
@@ -68,6 +70,7 @@ export interface UsageTable {
   cached_tokens: number;
   cost_usd: number;
   at: Millis;
+  idempotency_key: string | null;
 }
 
 export interface AuditTable {
@@ -93,6 +96,24 @@ export interface JournalTable {
   received_at: Millis;
 }
 
+export interface LeasesTable {
+  key: string;
+  holder: string;
+  acquired_at: Millis;
+  expires_at: Millis;
+}
+
+export interface DeliveriesTable {
+  key: string;
+  owner: string;
+  status: string;
+  attempts: number;
+  platform_message_id: string | null;
+  error: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
 /** Every table the Store reads and writes (the migration bookkeeping tables are Kysely's own). */
 export interface Database {
   sessions: SessionsTable;
@@ -101,4 +122,6 @@ export interface Database {
   usage: UsageTable;
   audit: AuditTable;
   journal: JournalTable;
+  leases: LeasesTable;
+  deliveries: DeliveriesTable;
 }

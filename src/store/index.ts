@@ -1,6 +1,8 @@
-// Public surface of the store folder: the Store port, its Kysely implementation and the SQLite backend.
-// Other folders import from here only; row mapping and the node:sqlite adapter stay internal.
-export type { AuditRepo, JournalRepo, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo } from "./store.ts";
+// Public surface of the store folder: the Store port, its Kysely implementation and the SQLite and PostgreSQL backends.
+// Other folders import from here only; row mapping and the driver adapters stay internal (pg loads on first use).
+export type {
+  AuditRepo, DeliveryRepo, JournalRepo, LeaseRepo, RunClaim, RunPatch, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo,
+} from "./store.ts";
 export type { Database } from "./db-schema.ts";
 export { createKyselyStore } from "./kysely-store.ts";
 export type { KyselyStoreOptions } from "./kysely-store.ts";
@@ -8,3 +10,6 @@ export { POSTGRES_SQL_TYPES, SQLITE_SQL_TYPES } from "./migrations.ts";
 export type { SqlTypes } from "./migrations.ts";
 export { openSqliteStore } from "./sqlite-store.ts";
 export type { SqliteStoreOptions } from "./sqlite-store.ts";
+export { defaultPostgresSchema, inspectPostgresStore, isPostgresUrl, openPostgresStore } from "./postgres/postgres-store.ts";
+export type { PostgresInspection, PostgresStoreOptions } from "./postgres/postgres-store.ts";
+export { describePostgresUrl } from "./postgres/postgres-errors.ts";

@@ -1,5 +1,5 @@
-// The Store port implemented once against Kysely: every repo's queries, dialect-neutral (SQLite now, PostgreSQL later).
-// Opening the database, pragmas and file permissions belong to the backend (sqlite-store.ts), not here.
+// The Store port implemented once against Kysely: every repo's queries, dialect-neutral (SQLite and PostgreSQL).
+// Opening the database, connections, pragmas and file permissions belong to the backends, not here.
 import type { Kysely } from "kysely";
 import type { Usage, UsageTotals } from "../core/domain.ts";
 import type { Database } from "./db-schema.ts";
@@ -10,10 +10,13 @@ import {
   toAuditRow, toJournalRow, toRunRow, toSessionRow, toTranscriptRow, toUsageRow,
 } from "./row-mapping.ts";
 import type { AuditRepo, JournalRepo, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo } from "./store.ts";
+import { createDeliveryRepo, createLeaseRepo } from "./cluster-repos.ts";
 
 export interface KyselyStoreOptions {
   /** How the dialect behind `db` spells DDL types; default SQLite. */
   sqlTypes?: SqlTypes;
+  /** PostgreSQL schema holding the tables; the connections' search_path must point at it. Unset for SQLite. */
+  schema?: string;
   /** Clock in epoch ms; default `Date.now()`. */
   now?: () => number;
 }
@@ -28,7 +31,7 @@ const toNumber = (v: Aggregate | undefined): number => Number(v ?? 0);
  */
 export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions = {}): Store {
   const now = opts.now ?? (() => Date.now());
-  const migrator = createMigrator(db, opts.sqlTypes ?? SQLITE_SQL_TYPES);
+  const migrator = createMigrator(db, { types: opts.sqlTypes ?? SQLITE_SQL_TYPES, schema: opts.schema });
   return {
     sessions: createSessionRepo(db, now),
     transcript: createTranscriptRepo(db, now),
@@ -36,6 +39,8 @@ export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions
     usage: createUsageRepo(db),
     audit: createAuditRepo(db),
     journal: createJournalRepo(db, now),
+    leases: createLeaseRepo(db, now),
+    deliveries: createDeliveryRepo(db, now),
     async migrate() {
       const { error, results = [] } = await migrator.migrateToLatest();
       if (error) {
@@ -102,6 +107,10 @@ function createTranscriptRepo(db: Kysely<Database>, now: () => number): Transcri
       const newest = await q.orderBy("id", "desc").limit(opts.limit).execute();
       return newest.reverse().map(fromTranscriptRow);
     },
+    async deleteRun(runId) {
+      const result = await db.deleteFrom("transcript").where("run_id", "=", runId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 
@@ -112,7 +121,7 @@ function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
         id: input.id, sessionKey: input.sessionKey, agentId: input.agentId, parentRunId: input.parentRunId,
         status: input.status ?? "pending", input: input.input, reply: undefined, errorCode: undefined, error: undefined, model: undefined,
         usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 },
-        createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined,
+        createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined, attempt: 0, worker: undefined,
       });
       return fromRunRow(await db.insertInto("runs").values(row).returningAll().executeTakeFirstOrThrow());
     },
@@ -124,6 +133,17 @@ function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
       const row = toRunRow(patch);
       if (Object.keys(row).length === 0) return;
       await db.updateTable("runs").set(row).where("id", "=", id).execute();
+    },
+    async claim(id, { from, worker, patch = {} }) {
+      if (from.length === 0) return undefined;
+      // One UPDATE … WHERE status IN (…): the row lock makes a concurrent claimer re-check the status it waited on.
+      const row = await db.updateTable("runs")
+        .set((eb) => ({ ...toRunRow(patch), worker, attempt: eb("attempt", "+", 1) }))
+        .where("id", "=", id)
+        .where("status", "in", from)
+        .returningAll()
+        .executeTakeFirst();
+      return row && fromRunRow(row);
     },
     async list(opts = {}) {
       if (opts.status?.length === 0) return [];
@@ -151,7 +171,9 @@ function createUsageRepo(db: Kysely<Database>): UsageRepo {
   });
   return {
     async record(entry) {
-      await db.insertInto("usage").values(toUsageRow(entry)).execute();
+      await db.insertInto("usage").values(toUsageRow(entry))
+        .onConflict((oc) => oc.column("idempotency_key").doNothing())
+        .execute();
     },
     async totals(opts = {}) {
       let q = sums

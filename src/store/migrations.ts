@@ -1,23 +1,29 @@
 // Schema migrations for every Store backend, written once with Kysely's schema builder, plus the Migrator wiring.
-// The only per-dialect input is `SqlTypes` (how an auto-increment key is spelled); no raw SQL.
-import { Migrator } from "kysely";
-import type { ColumnDataType, ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from "kysely";
+// The only per-dialect input is `SqlTypes` (auto-increment key, byte-ordered text); no other raw SQL.
+import { Migrator, sql } from "kysely";
+import type { ColumnDataType, ColumnDefinitionBuilder, Expression, Kysely, Migration, MigrationProvider } from "kysely";
 
-/** What differs between dialects in DDL. SQLite and PostgreSQL spell an auto-increment key differently. */
+/** What differs between dialects in DDL. */
 export interface SqlTypes {
   identityType: ColumnDataType;
   identity: (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+  /** Text that sorts byte-wise ("B" before "a"), so ORDER BY on it agrees across backends. */
+  orderedText: ColumnDataType | Expression<unknown>;
 }
 
 export const SQLITE_SQL_TYPES: SqlTypes = {
   identityType: "integer",
   // AUTOINCREMENT: ids never reused after a delete (journal and transcript ids are referenced elsewhere).
   identity: (col) => col.primaryKey().autoIncrement(),
+  // SQLite's default collation (BINARY) already compares bytes.
+  orderedText: "text",
 };
 
 export const POSTGRES_SQL_TYPES: SqlTypes = {
   identityType: "bigint",
   identity: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
+  // The database's default collation (often en_US) would interleave cases; "C" compares bytes.
+  orderedText: sql`text collate "C"`,
 };
 
 // Epoch ms need 64 bits; token counts per call fit in 32.
@@ -28,7 +34,7 @@ function createInitial(types: SqlTypes): Migration {
   return {
     async up(db: Kysely<any>) {
       await db.schema.createTable("sessions")
-        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("key", types.orderedText, (c) => c.primaryKey())
         .addColumn("agent_id", "text", (c) => c.notNull())
         .addColumn("channel", "text", (c) => c.notNull())
         .addColumn("model_override", "text")
@@ -49,7 +55,7 @@ function createInitial(types: SqlTypes): Migration {
       await db.schema.createIndex("transcript_session_id").on("transcript").columns(["session_key", "id"]).execute();
 
       await db.schema.createTable("runs")
-        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("id", types.orderedText, (c) => c.primaryKey())
         .addColumn("session_key", "text", (c) => c.notNull().references("sessions.key").onDelete("cascade"))
         .addColumn("agent_id", "text", (c) => c.notNull())
         .addColumn("parent_run_id", "text")
@@ -75,8 +81,8 @@ function createInitial(types: SqlTypes): Migration {
         .addColumn("run_id", "text")
         .addColumn("session_key", "text")
         .addColumn("agent_id", "text")
-        .addColumn("provider", "text", (c) => c.notNull())
-        .addColumn("model", "text", (c) => c.notNull())
+        .addColumn("provider", types.orderedText, (c) => c.notNull())
+        .addColumn("model", types.orderedText, (c) => c.notNull())
         .addColumn("input_tokens", "integer", (c) => c.notNull())
         .addColumn("output_tokens", "integer", (c) => c.notNull())
         .addColumn("cached_tokens", "integer", (c) => c.notNull())
@@ -123,9 +129,53 @@ function createInitial(types: SqlTypes): Migration {
   };
 }
 
-/** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires. */
+/** What the cluster runtime needs: run claims, idempotent usage and deliveries, per-key leases. */
+function createClusterCoordination(types: SqlTypes): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("runs").addColumn("attempt", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable("runs").addColumn("worker", "text").execute();
+
+      // NULL keys never conflict with each other, in SQLite and PostgreSQL alike: unkeyed usage stays unconstrained.
+      await db.schema.alterTable("usage").addColumn("idempotency_key", "text").execute();
+      await db.schema.createIndex("usage_idempotency_key").unique().on("usage").columns(["idempotency_key"]).execute();
+
+      await db.schema.createTable("leases")
+        .addColumn("key", types.orderedText, (c) => c.primaryKey())
+        .addColumn("holder", "text", (c) => c.notNull())
+        .addColumn("acquired_at", MILLIS, (c) => c.notNull())
+        .addColumn("expires_at", MILLIS, (c) => c.notNull())
+        .execute();
+
+      await db.schema.createTable("deliveries")
+        .addColumn("key", types.orderedText, (c) => c.primaryKey())
+        .addColumn("owner", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull())
+        .addColumn("platform_message_id", "text")
+        .addColumn("error", "text")
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addColumn("updated_at", MILLIS, (c) => c.notNull())
+        .execute();
+    },
+
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable("deliveries").execute();
+      await db.schema.dropTable("leases").execute();
+      await db.schema.dropIndex("usage_idempotency_key").execute();
+      await db.schema.alterTable("usage").dropColumn("idempotency_key").execute();
+      await db.schema.alterTable("runs").dropColumn("worker").execute();
+      await db.schema.alterTable("runs").dropColumn("attempt").execute();
+    },
+  };
+}
+
+/** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires (so "002", not "0002"). */
 export function listMigrations(types: SqlTypes): Record<string, Migration> {
-  return { "001_initial": createInitial(types) };
+  return {
+    "001_initial": createInitial(types),
+    "002_cluster_coordination": createClusterCoordination(types),
+  };
 }
 
 /** An in-code provider: migrations ship inside the bundle, never read from disk. */
@@ -133,6 +183,14 @@ export function createMigrationProvider(types: SqlTypes): MigrationProvider {
   return { getMigrations: async () => listMigrations(types) };
 }
 
-export function createMigrator(db: Kysely<any>, types: SqlTypes): Migrator {
-  return new Migrator({ db, provider: createMigrationProvider(types) });
+/**
+ * `schema` (PostgreSQL) keeps Kysely's bookkeeping tables in the store's own schema; without it the Migrator
+ * would take another schema's `kysely_migration` table in the same database for ours.
+ */
+export function createMigrator(db: Kysely<any>, opts: { types: SqlTypes; schema?: string }): Migrator {
+  return new Migrator({
+    db,
+    provider: createMigrationProvider(opts.types),
+    ...(opts.schema === undefined ? {} : { migrationTableSchema: opts.schema }),
+  });
 }

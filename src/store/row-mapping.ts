@@ -2,10 +2,13 @@
 // `to*Row` takes a full record (insert) or a partial one (update: only keys present are written; present-but-undefined → NULL).
 import type { Insertable, Selectable, Updateable } from "kysely";
 import type {
-  AuditDecision, AuditRecord, JournalEntry, JournalStatus, Run, RunStatus, Session, TranscriptMessage, TranscriptRole, UsageRecord,
+  AuditDecision, AuditRecord, Delivery, DeliveryStatus, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, TranscriptMessage,
+  TranscriptRole, UsageRecord,
 } from "../core/domain.ts";
 import type { QueueMode } from "../core/config-schema.ts";
-import type { AuditTable, JournalTable, RunsTable, SessionsTable, TranscriptTable, UsageTable } from "./db-schema.ts";
+import type {
+  AuditTable, DeliveriesTable, JournalTable, LeasesTable, RunsTable, SessionsTable, TranscriptTable, UsageTable,
+} from "./db-schema.ts";
 
 // undefined ↔ NULL at the boundary; the domain never sees null.
 const orNull = <T>(v: T | undefined): T | null => v ?? null;
@@ -82,6 +85,8 @@ export function toRunRow(r: Partial<Run>): Updateable<RunsTable> {
   if ("createdAt" in r) row.created_at = r.createdAt;
   if ("startedAt" in r) row.started_at = orNull(r.startedAt);
   if ("finishedAt" in r) row.finished_at = orNull(r.finishedAt);
+  if ("attempt" in r) row.attempt = r.attempt;
+  if ("worker" in r) row.worker = orNull(r.worker);
   return row;
 }
 
@@ -106,6 +111,8 @@ export function fromRunRow(row: Selectable<RunsTable>): Run {
     createdAt: row.created_at,
     startedAt: orUndefined(row.started_at),
     finishedAt: orUndefined(row.finished_at),
+    attempt: row.attempt,
+    worker: orUndefined(row.worker),
   };
 }
 
@@ -122,6 +129,7 @@ export function toUsageRow(u: UsageRecord): Insertable<UsageTable> {
     cached_tokens: u.cachedTokens,
     cost_usd: u.costUsd,
     at: u.at,
+    idempotency_key: orNull(u.idempotencyKey),
   };
 }
 
@@ -175,5 +183,39 @@ export function fromJournalRow(row: Selectable<JournalTable>): JournalEntry {
     payload: JSON.parse(row.payload),
     status: row.status as JournalStatus,
     receivedAt: row.received_at,
+  };
+}
+
+export function toLeaseRow(l: Lease): Insertable<LeasesTable> {
+  return { key: l.key, holder: l.holder, acquired_at: l.acquiredAt, expires_at: l.expiresAt };
+}
+
+export function fromLeaseRow(row: Selectable<LeasesTable>): Lease {
+  return { key: row.key, holder: row.holder, acquiredAt: row.acquired_at, expiresAt: row.expires_at };
+}
+
+export function toDeliveryRow(d: Delivery): Insertable<DeliveriesTable> {
+  return {
+    key: d.key,
+    owner: d.owner,
+    status: d.status,
+    attempts: d.attempts,
+    platform_message_id: orNull(d.platformMessageId),
+    error: orNull(d.error),
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+  };
+}
+
+export function fromDeliveryRow(row: Selectable<DeliveriesTable>): Delivery {
+  return {
+    key: row.key,
+    owner: row.owner,
+    status: row.status as DeliveryStatus,
+    attempts: row.attempts,
+    platformMessageId: orUndefined(row.platform_message_id),
+    error: orUndefined(row.error),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }

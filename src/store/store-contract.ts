@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ZERO_USAGE } from "../core/domain.ts";
 import type { AuditRecord, UsageRecord } from "../core/domain.ts";
 import type { Store } from "./store.ts";
+import { describeClusterContract } from "./store-cluster-contract.ts";
 
 const T0 = Date.UTC(2025, 0, 1); // epoch ms
 
@@ -34,7 +35,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     const ensure = (key: string, agentId = "main") => store.sessions.ensure({ key, agentId, channel: "telegram" });
 
     it("migrate applies what was pending, then is idempotent", async () => {
-      expect(pendingBefore).toContain("001_initial");
+      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination"]);
       expect(applied).toEqual(pendingBefore);
       expect(await store.migrate()).toEqual([]);
       expect(await store.pendingMigrations()).toEqual([]);
@@ -61,6 +62,11 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect((await store.sessions.list()).map((s) => s.key)).toEqual(["a", "c", "b"]);
         expect((await store.sessions.list({ agentId: "main" })).map((s) => s.key)).toEqual(["a", "b"]);
         expect((await store.sessions.list({ limit: 1 })).map((s) => s.key)).toEqual(["a"]);
+      });
+
+      it("breaks ties by key, byte-wise whatever the database's collation", async () => {
+        for (const key of ["b", "a", "B", "_"]) await ensure(key);
+        expect((await store.sessions.list()).map((s) => s.key)).toEqual(["B", "_", "a", "b"]);
       });
 
       it("update sets and clears overrides and bumps updatedAt", async () => {
@@ -119,7 +125,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect(run).toEqual({
           id: "r1", sessionKey: "s1", agentId: "main", parentRunId: "r0", status: "pending", input: "hello",
           reply: undefined, errorCode: undefined, error: undefined, model: undefined, usage: ZERO_USAGE,
-          createdAt: T0, startedAt: undefined, finishedAt: undefined,
+          createdAt: T0, startedAt: undefined, finishedAt: undefined, attempt: 0, worker: undefined,
         });
         expect(await store.runs.get("r1")).toEqual(run);
         expect(await store.runs.get("missing")).toBeUndefined();
@@ -172,6 +178,11 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect(await store.usage.sessionTotal("s1")).toEqual({ inputTokens: 200, outputTokens: 20, cachedTokens: 2, costUsd: 0.75 });
         expect(await store.usage.sessionTotal("none")).toEqual(ZERO_USAGE);
       });
+
+      it("orders totals byte-wise by provider and model", async () => {
+        for (const [provider, model] of [["openai", "b"], ["openai", "B"], ["Zed", "x"]] as const) await store.usage.record(usage({ provider, model }));
+        expect((await store.usage.totals()).map((t) => `${t.provider}/${t.model}`)).toEqual(["Zed/x", "openai/B", "openai/b"]);
+      });
     });
 
     describe("audit", () => {
@@ -221,5 +232,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect((await store.journal.pending()).map((e) => e.id)).toEqual([a.entry.id]);
       });
     });
+
+    describeClusterContract({ store: () => store, tick, T0 });
   });
 }

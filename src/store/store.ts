@@ -1,7 +1,8 @@
-// The Store port: everything Pincer persists. Implementations: SQLite (embedded), PostgreSQL later.
+// The Store port: everything Pincer persists. Implementations: SQLite (embedded) and PostgreSQL (cluster).
 // Data access is written once against Kysely; a backend only supplies a dialect and its migrations' types.
 import type {
-  AuditRecord, JournalEntry, JournalStatus, Run, RunStatus, Session, TranscriptMessage, TranscriptRole, Usage, UsageRecord, UsageTotals,
+  AuditRecord, Delivery, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, TranscriptMessage, TranscriptRole, Usage, UsageRecord,
+  UsageTotals,
 } from "../core/domain.ts";
 
 export interface SessionRepo {
@@ -20,6 +21,24 @@ export interface TranscriptRepo {
   append(sessionKey: string, runId: string | undefined, messages: Array<{ role: TranscriptRole; content: unknown }>): Promise<TranscriptMessage[]>;
   /** Oldest first; `limit` keeps the newest N. */
   list(sessionKey: string, opts?: { limit?: number }): Promise<TranscriptMessage[]>;
+  /**
+   * Deletes every message appended under `runId` (its input, replies, tool results, steering) and returns
+   * how many. For re-executing a run after a crash: the new attempt appends the input again as its first
+   * message, so the transcript ends up as one clean attempt would leave it. Contract: idempotent.
+   */
+  deleteRun(runId: string): Promise<number>;
+}
+
+/** Fields `runs.update` and `runs.claim` may write; `attempt` only changes through `claim`. */
+export type RunPatch = Partial<Omit<Run, "id" | "sessionKey" | "agentId" | "input" | "createdAt" | "attempt">>;
+
+export interface RunClaim {
+  /** The claim applies only while the run's status is one of these. */
+  from: RunStatus[];
+  /** Who takes the run; stored as `worker`. */
+  worker: string;
+  /** Written together with the claim, typically `{ status: "running", startedAt }`. */
+  patch?: Omit<RunPatch, "worker">;
 }
 
 export interface RunRepo {
@@ -27,12 +46,19 @@ export interface RunRepo {
   create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & { parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number }): Promise<Run>;
   get(id: string): Promise<Run | undefined>;
   /** Sets status and whichever of the other fields are given. */
-  update(id: string, patch: Partial<Omit<Run, "id" | "sessionKey" | "agentId" | "input" | "createdAt">>): Promise<void>;
+  update(id: string, patch: RunPatch): Promise<void>;
+  /**
+   * Compare-and-set: if the run's status is in `from`, writes `patch` and `worker` and increments `attempt`.
+   * Returns the run as updated, or undefined when it is missing or in another status.
+   * Contract: atomic; of concurrent claims that all expect a status the claim changes, exactly one applies.
+   */
+  claim(id: string, claim: RunClaim): Promise<Run | undefined>;
   /** Newest first. */
   list(opts?: { sessionKey?: string; status?: RunStatus[]; limit?: number }): Promise<Run[]>;
 }
 
 export interface UsageRepo {
+  /** Contract: an entry whose `idempotencyKey` was already recorded is ignored (never throws, never counts twice). */
   record(entry: UsageRecord): Promise<void>;
   /** Totals grouped by provider/model; `since` in epoch ms. */
   totals(opts?: { since?: number; sessionKey?: string }): Promise<UsageTotals[]>;
@@ -55,6 +81,37 @@ export interface JournalRepo {
   pending(): Promise<JournalEntry[]>;
 }
 
+/**
+ * Per-key leases with a holder and an expiry, e.g. "one active run per session" across processes. Time is the
+ * store's clock, so holders on different hosts rely on their clocks agreeing to well under the TTL.
+ */
+export interface LeaseRepo {
+  /** Takes the lease for `ttlMs` if it is free, expired, or already held by `holder` (then it is extended).
+   * Contract: atomic; of concurrent acquirers exactly one gets a free lease. */
+  acquire(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Extends the lease to now + `ttlMs`. False when `holder` no longer holds it (someone else took it over). */
+  renew(key: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up. Contract: a no-op unless `holder` holds it. */
+  release(key: string, holder: string): Promise<void>;
+  /** The lease as stored, possibly expired (compare `expiresAt` with the clock), or undefined. */
+  get(key: string): Promise<Lease | undefined>;
+}
+
+/** Idempotency for outbound effects: a key (e.g. `<runId>:<chunk>`) is sent at most once. */
+export interface DeliveryRepo {
+  /**
+   * Claims `key` for `owner` to send. `claimed: true` when the key is new, was marked `retryable`, or is
+   * already claimed by the same owner; otherwise `claimed: false` and `record` says what happened before
+   * (claimed by someone else, sent, or failed for good). Contract: atomic; of concurrent owners exactly one claims.
+   */
+  claim(key: string, owner: string): Promise<{ claimed: boolean; record: Delivery }>;
+  /** Marks the delivery `sent`, with the platform's id for the message when known. */
+  complete(key: string, result: { platformMessageId?: string }): Promise<void>;
+  /** Marks it `failed` (permanent: never retried) or `retryable` (the next claim may take it). */
+  fail(key: string, failure: { error: string; permanent: boolean }): Promise<void>;
+  get(key: string): Promise<Delivery | undefined>;
+}
+
 /** Everything Pincer persists. Contract: all methods are safe to call concurrently. */
 export interface Store {
   sessions: SessionRepo;
@@ -63,6 +120,8 @@ export interface Store {
   usage: UsageRepo;
   audit: AuditRepo;
   journal: JournalRepo;
+  leases: LeaseRepo;
+  deliveries: DeliveryRepo;
   /** Applies pending migrations; returns the names applied. Idempotent. */
   migrate(): Promise<string[]>;
   /** Names of migrations not yet applied (for `pincer doctor`). */
