@@ -68,13 +68,14 @@ export interface NatsTestServer {
   dispose(): Promise<void>;
 }
 
-/** Starts a private nats-server with JetStream; `config` is appended to the generated config (e.g. users). */
-export async function startNatsServer(opts: { config?: string } = {}): Promise<NatsTestServer> {
+/** Starts a private nats-server (with JetStream unless `jetstream: false`); `config` is appended (e.g. users). */
+export async function startNatsServer(opts: { config?: string; jetstream?: boolean } = {}): Promise<NatsTestServer> {
   const dir = await mkdtemp(join(tmpdir(), "pincer-nats-"));
   const port = await freePort();
   const storeDir = join(dir, "jetstream");
   const configFile = join(dir, "nats.conf");
-  await writeFile(configFile, `host: "127.0.0.1"\nport: ${port}\njetstream { store_dir: ${JSON.stringify(storeDir)} }\n${opts.config ?? ""}\n`);
+  const jetstream = opts.jetstream === false ? "" : `jetstream { store_dir: ${JSON.stringify(storeDir)} }\n`;
+  await writeFile(configFile, `host: "127.0.0.1"\nport: ${port}\n${jetstream}${opts.config ?? ""}\n`);
   let child: ChildProcess | undefined;
   let output = "";
   const start = async () => {
