@@ -1,5 +1,8 @@
 // Runs the bus on a private nats-server whose users carry natsPermissionsFor(instance): each instance's credentials
 // run its own bus and are refused everything of the other instance. Also checks nkey and URL credentials.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, nkeys, type NatsConnection } from "@nats-io/transport-node";
 import pino from "pino";
@@ -8,7 +11,7 @@ import { until } from "./bus-contract.ts";
 import { openNatsBus, type NatsBusOptions } from "./nats-bus.ts";
 import { natsPermissionsFor, renderNatsAuthorization } from "./nats-permissions.ts";
 import { readDeadLetters } from "./nats-streams.ts";
-import { natsUnavailable, skipOrFail, startNatsServer, type NatsTestServer } from "./nats-test-server.ts";
+import { natsUnavailable, skipOrFail, startNatsServer, testNatsConfig, type NatsTestServer } from "./nats-test-server.ts";
 
 const reason = await natsUnavailable({ binary: true });
 const log = pino({ level: "silent" });
@@ -25,6 +28,40 @@ describe("natsPermissionsFor", () => {
     expect(p.publish.allow).toContain("$JS.ACK.PINCER_team-a_1_DLQ.>");
     expect(p.publish.allow.every((s) => s === "$JS.API.INFO" || s.includes("team-a_1"))).toBe(true);
     expect(p.publish.allow.some((s) => /STREAM\.(DELETE|PURGE)/.test(s))).toBe(false);
+  });
+});
+
+describe("docs/nats.md", () => {
+  it.skipIf(skipOrFail(reason))(`shows the rendered permission block in a config nats-server accepts${reason ? ` (skipped: ${reason})` : ""}`, async () => {
+    const doc = await readFile(new URL("../../docs/nats.md", import.meta.url), "utf8");
+    const example = /```conf\n([\s\S]*?)```/.exec(doc)?.[1] ?? "";
+    expect(example).toContain(
+      renderNatsAuthorization([
+        { instance: "team-a", user: "pincer-team-a", password: "change-me-a" },
+        { instance: "team-b", user: "pincer-team-b", password: "change-me-b" },
+      ]),
+    );
+    const dir = await mkdtemp(join(tmpdir(), "pincer-nats-doc-"));
+    try {
+      await writeFile(join(dir, "nats.conf"), example);
+      const result = testNatsConfig(join(dir, "nats.conf"));
+      expect(result.output).toContain("is valid");
+      expect(result.ok).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // And it runs: the same config on a free port and a temp store, used by team-a's bus.
+    const server = await startNatsServer({ fullConfig: (port, storeDir) => example.replace("port: 4222", `host: "127.0.0.1"\nport: ${port}`).replace("/var/lib/nats", storeDir) });
+    try {
+      const bus = await openNatsBus({ instance: "team-a", url: server.url, user: "pincer-team-a", password: "change-me-a", ackWaitMs: 1_000, maxDeliver: 1, backoffMs: [50], log });
+      const got: unknown[] = [];
+      bus.consume("runs", "workers", async (m) => void got.push(m.data));
+      await bus.publish("runs", { ok: true });
+      await until(() => got.length === 1, "team-a's message");
+      await bus.close();
+    } finally {
+      await server.dispose();
+    }
   });
 });
 

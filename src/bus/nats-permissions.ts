@@ -46,19 +46,23 @@ export type NatsUser = { instance: string; user: string; password: string } | { 
 /** Renders a nats-server `authorization` block giving each user the permissions of its instance. */
 export function renderNatsAuthorization(users: readonly NatsUser[]): string {
   const q = (s: string) => JSON.stringify(s);
-  const list = (items: readonly string[]) => `[\n${items.map((i) => `          ${q(i)}`).join(",\n")}\n        ]`;
+  const allow = (items: readonly string[]) => ["          allow: [", ...items.map((i, n) => `            ${q(i)}${n < items.length - 1 ? "," : ""}`), "          ]"];
   const entries = users.map((u) => {
     const p = natsPermissionsFor(u.instance);
-    const auth = "nkey" in u ? `      nkey: ${q(u.nkey)}` : `      user: ${q(u.user)}\n      password: ${q(u.password)}`;
+    const auth = "nkey" in u ? [`      nkey: ${q(u.nkey)}`] : [`      user: ${q(u.user)}`, `      password: ${q(u.password)}`];
     return [
-      `    {`,
+      "    {",
       `      # instance ${u.instance}`,
-      auth,
-      `      permissions: {`,
-      `        publish: { allow: ${list(p.publish.allow)} }`,
-      `        subscribe: { allow: ${list(p.subscribe.allow)} }`,
-      `      }`,
-      `    }`,
+      ...auth,
+      "      permissions: {",
+      "        publish: {",
+      ...allow(p.publish.allow),
+      "        }",
+      "        subscribe: {",
+      ...allow(p.subscribe.allow),
+      "        }",
+      "      }",
+      "    }",
     ].join("\n");
   });
   return `authorization {\n  users = [\n${entries.join("\n")}\n  ]\n}\n`;

@@ -68,14 +68,23 @@ export interface NatsTestServer {
   dispose(): Promise<void>;
 }
 
-/** Starts a private nats-server (with JetStream unless `jetstream: false`); `config` is appended (e.g. users). */
-export async function startNatsServer(opts: { config?: string; jetstream?: boolean } = {}): Promise<NatsTestServer> {
+export interface NatsServerOptions {
+  /** Appended to the generated config (e.g. an authorization block). */
+  config?: string;
+  /** Default true. */
+  jetstream?: boolean;
+  /** A whole config of your own instead of the generated one, given the port and store dir to use. */
+  fullConfig?: (port: number, storeDir: string) => string;
+}
+
+/** Starts a private nats-server on a free port with a temp store dir. */
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsTestServer> {
   const dir = await mkdtemp(join(tmpdir(), "pincer-nats-"));
   const port = await freePort();
   const storeDir = join(dir, "jetstream");
   const configFile = join(dir, "nats.conf");
   const jetstream = opts.jetstream === false ? "" : `jetstream { store_dir: ${JSON.stringify(storeDir)} }\n`;
-  await writeFile(configFile, `host: "127.0.0.1"\nport: ${port}\n${jetstream}${opts.config ?? ""}\n`);
+  await writeFile(configFile, opts.fullConfig ? opts.fullConfig(port, storeDir) : `host: "127.0.0.1"\nport: ${port}\n${jetstream}${opts.config ?? ""}\n`);
   let child: ChildProcess | undefined;
   let output = "";
   const start = async () => {
