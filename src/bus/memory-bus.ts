@@ -20,6 +20,9 @@ export interface MemoryBusOptions {
   log?: Logger;
 }
 
+/** Dead letters kept per subject; the oldest go first (the NATS DLQ stream keeps 14 days instead). */
+const MAX_DEAD_LETTERS = 1_000;
+
 interface Entry {
   readonly seq: number;
   readonly payload: string;
@@ -97,7 +100,11 @@ export class MemoryBus implements Bus {
     if (msgId !== undefined) {
       const key = `${this.instance}\n${msgId}`;
       const now = Date.now();
-      for (const [k, expiry] of this.broker.seen) if (expiry <= now) this.broker.seen.delete(k);
+      // Insertion order is expiry order (a fixed window after each first publish): drop the expired head.
+      for (const [k, expiry] of this.broker.seen) {
+        if (expiry > now) break;
+        this.broker.seen.delete(k);
+      }
       if (this.broker.seen.has(key)) return;
       this.broker.seen.set(key, now + DEDUPE_WINDOW_MS);
     }
@@ -250,6 +257,7 @@ class MemoryConsumer implements Consumer {
         const dlq = q.subject.replace(/^(pincer\.[^.]+)\./, "$1.dlq.");
         const list = this.deps.broker.deadLetters.get(dlq) ?? [];
         list.push({ subject: q.subject, data: JSON.parse(entry.payload), reason, deliveries, msgId: entry.msgId });
+        if (list.length > MAX_DEAD_LETTERS) list.splice(0, list.length - MAX_DEAD_LETTERS);
         this.deps.broker.deadLetters.set(dlq, list);
         this.deps.log.warn({ subject: q.subject, deliveries, reason }, "work message moved to the dead-letter subject");
       },
