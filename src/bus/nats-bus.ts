@@ -265,7 +265,7 @@ export class NatsBus implements Bus {
     }
   }
 
-  /** Publishes `m` with reason headers to `pincer.<instance>.dlq.<topic>`, then acks it out of the work queue. */
+  /** Publishes `m` with reason headers to `pincer.<instance>.dlq.<topic>`, then terminates it in the work queue. */
   private async deadLetter(m: JsMsg, topic: WorkTopic, reason: string, deliveries: number): Promise<void> {
     const h = this.mods.core.headers();
     h.set(DEAD_LETTER_HEADERS.subject, m.subject);
@@ -283,8 +283,10 @@ export class NatsBus implements Bus {
     } finally {
       stopHeartbeat();
     }
-    // ack, not term: a work-queue stream removes a message on ack; JetStream 2.9 keeps term()ed ones stored.
-    await m.ackAck({ timeout: 5_000 });
+    // term() removes it from the work-queue stream and raises JetStream's "terminated" advisory. No reason argument:
+    // servers before 2.10 do not recognise `+TERM <reason>` (the reason is in the dead letter's headers). If the
+    // term is lost, the next delivery is past max_deliver and lands here again, deduplicated by the msgId above.
+    m.term();
     this.log.warn({ subject: m.subject, deliveries, reason }, "work message moved to the dead-letter stream");
   }
 }
