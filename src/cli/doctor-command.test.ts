@@ -83,5 +83,3 @@ describeWithPostgres("doctor: PostgreSQL store (live)", () => {
     } finally {
       await admin.query(`drop role "${role}"`);
     }
-  });
-});

@@ -55,8 +55,17 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
     }
     checks.push(await checkSandbox(loaded.config));
     checks.push(...(await checkGateway(loaded, env)));
+    checks.push(...(await checkBus(loaded.config)));
   }
   return checks;
+}
+
+/** With bus.url set: the NATS server, its JetStream and the instance's streams and consumers. */
+async function checkBus(config: PincerConfig): Promise<Check[]> {
+  const { url, user, password, nkey_seed, creds_file, ack_wait_ms } = config.bus;
+  if (!url) return [];
+  const { checkNatsBus } = await import("../bus/nats-doctor.ts");
+  return checkNatsBus({ instance: config.instance, url, user, password, nkeySeed: nkey_seed, credsFile: creds_file, ackWaitMs: ack_wait_ms });
 }
 
 async function checkGateway(loaded: LoadedConfig, env: Record<string, string | undefined>): Promise<Check[]> {
