@@ -45,3 +45,5 @@ describe("runChecks with bus.url", () => {
       "PINCER_doctor-cli does not exist yet; the bus creates it on first start",
       "PINCER_doctor-cli_DLQ does not exist yet; the bus creates it on first start",
     ]);
+  });
+});

@@ -83,3 +83,5 @@ describeWithPostgres("doctor: PostgreSQL store (live)", () => {
     } finally {
       await admin.query(`drop role "${role}"`);
     }
+  });
+});
