@@ -1,5 +1,6 @@
 // Composition root: the only place that reads config and env, builds the ports' implementations and wires them.
-// Embedded runtime: SQLite (or, with store.url, PostgreSQL) store, in-process dispatcher, bubblewrap (or host) sandbox.
+// Embedded runtime: SQLite (or PostgreSQL) store, in-process dispatcher. Cluster runtime (bus.url set): the same agent
+// code, with runs carried by NATS JetStream to workers and state in the shared store (PostgreSQL).
 import { mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -14,6 +15,9 @@ import { createModelRouter, type ModelRouter } from "./models/index.ts";
 import { createSandbox, detectBubblewrap } from "./sandbox/detect.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
+import type { ExecutorDeps } from "./routing/run-executor.ts";
+import type { RunWorker } from "./routing/run-worker.ts";
+import type { Bus, Consumer } from "./bus/bus.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -40,6 +44,13 @@ export interface App {
   /** Re-reads the config file. Contract: an invalid file changes nothing and is reported, never thrown; valid
    * changes are applied live (models, agents, policy, rate limit, log level) except those listed in `restart`. */
   reload(): Promise<ReloadReport>;
+  /** `embedded`: runs execute in this process. `cluster`: runs go over the bus to workers. */
+  runtime: "embedded" | "cluster";
+  bus: Bus | undefined;
+  /** Starts executing runs from the bus in this process (cluster runtime only; a ConfigError otherwise). */
+  startWorker(opts?: { concurrency?: number }): Promise<RunWorker>;
+  /** Starts turning inbound messages into run jobs (cluster runtime; undefined when embedded). */
+  startRouter(): Promise<Consumer | undefined>;
   close(): Promise<void>;
 }
 
@@ -99,7 +110,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     preflight: (ref) => router.preflight(ref),
   };
 
-  const dispatcher = createDispatcher({
+  const executor: ExecutorDeps = {
     store,
     models,
     now,
@@ -115,7 +126,22 @@ export async function createApp(opts: AppOptions): Promise<App> {
           gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules }),
       };
     },
-  });
+  };
+  // Cluster runtime when a bus is configured: runs go to workers over NATS JetStream; else they run in this process.
+  const bus = config.bus.url ? await openBus(config, log) : undefined;
+  const dispatcher: Dispatcher = bus
+    ? (await import("./routing/cluster-dispatcher.ts")).createClusterDispatcher({ store, bus, agentConfig, now, log })
+    : createDispatcher(executor);
+  const startWorker = async (o: { concurrency?: number } = {}): Promise<RunWorker> => {
+    if (!bus) throw new ConfigError({ problem: "a worker needs the cluster runtime", file: loaded.file, keyPath: "bus.url", fix: "set bus.url (or PINCER_BUS_URL) to a nats:// URL" });
+    const { startRunWorker } = await import("./routing/run-worker.ts");
+    return startRunWorker({ ...executor, bus, log, ackWaitMs: config.bus.ack_wait_ms, ...(o.concurrency ? { concurrency: o.concurrency } : {}) });
+  };
+  const startRouter = async (): Promise<Consumer | undefined> => {
+    if (!bus) return undefined;
+    const { startInboundRouter } = await import("./routing/inbound-router.ts");
+    return startInboundRouter({ store, bus, now, log });
+  };
 
   const reload = async (): Promise<ReloadReport> => {
     let next: PincerConfig;
@@ -157,8 +183,33 @@ export async function createApp(opts: AppOptions): Promise<App> {
     sandboxName: sandbox.name,
     agentConfig,
     workspaceFor,
-    close: () => store.close(),
+    runtime: bus ? "cluster" : "embedded",
+    bus,
+    startWorker,
+    startRouter,
+    async close() {
+      if ("close" in dispatcher && typeof dispatcher.close === "function") dispatcher.close();
+      await bus?.close();
+      await store.close();
+    },
   };
+}
+
+async function openBus(config: PincerConfig, log: Logger): Promise<Bus> {
+  const { openNatsBus } = await import("./bus/nats-bus.ts");
+  const b = config.bus;
+  return openNatsBus({
+    instance: config.instance,
+    url: b.url!,
+    ...(b.user ? { user: b.user } : {}),
+    ...(b.password ? { password: b.password } : {}),
+    ...(b.nkey_seed ? { nkeySeed: b.nkey_seed } : {}),
+    ...(b.creds_file ? { credsFile: b.creds_file } : {}),
+    ackWaitMs: b.ack_wait_ms,
+    maxDeliver: b.max_deliver,
+    backoffMs: b.backoff_ms,
+    log,
+  });
 }
 
 /** store.url unset or `sqlite`: the SQLite file in the state dir; a postgres:// URL (validated by the schema): PostgreSQL. */

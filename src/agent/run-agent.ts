@@ -53,6 +53,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
   input.emit({ type: "run_started", runId, sessionKey: run.sessionKey, agentId: input.agentId });
 
   let outcome: RunOutcome;
+  let usageCalls = 0;
   try {
     const tools = deps.toolsFor(run, input.workspace);
     const files = await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
@@ -83,7 +84,9 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
         );
       },
       recordUsage: async ({ provider, model, usage }) => {
-        await store.usage.record({ runId, sessionKey: run.sessionKey, agentId: input.agentId, provider, model, ...usage, at: deps.now() });
+        // Keyed by run and model call: a run executed again after a worker crash does not count a call twice.
+        const idempotencyKey = `${runId}:${usageCalls++}`;
+        await store.usage.record({ runId, sessionKey: run.sessionKey, agentId: input.agentId, provider, model, ...usage, at: deps.now(), idempotencyKey });
       },
       takeSteering: input.takeSteering,
     });

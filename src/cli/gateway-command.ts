@@ -10,13 +10,19 @@ import { needsOnboarding, openApp, type GlobalOptions } from "./cli-app.ts";
 export interface GatewayOptions {
   port?: string;
   shutdownDeadline: string;
+  role: string;
+  workers?: string;
 }
+
+const ROLES = ["all", "control"] as const;
 
 const VERSION = "0.1.0";
 
 export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Promise<void> {
   const portOverride = opts.port === undefined ? undefined : toPort(opts.port);
   const deadlineMs = toMs(opts.shutdownDeadline, "--shutdown-deadline");
+  if (!(ROLES as readonly string[]).includes(opts.role)) throw new CliFailure(`--role: expected one of ${ROLES.join(", ")}, got ${JSON.stringify(opts.role)}`, EXIT_USAGE);
+  const workerConcurrency = opts.workers === undefined ? undefined : toCount(opts.workers, "--workers");
   // First run at a terminal: set up a model before serving (as `pincer chat` does). Without a terminal the gateway
   // starts anyway; /readyz and every chat answer say what is missing.
   if (process.stdin.isTTY && (await needsOnboarding(g, "default"))) {
@@ -45,6 +51,12 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
       const why = err.code === "EADDRINUSE" ? "is already in use" : "needs privileges this user does not have";
       throw new CliFailure(`cannot listen on ${address.host}:${address.port}: the port ${why}. Fix: stop the other program, or pick another port with --port, PORT or gateway.port ('pincer doctor' shows who holds it)`, 78);
     });
+    // Cluster runtime: every control process routes inbound messages; `--role all` also executes runs here.
+    const router = await app.startRouter();
+    const worker = app.runtime === "cluster" && opts.role === "all" ? await app.startWorker(workerConcurrency ? { concurrency: workerConcurrency } : {}) : undefined;
+    if (app.runtime === "cluster") {
+      process.stderr.write(`cluster runtime: instance "${app.config.instance}", role ${opts.role}${worker ? ` (worker ${worker.id})` : " (runs execute on 'pincer worker' processes)"}\n`);
+    }
     const { watchConfig } = await import("../gateway/config-watch.ts");
     const watcher = watchConfig({ file: app.configFile, reload: () => app.reload(), log: app.log });
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
@@ -62,7 +74,13 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
       const stop = (signal: string): void => {
         process.stderr.write(`${signal}: stopping (running turns get ${deadlineMs} ms)\n`);
         watcher.close();
-        void gateway.close({ deadlineMs }).then(() => resolve());
+        void (async () => {
+          await gateway.close({ deadlineMs });
+          await router?.stop();
+          const left = await worker?.close({ deadlineMs });
+          if (left?.unfinished) process.stderr.write(`${left.unfinished} run(s) still running are handed back to the bus for another worker\n`);
+          resolve();
+        })();
       };
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));
@@ -93,6 +111,12 @@ export async function tokenCommand(_g: GlobalOptions, opts: { rotate?: boolean; 
 export function toPort(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliFailure(`--port: expected a port number 0-65535, got ${JSON.stringify(text)}`, EXIT_USAGE);
+  return n;
+}
+
+export function toCount(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new CliFailure(`${flag}: expected a whole number 1-1024, got ${JSON.stringify(text)}`, EXIT_USAGE);
   return n;
 }
 

@@ -33,6 +33,8 @@ const gateway = program
   .description("run the always-on server: HTTP API, OpenAI-compatible /v1, WebSocket /ws (loopback, token auth)")
   .option("-p, --port <port>", "port (default: gateway.port or PORT, 18790)")
   .option("--shutdown-deadline <ms>", "on SIGTERM, how long running turns may take to finish", "10000")
+  .option("--role <role>", "cluster runtime: 'control' (HTTP/WS, routing) or 'all' (also executes runs here)", "all")
+  .option("--workers <n>", "with --role all in the cluster runtime: runs executed at once in this process (default 4)")
   .action(async (opts) => (await import("./gateway-command.ts")).gatewayCommand(globals(), opts));
 gateway
   .command("token")
@@ -65,6 +67,13 @@ gateway
   .description("show the service file (up to date or not), the service manager's view and whether /healthz answers")
   .option("--json", "machine-readable output")
   .action(async (opts) => (await import("./gateway-service-command.ts")).serviceStatusCommand(globals(), gateway.opts(), opts));
+
+program
+  .command("worker")
+  .description("cluster runtime: execute runs from the NATS JetStream work queue (needs bus.url / PINCER_BUS_URL and a shared store)")
+  .option("--concurrency <n>", "runs executed at once", "4")
+  .option("--shutdown-deadline <ms>", "on SIGTERM, how long running turns may take to finish before they are handed to another worker", "10000")
+  .action(async (opts) => (await import("./worker-command.ts")).workerCommand(globals(), opts));
 
 const sessions = program.command("sessions").description("list and inspect conversations");
 sessions

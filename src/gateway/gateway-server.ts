@@ -32,6 +32,7 @@ export interface RunningGateway {
 }
 
 const POLL_MS = 50;
+const STOP_GRACE_MS = 5_000;
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const { ctx } = opts;
@@ -72,7 +73,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     }
     const left = ctx.dispatcher.lanes.activeSessions();
     for (const session of left) ctx.dispatcher.stop(session, "interrupted");
-    while (ctx.dispatcher.lanes.activeSessions().length > 0) await new Promise((r) => setTimeout(r, POLL_MS));
+    // Stopped runs end at their next safe point; a run this process only follows (cluster) may never report here.
+    const stopDeadline = Date.now() + STOP_GRACE_MS;
+    while (ctx.dispatcher.lanes.activeSessions().length > 0 && Date.now() < stopDeadline) await new Promise((r) => setTimeout(r, POLL_MS));
     server.closeAllConnections();
     await serverClosed;
     stopObserving();

@@ -2,7 +2,7 @@
 // It never cancels a run: a client that goes away only stops listening.
 import type { RunOutcome } from "../agent/run-agent.ts";
 import { ZERO_USAGE } from "../core/domain.ts";
-import type { Dispatcher, TurnRequest } from "../routing/dispatcher.ts";
+import type { Dispatcher, Submitted, TurnRequest } from "../routing/dispatcher.ts";
 
 export interface FollowedTurn {
   disposition: string;
@@ -50,6 +50,15 @@ export async function sendFollowing(dispatcher: Dispatcher, turn: TurnRequest, o
     throw err;
   }
 
+  if (submit.runId !== undefined) {
+    // The run id is known up front (cluster runtime): follow exactly that run.
+    target = submit.runId;
+    armed = true;
+    for (const text of seen.get(target) ?? []) deliver(text, target);
+    seen.clear();
+    return finish(submit);
+  }
+
   // Arming: everything below runs synchronously after the lane took the message.
   const { lanes } = dispatcher;
   const active = lanes.activeRunId(turn.sessionKey);
@@ -65,12 +74,15 @@ export async function sendFollowing(dispatcher: Dispatcher, turn: TurnRequest, o
   }
   armed = true;
   seen.clear();
+  return finish(submit);
 
-  const result = completeOutcome(submit.result).then((outcome) => {
-    if (!delivered && outcome.reply) onDelta(outcome.reply, outcome.runId);
-    return outcome;
-  });
-  return { disposition: submit.disposition, result, detach: unsubscribe };
+  function finish(sent: Submitted): FollowedTurn {
+    const result = completeOutcome(sent.result).then((outcome) => {
+      if (!delivered && outcome.reply) onDelta(outcome.reply, outcome.runId);
+      return outcome;
+    });
+    return { disposition: sent.disposition, result, detach: unsubscribe };
+  }
 }
 
 /**

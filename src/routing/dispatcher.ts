@@ -4,7 +4,8 @@ import type { AgentConfig, QueueMode } from "../core/config-schema.ts";
 import type { JournalEntry, Run } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
-import { runAgent, type RunAgentDeps, type RunOutcome } from "../agent/run-agent.ts";
+import type { RunAgentDeps, RunOutcome } from "../agent/run-agent.ts";
+import { createRunControls, executeRun } from "./run-executor.ts";
 import type { Store } from "../store/store.ts";
 import { createPromptFileLoader } from "../agent/system-prompt.ts";
 import { SessionLanes, type LaneSubmit } from "./session-lanes.ts";
@@ -30,8 +31,12 @@ export interface InboundTurn extends TurnRequest {
   inbound: InboundRef;
 }
 
+/** A sent turn. `runId` is known at once where the run record is created on send (cluster runtime); in-process
+ * it is created when the run starts, and followers tell runs apart by their order in the session's lane. */
+export type Submitted = LaneSubmit<RunOutcome> & { runId?: string };
+
 export type ReceiveResult =
-  | ({ duplicate: false; journalId: number } & LaneSubmit<RunOutcome>)
+  | ({ duplicate: false; journalId: number } & Submitted)
   | { duplicate: true; journalId: number };
 
 /** What the journal keeps of a turn so it can be replayed after a crash. */
@@ -55,7 +60,7 @@ export type RunListener = (event: RunEvent) => void;
 
 export interface Dispatcher {
   /** Queues or starts a turn. Contract: `result` always settles with the outcome of the run that answered. */
-  send(req: TurnRequest): Promise<LaneSubmit<RunOutcome>>;
+  send(req: TurnRequest): Promise<Submitted>;
   /** Journals an inbound message, then sends it. Contract: the message is durable before this resolves; a duplicate
    * (same channel + account + messageId) starts nothing; the entry is marked processed once a run has taken it. */
   receive(req: InboundTurn): Promise<ReceiveResult>;
@@ -68,7 +73,15 @@ export interface Dispatcher {
   subscribe(listener: RunListener): () => void;
   /** Marks runs left `pending`/`running` by a previous process as interrupted; returns them. */
   recoverInterrupted(): Promise<Run[]>;
-  lanes: SessionLanes<RunOutcome>;
+  lanes: LaneView;
+}
+
+/** What callers may read of the sessions' lanes; in-process that is SessionLanes, in a cluster a local view. */
+export interface LaneView {
+  activeRunId(sessionKey: string): string | undefined;
+  /** Sessions with a run in flight that this process follows. */
+  activeSessions(): string[];
+  queueDepth(sessionKey?: string): number;
 }
 
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
@@ -88,48 +101,20 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     audit: (record) => opts.store.audit.write(record),
     now: opts.now,
     start: (job, bind) => {
-      const controller = new AbortController();
-      let reason: "cancelled" | "timeout" | "interrupted" | undefined;
+      const controls = createRunControls();
       let runId: string | undefined;
       const steering: string[] = [];
-      bind({
-        abort: (why) => {
-          reason ??= why;
-          controller.abort(why);
-        },
-        steering,
-        runId: () => runId,
-      });
-      let timer: NodeJS.Timeout | undefined;
+      bind({ abort: (why) => controls.abort(why), steering, runId: () => runId });
       return (async () => {
-        try {
-          const session = await opts.store.sessions.get(job.sessionKey);
-          const agentId = session?.agentId ?? "default";
-          const agent = opts.agentConfig(agentId);
-          timer = setTimeout(() => {
-            reason ??= "timeout";
-            controller.abort("timeout");
-          }, agent.run_timeout_ms);
-          timer.unref();
-          const at = opts.now();
-          const run = await opts.store.runs.create({ id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at });
-          runId = run.id;
-          // The run now holds the text; a crash from here on is recovered as an interrupted run, not a replay.
-          for (const tag of job.tags) await opts.store.journal.mark(tag, "processed");
-          return await runAgent(deps, {
-            run,
-            agentId,
-            agent,
-            workspace: opts.workspaceFor(agentId),
-            modelRef: session?.modelOverride ?? agent.model,
-            signal: controller.signal,
-            emit,
-            takeSteering: () => steering.splice(0),
-            abortReason: () => reason,
-          });
-        } finally {
-          clearTimeout(timer);
-        }
+        const session = await opts.store.sessions.get(job.sessionKey);
+        const agentId = session?.agentId ?? "default";
+        opts.agentConfig(agentId); // an unknown agent fails here, before a run record exists
+        const at = opts.now();
+        const run = await opts.store.runs.create({ id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at });
+        runId = run.id;
+        // The run now holds the text; a crash from here on is recovered as an interrupted run, not a replay.
+        for (const tag of job.tags) await opts.store.journal.mark(tag, "processed");
+        return executeRun(deps, { run, session, controls, emit, takeSteering: () => steering.splice(0) });
       })();
     },
   });

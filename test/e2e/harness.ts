@@ -110,11 +110,18 @@ export interface GatewayProcess {
   exited: Promise<number | null>;
 }
 
+export interface ProcessOptions {
+  /** Extra arguments after the command, e.g. ["--role", "control"]. */
+  args?: string[];
+  /** Extra environment, e.g. PINCER_BUS_URL. */
+  env?: Record<string, string>;
+}
+
 /** Starts `pincer gateway --port 0` for a home and waits until it listens; the token is given by env. */
-export async function startGatewayProcess(home: Home, token = "e2e-gateway-token"): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [CLI, "gateway", "--port", "0"], {
+export async function startGatewayProcess(home: Home, token = "e2e-gateway-token", opts: ProcessOptions = {}): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [CLI, "gateway", "--port", "0", ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home.dir, PINCER_HOME: home.dir, PINCER_GATEWAY_TOKEN: token },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home.dir, PINCER_HOME: home.dir, PINCER_GATEWAY_TOKEN: token, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -134,4 +141,35 @@ export async function startGatewayProcess(home: Home, token = "e2e-gateway-token
     void exited.then(() => reject(new Error(`gateway exited:\n${out}`)));
   });
   return { url, token, child, output: () => out, exited };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `pincer worker` for a home and waits until it pulls runs. */
+export async function startWorkerProcess(home: Home, opts: ProcessOptions = {}): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [CLI, "worker", ...(opts.args ?? [])], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home.dir, PINCER_HOME: home.dir, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 15_000);
+    const check = (): void => {
+      if (/pincer worker \S+ running/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stderr!.on("data", check);
+    void exited.then(() => reject(new Error(`worker exited:\n${out}`)));
+  });
+  return { child, output: () => out, exited };
 }

@@ -1,0 +1,56 @@
+// The cluster runtime's bus payloads (inbound messages, run jobs, stop requests), validated with zod on receipt,
+// and the ids that make redelivery idempotent: a journaled message always becomes the same run id.
+import { z } from "zod";
+import { QUEUE_MODES } from "../core/config-schema.ts";
+import type { Run } from "../core/domain.ts";
+import type { RunOutcome } from "../agent/run-agent.ts";
+
+/** `pincer.<instance>.inbound`: a journaled message waiting to become a run. */
+export const inboundJobSchema = z.object({
+  journalId: z.number().int().positive(),
+  sessionKey: z.string().min(1),
+  agentId: z.string().min(1),
+  channel: z.string().min(1),
+  text: z.string(),
+  queueMode: z.enum(QUEUE_MODES).optional(),
+});
+export type InboundJob = z.infer<typeof inboundJobSchema>;
+
+/** `pincer.<instance>.runs`: a run record waiting for a worker. */
+export const runJobSchema = z.object({ runId: z.string().min(1) });
+export type RunJob = z.infer<typeof runJobSchema>;
+
+/** `pincer.<instance>.control.stop` (live event): stop a session's active run. */
+export const stopRequestSchema = z.object({
+  sessionKey: z.string().min(1),
+  reason: z.enum(["cancelled", "interrupted"]),
+});
+export type StopRequest = z.infer<typeof stopRequestSchema>;
+
+export const EVENTS_PREFIX = "events";
+export const STOP_SUBJECT = "control.stop";
+
+/** The live-event subject of one run. */
+export function eventSubject(runId: string): string {
+  return `${EVENTS_PREFIX}.${runId}`;
+}
+
+/** The run id a journal entry becomes: deterministic, so a redelivered inbound message cannot start a second run. */
+export function runIdForJournal(journalId: number): string {
+  return `run_j${journalId}`;
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+
+/** A finished run record as the outcome its waiters expect. */
+export function outcomeOf(run: Run): RunOutcome {
+  return {
+    runId: run.id,
+    status: run.status,
+    reply: run.reply ?? "",
+    usage: run.usage,
+    model: run.model,
+    errorCode: run.errorCode,
+    error: run.error,
+  };
+}

@@ -1,0 +1,43 @@
+// Cluster ingress: consumes `pincer.<instance>.inbound` and turns each journaled message into a run record and a
+// run job. Idempotent under redelivery: a journal id always maps to the same run id, and the job is deduped by it.
+import type { Logger } from "pino";
+import type { Bus, Consumer } from "../bus/bus.ts";
+import type { Store } from "../store/store.ts";
+import { inboundJobSchema, runIdForJournal, type InboundJob, type RunJob } from "./cluster-messages.ts";
+
+export interface InboundRouterOptions {
+  store: Store;
+  bus: Bus;
+  now: () => number;
+  log: Logger;
+  concurrency?: number;
+}
+
+/** Starts routing; every control process may run one (they share the `router` consumer group). */
+export function startInboundRouter(opts: InboundRouterOptions): Consumer {
+  const log = opts.log.child({ component: "router" });
+  return opts.bus.consume<unknown>("inbound", "router", async (msg) => {
+    const parsed = inboundJobSchema.safeParse(msg.data);
+    if (!parsed.success) {
+      log.error({ subject: msg.subject, issue: parsed.error.issues[0]?.message }, "malformed inbound job; dead-lettered");
+      return msg.term(`malformed inbound job: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    }
+    await route(opts, parsed.data);
+    await msg.ack();
+  }, { concurrency: opts.concurrency ?? 8 });
+}
+
+async function route(opts: InboundRouterOptions, job: InboundJob): Promise<void> {
+  const runId = runIdForJournal(job.journalId);
+  if (!(await opts.store.runs.get(runId))) {
+    await opts.store.sessions.ensure({ key: job.sessionKey, agentId: job.agentId, channel: job.channel });
+    try {
+      await opts.store.runs.create({ id: runId, sessionKey: job.sessionKey, agentId: job.agentId, input: job.text, createdAt: opts.now() });
+    } catch (err) {
+      // Another router took the same redelivered message first; the run exists, which is all we need.
+      if (!(await opts.store.runs.get(runId))) throw err;
+    }
+  }
+  await opts.store.journal.mark(job.journalId, "processed");
+  await opts.bus.publish("runs", { runId } satisfies RunJob, { msgId: runId });
+}
