@@ -48,6 +48,9 @@ async function send(page: Page, text: string): Promise<void> {
   await page.getByLabel("Message").press("Enter");
 }
 
+/** expect.poll with room for a loaded CI machine (the default gives up after 1 s). */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
+
 const assistant = (page: Page) => page.locator(".msg.assistant");
 
 describe.skipIf(!available)("WebChat in Chromium", () => {
@@ -56,18 +59,18 @@ describe.skipIf(!available)("WebChat in Chromium", () => {
     const page = await browser.newPage();
     try {
       await page.goto(gw.url);
-      await expect.poll(() => page.getByLabel("Gateway token").isVisible()).toBe(true);
+      await poll(() => page.getByLabel("Gateway token").isVisible()).toBe(true);
 
       await logIn(page, "not-the-token");
-      await expect.poll(() => page.locator("#login-error").textContent()).toContain("not accepted");
+      await poll(() => page.locator("#login-error").textContent()).toContain("not accepted");
 
       await logIn(page, gw.token);
-      await expect.poll(() => page.locator("#conn").textContent()).toBe("connected");
+      await poll(() => page.locator("#conn").textContent()).toBe("connected");
 
       const answer = "Streaming words arrive one after another in the browser";
       fx.fake.enqueue({ text: answer, chunkDelayMs: 80 });
       await send(page, "hello from the browser");
-      await expect.poll(() => page.locator(".msg.user").last().textContent()).toBe("hello from the browser");
+      await poll(() => page.locator(".msg.user").last().textContent()).toBe("hello from the browser");
       // Part of the answer is on screen while the run is still streaming.
       await expect
         .poll(async () => {
@@ -76,19 +79,19 @@ describe.skipIf(!available)("WebChat in Chromium", () => {
           return (await bubble.getAttribute("data-state")) === "streaming" && text.length > 0 && text.length < answer.length;
         }, { timeout: 10_000, interval: 20 })
         .toBe(true);
-      await expect.poll(() => assistant(page).last().getAttribute("data-state")).toBe("done");
+      await poll(() => assistant(page).last().getAttribute("data-state")).toBe("done");
       expect(await assistant(page).last().textContent()).toBe(answer);
 
       fx.fake.enqueue({ toolCalls: [{ name: "ls", args: { path: "." } }] });
       fx.fake.enqueue({ text: "The workspace is listed above." });
       await send(page, "what files are there?");
-      await expect.poll(() => page.locator(".tool summary").first().textContent()).toContain("ls");
-      await expect.poll(() => page.locator(".tool").first().getAttribute("data-state")).toBe("ok");
-      await expect.poll(() => assistant(page).last().textContent()).toBe("The workspace is listed above.");
+      await poll(() => page.locator(".tool summary").first().textContent()).toContain("ls");
+      await poll(() => page.locator(".tool").first().getAttribute("data-state")).toBe("ok");
+      await poll(() => assistant(page).last().textContent()).toBe("The workspace is listed above.");
 
       await page.reload();
-      await expect.poll(() => page.locator("#conn").textContent()).toBe("connected");
-      await expect.poll(() => page.locator(".msg.user").allTextContents()).toEqual(["hello from the browser", "what files are there?"]);
+      await poll(() => page.locator("#conn").textContent()).toBe("connected");
+      await poll(() => page.locator(".msg.user").allTextContents()).toEqual(["hello from the browser", "what files are there?"]);
       expect(await page.locator(".msg.assistant").allTextContents()).toContain(answer);
     } finally {
       await page.close();
@@ -102,31 +105,31 @@ describe.skipIf(!available)("WebChat in Chromium", () => {
     try {
       // The first-start link carries the token in the fragment; the page keeps it and removes it from the address.
       await page.goto(`${gw.url}/#token=${gw.token}`);
-      await expect.poll(() => page.locator("#conn").textContent()).toBe("connected");
+      await poll(() => page.locator("#conn").textContent()).toBe("connected");
       expect(page.url()).toBe(`${gw.url}/`);
 
       fx.fake.enqueue({ text: "first session answer" });
       await send(page, "in the first session");
-      await expect.poll(() => assistant(page).last().textContent()).toBe("first session answer");
+      await poll(() => assistant(page).last().textContent()).toBe("first session answer");
 
       await page.getByRole("button", { name: "New chat" }).click();
-      await expect.poll(() => page.locator(".msg").count()).toBe(0);
+      await poll(() => page.locator(".msg").count()).toBe(0);
       fx.fake.enqueue({ text: "second session answer" });
       await send(page, "in the second session");
-      await expect.poll(() => assistant(page).last().textContent()).toBe("second session answer");
-      await expect.poll(() => page.locator("#sessions button").count()).toBe(2);
+      await poll(() => assistant(page).last().textContent()).toBe("second session answer");
+      await poll(() => page.locator("#sessions button").count()).toBe(2);
 
       await page.locator("#sessions button", { hasText: "Main chat" }).click();
-      await expect.poll(() => page.locator("#session-title").textContent()).toBe("Main chat");
-      await expect.poll(() => page.locator(".msg.user").allTextContents()).toEqual(["in the first session"]);
+      await poll(() => page.locator("#session-title").textContent()).toBe("Main chat");
+      await poll(() => page.locator(".msg.user").allTextContents()).toEqual(["in the first session"]);
       expect(await assistant(page).allTextContents()).toEqual(["first session answer"]);
 
       fx.fake.enqueue({ hang: true });
       await send(page, "this answer never comes");
-      await expect.poll(() => page.getByRole("button", { name: "Stop" }).isVisible()).toBe(true);
+      await poll(() => page.getByRole("button", { name: "Stop" }).isVisible()).toBe(true);
       await page.getByRole("button", { name: "Stop" }).click();
-      await expect.poll(() => assistant(page).last().getAttribute("data-status")).toBe("cancelled");
-      await expect.poll(() => page.getByRole("button", { name: "Stop" }).isVisible()).toBe(false);
+      await poll(() => assistant(page).last().getAttribute("data-status")).toBe("cancelled");
+      await poll(() => page.getByRole("button", { name: "Stop" }).isVisible()).toBe(false);
     } finally {
       await page.close();
       await stop();
