@@ -3,12 +3,10 @@
 // redelivery time after a worker is killed mid-run, and the same workload on one embedded gateway.
 import { randomBytes } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { startFakeOpenAI } from "../test/fakes/index.ts";
+import { openBenchHome, PONG } from "./bench-home.ts";
 import { median, percentile, round, writeResult } from "./bench-stats.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -20,14 +18,7 @@ const TURNS = Number(process.env.BENCH_CLUSTER_TURNS ?? 400);
 const CONCURRENCY = 16;
 const ACK_WAIT_MS = 2_000;
 
-const fake = await startFakeOpenAI({ apiKeys: ["bench-key"] });
-fake.setFallback(() => ({ text: "pong", usage: { input: 50, output: 2 } }));
-const trimRecorded = setInterval(() => fake.requests.splice(0), 1_000);
-const home = await mkdtemp(join(tmpdir(), "pincer-bench-cluster-"));
-await writeFile(
-  join(home, "pincer.yaml"),
-  `models:\n  providers:\n    fake: { type: openai-compatible, base_url: "${fake.baseURL}", api_key: bench-key }\n  tiers:\n    default: { primary: fake/gpt-4o-mini }\ngateway: { rate_limit_per_minute: 100000000 }\nlog: { level: warn }\n`,
-);
+const { fake, home, close: closeHome } = await openBenchHome("cluster");
 
 const children = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -119,7 +110,7 @@ async function redelivery(): Promise<{ samples: number; p50Ms: number; ackWaitMs
       const answered = turn(url, `redeliver${i}`);
       while (fake.requests.length === seen) await new Promise((r) => setTimeout(r, 5));
       const survivor = await spawnPincer(["worker"], env, /pincer worker \S+ running/);
-      fake.setFallback(() => ({ text: "pong", usage: { input: 50, output: 2 } }));
+      fake.setFallback(() => PONG);
       const t0 = performance.now();
       await stop(doomed.child, "SIGKILL");
       await answered;
@@ -139,8 +130,6 @@ const oneWorker = await cluster(1);
 const twoWorkers = await cluster(2);
 const redeliver = await redelivery();
 
-clearInterval(trimRecorded);
-await fake.close();
 const db = new pg.Client({ connectionString: PG_URL });
 await db.connect();
 for (const id of instances) await db.query(`DROP SCHEMA IF EXISTS "pincer_${id}" CASCADE`);
@@ -151,7 +140,7 @@ const nc = await connect({ servers: NATS_URL });
 const jsm = await jetstreamManager(nc);
 for (const id of instances) for (const name of [`PINCER_${id}`, `PINCER_${id}_DLQ`]) await jsm.streams.delete(name).catch(() => undefined);
 await nc.close();
-await rm(home, { recursive: true, force: true });
+await closeHome();
 
 const result = {
   benchmark: "cluster",

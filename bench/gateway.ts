@@ -1,13 +1,12 @@
 // `npm run bench` (part 2): the gateway as a separate process against the loopback fake provider.
 // Start-to-ready time, idle RSS, /v1/chat/completions latency and throughput at 1 and 32 clients, RSS after load.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { streamText } from "ai";
-import { startFakeOpenAI } from "../test/fakes/index.ts";
+import { openBenchHome } from "./bench-home.ts";
 import { median, percentile, round, writeResult } from "./bench-stats.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -17,15 +16,7 @@ const SERIAL_TURNS = Number(process.env.BENCH_GATEWAY_TURNS ?? 300);
 const CONCURRENCY = 32;
 const CONCURRENT_TURNS = Number(process.env.BENCH_GATEWAY_CONCURRENT_TURNS ?? 2000);
 
-const fake = await startFakeOpenAI({ apiKeys: ["bench-key"] });
-fake.setFallback(() => ({ text: "pong", usage: { input: 50, output: 2 } }));
-// The fake records every request; a long run would measure its memory, not ours.
-const trimRecorded = setInterval(() => fake.requests.splice(0), 1_000);
-const home = await mkdtemp(join(tmpdir(), "pincer-bench-gw-"));
-await writeFile(
-  join(home, "pincer.yaml"),
-  `models:\n  providers:\n    fake: { type: openai-compatible, base_url: "${fake.baseURL}", api_key: bench-key }\n  tiers:\n    default: { primary: fake/gpt-4o-mini }\ngateway: { rate_limit_per_minute: 100000000 }\nlog: { level: warn }\n`,
-);
+const { fake, home, close: closeHome } = await openBenchHome("gw");
 
 const children = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -115,9 +106,7 @@ await Promise.all(
 const concurrentMs = performance.now() - t0;
 const loadedRss = await rssMb(gw.child.pid!);
 await stop(gw.child);
-clearInterval(trimRecorded);
-await fake.close();
-await rm(home, { recursive: true, force: true });
+await closeHome();
 
 const result = {
   benchmark: "gateway",
