@@ -1,6 +1,7 @@
 // The pincer.yaml schema (zod): the single source of truth for config types, validation and JSON Schema.
 // Keys are snake_case as users write them; defaults live here, nowhere else.
 import { z } from "zod";
+import { bindingSchema, channelsSchema, mediaSchema, sessionSchema } from "./channel-config.ts";
 
 export const TIER_NAMES = ["default", "fast", "complex", "local"] as const;
 export type TierName = (typeof TIER_NAMES)[number];
@@ -181,6 +182,12 @@ export const configSchema = z.strictObject({
   store: storeSchema.prefault({}),
   bus: busSchema.prefault({}),
   log: logSchema.prefault({}),
+  /** Chat platforms and their accounts. */
+  channels: channelsSchema.prefault({}),
+  /** Which agent answers which channel account, group or peer; unmatched traffic goes to the `default` agent. */
+  bindings: z.array(bindingSchema).default([]),
+  session: sessionSchema.prefault({}),
+  media: mediaSchema.prefault({}),
 });
 export type PincerConfig = z.infer<typeof configSchema>;
 export type PincerConfigInput = z.input<typeof configSchema>;

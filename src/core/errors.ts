@@ -106,3 +106,45 @@ export class InputError extends Error {
 export function isConfigError(err: unknown): err is ConfigError {
   return err instanceof ConfigError;
 }
+
+export type ChannelErrorCode =
+  | "auth_failed"
+  | "rate_limited"
+  | "forbidden"
+  | "not_found"
+  | "bad_request"
+  | "too_large"
+  | "unavailable"
+  | "network"
+  | "conflict";
+
+/** A chat platform call failed. `retryable` says whether sending again later may succeed (429, 5xx, network). */
+export class ChannelError extends Error {
+  override readonly name = "ChannelError";
+  readonly code: ChannelErrorCode;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly channel: string;
+  /** The platform method or endpoint, e.g. `sendMessage`, `chat.postMessage`. */
+  readonly method: string | undefined;
+  readonly status: number | undefined;
+
+  constructor(opts: {
+    code: ChannelErrorCode;
+    message: string;
+    channel: string;
+    method?: string;
+    status?: number;
+    retryable?: boolean;
+    retryAfterMs?: number;
+    cause?: unknown;
+  }) {
+    super(opts.message, { cause: opts.cause });
+    this.code = opts.code;
+    this.channel = opts.channel;
+    this.method = opts.method;
+    this.status = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.retryable = opts.retryable ?? ["rate_limited", "unavailable", "network"].includes(opts.code);
+  }
+}
