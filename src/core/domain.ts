@@ -1,7 +1,9 @@
 // Domain records persisted by the Store and passed between layers: sessions, runs, transcript, usage, audit, journal,
 // and the cluster runtime's leases and deliveries.
 // Plain data only; behaviour lives in the layers that own it.
+import type { ActivationMode } from "./channel-config.ts";
 import type { QueueMode } from "./config-schema.ts";
+import type { ReplyRoute } from "./inbound.ts";
 
 export type RunStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "interrupted"];
@@ -32,6 +34,8 @@ export interface Session {
   /** Session-only model override (`provider/model` or tier). */
   modelOverride: string | undefined;
   queueMode: QueueMode | undefined;
+  /** Group sessions: `/activation` override of mention gating. */
+  activation: ActivationMode | undefined;
   createdAt: number; // epoch ms
   updatedAt: number; // epoch ms
 }
@@ -56,6 +60,8 @@ export interface Run {
   attempt: number;
   /** Who claimed it last (a worker or process id). */
   worker: string | undefined;
+  /** Where the reply goes when the run came from a chat channel. */
+  origin: ReplyRoute | undefined;
 }
 
 export type TranscriptRole = "user" | "assistant" | "tool";
@@ -142,4 +148,47 @@ export interface Delivery {
   error: string | undefined;
   createdAt: number; // epoch ms
   updatedAt: number; // epoch ms
+}
+
+/** An unknown sender's pending request to talk to the bot in DMs, approved with `pincer pairing approve`. */
+export interface PairingRequest {
+  channel: string;
+  account: string;
+  senderId: string;
+  senderName: string | undefined;
+  /** 8 characters, no look-alikes (no 0/O, 1/I/L). */
+  code: string;
+  /** The DM chat to notify on approval. */
+  chatId: string;
+  createdAt: number; // epoch ms
+  expiresAt: number; // epoch ms
+}
+
+/** A sender allowed in DMs through pairing (in addition to the config's allow_from). */
+export interface ApprovedSender {
+  channel: string;
+  account: string;
+  senderId: string;
+  senderName: string | undefined;
+  approvedAt: number; // epoch ms
+}
+
+/** An unanswered group message kept as context for the next answered one. */
+export interface GroupContextEntry {
+  id: number;
+  sessionKey: string;
+  sender: string;
+  text: string;
+  at: number; // epoch ms
+}
+
+/** A message for a chat that no run produced (pairing approval, notices), sent by whichever process holds the channel. */
+export interface Notice {
+  id: number;
+  channel: string;
+  account: string;
+  chatId: string;
+  text: string;
+  createdAt: number; // epoch ms
+  sentAt: number | undefined;
 }

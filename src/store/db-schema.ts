@@ -23,6 +23,7 @@ export interface SessionsTable {
   channel: string;
   model_override: string | null;
   queue_mode: string | null;
+  activation: string | null;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -56,6 +57,7 @@ export interface RunsTable {
   finished_at: Millis | null;
   attempt: Defaulted<number>;
   worker: string | null;
+  origin: JsonText | null;
 }
 
 export interface UsageTable {
@@ -114,6 +116,43 @@ export interface DeliveriesTable {
   updated_at: Millis;
 }
 
+export interface PairingRequestsTable {
+  channel: string;
+  account: string;
+  sender_id: string;
+  sender_name: string | null;
+  code: string;
+  chat_id: string;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
+export interface ApprovedSendersTable {
+  channel: string;
+  account: string;
+  sender_id: string;
+  sender_name: string | null;
+  approved_at: Millis;
+}
+
+export interface GroupContextTable {
+  id: Identity;
+  session_key: string;
+  sender: string;
+  text: string;
+  at: Millis;
+}
+
+export interface NoticesTable {
+  id: Identity;
+  channel: string;
+  account: string;
+  chat_id: string;
+  text: string;
+  created_at: Millis;
+  sent_at: Millis | null;
+}
+
 /** Every table the Store reads and writes (the migration bookkeeping tables are Kysely's own). */
 export interface Database {
   sessions: SessionsTable;
@@ -124,4 +163,8 @@ export interface Database {
   journal: JournalTable;
   leases: LeasesTable;
   deliveries: DeliveriesTable;
+  pairing_requests: PairingRequestsTable;
+  approved_senders: ApprovedSendersTable;
+  group_context: GroupContextTable;
+  notices: NoticesTable;
 }

@@ -11,6 +11,7 @@ import {
 } from "./row-mapping.ts";
 import type { AuditRepo, JournalRepo, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo } from "./store.ts";
 import { createDeliveryRepo, createLeaseRepo } from "./cluster-repos.ts";
+import { createGroupContextRepo, createNoticeRepo, createPairingRepo } from "./channel-repos.ts";
 
 export interface KyselyStoreOptions {
   /** How the dialect behind `db` spells DDL types; default SQLite. */
@@ -41,6 +42,9 @@ export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions
     journal: createJournalRepo(db, now),
     leases: createLeaseRepo(db, now),
     deliveries: createDeliveryRepo(db, now),
+    pairing: createPairingRepo(db, now),
+    groupContext: createGroupContextRepo(db),
+    notices: createNoticeRepo(db, now),
     async migrate() {
       const { error, results = [] } = await migrator.migrateToLatest();
       if (error) {
@@ -66,7 +70,7 @@ function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo
     get,
     async ensure({ key, agentId, channel }) {
       const t = now();
-      const row = toSessionRow({ key, agentId, channel, modelOverride: undefined, queueMode: undefined, createdAt: t, updatedAt: t });
+      const row = toSessionRow({ key, agentId, channel, modelOverride: undefined, queueMode: undefined, activation: undefined, createdAt: t, updatedAt: t });
       await db.insertInto("sessions").values(row).onConflict((oc) => oc.column("key").doNothing()).execute();
       const session = await get(key);
       if (!session) throw new Error(`Session ${key} vanished right after it was ensured`);
@@ -121,7 +125,7 @@ function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
         id: input.id, sessionKey: input.sessionKey, agentId: input.agentId, parentRunId: input.parentRunId,
         status: input.status ?? "pending", input: input.input, reply: undefined, errorCode: undefined, error: undefined, model: undefined,
         usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 },
-        createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined, attempt: 0, worker: undefined,
+        createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined, attempt: 0, worker: undefined, origin: input.origin,
       });
       return fromRunRow(await db.insertInto("runs").values(row).returningAll().executeTakeFirstOrThrow());
     },

@@ -170,11 +170,70 @@ function createClusterCoordination(types: SqlTypes): Migration {
   };
 }
 
+/** Chat channels: pairing, approved senders, quiet group context, notices, run origins, group activation. */
+function createChannels(types: SqlTypes): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("runs").addColumn("origin", "text").execute();
+      await db.schema.alterTable("sessions").addColumn("activation", "text").execute();
+
+      await db.schema.createTable("pairing_requests")
+        .addColumn("channel", types.orderedText, (c) => c.notNull())
+        .addColumn("account", types.orderedText, (c) => c.notNull())
+        .addColumn("sender_id", types.orderedText, (c) => c.notNull())
+        .addColumn("sender_name", "text")
+        .addColumn("code", "text", (c) => c.notNull())
+        .addColumn("chat_id", "text", (c) => c.notNull())
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addColumn("expires_at", MILLIS, (c) => c.notNull())
+        .addPrimaryKeyConstraint("pairing_requests_pk", ["channel", "account", "sender_id"])
+        .execute();
+      await db.schema.createIndex("pairing_requests_code").unique().on("pairing_requests").columns(["channel", "code"]).execute();
+
+      await db.schema.createTable("approved_senders")
+        .addColumn("channel", types.orderedText, (c) => c.notNull())
+        .addColumn("account", types.orderedText, (c) => c.notNull())
+        .addColumn("sender_id", types.orderedText, (c) => c.notNull())
+        .addColumn("sender_name", "text")
+        .addColumn("approved_at", MILLIS, (c) => c.notNull())
+        .addPrimaryKeyConstraint("approved_senders_pk", ["channel", "account", "sender_id"])
+        .execute();
+
+      await db.schema.createTable("group_context")
+        .addColumn("id", types.identityType, types.identity)
+        .addColumn("session_key", "text", (c) => c.notNull())
+        .addColumn("sender", "text", (c) => c.notNull())
+        .addColumn("text", "text", (c) => c.notNull())
+        .addColumn("at", MILLIS, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("group_context_session").on("group_context").columns(["session_key", "id"]).execute();
+
+      await db.schema.createTable("notices")
+        .addColumn("id", types.identityType, types.identity)
+        .addColumn("channel", "text", (c) => c.notNull())
+        .addColumn("account", "text", (c) => c.notNull())
+        .addColumn("chat_id", "text", (c) => c.notNull())
+        .addColumn("text", "text", (c) => c.notNull())
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addColumn("sent_at", MILLIS)
+        .execute();
+      await db.schema.createIndex("notices_pending").on("notices").columns(["channel", "account", "sent_at"]).execute();
+    },
+
+    async down(db: Kysely<any>) {
+      for (const table of ["notices", "group_context", "approved_senders", "pairing_requests"]) await db.schema.dropTable(table).execute();
+      await db.schema.alterTable("sessions").dropColumn("activation").execute();
+      await db.schema.alterTable("runs").dropColumn("origin").execute();
+    },
+  };
+}
+
 /** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires (so "002", not "0002"). */
 export function listMigrations(types: SqlTypes): Record<string, Migration> {
   return {
     "001_initial": createInitial(types),
     "002_cluster_coordination": createClusterCoordination(types),
+    "003_channels": createChannels(types),
   };
 }
 

@@ -5,9 +5,13 @@ import type {
   AuditDecision, AuditRecord, Delivery, DeliveryStatus, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, TranscriptMessage,
   TranscriptRole, UsageRecord,
 } from "../core/domain.ts";
+import type { ApprovedSender, GroupContextEntry, Notice, PairingRequest } from "../core/domain.ts";
+import type { ActivationMode } from "../core/channel-config.ts";
 import type { QueueMode } from "../core/config-schema.ts";
+import type { ReplyRoute } from "../core/inbound.ts";
 import type {
-  AuditTable, DeliveriesTable, JournalTable, LeasesTable, RunsTable, SessionsTable, TranscriptTable, UsageTable,
+  ApprovedSendersTable, AuditTable, DeliveriesTable, GroupContextTable, JournalTable, LeasesTable, NoticesTable, PairingRequestsTable,
+  RunsTable, SessionsTable, TranscriptTable, UsageTable,
 } from "./db-schema.ts";
 
 // undefined ↔ NULL at the boundary; the domain never sees null.
@@ -24,6 +28,7 @@ export function toSessionRow(s: Partial<Session>): Updateable<SessionsTable> {
   if ("channel" in s) row.channel = s.channel;
   if ("modelOverride" in s) row.model_override = orNull(s.modelOverride);
   if ("queueMode" in s) row.queue_mode = orNull(s.queueMode);
+  if ("activation" in s) row.activation = orNull(s.activation);
   if ("createdAt" in s) row.created_at = s.createdAt;
   if ("updatedAt" in s) row.updated_at = s.updatedAt;
   return row;
@@ -36,6 +41,7 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     channel: row.channel,
     modelOverride: orUndefined(row.model_override),
     queueMode: orUndefined(row.queue_mode) as QueueMode | undefined,
+    activation: orUndefined(row.activation) as ActivationMode | undefined,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -87,6 +93,7 @@ export function toRunRow(r: Partial<Run>): Updateable<RunsTable> {
   if ("finishedAt" in r) row.finished_at = orNull(r.finishedAt);
   if ("attempt" in r) row.attempt = r.attempt;
   if ("worker" in r) row.worker = orNull(r.worker);
+  if ("origin" in r) row.origin = r.origin === undefined ? null : toJson(r.origin);
   return row;
 }
 
@@ -113,6 +120,7 @@ export function fromRunRow(row: Selectable<RunsTable>): Run {
     finishedAt: orUndefined(row.finished_at),
     attempt: row.attempt,
     worker: orUndefined(row.worker),
+    origin: row.origin === null ? undefined : (JSON.parse(row.origin) as ReplyRoute),
   };
 }
 
@@ -217,5 +225,46 @@ export function fromDeliveryRow(row: Selectable<DeliveriesTable>): Delivery {
     error: orUndefined(row.error),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+export function toPairingRow(p: PairingRequest): Insertable<PairingRequestsTable> {
+  return {
+    channel: p.channel, account: p.account, sender_id: p.senderId, sender_name: orNull(p.senderName), code: p.code, chat_id: p.chatId,
+    created_at: p.createdAt, expires_at: p.expiresAt,
+  };
+}
+
+export function fromPairingRow(row: Selectable<PairingRequestsTable>): PairingRequest {
+  return {
+    channel: row.channel, account: row.account, senderId: row.sender_id, senderName: orUndefined(row.sender_name), code: row.code,
+    chatId: row.chat_id, createdAt: row.created_at, expiresAt: row.expires_at,
+  };
+}
+
+export function toApprovedRow(a: ApprovedSender): Insertable<ApprovedSendersTable> {
+  return { channel: a.channel, account: a.account, sender_id: a.senderId, sender_name: orNull(a.senderName), approved_at: a.approvedAt };
+}
+
+export function fromApprovedRow(row: Selectable<ApprovedSendersTable>): ApprovedSender {
+  return { channel: row.channel, account: row.account, senderId: row.sender_id, senderName: orUndefined(row.sender_name), approvedAt: row.approved_at };
+}
+
+export function toGroupContextRow(e: Omit<GroupContextEntry, "id">): Insertable<GroupContextTable> {
+  return { session_key: e.sessionKey, sender: e.sender, text: e.text, at: e.at };
+}
+
+export function fromGroupContextRow(row: Selectable<GroupContextTable>): GroupContextEntry {
+  return { id: row.id, sessionKey: row.session_key, sender: row.sender, text: row.text, at: row.at };
+}
+
+export function toNoticeRow(n: Omit<Notice, "id">): Insertable<NoticesTable> {
+  return { channel: n.channel, account: n.account, chat_id: n.chatId, text: n.text, created_at: n.createdAt, sent_at: orNull(n.sentAt) };
+}
+
+export function fromNoticeRow(row: Selectable<NoticesTable>): Notice {
+  return {
+    id: row.id, channel: row.channel, account: row.account, chatId: row.chat_id, text: row.text, createdAt: row.created_at,
+    sentAt: orUndefined(row.sent_at),
   };
 }

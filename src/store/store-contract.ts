@@ -5,6 +5,7 @@ import { ZERO_USAGE } from "../core/domain.ts";
 import type { AuditRecord, UsageRecord } from "../core/domain.ts";
 import type { Store } from "./store.ts";
 import { describeClusterContract } from "./store-cluster-contract.ts";
+import { describeChannelContract } from "./store-channel-contract.ts";
 
 const T0 = Date.UTC(2025, 0, 1); // epoch ms
 
@@ -35,7 +36,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     const ensure = (key: string, agentId = "main") => store.sessions.ensure({ key, agentId, channel: "telegram" });
 
     it("migrate applies what was pending, then is idempotent", async () => {
-      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination"]);
+      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels"]);
       expect(applied).toEqual(pendingBefore);
       expect(await store.migrate()).toEqual([]);
       expect(await store.pendingMigrations()).toEqual([]);
@@ -46,7 +47,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         const first = await ensure("s1");
         tick();
         const again = await store.sessions.ensure({ key: "s1", agentId: "other", channel: "slack" });
-        expect(first).toEqual({ key: "s1", agentId: "main", channel: "telegram", modelOverride: undefined, queueMode: undefined, createdAt: T0, updatedAt: T0 });
+        expect(first).toEqual({ key: "s1", agentId: "main", channel: "telegram", modelOverride: undefined, queueMode: undefined, activation: undefined, createdAt: T0, updatedAt: T0 });
         expect(again).toEqual(first);
         expect(await store.sessions.get("missing")).toBeUndefined();
       });
@@ -234,5 +235,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     });
 
     describeClusterContract({ store: () => store, tick, T0 });
+
+    describeChannelContract({ store: () => store, tick, T0 });
   });
 }

@@ -1,9 +1,10 @@
 // The Store port: everything Pincer persists. Implementations: SQLite (embedded) and PostgreSQL (cluster).
 // Data access is written once against Kysely; a backend only supplies a dialect and its migrations' types.
 import type {
-  AuditRecord, Delivery, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, TranscriptMessage, TranscriptRole, Usage, UsageRecord,
+  ApprovedSender, AuditRecord, Delivery, GroupContextEntry, Notice, PairingRequest, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, TranscriptMessage, TranscriptRole, Usage, UsageRecord,
   UsageTotals,
 } from "../core/domain.ts";
+import type { ReplyRoute } from "../core/inbound.ts";
 
 export interface SessionRepo {
   /** Returns the session, creating it on first use. Contract: idempotent for the same key. */
@@ -11,7 +12,7 @@ export interface SessionRepo {
   get(key: string): Promise<Session | undefined>;
   /** Newest first. */
   list(opts?: { agentId?: string; limit?: number }): Promise<Session[]>;
-  update(key: string, patch: Partial<Pick<Session, "modelOverride" | "queueMode">>): Promise<void>;
+  update(key: string, patch: Partial<Pick<Session, "modelOverride" | "queueMode" | "activation">>): Promise<void>;
   /** Deletes transcript messages (for /reset); keeps runs, usage and audit. */
   clearTranscript(key: string): Promise<void>;
 }
@@ -43,7 +44,9 @@ export interface RunClaim {
 
 export interface RunRepo {
   /** Creates a run, `pending` unless created already started (`status: "running"` with `startedAt`). */
-  create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & { parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number }): Promise<Run>;
+  create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & {
+    parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number; origin?: ReplyRoute;
+  }): Promise<Run>;
   get(id: string): Promise<Run | undefined>;
   /** Sets status and whichever of the other fields are given. */
   update(id: string, patch: RunPatch): Promise<void>;
@@ -112,6 +115,44 @@ export interface DeliveryRepo {
   get(key: string): Promise<Delivery | undefined>;
 }
 
+/** DM pairing: codes for unknown senders, and the senders approved with them. */
+export interface PairingRepo {
+  /**
+   * Issues `code` to the sender unless it already has an unexpired request (`existing`, with its code) or the account
+   * has `maxPending` unexpired requests (`full`). Expired requests are dropped first.
+   */
+  request(input: {
+    channel: string; account: string; senderId: string; senderName: string | undefined; chatId: string; code: string; ttlMs: number; maxPending: number;
+  }): Promise<{ status: "created" | "existing"; request: PairingRequest } | { status: "full" }>;
+  /** Unexpired requests, oldest first. */
+  pending(opts?: { channel?: string }): Promise<PairingRequest[]>;
+  /** Approves an unexpired code (case-insensitive): the request is removed and its sender approved. Undefined if unknown. */
+  approve(channel: string, code: string): Promise<PairingRequest | undefined>;
+  /** Removes a request; undefined if unknown. */
+  deny(channel: string, code: string): Promise<PairingRequest | undefined>;
+  isApproved(channel: string, account: string, senderId: string): Promise<boolean>;
+  approved(opts?: { channel?: string }): Promise<ApprovedSender[]>;
+  /** Removes an approved sender; false if it was not approved. */
+  revoke(channel: string, account: string, senderId: string): Promise<boolean>;
+}
+
+/** Unanswered group messages, kept per session as context for the next answered message. */
+export interface GroupContextRepo {
+  /** Appends, keeping only the newest `keep` entries of the session. */
+  append(entry: Omit<GroupContextEntry, "id">, keep: number): Promise<void>;
+  /** Returns the session's entries, oldest first, and removes them. */
+  take(sessionKey: string): Promise<GroupContextEntry[]>;
+  clear(sessionKey: string): Promise<void>;
+}
+
+/** Messages to chats that no run produced (pairing approvals), sent by the process holding the channel. */
+export interface NoticeRepo {
+  enqueue(notice: Pick<Notice, "channel" | "account" | "chatId" | "text">): Promise<Notice>;
+  /** Unsent notices of one channel account, oldest first (at most 50). */
+  pending(channel: string, account: string): Promise<Notice[]>;
+  markSent(id: number): Promise<void>;
+}
+
 /** Everything Pincer persists. Contract: all methods are safe to call concurrently. */
 export interface Store {
   sessions: SessionRepo;
@@ -122,6 +163,9 @@ export interface Store {
   journal: JournalRepo;
   leases: LeaseRepo;
   deliveries: DeliveryRepo;
+  pairing: PairingRepo;
+  groupContext: GroupContextRepo;
+  notices: NoticeRepo;
   /** Applies pending migrations; returns the names applied. Idempotent. */
   migrate(): Promise<string[]>;
   /** Names of migrations not yet applied (for `pincer doctor`). */

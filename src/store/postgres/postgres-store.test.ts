@@ -10,7 +10,7 @@ import type { Store } from "../store.ts";
 import { defaultPostgresSchema, inspectPostgresStore, openPostgresStore } from "./postgres-store.ts";
 
 const URL = TEST_POSTGRES_URL;
-const MIGRATIONS = ["001_initial", "002_cluster_coordination"];
+const MIGRATIONS = ["001_initial", "002_cluster_coordination", "003_channels"];
 
 describeWithPostgres("PostgreSQL store", () => {
   const admin = new pg.Pool({ connectionString: URL, max: 2 });
@@ -56,7 +56,8 @@ describeWithPostgres("PostgreSQL store", () => {
       const store = await openPostgresStore({ url: URL, schema });
       try {
         expect(await tablesIn(schema)).toEqual([
-          "audit", "deliveries", "journal", "kysely_migration", "kysely_migration_lock", "leases", "runs", "sessions", "transcript", "usage",
+          "approved_senders", "audit", "deliveries", "group_context", "journal", "kysely_migration", "kysely_migration_lock", "leases", "notices",
+          "pairing_requests", "runs", "sessions", "transcript", "usage",
         ]);
         expect(await tablesIn("public")).not.toContain("sessions");
       } finally {
