@@ -123,14 +123,16 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       await store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
       opts.agentConfig(req.agentId);
       const runId = newId("run");
-      await store.runs.create({ id: runId, sessionKey: req.sessionKey, agentId: req.agentId, input: req.text, createdAt: opts.now() });
+      await store.runs.create({
+        id: runId, sessionKey: req.sessionKey, agentId: req.agentId, input: req.text, createdAt: opts.now(), ...(req.origin ? { origin: req.origin } : {}),
+      });
       const result = waitForRun(runId);
       interruptIfAsked(req);
       await bus.publish("runs", { runId } satisfies RunJob, { msgId: runId });
       return { disposition: track(req.sessionKey, runId), runId, result } satisfies Submitted;
     },
     async receive(req) {
-      const { entry, duplicate } = await store.journal.append({
+      const { entry, duplicate } = req.inbound.journalId !== undefined ? await journaled(req.inbound.journalId) : await store.journal.append({
         channel: req.channel,
         account: req.inbound.account,
         platformMessageId: req.inbound.messageId,
@@ -142,7 +144,10 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       const runId = runIdForJournal(entry.id);
       const result = waitForRun(runId);
       interruptIfAsked(req);
-      await publishInbound({ journalId: entry.id, sessionKey: req.sessionKey, agentId: req.agentId, channel: req.channel, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}) });
+      await publishInbound({
+        journalId: entry.id, sessionKey: req.sessionKey, agentId: req.agentId, channel: req.channel, text: req.text,
+        ...(req.queueMode ? { queueMode: req.queueMode } : {}), ...(req.origin ? { origin: req.origin } : {}),
+      });
       return { duplicate: false, journalId: entry.id, disposition: track(req.sessionKey, runId), runId, result };
     },
     async replayJournal() {
@@ -172,6 +177,11 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       unsubscribe();
     },
   };
+
+  /** A message channel ingress journaled already: only its id matters here. */
+  async function journaled(journalId: number): Promise<{ entry: { id: number }; duplicate: false }> {
+    return { entry: { id: journalId }, duplicate: false };
+  }
 
   function publishInbound(job: InboundJob): Promise<void> {
     return bus.publish("inbound", job, { msgId: `journal-${job.journalId}` });

@@ -13,8 +13,17 @@ export const inboundJobSchema = z.object({
   channel: z.string().min(1),
   text: z.string(),
   queueMode: z.enum(QUEUE_MODES).optional(),
+  /** Where the reply goes (channel messages). */
+  origin: z.object({
+    channel: z.string(), account: z.string(), chatKind: z.enum(["dm", "group"]), chatId: z.string(),
+    threadId: z.string().optional(), messageId: z.string().optional(), senderId: z.string().optional(),
+  }).optional(),
 });
 export type InboundJob = z.infer<typeof inboundJobSchema>;
+
+/** `pincer.<instance>.outbound.<channel>.<account>`: a finished run whose reply the channel's holder delivers. */
+export const replyJobSchema = z.object({ runId: z.string().min(1) });
+export type ReplyJob = z.infer<typeof replyJobSchema>;
 
 /** `pincer.<instance>.runs`: a run record waiting for a worker. */
 export const runJobSchema = z.object({ runId: z.string().min(1) });

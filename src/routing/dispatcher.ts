@@ -4,6 +4,7 @@ import type { AgentConfig, QueueMode } from "../core/config-schema.ts";
 import type { JournalEntry, Run } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
+import type { ReplyRoute } from "../core/inbound.ts";
 import type { RunAgentDeps, RunOutcome } from "../agent/run-agent.ts";
 import { createRunControls, executeRun } from "./run-executor.ts";
 import type { Store } from "../store/store.ts";
@@ -17,6 +18,8 @@ export interface TurnRequest {
   text: string;
   /** Overrides the session's and agent's queue mode for this message. */
   queueMode?: QueueMode;
+  /** The chat the reply goes to, when the turn came from a channel. */
+  origin?: ReplyRoute;
 }
 
 /** Where an inbound message came from; journaled (deduplicated on channel + account + messageId) before it is accepted. */
@@ -25,6 +28,8 @@ export interface InboundRef {
   account: string;
   /** The platform's id for this message; a second delivery with the same id starts no run. */
   messageId: string;
+  /** Set when the caller journaled the message already (channel ingress): this entry is used, nothing is appended. */
+  journalId?: number;
 }
 
 export interface InboundTurn extends TurnRequest {
@@ -45,6 +50,9 @@ interface JournaledTurn {
   text: string;
   queueMode?: QueueMode;
 }
+
+/** Channel messages are journaled by ingress as `{ inbound }` and replayed by it, through access control again. */
+const isChannelPayload = (payload: unknown): boolean => typeof payload === "object" && payload !== null && "inbound" in payload;
 
 export interface DispatcherOptions extends RunAgentDeps {
   store: Store;
@@ -110,7 +118,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         const agentId = session?.agentId ?? "default";
         opts.agentConfig(agentId); // an unknown agent fails here, before a run record exists
         const at = opts.now();
-        const run = await opts.store.runs.create({ id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at });
+        const run = await opts.store.runs.create({
+          id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at,
+          ...(job.origin ? { origin: job.origin } : {}),
+        });
         runId = run.id;
         // The run now holds the text; a crash from here on is recovered as an interrupted run, not a replay.
         for (const tag of job.tags) await opts.store.journal.mark(tag, "processed");
@@ -122,7 +133,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const submit = async (req: TurnRequest, tag?: number): Promise<LaneSubmit<RunOutcome>> => {
     const session = await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
     const mode = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
-    const submitted = lanes.submit(req.sessionKey, req.text, mode, tag);
+    const submitted = lanes.submit(req.sessionKey, req.text, mode, { ...(tag !== undefined ? { tag } : {}), ...(req.origin ? { origin: req.origin } : {}) });
     if (tag !== undefined) {
       // A message answered by a run that was interrupted (queued behind it, or steered into it) stays `received`
       // and is replayed at the next start; one whose run never got created is `failed`.
@@ -137,6 +148,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     lanes,
     send: (req) => submit(req),
     async receive(req) {
+      if (req.inbound.journalId !== undefined) return { duplicate: false, journalId: req.inbound.journalId, ...(await submit(req, req.inbound.journalId)) };
       const payload: JournaledTurn = { agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}) };
       const { entry, duplicate } = await opts.store.journal.append({
         channel: req.channel,
@@ -149,7 +161,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       return { duplicate: false, journalId: entry.id, ...(await submit(req, entry.id)) };
     },
     async replayJournal() {
-      const pending = await opts.store.journal.pending();
+      const pending = (await opts.store.journal.pending()).filter((e) => !isChannelPayload(e.payload));
       let replayed = 0;
       for (const entry of pending) {
         const turn = journaledTurn(entry);

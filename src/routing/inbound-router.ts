@@ -32,7 +32,9 @@ async function route(opts: InboundRouterOptions, job: InboundJob): Promise<void>
   if (!(await opts.store.runs.get(runId))) {
     await opts.store.sessions.ensure({ key: job.sessionKey, agentId: job.agentId, channel: job.channel });
     try {
-      await opts.store.runs.create({ id: runId, sessionKey: job.sessionKey, agentId: job.agentId, input: job.text, createdAt: opts.now() });
+      await opts.store.runs.create({
+        id: runId, sessionKey: job.sessionKey, agentId: job.agentId, input: job.text, createdAt: opts.now(), ...(job.origin ? { origin: job.origin } : {}),
+      });
     } catch (err) {
       // Another router took the same redelivered message first; the run exists, which is all we need.
       if (!(await opts.store.runs.get(runId))) throw err;

@@ -10,6 +10,9 @@ export type AbortWhy = "cancelled" | "timeout" | "interrupted";
 export interface ExecutorDeps extends RunAgentDeps {
   agentConfig: (agentId: string) => AgentConfig;
   workspaceFor: (agentId: string) => string;
+  /** Called once a run is terminal and recorded, e.g. to queue its reply for the channel it came from.
+   * Its failure propagates to the caller, so a worker does not ack a run whose reply was not queued. */
+  onRunFinished?: (run: Run, outcome: RunOutcome) => Promise<void>;
 }
 
 /** Cancellation of one run: the first reason given wins and is what the outcome reports. */
@@ -41,14 +44,15 @@ export interface ExecuteInput {
   takeSteering?: () => string[];
 }
 
-/** Runs the agent loop for `run` under its agent's `run_timeout_ms`. Contract: never throws (see runAgent). */
+/** Runs the agent loop for `run` under its agent's `run_timeout_ms`. Contract: never throws (see runAgent), except
+ * what `onRunFinished` throws. */
 export async function executeRun(deps: ExecutorDeps, input: ExecuteInput): Promise<RunOutcome> {
   const { run, controls } = input;
   const agent = deps.agentConfig(run.agentId);
   const timer = setTimeout(() => controls.abort("timeout"), agent.run_timeout_ms);
   timer.unref();
   try {
-    return await runAgent(deps, {
+    const outcome = await runAgent(deps, {
       run,
       agentId: run.agentId,
       agent,
@@ -59,6 +63,9 @@ export async function executeRun(deps: ExecutorDeps, input: ExecuteInput): Promi
       ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
       abortReason: controls.reason,
     });
+    clearTimeout(timer);
+    await deps.onRunFinished?.(run, outcome);
+    return outcome;
   } finally {
     clearTimeout(timer);
   }

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { newId } from "../core/ids.ts";
 import type { RunEvent } from "../core/events.ts";
 import type { Bus, Consumer, WorkMessage } from "../bus/bus.ts";
-import { eventSubject, runJobSchema, stopRequestSchema, STOP_SUBJECT, TERMINAL_STATUSES } from "./cluster-messages.ts";
+import { eventSubject, outcomeOf, runJobSchema, stopRequestSchema, STOP_SUBJECT, TERMINAL_STATUSES } from "./cluster-messages.ts";
 import { createRunControls, executeRun, type ExecutorDeps, type RunControls } from "./run-executor.ts";
 
 export interface RunWorkerOptions extends ExecutorDeps {
@@ -65,7 +65,11 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorker {
     const runId = job.data.runId;
     const run = await store.runs.get(runId);
     if (!run) return msg.term(`run ${runId} does not exist in the store`);
-    if (TERMINAL_STATUSES.has(run.status)) return msg.ack();
+    if (TERMINAL_STATUSES.has(run.status)) {
+      // Redelivered after the run finished: its reply may not have been queued before the crash (deliveries dedupe).
+      await opts.onRunFinished?.(run, outcomeOf(run));
+      return msg.ack();
+    }
 
     const lease = `session:${run.sessionKey}`;
     const holder = `${id}/${runId}`;

@@ -2,12 +2,15 @@
 // (queue modes followup | collect | steer | interrupt). In-process; the cluster runtime leases sessions instead.
 import type { QueueMode } from "../core/config-schema.ts";
 import type { AuditRecord } from "../core/domain.ts";
+import type { ReplyRoute } from "../core/inbound.ts";
 
 export interface LaneJob {
   sessionKey: string;
   text: string;
   /** Tags of the messages merged into this job (journal entry ids), in arrival order. */
   tags: number[];
+  /** Where the reply goes: the route of the last message merged into this job. */
+  origin: ReplyRoute | undefined;
 }
 
 export interface ActiveRun {
@@ -34,6 +37,7 @@ export interface LaneSubmit<R extends LaneOutcome> {
 interface QueuedItem<R> {
   texts: string[];
   tags: number[];
+  origin: ReplyRoute | undefined;
   mode: QueueMode;
   waiters: Array<(r: R) => void>;
 }
@@ -59,13 +63,14 @@ export class SessionLanes<R extends LaneOutcome> {
     this.#opts = opts;
   }
 
-  /** `tag` (a journal entry id) travels with the text to the job that runs it; steered texts' tags are not passed on. */
-  submit(sessionKey: string, text: string, mode: QueueMode, tag?: number): LaneSubmit<R> {
+  /** `tag` (a journal entry id) and `origin` travel with the text to the job that runs it; steered texts' are not passed on. */
+  submit(sessionKey: string, text: string, mode: QueueMode, meta: { tag?: number; origin?: ReplyRoute } = {}): LaneSubmit<R> {
     const lane = this.#lane(sessionKey);
     const { promise, resolve } = Promise.withResolvers<R>();
-    const tags = tag === undefined ? [] : [tag];
+    const tags = meta.tag === undefined ? [] : [meta.tag];
+    const origin = meta.origin;
     if (!lane.active) {
-      this.#startNext(sessionKey, lane, { texts: [text], tags, mode, waiters: [resolve] });
+      this.#startNext(sessionKey, lane, { texts: [text], tags, origin, mode, waiters: [resolve] });
       return { disposition: "started", result: promise };
     }
     if (mode === "steer") {
@@ -74,7 +79,7 @@ export class SessionLanes<R extends LaneOutcome> {
       return { disposition: "steered", result: promise };
     }
     if (mode === "interrupt") {
-      lane.queue.unshift({ texts: [text], tags, mode, waiters: [resolve] });
+      lane.queue.unshift({ texts: [text], tags, origin, mode, waiters: [resolve] });
       const runId = lane.active.runId();
       lane.active.abort("interrupted");
       void this.#opts.audit({
@@ -93,10 +98,11 @@ export class SessionLanes<R extends LaneOutcome> {
     if (mode === "collect" && last?.mode === "collect") {
       last.texts.push(text);
       last.tags.push(...tags);
+      last.origin = origin ?? last.origin;
       last.waiters.push(resolve);
       return { disposition: "merged", result: promise };
     }
-    lane.queue.push({ texts: [text], tags, mode, waiters: [resolve] });
+    lane.queue.push({ texts: [text], tags, origin, mode, waiters: [resolve] });
     return { disposition: "queued", result: promise };
   }
 
@@ -146,7 +152,7 @@ export class SessionLanes<R extends LaneOutcome> {
   #startNext(sessionKey: string, lane: Lane<R>, item: QueuedItem<R>): void {
     const text = item.texts.join("\n\n");
     let bound = false;
-    const result = this.#opts.start({ sessionKey, text, tags: item.tags }, (controls) => {
+    const result = this.#opts.start({ sessionKey, text, tags: item.tags, origin: item.origin }, (controls) => {
       lane.active = { ...controls, waiters: [...item.waiters] };
       bound = true;
     });
@@ -165,7 +171,7 @@ export class SessionLanes<R extends LaneOutcome> {
     const waiters = active?.waiters ?? [];
     const steerWaiters = leftover.length > 0 ? waiters.splice(waiters.length - leftover.length) : [];
     for (const w of waiters) w(outcome);
-    if (leftover.length > 0) lane.queue.unshift({ texts: leftover, tags: [], mode: "followup", waiters: steerWaiters });
+    if (leftover.length > 0) lane.queue.unshift({ texts: leftover, tags: [], origin: undefined, mode: "followup", waiters: steerWaiters });
     const next = lane.queue.shift();
     if (next) this.#startNext(sessionKey, lane, next);
     else this.#lanes.delete(sessionKey);

@@ -1,0 +1,186 @@
+// Chat commands answered by ingress without a model call: /help, /status, /new, /reset, /model, /usage, /stop,
+// /whoami, /queue, /activation. Parsing is pure; running a command reads and writes the session through the store.
+import { QUEUE_MODES, TIER_NAMES, type PincerConfig, type QueueMode } from "../../core/config-schema.ts";
+import { ACTIVATION_MODES, type ActivationMode, type ChannelAccountConfig, type DmScope } from "../../core/channel-config.ts";
+import type { InboundMessage } from "../../core/inbound.ts";
+import type { Store } from "../../store/store.ts";
+import type { Dispatcher } from "../dispatcher.ts";
+import { isOwner } from "./access-policy.ts";
+
+export const COMMAND_NAMES = ["help", "status", "new", "reset", "model", "usage", "stop", "whoami", "queue", "activation"] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export interface ParsedCommand {
+  name: CommandName;
+  /** The text after the command, trimmed. */
+  args: string;
+}
+
+/** `/status`, `/status@my_bot`, `/model openai/gpt-5` → a command; anything else (including unknown `/x`) → undefined. */
+export function parseCommand(text: string, botUsername?: string): ParsedCommand | undefined {
+  const m = /^\/([a-z]+)(?:@([A-Za-z0-9_.-]+))?(?:\s+([\s\S]*))?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const name = m[1]!.toLowerCase();
+  if (!(COMMAND_NAMES as readonly string[]).includes(name)) return undefined;
+  // `/status@other_bot` in a group is addressed to another bot.
+  if (m[2] && botUsername && m[2].toLowerCase() !== botUsername.replace(/^@/, "").toLowerCase()) return undefined;
+  return { name: name as CommandName, args: (m[3] ?? "").trim() };
+}
+
+export interface CommandContext {
+  msg: InboundMessage;
+  sessionKey: string;
+  agentId: string;
+  account: ChannelAccountConfig;
+  config: PincerConfig;
+  dmScope: DmScope;
+  store: Store;
+  dispatcher: Dispatcher;
+  /** Models the user may pick with /model: tier names and provider/model refs known to the config. */
+  knownModels: () => string[];
+  /** True when `ref` can be used (a configured tier, or a provider/model of a configured provider). */
+  isUsableModel: (ref: string) => boolean;
+}
+
+/** The path of the account's config, for messages that tell the user what to change. */
+const accountPath = (msg: InboundMessage): string => `channels.${msg.channel}.accounts.${msg.account}`;
+
+const HELP = [
+  "Commands:",
+  "/status: agent, model, session, tokens used, queue",
+  "/new [model]: start a fresh conversation (optionally on another model)",
+  "/reset: clear this conversation",
+  "/model [name]: list models, or switch this conversation's model",
+  "/usage: tokens and cost of this conversation",
+  "/stop: stop the current reply",
+  "/queue [followup|collect|steer|interrupt]: what happens to messages sent while I'm busy",
+  "/activation mention|always: in a group, answer only when mentioned, or always (owners)",
+  "/whoami: your id as I see it",
+].join("\n");
+
+/** Runs a command and returns the reply text. Contract: never calls a model; refuses state changes the sender may not make. */
+export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promise<string> {
+  const owner = isOwner(ctx.account, ctx.msg.sender);
+  // The sender alone owns their DM session unless every DM shares one (`dm_scope: main`).
+  const ownsSession = owner || (ctx.msg.chat.kind === "dm" && ctx.dmScope !== "main");
+  const refuse = (what: string): string =>
+    `Only an owner can ${what} here. Owners are listed in ${accountPath(ctx.msg)}.owners (your id: ${ctx.msg.sender.id}).`;
+
+  switch (cmd.name) {
+    case "help":
+      return HELP;
+    case "whoami":
+      return whoami(ctx, owner);
+    case "status":
+      return status(ctx);
+    case "usage":
+      return usage(ctx);
+    case "new":
+    case "reset": {
+      if (!ownsSession) return refuse("start a new conversation");
+      const model = cmd.name === "new" && cmd.args ? cmd.args : undefined;
+      if (model && !ctx.isUsableModel(model)) return unknownModel(model, ctx);
+      ctx.dispatcher.stop(ctx.sessionKey, "cancelled");
+      await ctx.store.sessions.clearTranscript(ctx.sessionKey);
+      await ctx.store.groupContext.clear(ctx.sessionKey);
+      await ctx.store.sessions.update(ctx.sessionKey, { modelOverride: model });
+      return model ? `New conversation started on ${model}.` : "New conversation started. I've forgotten what we said before.";
+    }
+    case "model": {
+      if (!cmd.args) return listModels(ctx);
+      if (!ownsSession) return refuse("switch the model");
+      if (cmd.args === "reset" || cmd.args === "default") {
+        await ctx.store.sessions.update(ctx.sessionKey, { modelOverride: undefined });
+        return `This conversation uses the agent's model again (${ctx.config.agents[ctx.agentId]?.model ?? "default"}).`;
+      }
+      if (!ctx.isUsableModel(cmd.args)) return unknownModel(cmd.args, ctx);
+      await ctx.store.sessions.update(ctx.sessionKey, { modelOverride: cmd.args });
+      return `This conversation now uses ${cmd.args}.`;
+    }
+    case "stop": {
+      if (!ownsSession) return refuse("stop replies");
+      const { runId, dropped } = ctx.dispatcher.stop(ctx.sessionKey, "cancelled");
+      if (!runId && dropped === 0) return "Nothing is running.";
+      return `Stopped.${dropped > 0 ? ` ${dropped} queued message(s) dropped.` : ""}`;
+    }
+    case "queue": {
+      const session = await ctx.store.sessions.get(ctx.sessionKey);
+      const current = session?.queueMode ?? ctx.config.agents[ctx.agentId]?.queue_mode ?? "followup";
+      if (!cmd.args) return `Queue mode: ${current}. Options: ${QUEUE_MODES.join(", ")}.`;
+      const mode = cmd.args.toLowerCase();
+      if (!(QUEUE_MODES as readonly string[]).includes(mode)) return `Unknown queue mode "${cmd.args}". Options: ${QUEUE_MODES.join(", ")}.`;
+      if (!ownsSession) return refuse("change the queue mode");
+      await ctx.store.sessions.update(ctx.sessionKey, { queueMode: mode as QueueMode });
+      return `Queue mode set to ${mode}.`;
+    }
+    case "activation": {
+      if (ctx.msg.chat.kind !== "group") return "/activation applies to groups only.";
+      const mode = cmd.args.toLowerCase();
+      if (!(ACTIVATION_MODES as readonly string[]).includes(mode)) {
+        const session = await ctx.store.sessions.get(ctx.sessionKey);
+        return `Activation: ${session?.activation ?? "from config"}. Use /activation mention or /activation always.`;
+      }
+      if (!owner) return refuse("change activation");
+      await ctx.store.sessions.update(ctx.sessionKey, { activation: mode as ActivationMode });
+      return mode === "always" ? "I'll answer every message in this group." : "I'll answer in this group only when mentioned.";
+    }
+  }
+}
+
+function whoami(ctx: CommandContext, owner: boolean): string {
+  const s = ctx.msg.sender;
+  return [
+    `You are ${s.name ?? s.username ?? s.id}${s.username ? ` (@${s.username})` : ""}.`,
+    `Id: ${s.id} on ${ctx.msg.channel} (account ${ctx.msg.account}).`,
+    `Chat: ${ctx.msg.chat.kind} ${ctx.msg.chat.id}${ctx.msg.threadId ? `, thread ${ctx.msg.threadId}` : ""}.`,
+    `Owner: ${owner ? "yes" : "no"}.`,
+  ].join("\n");
+}
+
+async function status(ctx: CommandContext): Promise<string> {
+  const session = await ctx.store.sessions.get(ctx.sessionKey);
+  const agent = ctx.config.agents[ctx.agentId];
+  const model = session?.modelOverride ?? agent?.model ?? "default";
+  const total = await ctx.store.usage.sessionTotal(ctx.sessionKey);
+  const running = ctx.dispatcher.lanes.activeRunId(ctx.sessionKey);
+  const waiting = ctx.dispatcher.lanes.queueDepth(ctx.sessionKey);
+  const lines = [
+    `Agent: ${ctx.agentId}`,
+    `Model: ${model}${session?.modelOverride ? " (this conversation)" : ""}`,
+    `Session: ${ctx.sessionKey}`,
+    `Tokens: ${total.inputTokens} in, ${total.outputTokens} out${total.cachedTokens ? `, ${total.cachedTokens} cached` : ""}${total.costUsd ? ` ($${total.costUsd.toFixed(4)})` : ""}`,
+    `Queue: ${session?.queueMode ?? agent?.queue_mode ?? "followup"}; ${running ? "a reply is running" : "idle"}${waiting ? `, ${waiting} waiting` : ""}`,
+  ];
+  if (ctx.msg.chat.kind === "group") lines.push(`Activation: ${session?.activation ?? "from config"}`);
+  return lines.join("\n");
+}
+
+async function usage(ctx: CommandContext): Promise<string> {
+  const rows = await ctx.store.usage.totals({ sessionKey: ctx.sessionKey });
+  if (rows.length === 0) return "No tokens used in this conversation yet.";
+  const lines = rows.map((r) => `${r.provider}/${r.model}: ${r.calls} call(s), ${r.inputTokens} in, ${r.outputTokens} out${r.costUsd ? `, $${r.costUsd.toFixed(4)}` : ""}`);
+  return ["Usage in this conversation:", ...lines].join("\n");
+}
+
+function listModels(ctx: CommandContext): string {
+  const known = ctx.knownModels();
+  if (known.length === 0) return "No models are configured. Run 'pincer onboard' on the host.";
+  return [`Models (use /model <name>):`, ...known.map((m) => `• ${m}`)].join("\n");
+}
+
+function unknownModel(name: string, ctx: CommandContext): string {
+  return `Unknown model "${name}".\n${listModels(ctx)}`;
+}
+
+/** Tier names configured, then every provider/model the tiers mention. */
+export function listKnownModels(config: PincerConfig): string[] {
+  const out: string[] = [];
+  for (const tier of TIER_NAMES) {
+    const t = config.models.tiers[tier];
+    if (t) out.push(tier);
+  }
+  for (const tier of Object.values(config.models.tiers)) {
+    for (const ref of [tier.primary, ...tier.fallbacks]) if (!out.includes(ref) && ref.includes("/")) out.push(ref);
+  }
+  return out;
+}
