@@ -18,6 +18,12 @@ import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
 import type { RunWorker } from "./routing/run-worker.ts";
 import type { Bus, Consumer } from "./bus/bus.ts";
+import { openMemoryBus } from "./bus/memory-bus.ts";
+import type { ChannelManager, ChannelManagerOptions } from "./channels/channel-manager.ts";
+import { queueReply } from "./channels/channel-manager.ts";
+import { listKnownModels } from "./routing/ingress/chat-commands.ts";
+import { createTranscriber } from "./models/transcription.ts";
+import { splitModelRef } from "./models/presets.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -51,6 +57,10 @@ export interface App {
   startWorker(opts?: { concurrency?: number }): Promise<RunWorker>;
   /** Starts turning inbound messages into run jobs (cluster runtime; undefined when embedded). */
   startRouter(): Promise<Consumer | undefined>;
+  /** Connects the configured chat channel accounts in this process and delivers their replies. */
+  startChannels(opts?: Pick<ChannelManagerOptions, "factories" | "noticePollMs">): Promise<ChannelManager>;
+  /** The running channels, once started. */
+  readonly channels: ChannelManager | undefined;
   close(): Promise<void>;
 }
 
@@ -110,7 +120,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     preflight: (ref) => router.preflight(ref),
   };
 
+  // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
+  // (Assigned below, once the bus is open; runs cannot finish before.)
+  let replyBus: Bus | undefined;
   const executor: ExecutorDeps = {
+    onRunFinished: async (run) => {
+      if (run.origin && replyBus) await queueReply(replyBus, run);
+    },
     store,
     models,
     now,
@@ -129,6 +145,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
   // Cluster runtime when a bus is configured: runs go to workers over NATS JetStream; else they run in this process.
   const bus = config.bus.url ? await openBus(config, log) : undefined;
+  replyBus = bus ?? openMemoryBus({ instance: config.instance, log });
   const dispatcher: Dispatcher = bus
     ? (await import("./routing/cluster-dispatcher.ts")).createClusterDispatcher({ store, bus, agentConfig, now, log })
     : createDispatcher(executor);
@@ -141,6 +158,28 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (!bus) return undefined;
     const { startInboundRouter } = await import("./routing/inbound-router.ts");
     return startInboundRouter({ store, bus, now, log });
+  };
+
+  let channels: ChannelManager | undefined;
+  const isUsableModel = (ref: string): boolean => {
+    if (listKnownModels(config).includes(ref)) return true;
+    const split = splitModelRef(ref);
+    if (!split || !config.models.providers[split.providerId]) return false;
+    try {
+      return models.resolveCandidates(ref).length > 0;
+    } catch {
+      return false;
+    }
+  };
+  const startChannels = async (o: Pick<ChannelManagerOptions, "factories" | "noticePollMs"> = {}): Promise<ChannelManager> => {
+    const { createChannelManager } = await import("./channels/channel-manager.ts");
+    channels = createChannelManager({
+      config: () => config, store, dispatcher, bus: replyBus!, log, stateDir, now, workspaceFor,
+      transcribe: createTranscriber({ config: () => config, stateDir, env: opts.env, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
+      knownModels: () => listKnownModels(config), isUsableModel, ...(opts.fetch ? { fetch: opts.fetch } : {}), ...o,
+    });
+    await channels.start();
+    return channels;
   };
 
   const reload = async (): Promise<ReloadReport> => {
@@ -187,7 +226,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     bus,
     startWorker,
     startRouter,
+    startChannels,
+    get channels() {
+      return channels;
+    },
     async close() {
+      await channels?.stop();
+      if (!bus) await replyBus?.close();
       if ("close" in dispatcher && typeof dispatcher.close === "function") dispatcher.close();
       await bus?.close();
       await store.close();

@@ -1,6 +1,6 @@
 // The agent loop: model step → tool calls through the gate → model step … until a final answer.
 // It persists the transcript as it goes and emits RunEvents; it does not choose sessions, queues or providers.
-import type { ModelMessage } from "ai";
+import type { ModelMessage, UserContent } from "ai";
 import type { Usage } from "../core/domain.ts";
 import { addUsage, ZERO_USAGE } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
@@ -46,6 +46,8 @@ export interface AgentLoopOptions {
   /** Prior transcript, oldest first, ending before this turn's input. */
   history: ModelMessage[];
   input: string;
+  /** What the model sees for this turn's input when it is richer than the text (images); the transcript keeps `input`. */
+  inputContent?: UserContent;
   maxSteps: number;
   models: ModelStreamer;
   tools: ToolRunner;
@@ -68,7 +70,7 @@ export type AgentLoopResult =
 export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopResult> {
   const messages: ModelMessage[] = [...opts.history];
   const userMessage: ModelMessage = { role: "user", content: opts.input };
-  messages.push(userMessage);
+  messages.push(opts.inputContent ? { role: "user", content: opts.inputContent } : userMessage);
   await opts.persist([userMessage]);
 
   const specs = opts.tools.specs();

@@ -6,6 +6,7 @@ import type { Run, RunStatus, Usage } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import type { Store } from "../store/store.ts";
 import { runAgentLoop, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
+import { attachImages } from "./input-media.ts";
 import { loadPromptFiles, renderSystemPrompt, type PromptFile } from "./system-prompt.ts";
 
 /** Newest transcript messages sent as history; compaction will replace this cap. */
@@ -65,12 +66,14 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
       now: new Date(deps.now()),
     });
     const history = (await store.transcript.list(run.sessionKey, { limit: HISTORY_LIMIT })).map((m) => m.content as ModelMessage);
+    const inputContent = run.input.includes("[image: ") ? await attachImages(run.input, input.workspace) : undefined;
     const result = await runAgentLoop({
       runId,
       modelRef: input.modelRef,
       system,
       history: trimToValidStart(history),
       input: run.input,
+      ...(inputContent ? { inputContent } : {}),
       maxSteps: input.agent.max_steps,
       models: deps.models,
       tools,

@@ -57,6 +57,15 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     if (app.runtime === "cluster") {
       process.stderr.write(`cluster runtime: instance "${app.config.instance}", role ${opts.role}${worker ? ` (worker ${worker.id})` : " (runs execute on 'pincer worker' processes)"}\n`);
     }
+    // Chat channels: connect the configured accounts, then answer what arrived but was never handled before the last
+    // stop, and tell chats whose runs were interrupted.
+    const channels = await app.startChannels();
+    const replayedInbound = await channels.ingress.replay();
+    if (replayedInbound > 0) app.log.warn({ messages: replayedInbound }, "channel messages received before the last stop are being handled now");
+    await channels.queueReplies(recovered);
+    for (const s of channels.status()) {
+      process.stderr.write(`channel ${s.channel}/${s.account}: ${s.state}${s.identity ? ` as ${s.identity}` : ""}${s.detail ? ` (${s.detail})` : ""}\n`);
+    }
     const { watchConfig } = await import("../gateway/config-watch.ts");
     const watcher = watchConfig({ file: app.configFile, reload: () => app.reload(), log: app.log });
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
@@ -76,6 +85,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
         watcher.close();
         void (async () => {
           await gateway.close({ deadlineMs });
+          await channels.stop();
           await router?.stop();
           const left = await worker?.close({ deadlineMs });
           if (left?.unfinished) process.stderr.write(`${left.unfinished} run(s) still running are handed back to the bus for another worker\n`);

@@ -143,6 +143,77 @@ config
   .description("print the JSON Schema of pincer.yaml (for editor completion)")
   .action(async () => (await import("./config-command.ts")).printSchema());
 
+const channels = program.command("channels").description("chat platform accounts: Telegram, Slack, Discord, WhatsApp");
+channels
+  .command("add")
+  .description("add (or update) a channel account in pincer.yaml and check its credentials")
+  .argument("<channel>", "telegram | slack | discord | whatsapp")
+  .option("--account <id>", "account id (several bots per channel)", "default")
+  .option("--token <token>", "bot token (Telegram, Discord) or bot token xoxb-… (Slack); stored in pincer.yaml (0600)")
+  .option("--token-env <VAR>", "reference an environment variable instead of storing the token: ${env:VAR}")
+  .option("--app-token <xapp>", "Slack: app-level token for Socket Mode")
+  .option("--signing-secret <secret>", "Slack: signing secret for the HTTP Events API (--mode http)")
+  .option("--api-root <url>", "API root: a self-hosted Telegram Bot API server, or a Slack/Discord API proxy")
+  .option("--mode <mode>", "telegram: polling | webhook; slack: socket | http")
+  .option("--no-probe", "do not check the credentials with the platform")
+  .option("--json", "machine-readable output")
+  .addHelpText("after", "\nExamples:\n  pincer channels add telegram --token-env TELEGRAM_BOT_TOKEN\n  pincer channels add slack --token xoxb-… --app-token xapp-…\n  pincer channels add discord --account work --token …\n  pincer channels add whatsapp && pincer channels login whatsapp\n")
+  .action(async (channel: string, opts) => (await import("./channels-command.ts")).channelsAddCommand(globals(), channel, opts));
+channels
+  .command("list")
+  .description("configured channel accounts and their access policies")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./channels-command.ts")).channelsListCommand(globals(), opts));
+channels
+  .command("remove")
+  .description("remove a channel account from pincer.yaml")
+  .argument("<channel>", "telegram | slack | discord | whatsapp")
+  .option("--account <id>", "account id", "default")
+  .action(async (channel: string, opts) => (await import("./channels-command.ts")).channelsRemoveCommand(globals(), channel, opts));
+channels
+  .command("status")
+  .description("each account's state in the running gateway; --probe also checks credentials with the platform")
+  .option("--probe", "call the platform (getMe / auth.test / users/@me) with each account's credentials")
+  .option("--json", "machine-readable output")
+  .action(async (opts) => (await import("./channels-command.ts")).channelsStatusCommand(globals(), opts));
+channels
+  .command("login")
+  .description("link a WhatsApp account as a linked device: shows a QR code to scan with the phone")
+  .argument("<channel>", "whatsapp")
+  .option("--account <id>", "account id", "default")
+  .action(async (channel: string, opts) => (await import("./channels-command.ts")).channelsLoginCommand(globals(), channel, opts));
+
+const pairing = program.command("pairing").description("approve or deny unknown senders who asked to talk to the bot in DMs");
+pairing
+  .command("list")
+  .description("pending pairing codes (or approved senders with --approved)")
+  .argument("[channel]", "only this channel")
+  .option("--approved", "list approved senders instead")
+  .option("--json", "machine-readable output")
+  .action(async (channel: string | undefined, opts) => (await import("./pairing-command.ts")).pairingListCommand(globals(), channel, opts));
+pairing
+  .command("approve")
+  .description("approve the sender who got <code>; they may then talk to the bot in DMs")
+  .argument("<channel>", "telegram | slack | discord | whatsapp")
+  .argument("<code>", "the 8-character code the sender received")
+  .option("--notify", "tell the sender they are approved (sent by the running gateway)")
+  .option("--json", "machine-readable output")
+  .action(async (channel: string, code: string, opts) => (await import("./pairing-command.ts")).pairingApproveCommand(globals(), channel, code, opts));
+pairing
+  .command("deny")
+  .description("drop a pending pairing request")
+  .argument("<channel>", "telegram | slack | discord | whatsapp")
+  .argument("<code>", "the code to drop")
+  .option("--json", "machine-readable output")
+  .action(async (channel: string, code: string, opts) => (await import("./pairing-command.ts")).pairingDenyCommand(globals(), channel, code, opts));
+pairing
+  .command("revoke")
+  .description("remove an approved sender (they get a new pairing code next time)")
+  .argument("<channel>", "telegram | slack | discord | whatsapp")
+  .argument("<sender>", "the sender id (see 'pincer pairing list --approved')")
+  .option("--account <id>", "account id", "default")
+  .action(async (channel: string, sender: string, opts) => (await import("./pairing-command.ts")).pairingRevokeCommand(globals(), channel, sender, opts));
+
 const auth = program.command("auth").description("manage stored model credentials ($PINCER_HOME/auth.json, mode 0600)");
 auth
   .command("set")

@@ -12,6 +12,15 @@ export interface GatewayContext {
   models: { preflight(ref: string): Promise<void> };
   log: Logger;
   agentConfig(agentId: string): AgentConfig;
+  /** The chat channels running in this process, once started. */
+  readonly channels?: ChannelsView | undefined;
+}
+
+/** What the gateway serves of the running channels: webhook handlers and health. */
+export interface ChannelsView {
+  webhook(path: string): ((req: Request) => Promise<Response>) | undefined;
+  status(): Array<{ channel: string; account: string; state: string; since: number; identity?: string; detail?: string }>;
+  stats: { inbound: Map<string, number>; replies: Map<string, number> };
 }
 
 /** Checks a presented token. Contract: constant-time; never logs the token. */

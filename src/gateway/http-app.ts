@@ -39,7 +39,8 @@ type Auth = { ok: true; token: string } | { ok: false; reason: string };
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
- * Builds the HTTP app. Open: GET /healthz, GET /readyz and the WebChat page's static files (`/`, `/webchat/*`). Everything else needs `Authorization: Bearer <token>`.
+ * Builds the HTTP app. Open: GET /healthz, GET /readyz, the WebChat page's static files (`/`, `/webchat/*`) and channel
+ * webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter). Everything else needs `Authorization: Bearer <token>`.
  * Contract: every response is JSON (or SSE / Prometheus text); a thrown bug becomes a 500 without a stack.
  */
 export function createHttpApp(opts: HttpAppOptions): Hono {
@@ -59,6 +60,13 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
 
   app.get("/healthz", (c) => c.json({ ok: true }));
   if (ctx.config.gateway.webchat) app.route("/", createWebChatRoutes());
+  // Platform callbacks (Telegram webhook, Slack Events API) carry the platform's own secret or signature, checked
+  // by the adapter; they cannot send the gateway token.
+  app.post("/channels/:channel/:account/:hook", async (c) => {
+    const handler = ctx.channels?.webhook(c.req.path);
+    if (!handler) return c.json({ error: { type: "not_found", message: `no channel account in webhook mode at ${c.req.path}` } }, 404);
+    return handler(c.req.raw);
+  });
   app.get("/readyz", async (c) => {
     const result = await ready();
     return c.json(result, result.ok ? 200 : 503);
@@ -83,6 +91,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
 
   app.get("/metrics", async (c) => c.body(await metrics.render(), 200, { "Content-Type": metrics.contentType }));
   app.route("/v1", createOpenAIRoutes({ ctx, now }));
+  app.get("/api/v1/channels", (c) => c.json({ channels: ctx.channels?.status() ?? [] }));
   app.route("/api/v1", createApiRoutes({ ctx }));
 
   app.notFound((c) => c.json({ error: { type: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));

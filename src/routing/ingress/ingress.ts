@@ -183,7 +183,7 @@ export function createIngress(deps: IngressDeps): Ingress {
       return pending.length;
     },
     async idle() {
-      while (chains.size > 0) await Promise.all([...chains.values()]);
+      while (chains.size > 0) await Promise.all(chains.values());
     },
   };
 }
