@@ -193,7 +193,7 @@ export async function startTelegramFake(opts: TelegramFakeOptions = {}): Promise
     const file: StoredFile = {
       file_id: `FILE${fileCounter}-${Math.random().toString(36).slice(2, 10)}`,
       file_unique_id: `U${fileCounter}`,
-      file_path: `files/file_${fileCounter}${extensionOf(input)}`,
+      file_path: `${input.mime_type?.startsWith("image/") ? "photos" : "documents"}/file_${fileCounter}${extensionOf(input)}`,
       bytes: Buffer.from(input.bytes),
       hideSize: input.hideSize === true,
     };
@@ -243,8 +243,9 @@ export async function startTelegramFake(opts: TelegramFakeOptions = {}): Promise
 
   const mediaFields = (input: Partial<InjectInput>): Record<string, unknown> => {
     if (input.photo) {
-      const f = addFile(input.photo);
-      const thumb = addFile({ bytes: input.photo.bytes.subarray(0, Math.max(1, Math.floor(input.photo.bytes.length / 4))) });
+      // Telegram stores photos as JPEG under photos/.
+      const f = addFile({ ...input.photo, mime_type: "image/jpeg" });
+      const thumb = addFile({ bytes: input.photo.bytes.subarray(0, Math.max(1, Math.floor(input.photo.bytes.length / 4))), mime_type: "image/jpeg" });
       return {
         photo: [
           { file_id: thumb.file_id, file_unique_id: thumb.file_unique_id, width: 90, height: 60, file_size: thumb.size },
