@@ -102,6 +102,18 @@ describe("fake Telegram Bot API", () => {
     }
   });
 
+  it("reads parameters from query strings and urlencoded bodies, and edits messages", async () => {
+    fake.dmFrom("111:AAA", ALICE, "hi");
+    const viaQuery = await fetch(`${fake.apiRoot}/bot111:AAA/sendMessage?chat_id=42&text=${encodeURIComponent("<b>q</b>")}&parse_mode=HTML`);
+    expect(await viaQuery.json()).toMatchObject({ ok: true, result: { text: "q", chat: { id: 42 } } });
+    const viaForm = await fetch(`${fake.apiRoot}/bot111:AAA/sendMessage`, { method: "POST", body: new URLSearchParams({ chat_id: "42", text: "form" }) });
+    expect(await viaForm.json()).toMatchObject({ ok: true, result: { text: "form" } });
+    const edited = await api.editMessageText(42, fake.sent[1]!.message.message_id, "<i>edited</i>", { parse_mode: "HTML" });
+    expect(edited).toMatchObject({ text: "edited" });
+    expect(fake.sent.map((s) => s.method)).toEqual(["sendMessage", "sendMessage", "editMessageText"]);
+    expect(await api.getWebhookInfo()).toMatchObject({ url: "", pending_update_count: 1 });
+  });
+
   it("fails the next calls of a method as scripted, with retry_after", async () => {
     fake.failNext("getMe", 1, 429, 3);
     const err = await rejection(api.getMe());

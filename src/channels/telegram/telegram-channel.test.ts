@@ -97,6 +97,17 @@ describe("TelegramChannel start and stop", () => {
     expect(sink.attempts).toBe(0);
     await ch.stop();
   });
+
+  it("confirms the last delivered update to Telegram when stopping", async () => {
+    const ch = channel();
+    let stopping: Promise<void> | undefined;
+    await ch.start({ deliver: async () => void (stopping = ch.stop()) });
+    const { update } = fake.dmFrom(TOKEN, ALICE, "last words");
+    await eventually(() => stopping !== undefined);
+    await stopping;
+    expect(fake.pendingUpdates(TOKEN)).toEqual([]);
+    expect(fake.polls(TOKEN).at(-1)).toEqual({ offset: update.update_id + 1, timeout: 0 });
+  });
 });
 
 describe("TelegramChannel inbound", () => {

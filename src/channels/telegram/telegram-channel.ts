@@ -194,7 +194,7 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
   /** Polling mode: remove any webhook (getUpdates refuses to run beside one) and start the poll loop. */
   protected async beginIntake(signal: AbortSignal): Promise<void> {
     await this.retryTransient("deleteWebhook", () => this.api.deleteWebhook({ drop_pending_updates: false }, grammySignal(signal)), signal);
-    if (this.run) this.run.loop = this.pollLoop(signal);
+    if (this.run && !signal.aborted) this.run.loop = this.pollLoop(signal);
   }
 
   /** True while started and not stopping: the only time a delivery may start. */
@@ -260,9 +260,10 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
     }
   }
 
-  /** Tells Telegram about updates delivered since the last poll, so a restart does not fetch them again. */
+  /** Tells Telegram about updates delivered since the last poll, so a restart does not fetch them again. Not after a
+   * failure: a getUpdates then would cut off the other instance that caused a 409. */
   private async confirmOffset(): Promise<void> {
-    if (this.offset === undefined || this.offset === this.polledOffset || this.config.mode !== "polling") return;
+    if (this.offset === undefined || this.offset === this.polledOffset || this.health_.state === "failed") return;
     try {
       await this.api.getUpdates({ offset: this.offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(2_000)));
       this.polledOffset = this.offset;
