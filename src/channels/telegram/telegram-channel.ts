@@ -19,6 +19,7 @@ import type {
 import { fromStatus, isMarkupError, redactToken, toChannelError } from "./telegram-errors.ts";
 import { renderTelegramHtml } from "./telegram-format.ts";
 import { ALLOWED_UPDATES, toInbound } from "./telegram-inbound.ts";
+import { CAPTION_LIMIT, MB, UPLOAD_LIMIT, formatMb, readCapped, uploadMethodOf } from "./telegram-media.ts";
 
 export interface TelegramChannelOptions extends ChannelFactoryOptions<TelegramAccountConfig> {
   /** getUpdates long-poll timeout, seconds. Default 25. */
@@ -29,11 +30,6 @@ export interface TelegramChannelOptions extends ChannelFactoryOptions<TelegramAc
 
 const DEFAULT_API_ROOT = "https://api.telegram.org";
 const TEXT_LIMIT = 4096; // characters per message
-const CAPTION_LIMIT = 1024; // characters per media caption
-const MB = 1024 * 1024;
-const UPLOAD_LIMIT = 50 * MB; // Bot API limit for files a bot sends
-const PHOTO_LIMIT = 10 * MB; // larger images go as documents
-const PHOTO_TYPES = new Set(["image/jpeg", "image/png", "image/webp"]);
 
 type Run = { controller: AbortController; loop: Promise<void> | undefined; stopping: Promise<void> | undefined };
 type SendOptions = { message_thread_id?: number; reply_parameters?: { message_id: number; allow_sending_without_reply: true } };
@@ -303,11 +299,7 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
     if (size > limit) {
       throw new ChannelError({ code: "too_large", channel: "telegram", method: "send", message: `telegram account "${this.account}": ${media.fileName} is ${formatMb(size)}, more than the ${formatMb(limit)} a bot may send` });
     }
-    const method =
-      media.kind === "image" && PHOTO_TYPES.has(media.mimeType) && size <= PHOTO_LIMIT ? "sendPhoto"
-      : media.kind === "audio" ? "sendAudio"
-      : media.kind === "video" ? "sendVideo"
-      : "sendDocument";
+    const method = uploadMethodOf(media, size);
     // A caption holds 1,024 characters: longer text follows as its own message.
     const captioned = msg.text.length <= CAPTION_LIMIT ? msg.text : "";
     const upload = (caption: { caption?: string; parse_mode?: "HTML" }): Promise<Message> => {
@@ -391,33 +383,4 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Reads the body, or undefined as soon as it passes `maxBytes` (the rest is not read). */
-async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array | undefined> {
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
-function formatMb(bytes: number): string {
-  return `${(bytes / MB).toFixed(bytes < MB ? 2 : 1)} MB`;
 }
