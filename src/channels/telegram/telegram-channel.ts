@@ -48,7 +48,7 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
   private readonly now: () => number;
   private readonly pollTimeoutSec: number;
   private readonly backoff: BackoffOptions;
-  private health_: ChannelHealth;
+  private status: ChannelHealth;
   private me: { id: number; username: string } | undefined;
   private sink: ChannelSink | undefined;
   private run: Run | undefined;
@@ -69,11 +69,11 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
     this.backoff = opts.backoff ?? {};
     this.log = opts.log.child({ component: "channel.telegram", account: opts.account });
     this.api = new Api(this.token, { apiRoot: this.apiRoot, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
-    this.health_ = { state: "stopped", since: this.now() };
+    this.status = { state: "stopped", since: this.now() };
   }
 
   health(): ChannelHealth {
-    return { ...this.health_ };
+    return { ...this.status };
   }
 
   async start(sink: ChannelSink): Promise<void> {
@@ -86,11 +86,11 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
     try {
       const me = await this.retryTransient("getMe", () => this.api.getMe(grammySignal(controller.signal)), controller.signal);
       this.me = { id: me.id, username: me.username };
-      this.health_.identity = `@${me.username}`;
+      this.status.identity = `@${me.username}`;
       await this.beginIntake(controller.signal);
       if (controller.signal.aborted) return;
       this.setState("connected");
-      this.log.info({ identity: this.health_.identity, mode: this.config.mode }, "telegram connected");
+      this.log.info({ identity: this.status.identity, mode: this.config.mode }, "telegram connected");
     } catch (err) {
       if (controller.signal.aborted) return; // stop() during start: not a failure
       const e = this.toError(err, "start");
@@ -171,8 +171,8 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
       throw toChannelError(err, ctx);
     });
     if (bytes === undefined) throw tooLarge();
-    const header = res.headers.get("content-type") ?? undefined;
-    const mimeType = media.mimeType ?? (header && header !== "application/octet-stream" ? header : "application/octet-stream");
+    // Telegram's file server answers application/octet-stream for everything: the message's own type is better.
+    const mimeType = media.mimeType ?? res.headers.get("content-type") ?? "application/octet-stream";
     return { bytes, mimeType, fileName: media.fileName ?? basename(file.file_path) };
   }
 
@@ -240,7 +240,7 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
         if (!(await pause(delayMs, signal))) return;
         continue;
       }
-      if (this.health_.state !== "connected") this.setState("connected");
+      if (this.status.state !== "connected") this.setState("connected");
       failures = 0;
       for (const update of updates) {
         if (signal.aborted) return;
@@ -259,7 +259,7 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
   /** Tells Telegram about updates delivered since the last poll, so a restart does not fetch them again. Not after a
    * failure: a getUpdates then would cut off the other instance that caused a 409. */
   private async confirmOffset(): Promise<void> {
-    if (this.offset === undefined || this.offset === this.polledOffset || this.health_.state === "failed") return;
+    if (this.offset === undefined || this.offset === this.polledOffset || this.status.state === "failed") return;
     try {
       await this.api.getUpdates({ offset: this.offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(2_000)));
       this.polledOffset = this.offset;
@@ -351,8 +351,8 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
   }
 
   protected setState(state: ChannelState, detail?: string): void {
-    const { identity } = this.health_;
-    this.health_ = { state, since: this.now(), ...(identity !== undefined ? { identity } : {}), ...(detail !== undefined ? { detail } : {}) };
+    const { identity } = this.status;
+    this.status = { state, since: this.now(), ...(identity !== undefined ? { identity } : {}), ...(detail !== undefined ? { detail } : {}) };
   }
 }
 
