@@ -77,6 +77,16 @@ describe("SlackChannel start", () => {
     expect(err.message).toContain("app-level token");
   });
 
+  it("retries a transient failure at start with backoff and then connects", async () => {
+    fake.failNext("auth.test", 1, 503);
+    fake.failNext("apps.connections.open", 1, 500);
+    const { channel } = await started();
+    expect(channel.health().state).toBe("connected");
+    expect(fake.calls.filter((c) => c.method === "auth.test" || c.method === "apps.connections.open").map((c) => c.method)).toEqual([
+      "auth.test", "auth.test", "apps.connections.open", "apps.connections.open",
+    ]);
+  });
+
   it("needs app_token in socket mode and signing_secret in http mode", () => {
     const config = slackAccountSchema.parse({ bot_token: "xoxb-1" });
     const build = (c: SlackAccountConfig): unknown => {
@@ -200,6 +210,19 @@ describe("SlackChannel inbound", () => {
     fake.dm("U1", "still there?");
     await fake.waitForAcks(1);
     expect(sink.got.map((m) => m.text)).toEqual(["still there?"]);
+  });
+
+  it("keeps reconnecting through Slack outages, and fails when the app token is revoked meanwhile", async () => {
+    const { channel } = await started();
+    fake.failNext("apps.connections.open", 2, 503);
+    fake.dropConnections();
+    await fake.waitFor(() => channel.health().state === "reconnecting", 2_000, "reconnecting");
+    await fake.waitFor(() => fake.connectionCount === 2 && channel.health().state === "connected", 5_000, "reconnect after outage");
+
+    fake.rejectNext("apps.connections.open", "invalid_auth");
+    fake.disconnect();
+    await fake.waitFor(() => channel.health().state === "failed", 5_000, "failed");
+    expect(channel.health().detail).toContain("app-level token");
   });
 
   it("delivers nothing after stop, and stop is idempotent", async () => {

@@ -119,6 +119,9 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable {
     } catch (err) {
       if (!this.running) return; // stopped while starting
       const e = toChannelError(err, "auth.test");
+      await this.socket?.stop();
+      this.socket = undefined;
+      this.running = false;
       this.setState("failed", e.message);
       throw e;
     }
@@ -143,6 +146,7 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable {
   async send(msg: OutboundMessage): Promise<SentMessage> {
     const channel = msg.route.chatId;
     const threadTs = this.threadTsFor(msg);
+    // Slack never rejects mrkdwn (markup it cannot parse shows literally), so there is no plain-text resend.
     const text = renderMrkdwn(msg.text);
     if (msg.media) return this.sendFile(channel, threadTs, text, msg.media);
     try {
