@@ -199,6 +199,8 @@ describe("SlackChannel inbound", () => {
     const { sizeBytes: _, ...unsized } = media;
     await expect(channel.fetchMedia(unsized, 3)).rejects.toMatchObject({ code: "too_large" });
     await expect(channel.fetchMedia({ ...media, ref: "https://evil.example/x" }, 1_000)).rejects.toMatchObject({ code: "forbidden" });
+    // A token that may not read the file gets Slack's sign-in page (HTTP 200, text/html), not the bytes.
+    await expect(makeChannel({ bot_token: "xoxb-other" }).fetchMedia(media, 1_000)).rejects.toMatchObject({ code: "forbidden", message: expect.stringContaining("files:read") });
   });
 
   it("reconnects after Slack asks it to, and after a dropped connection", async () => {

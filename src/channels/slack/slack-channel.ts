@@ -14,6 +14,7 @@ import type {
   Channel, ChannelHealth, ChannelSink, ChannelState, MediaCapable, OutboundMedia, OutboundMessage, ProbeCapable, ProbeResult, SentMessage,
 } from "../kit/channel.ts";
 import { toChannelError } from "./slack-errors.ts";
+import { downloadSlackFile } from "./slack-download.ts";
 import { renderMrkdwn } from "./slack-format.ts";
 import { chatKindOf, mentionedUserIds, messageEventOf, toInbound, type SlackMessageEvent, type SlackSelf } from "./slack-inbound.ts";
 import { toSlackLogger } from "./slack-logger.ts";
@@ -160,30 +161,8 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable {
     }
   }
 
-  async fetchMedia(media: InboundMedia, maxBytes: number): Promise<{ bytes: Uint8Array; mimeType: string; fileName?: string }> {
-    const tooLarge = (size: number | string): ChannelError =>
-      new ChannelError({ code: "too_large", message: `Slack file ${media.fileName ?? media.ref} is ${size} bytes, over the ${maxBytes}-byte limit`, channel: "slack", method: "files.download" });
-    if (media.sizeBytes !== undefined && media.sizeBytes > maxBytes) throw tooLarge(media.sizeBytes);
-    const url = this.slackFileUrl(media.ref);
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, { headers: { authorization: `Bearer ${this.config.bot_token}` }, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
-    } catch (err) {
-      throw new ChannelError({ code: "network", message: `Slack file download failed: ${err instanceof Error ? err.message : String(err)}`, channel: "slack", method: "files.download", cause: err });
-    }
-    const failure = downloadFailure(res);
-    if (failure) {
-      await res.body?.cancel();
-      throw failure;
-    }
-    const length = Number(res.headers.get("content-length") ?? Number.NaN);
-    if (length > maxBytes) {
-      await res.body?.cancel();
-      throw tooLarge(length);
-    }
-    const bytes = await readCapped(res, maxBytes, () => tooLarge(`more than ${maxBytes}`));
-    const mimeType = media.mimeType ?? res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
-    return { bytes, mimeType, ...(media.fileName ? { fileName: media.fileName } : {}) };
+  fetchMedia(media: InboundMedia, maxBytes: number): Promise<{ bytes: Uint8Array; mimeType: string; fileName?: string }> {
+    return downloadSlackFile({ media, maxBytes, botToken: this.config.bot_token, apiRoot: this.apiRoot, fetch: this.fetchFn, timeoutMs: API_TIMEOUT_MS });
   }
 
   async probe(signal?: AbortSignal): Promise<ProbeResult> {
@@ -353,63 +332,4 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable {
       return undefined;
     }
   }
-
-  /** The bot token goes only to Slack's own hosts (or the configured API root's, for proxies and the test fake). */
-  private slackFileUrl(ref: string): URL {
-    let url: URL;
-    try {
-      url = new URL(ref);
-    } catch {
-      throw new ChannelError({ code: "bad_request", message: `not a Slack file URL: ${ref}`, channel: "slack", method: "files.download" });
-    }
-    const slackHost = url.protocol === "https:" && (url.hostname === "slack.com" || url.hostname.endsWith(".slack.com"));
-    if (!slackHost && url.origin !== new URL(this.apiRoot).origin) {
-      throw new ChannelError({ code: "forbidden", message: `refusing to send the bot token to ${url.host}: not a Slack file URL`, channel: "slack", method: "files.download" });
-    }
-    return url;
-  }
-}
-
-function downloadFailure(res: Response): ChannelError | undefined {
-  const make = (code: ChannelError["code"], message: string): ChannelError =>
-    new ChannelError({ code, message, channel: "slack", method: "files.download", status: res.status });
-  if (res.status === 429) {
-    const seconds = Number(res.headers.get("retry-after") ?? "1");
-    return new ChannelError({ code: "rate_limited", message: "Slack rate-limited the file download", channel: "slack", method: "files.download", status: 429, retryAfterMs: (Number.isFinite(seconds) ? seconds : 1) * 1000 });
-  }
-  if (res.status >= 500) return make("unavailable", `Slack file download failed with HTTP ${res.status}`);
-  if (res.status === 401) return make("auth_failed", "Slack refused the bot token for the file download");
-  if (res.status === 403) return make("forbidden", "Slack refused the file download. Fix: add the files:read bot scope and reinstall the app");
-  if (res.status === 404) return make("not_found", "Slack file not found (deleted?)");
-  if (!res.ok) return make("bad_request", `Slack file download failed with HTTP ${res.status}`);
-  // An unauthorised file URL answers 200 with Slack's sign-in page instead of the file.
-  if (res.headers.get("content-type")?.startsWith("text/html")) {
-    return make("forbidden", "Slack answered the file download with its sign-in page. Fix: add the files:read bot scope and reinstall the app");
-  }
-  return undefined;
-}
-
-/** Reads a response body, giving up as soon as it passes maxBytes. */
-async function readCapped(res: Response, maxBytes: number, tooLarge: () => ChannelError): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
