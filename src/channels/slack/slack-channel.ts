@@ -40,7 +40,7 @@ interface CompletedUpload {
 
 type ClientOptions = Omit<webApi.WebClientOptions, "logger" | "logLevel">;
 
-/** Validates what the schema cannot (which credentials the mode needs) and builds the channel. */
+/** Validates what the schema cannot: which credentials the mode needs. Throws ConfigError naming the key. */
 export function checkSlackConfig(opts: SlackChannelOptions): void {
   const keyPath = (key: string): string => `channels.slack.accounts.${opts.account}.${key}`;
   if (opts.config.mode === "socket" && !opts.config.app_token) {
