@@ -1,0 +1,107 @@
+// SlackEventsChannel (`mode: http`): the webhook verifies Slack's v0 signature before anything else, answers the URL
+// verification challenge, and answers 200 only once the event was delivered.
+import { tmpdir } from "node:os";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventCallback, signSlackRequest, startSlackFake, type SlackFake } from "../../../test/fakes/slack-api.ts";
+import { slackAccountSchema } from "../../core/channel-config.ts";
+import type { InboundMessage } from "../../core/inbound.ts";
+import { hasWebhook, type ChannelSink } from "../kit/channel.ts";
+import { createSlackChannel } from "./index.ts";
+import type { SlackEventsChannel } from "./slack-events-channel.ts";
+
+const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
+const NOW_MS = 1_800_000_000_000;
+const nowS = NOW_MS / 1000;
+
+let fake: SlackFake;
+let channel: SlackEventsChannel;
+let got: InboundMessage[];
+
+beforeEach(async () => {
+  fake = await startSlackFake();
+  got = [];
+});
+
+afterEach(async () => {
+  await channel.stop();
+  await fake.close();
+});
+
+async function startHttpChannel(sink: ChannelSink = { deliver: async (m) => void got.push(m) }): Promise<void> {
+  const config = slackAccountSchema.parse({ bot_token: fake.botToken, signing_secret: SECRET, mode: "http", api_root: fake.apiRoot });
+  const created = createSlackChannel({ account: "work", config, log: pino({ level: "silent" }), stateDir: tmpdir(), now: () => NOW_MS });
+  if (!hasWebhook(created)) throw new Error("http mode must expose a webhook");
+  channel = created as SlackEventsChannel;
+  await channel.start(sink);
+}
+
+function request(body: string, headers: Record<string, string>): Request {
+  return new Request(`http://gateway${channel.webhookPath}`, { method: "POST", headers, body });
+}
+
+const messageBody = (text: string, ts = `${nowS}.000100`): string =>
+  JSON.stringify(eventCallback({ type: "message", channel: "C1", channel_type: "channel", user: "U1", text, ts, event_ts: ts }));
+
+describe("SlackEventsChannel", () => {
+  it("serves /channels/slack/<account>/events and reports connected", async () => {
+    await startHttpChannel();
+    expect(channel.webhookPath).toBe("/channels/slack/work/events");
+    expect(channel.health()).toMatchObject({ state: "connected", identity: "UBOT (pincer)" });
+  });
+
+  it("delivers a correctly signed event and answers 200", async () => {
+    await startHttpChannel();
+    const body = messageBody("hi <@UBOT>");
+    const res = await channel.handleWebhook(request(body, signSlackRequest(body, SECRET, nowS)));
+    expect(res.status).toBe(200);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ messageId: `C1:${nowS}.000100`, chat: { kind: "group", id: "C1" }, mentioned: true, text: "hi @pincer" });
+  });
+
+  it("refuses a wrong, missing or stale signature with 401 and delivers nothing", async () => {
+    await startHttpChannel();
+    const body = messageBody("hi");
+    const wrong = await channel.handleWebhook(request(body, signSlackRequest(body, "not-the-secret", nowS)));
+    const missing = await channel.handleWebhook(request(body, { "content-type": "application/json" }));
+    const stale = await channel.handleWebhook(request(body, signSlackRequest(body, SECRET, nowS - 301)));
+    const tampered = await channel.handleWebhook(request(messageBody("changed"), signSlackRequest(body, SECRET, nowS)));
+    expect([wrong.status, missing.status, stale.status, tampered.status]).toEqual([401, 401, 401, 401]);
+    expect(await wrong.text()).toBe("signature mismatch: check the signing secret");
+    expect(await stale.text()).toBe("stale request: X-Slack-Request-Timestamp is more than 5 minutes from now");
+    expect(got).toEqual([]);
+  });
+
+  it("answers 400 to malformed JSON and to payloads it does not handle", async () => {
+    await startHttpChannel();
+    const notJson = "{nope";
+    const interactive = JSON.stringify({ type: "block_actions", actions: [] });
+    expect((await channel.handleWebhook(request(notJson, signSlackRequest(notJson, SECRET, nowS)))).status).toBe(400);
+    expect((await channel.handleWebhook(request(interactive, signSlackRequest(interactive, SECRET, nowS)))).status).toBe(400);
+    expect(got).toEqual([]);
+  });
+
+  it("answers Slack's url_verification with the challenge", async () => {
+    await startHttpChannel();
+    const body = JSON.stringify({ token: "t", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", type: "url_verification" });
+    const res = await channel.handleWebhook(request(body, signSlackRequest(body, SECRET, nowS)));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" });
+  });
+
+  it("answers 500 when deliver rejects, so Slack retries", async () => {
+    await startHttpChannel({ deliver: async () => Promise.reject(new Error("journal down")) });
+    const body = messageBody("hi");
+    expect((await channel.handleWebhook(request(body, signSlackRequest(body, SECRET, nowS)))).status).toBe(500);
+  });
+
+  it("answers 200 without delivering an event it ignores, and 503 once stopped", async () => {
+    await startHttpChannel();
+    const edit = JSON.stringify(eventCallback({ type: "message", subtype: "message_changed", channel: "C1", ts: `${nowS}.000200` }));
+    expect((await channel.handleWebhook(request(edit, signSlackRequest(edit, SECRET, nowS)))).status).toBe(200);
+    await channel.stop();
+    const body = messageBody("late");
+    expect((await channel.handleWebhook(request(body, signSlackRequest(body, SECRET, nowS)))).status).toBe(503);
+    expect(got).toEqual([]);
+  });
+});
