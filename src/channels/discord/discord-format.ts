@@ -72,7 +72,7 @@ function renderHeading(token: Tokens.Heading): string {
 /** Always fenced: Discord does not render indented code blocks. */
 function renderCode(token: Tokens.Code): string {
   const lang = token.lang?.trim().split(/\s+/)[0] ?? "";
-  return `\`\`\`${lang}\n${token.text}\n\`\`\``;
+  return `\`\`\`${lang}\n${token.text.replace(/\n+$/, "")}\n\`\`\``;
 }
 
 function renderList(list: Tokens.List): string {
