@@ -55,7 +55,7 @@ describe("REST", () => {
     expect(await anon.json()).toEqual({ message: "401: Unauthorized", code: 0 });
     for (const prefix of ["/v10", "/v9", ""]) {
       const res = await fetch(`${fake.apiRoot}${prefix}/users/@me`, { headers: auth() });
-      expect((await res.json()).id).toBe(fake.bot.id);
+      expect(((await res.json()) as { id: string }).id).toBe(fake.bot.id);
     }
   });
 
