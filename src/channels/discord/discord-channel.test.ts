@@ -108,6 +108,17 @@ describe("start", () => {
     expect(fake.calls.filter((r) => r === "GET /gateway/bot")).toHaveLength(3);
   });
 
+  it("ends a start still retrying when stopped", async () => {
+    fake.failNext("GET /gateway/bot", 1000, 503);
+    const c = makeChannel();
+    const starting = c.start({ deliver: async () => undefined });
+    await fake.waitFor(() => c.health().state === "reconnecting");
+    expect(c.health().detail).toContain("Discord is unavailable");
+    await c.stop();
+    await starting;
+    expect(c.health().state).toBe("stopped");
+  });
+
   it("stops idempotently and delivers nothing afterwards", async () => {
     const c = await startChannel();
     await c.stop();

@@ -70,16 +70,17 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
   /** Logs in and resolves on the gateway's ready; transient failures (5xx, network) are retried with backoff here,
    * later drops are resumed by discord.js itself. */
   async start(sink: ChannelSink): Promise<void> {
-    if (this.client) throw new Error("discord channel already started");
+    if (this.state.state !== "stopped" && this.state.state !== "failed") throw new Error("discord channel already started");
     this.sink = sink;
     this.stopping = new AbortController();
+    const stopping = this.stopping.signal;
     this.setState("starting");
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.connect();
+        await this.connect(stopping);
         return;
       } catch (err) {
-        if (this.stopping.signal.aborted) return;
+        if (stopping.aborted) return;
         const error = toChannelError(err, "start");
         if (!error.retryable) {
           this.setState("failed", error.message);
@@ -90,7 +91,7 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
         this.setState("reconnecting", error.message);
         this.log.warn({ code: error.code, attempt, delayMs }, "discord connect failed; retrying");
         try {
-          await sleep(delayMs, this.stopping.signal);
+          await sleep(delayMs, stopping);
         } catch {
           return;
         }
@@ -210,7 +211,7 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
     return { api: this.apiRoot, retries: 0, rejectOnRateLimit: () => true };
   }
 
-  private async connect(): Promise<void> {
+  private async connect(stopping: AbortSignal): Promise<void> {
     const client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
       // Without these, DMs on uncached channels would be dropped by discord.js.
@@ -223,10 +224,12 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
     let refuse: (err: Error) => void = () => undefined;
     const refused = new Promise<never>((_, reject) => (refuse = reject));
     const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-    this.watch(client, refuse);
+    this.watch(client, stopping, refuse);
     // stop() during login: discord.js's login would wait for a ready that never comes.
+    let onStop = (): void => undefined;
     const stopped = new Promise<never>((_, reject) => {
-      this.stopping.signal.addEventListener("abort", () => reject(new Error("stopped")), { once: true });
+      onStop = () => reject(new Error("stopped"));
+      stopping.addEventListener("abort", onStop, { once: true });
     });
     const login = client.login(this.config.token);
     for (const p of [login, refused, stopped]) p.catch(() => undefined);
@@ -236,6 +239,8 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
       if (this.client === client) this.client = undefined;
       await client.destroy().catch(() => undefined);
       throw err;
+    } finally {
+      stopping.removeEventListener("abort", onStop);
     }
     const user = client.user;
     if (!user || this.client !== client) return;
@@ -245,8 +250,8 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
   }
 
   /** Gateway lifecycle → health, and messages → the delivery queue. `refuse` fails a start still under way. */
-  private watch(client: Client, refuse: (err: Error) => void): void {
-    const current = (): boolean => this.client === client && !this.stopping.signal.aborted;
+  private watch(client: Client, stopping: AbortSignal, refuse: (err: Error) => void): void {
+    const current = (): boolean => this.client === client && !stopping.aborted;
     client.on(Events.ShardDisconnect, (event) => {
       // discord.js emits this only for close codes it will not recover from (4004, 4014, …).
       const error = toChannelError(new GatewayCloseError(event.code), "gateway");
@@ -274,7 +279,7 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
     client.on(Events.MessageCreate, (message) => {
       if (!current() || !this.bot) return;
       if (message.author.id === this.bot.id || message.system) return;
-      this.deliveries = this.deliveries.then(() => this.deliver(message));
+      this.deliveries = this.deliveries.then(() => this.deliver(message, stopping));
     });
   }
 
@@ -283,7 +288,7 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
    * rejected deliver is retried here in memory with backoff; after DELIVER_ATTEMPTS the message is dropped (logged).
    * Contract: never rejects; no deliver starts once stop() was called.
    */
-  private async deliver(message: Message): Promise<void> {
+  private async deliver(message: Message, stopping: AbortSignal): Promise<void> {
     const sink = this.sink;
     const bot = this.bot;
     if (!sink || !bot) return;
@@ -304,7 +309,7 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
       return;
     }
     for (let attempt = 1; attempt <= DELIVER_ATTEMPTS; attempt++) {
-      if (this.stopping.signal.aborted) return;
+      if (stopping.aborted) return;
       try {
         await sink.deliver(inbound);
         this.log.debug({ ...fields, text: inbound.text }, "message delivered");
@@ -313,7 +318,7 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
         this.log.warn({ ...fields, attempt, err }, "deliver failed");
       }
       try {
-        if (attempt < DELIVER_ATTEMPTS) await sleep(backoffDelay(attempt, this.backoff), this.stopping.signal);
+        if (attempt < DELIVER_ATTEMPTS) await sleep(backoffDelay(attempt, this.backoff), stopping);
       } catch {
         return;
       }
