@@ -374,9 +374,12 @@ describe("typing, media, probe", () => {
 });
 
 describe("reconnect", () => {
-  it("goes reconnecting → connected after the socket drops, and messages keep arriving", async () => {
+  it.each([
+    ["closed with 4000", { code: 4000 }],
+    ["cut without a close frame", { abrupt: true }],
+  ])("goes reconnecting → connected after the socket is %s, and messages keep arriving", async (_name, drop) => {
     const c = await startChannel();
-    expect(fake.dropConnection()).toBe(1);
+    expect(fake.dropConnection(drop)).toBe(1);
     await fake.waitFor(() => c.health().state === "reconnecting");
     fake.dm(fake.users.alice, "while away");
     await fake.waitFor(() => c.health().state === "connected");
