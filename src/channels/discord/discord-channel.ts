@@ -223,7 +223,13 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
     this.client = client;
     let refuse: (err: Error) => void = () => undefined;
     const refused = new Promise<never>((_, reject) => (refuse = reject));
-    const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+    // The bot's id is needed before the first MESSAGE_CREATE discord.js held back until ready is handled.
+    const ready = new Promise<void>((resolve) =>
+      client.once(Events.ClientReady, (c) => {
+        this.bot = { id: c.user.id, name: c.user.username };
+        resolve();
+      }),
+    );
     this.watch(client, stopping, refuse);
     // stop() during login: discord.js's login would wait for a ready that never comes.
     let onStop = (): void => undefined;
@@ -244,7 +250,6 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
     }
     const user = client.user;
     if (!user || this.client !== client) return;
-    this.bot = { id: user.id, name: user.username };
     this.setState("connected", undefined, identityOf({ username: user.username, discriminator: user.discriminator }));
     this.log.info({ identity: this.state.identity }, "discord connected");
   }
