@@ -1,0 +1,183 @@
+// Telegram end to end, on both runtimes: `pincer gateway` as a process (embedded; or control + worker on NATS
+// JetStream and PostgreSQL) talking to the loopback Bot API fake with the real grammY client.
+// Pairing, approval, mention gating with quiet context, chat commands, chunking, retried 5xx, duplicates.
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { startTelegramFake, type TelegramFake } from "../fakes/telegram-api.ts";
+import { fakeProviderConfig, startGatewayProcess, startWorkerProcess, useCliFixture, type GatewayProcess, type Home, type WorkerProcess } from "./harness.ts";
+
+const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+const fx = useCliFixture();
+
+async function clusterMissing(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.end();
+    const { connect } = await import("@nats-io/transport-node");
+    await (await connect({ servers: NATS_URL, timeout: 2_000 })).close();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+const missing = await clusterMissing();
+if (missing && process.env.CI) throw new Error(`the cluster Telegram suite needs NATS and PostgreSQL: ${missing}`);
+
+const GROUP = { id: -1001, type: "supergroup" as const, title: "Team" };
+const ANN = { id: 501, first_name: "Ann", username: "ann" };
+const BOB = { id: 502, first_name: "Bob" };
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The fake model answers by echoing the last user message. */
+function echo(): void {
+  fx.fake.setFallback((req) => {
+    const messages = (req.body as { messages: Array<{ role: string; content: unknown }> }).messages;
+    const last = [...messages].reverse().find((m) => m.role === "user");
+    return { text: `echo: ${typeof last?.content === "string" ? last.content : JSON.stringify(last?.content)}` };
+  });
+}
+
+for (const runtime of ["embedded", "cluster"] as const) {
+  describe.skipIf(runtime === "cluster" && missing !== undefined)(`Telegram on the ${runtime} runtime`, () => {
+    let tg: TelegramFake;
+    let home: Home;
+    let gw: GatewayProcess;
+    let worker: WorkerProcess | undefined;
+    const instance = `tg${randomBytes(3).toString("hex")}`;
+    const env: Record<string, string> = runtime === "cluster"
+      ? { PINCER_BUS_URL: NATS_URL, PINCER_STORE_URL: PG_URL, PINCER_INSTANCE: instance, PINCER__BUS__ACK_WAIT_MS: "2000", PINCER_LOG_LEVEL: "warn" }
+      : { PINCER_LOG_LEVEL: "warn" };
+    const sentTo = (chatId: number) => tg.sent.filter((s) => s.chat_id === String(chatId));
+    const modelCalls = () => fx.fake.requests.length;
+
+    beforeAll(async () => {
+      tg = await startTelegramFake();
+      echo();
+      home = await fx.home(
+        fakeProviderConfig(fx.fake.baseURL, [
+          "channels:",
+          "  telegram:",
+          "    accounts:",
+          "      default:",
+          `        token: "${tg.token}"`,
+          `        api_root: ${tg.apiRoot}`,
+          "        groups:",
+          `          "${GROUP.id}": {}`,
+        ].join("\n")),
+      );
+      gw = await startGatewayProcess(home, "e2e-gateway-token", runtime === "cluster" ? { args: ["--role", "control"], env } : { env });
+      if (runtime === "cluster") worker = await startWorkerProcess(home, { env });
+      await until("the channel to connect", () => /channel telegram\/default: connected/.test(gw.output()));
+    }, 60_000);
+
+    afterAll(async () => {
+      gw?.child.kill("SIGTERM");
+      worker?.child.kill("SIGTERM");
+      await Promise.all([gw?.exited, worker?.exited]);
+      await tg?.close();
+      if (runtime === "cluster") {
+        const client = new pg.Client({ connectionString: PG_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "pincer_${instance}" CASCADE`);
+        await client.end();
+        const { connect } = await import("@nats-io/transport-node");
+        const { jetstreamManager } = await import("@nats-io/jetstream");
+        const nc = await connect({ servers: NATS_URL });
+        const jsm = await jetstreamManager(nc);
+        for (const name of [`PINCER_${instance}`, `PINCER_${instance}_DLQ`]) await jsm.streams.delete(name).catch(() => undefined);
+        await nc.close();
+      }
+    }, 30_000);
+
+    it("gives an unknown DM a pairing code without calling the model; approval lets the next DM through", async () => {
+      const before = modelCalls();
+      tg.dmFrom(tg.token, ANN, "hello?");
+      const [pairing] = await until("the pairing code", () => (sentTo(ANN.id).length >= 1 ? sentTo(ANN.id) : undefined));
+      const code = /pincer pairing approve telegram ([A-Z2-9]{8})/.exec(pairing!.text ?? "")?.[1];
+      expect(code).toBeDefined();
+      expect(code).not.toMatch(/[01OIL]/);
+      expect(modelCalls()).toBe(before);
+
+      const list = await home.cli(["pairing", "list", "--json"], { env });
+      expect(JSON.parse(list.stdout).pending).toMatchObject([{ channel: "telegram", code, senderId: String(ANN.id), senderName: "Ann" }]);
+      const approve = await home.cli(["pairing", "approve", "telegram", code!.toLowerCase(), "--notify"], { env });
+      expect(approve.stderr).toBe("");
+      expect(approve.code).toBe(0);
+      await until("the approval notice", () => sentTo(ANN.id).find((s) => /approved/.test(s.text ?? "")));
+
+      tg.dmFrom(tg.token, ANN, "what is two and two");
+      const answer = await until("the answer", () => sentTo(ANN.id).find((s) => s.text === "echo: what is two and two"));
+      expect(answer.parse_mode).toBe("HTML");
+      expect(answer.reply_to_message_id).toBeUndefined(); // DMs are not quoted
+      expect(tg.typingCount(ANN.id)).toBeGreaterThan(0);
+    }, 40_000);
+
+    it("keeps unmentioned group messages as context and answers a mention in a reply thread", async () => {
+      const before = modelCalls();
+      const sentBefore = sentTo(GROUP.id).length;
+      tg.groupMessage(tg.token, GROUP, BOB, "the deploy is on friday");
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(modelCalls()).toBe(before);
+      expect(sentTo(GROUP.id).length).toBe(sentBefore);
+
+      const { message } = tg.groupMention(tg.token, GROUP, ANN, "when is the deploy?");
+      const reply = await until("the group answer", () => sentTo(GROUP.id).find((s) => (s.text ?? "").startsWith("echo:")));
+      expect(reply.reply_to_message_id).toBe(message.message_id);
+      expect(reply.text).toContain("Bob: the deploy is on friday");
+      expect(reply.text).toContain("Ann: @");
+    }, 30_000);
+
+    it("answers /status and /new without a model call", async () => {
+      const before = modelCalls();
+      tg.dmFrom(tg.token, ANN, "/status");
+      const status = await until("the status", () => sentTo(ANN.id).find((s) => /^Agent: default/.test(s.text ?? "")));
+      expect(status.text).toMatch(/Model: default/);
+      expect(status.text).toMatch(/Session: agent:default:telegram:dm:501/);
+      expect(status.text).toMatch(/Tokens: \d+ in, \d+ out/);
+      tg.dmFrom(tg.token, ANN, "/new");
+      await until("the /new answer", () => sentTo(ANN.id).find((s) => /New conversation started/.test(s.text ?? "")));
+      expect(modelCalls()).toBe(before);
+    }, 30_000);
+
+    it("sends a long answer in chunks under Telegram's limit, and retries a 5xx without duplicating", async () => {
+      const paragraph = (i: number) => `Paragraph ${i}. ` + "lorem ipsum dolor sit amet ".repeat(30).trim() + ".";
+      const long = Array.from({ length: 14 }, (_, i) => paragraph(i)).join("\n\n");
+      fx.fake.enqueue({ text: long });
+      tg.failNext("sendMessage", 1, 502);
+      const before = sentTo(ANN.id).length;
+      tg.dmFrom(tg.token, ANN, "tell me a lot");
+      const chunks = await until("all chunks", () => {
+        const mine = sentTo(ANN.id).slice(before);
+        return mine.some((s) => (s.text ?? "").includes("Paragraph 13.")) ? mine : undefined;
+      }, 20_000);
+      expect(chunks.length).toBeGreaterThanOrEqual(3);
+      for (const c of chunks) expect((c.text ?? "").length).toBeLessThanOrEqual(4096);
+      const firsts = chunks.filter((c) => (c.text ?? "").startsWith("Paragraph 0."));
+      expect(firsts).toHaveLength(1); // the 502 was retried once, not sent twice
+      expect(chunks.map((c) => c.text).join("\n\n").replace(/\s+/g, " ")).toBe(long.replace(/\s+/g, " "));
+    }, 40_000);
+
+    it("starts no second run for a duplicate delivery of the same update", async () => {
+      const before = modelCalls();
+      const { message } = tg.dmFrom(tg.token, ANN, "only once please");
+      await until("the answer", () => sentTo(ANN.id).find((s) => s.text === "echo: only once please"));
+      tg.injectUpdate(tg.token, { message });
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(sentTo(ANN.id).filter((s) => s.text === "echo: only once please")).toHaveLength(1);
+      expect(modelCalls()).toBe(before + 1);
+    }, 30_000);
+  });
+}
