@@ -9,7 +9,7 @@ import { ChannelError } from "../core/errors.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
 import type { Store } from "../store/store.ts";
 import { backoffDelay, sleep } from "./kit/backoff.ts";
-import type { Channel, OutboundMedia, OutboundMessage } from "./kit/channel.ts";
+import { repliesInThreads, type Channel, type OutboundMedia, type OutboundMessage } from "./kit/channel.ts";
 import { chunkText } from "./kit/chunk-text.ts";
 import { planReply } from "./kit/reply-directives.ts";
 
@@ -88,8 +88,9 @@ export function createReplySender(opts: ReplySenderOptions): ReplySender {
       const quoteId = quoteFor(req, plan.replyTo);
       const media = await Promise.all(plan.media.map((p) => loadMedia(p, req)));
       const messages: OutboundMessage[] = [];
+      const everyChunk = req.account.reply_to_mode === "all" || repliesInThreads(req.channel);
       chunks.forEach((text, i) => {
-        const quote = quoteId && (i === 0 || req.account.reply_to_mode === "all") ? { replyToMessageId: quoteId } : {};
+        const quote = quoteId && (i === 0 || everyChunk) ? { replyToMessageId: quoteId } : {};
         messages.push({ route: req.route, text, ...quote });
       });
       for (const m of media) {

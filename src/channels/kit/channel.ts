@@ -124,3 +124,13 @@ export interface LoginCapable {
 export function canLogin(c: Channel): c is Channel & LoginCapable {
   return typeof (c as Partial<LoginCapable>).login === "function";
 }
+
+/** Replying to a message opens a thread under it (Slack): every message of one reply must carry the reply-to, or
+ * only the first would land in the thread. */
+export interface ThreadedReplies {
+  readonly threadedReplies: true;
+}
+
+export function repliesInThreads(c: Channel): c is Channel & ThreadedReplies {
+  return (c as Partial<ThreadedReplies>).threadedReplies === true;
+}

@@ -11,7 +11,7 @@ import type { InboundMedia } from "../../core/inbound.ts";
 import type { ChannelFactoryOptions } from "../channel-registry.ts";
 import { backoffDelay, sleep, type BackoffOptions } from "../kit/backoff.ts";
 import type {
-  Channel, ChannelHealth, ChannelSink, ChannelState, MediaCapable, OutboundMedia, OutboundMessage, ProbeCapable, ProbeResult, SentMessage,
+  Channel, ChannelHealth, ChannelSink, ChannelState, MediaCapable, OutboundMedia, OutboundMessage, ProbeCapable, ProbeResult, SentMessage, ThreadedReplies,
 } from "../kit/channel.ts";
 import { toChannelError } from "./slack-errors.ts";
 import { downloadSlackFile } from "./slack-download.ts";
@@ -59,10 +59,12 @@ export function checkSlackConfig(opts: SlackChannelOptions): void {
   }
 }
 
-export class SlackChannel implements Channel, MediaCapable, ProbeCapable {
+export class SlackChannel implements Channel, MediaCapable, ProbeCapable, ThreadedReplies {
   readonly channel = "slack";
   readonly account: string;
   readonly textLimit: number;
+  /** A reply to a channel message goes into a thread under it, chunk after chunk. */
+  readonly threadedReplies = true as const;
   protected readonly config: SlackAccountConfig;
   protected readonly log: Logger;
   protected readonly now: () => number;
