@@ -174,7 +174,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       const before = modelCalls();
       const { message } = tg.dmFrom(tg.token, ANN, "only once please");
       await until("the answer", () => sentTo(ANN.id).find((s) => s.text === "echo: only once please"));
-      tg.injectUpdate(tg.token, { message });
+      tg.injectUpdate(tg.token, { message: message as Parameters<typeof tg.injectUpdate>[1]["message"] });
       await new Promise((r) => setTimeout(r, 1_500));
       expect(sentTo(ANN.id).filter((s) => s.text === "echo: only once please")).toHaveLength(1);
       expect(modelCalls()).toBe(before + 1);
