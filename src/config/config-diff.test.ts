@@ -41,3 +41,22 @@ describe("diffConfig", () => {
     expect(after.gateway.port).toBe(2000);
   });
 });
+
+describe("diffConfig: channels", () => {
+  const tg = (extra: Record<string, unknown> = {}) =>
+    configSchema.parse({ channels: { telegram: { accounts: { default: { token: "1:a", ...extra } } } } });
+
+  it("applies access rules live and needs a restart for connection keys", () => {
+    const changes = diffConfig(tg(), tg({ allow_from: ["42"], token: "1:b" }));
+    expect(changes.live).toEqual(["channels.telegram.accounts.default.allow_from"]);
+    expect(changes.restart).toEqual(["channels.telegram.accounts.default.token"]);
+  });
+
+  it("connects an added account, and disconnects a removed one, only at the next start", () => {
+    const added = diffConfig(configSchema.parse({}), tg());
+    expect(added.live).toEqual([]);
+    expect(added.restart).toEqual(["channels.telegram"]);
+    const kept = withRestartKeysFrom(tg(), configSchema.parse({}), diffConfig(tg(), configSchema.parse({})).restart);
+    expect(kept.channels.telegram?.accounts.default).toMatchObject({ token: "1:a", dm_policy: "pairing" });
+  });
+});

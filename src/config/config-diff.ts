@@ -8,7 +8,21 @@ const RESTART_PATTERNS: readonly RegExp[] = [
   /^store(\.|$)/,
   /^agents\.[^.]+\.workspace$/,
   /^policy\.exec\.sandbox$/,
+  // A channel account's connection; its access rules (dm_policy, allow_from, groups, owners…) apply live.
+  // A whole channel section or account appearing or disappearing.
+  /^channels\.[^.]+(\.accounts(\.[^.]+)?)?$/,
+  /^channels\.[^.]+\.accounts\.[^.]+\.(token|bot_token|app_token|signing_secret|mode|api_root|webhook_url|webhook_secret|auth_dir|enabled)$/,
 ];
+
+const ACCOUNT_PATH = /^channels\.([^.]+)\.accounts\.([^.]+)\./;
+
+/** A channel account that was added or removed: it connects or disconnects at the next start, as a whole. */
+function accountAddedOrRemoved(path: string, before: PincerConfig, after: PincerConfig): boolean {
+  const m = ACCOUNT_PATH.exec(path);
+  if (!m) return false;
+  const find = (c: PincerConfig): unknown => (c.channels as Record<string, { accounts?: Record<string, unknown> } | undefined>)[m[1]!]?.accounts?.[m[2]!];
+  return find(before) === undefined || find(after) === undefined;
+}
 
 export interface ConfigChanges {
   /** Leaf key paths that changed and are applied live, e.g. `models.tiers.default.primary`. */
@@ -21,7 +35,7 @@ export interface ConfigChanges {
 export function diffConfig(before: PincerConfig, after: PincerConfig): ConfigChanges {
   const changed: string[] = [];
   walk(before, after, "", changed);
-  const restart = changed.filter((path) => RESTART_PATTERNS.some((p) => p.test(path)));
+  const restart = changed.filter((path) => RESTART_PATTERNS.some((p) => p.test(path)) || accountAddedOrRemoved(path, before, after));
   return { live: changed.filter((path) => !restart.includes(path)), restart };
 }
 

@@ -20,6 +20,16 @@ export type ActivationMode = (typeof ACTIVATION_MODES)[number];
 
 const ACCOUNT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 
+/** A regular expression as written in the config; compiled case-insensitively. */
+const regexSource = z.string().refine((v) => {
+  try {
+    new RegExp(v, "i");
+    return true;
+  } catch {
+    return false;
+  }
+}, { error: (iss) => `expected a regular expression, got ${JSON.stringify(iss.input)} (it does not compile)` });
+
 /** Platform ids: YAML reads `-100123` or `12345` as numbers; they are ids, so they become strings. */
 const platformId = z.union([z.string().min(1), z.number()]).transform(String);
 
@@ -31,7 +41,7 @@ export const groupSettingsSchema = z.strictObject({
   /** Senders allowed to trigger the bot here (ids or @usernames); unset = anyone in the group. */
   allow_from: z.array(platformId).optional(),
   /** Extra regular expressions (case-insensitive) that count as a mention here. */
-  mention_patterns: z.array(z.string()).optional(),
+  mention_patterns: z.array(regexSource).optional(),
 });
 export type GroupSettings = z.infer<typeof groupSettingsSchema>;
 
@@ -50,7 +60,7 @@ const accountFields = {
   /** In groups, answer only when mentioned (a reply to the bot counts). `/activation always` changes it per group. */
   require_mention: z.boolean().default(true),
   /** Extra regular expressions (case-insensitive) that count as a mention, e.g. the bot's nickname. */
-  mention_patterns: z.array(z.string()).default([]),
+  mention_patterns: z.array(regexSource).default([]),
   /** Sender ids or @usernames allowed to run state-changing chat commands everywhere (/activation, /model in groups…). */
   owners: z.array(platformId).default([]),
   /** Answer messages from other bots (never their replies to this bot: that would loop). */
