@@ -181,3 +181,53 @@ for (const runtime of ["embedded", "cluster"] as const) {
     }, 30_000);
   });
 }
+
+describe("Telegram webhook mode through the gateway", () => {
+  it("answers only requests that carry the secret; malformed or unsigned ones get a 4xx and journal nothing", async () => {
+    const tg = await startTelegramFake();
+    echo();
+    const home = await fx.home(
+      fakeProviderConfig(fx.fake.baseURL, [
+        "channels:",
+        "  telegram:",
+        "    accounts:",
+        "      default:",
+        `        token: "${tg.token}"`,
+        `        api_root: ${tg.apiRoot}`,
+        "        mode: webhook",
+        "        webhook_url: https://bot.example.invalid/channels/telegram/default/webhook",
+        "        webhook_secret: s3cret-token",
+        "        dm_policy: open",
+      ].join("\n")),
+    );
+    const gw = await startGatewayProcess(home, "e2e-gateway-token", { env: { PINCER_LOG_LEVEL: "warn" } });
+    try {
+      await until("the webhook to be set", () => tg.webhookOf(tg.token));
+      tg.addChat(tg.token, { id: 77, type: "private" });
+      expect(tg.webhookOf(tg.token)).toMatchObject({ secret_token: "s3cret-token" });
+      const url = `${gw.url}/channels/telegram/default/webhook`;
+      const update = (id: number, text: string) => ({
+        update_id: id,
+        message: { message_id: id, date: Math.floor(Date.now() / 1000), chat: { id: 77, type: "private" }, from: { id: 77, is_bot: false, first_name: "Cy" }, text },
+      });
+      const post = (body: string, headers: Record<string, string>) => fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+      const before = fx.fake.requests.length;
+      expect((await post(JSON.stringify(update(1, "no secret")), {})).status).toBe(401);
+      expect((await post(JSON.stringify(update(2, "wrong secret")), { "x-telegram-bot-api-secret-token": "nope" })).status).toBe(401);
+      expect((await post("{not json", { "x-telegram-bot-api-secret-token": "s3cret-token" })).status).toBe(400);
+      expect((await post(JSON.stringify({ hello: 1 }), { "x-telegram-bot-api-secret-token": "s3cret-token" })).status).toBe(400);
+      const ok = await post(JSON.stringify(update(3, "signed hello")), { "x-telegram-bot-api-secret-token": "s3cret-token" });
+      expect(ok.status).toBe(200);
+      await until("the answer", () => tg.sent.find((s) => s.text === "echo: signed hello")).catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${gw.output()}`);
+      });
+      expect(fx.fake.requests.length).toBe(before + 1);
+      // Only the signed update reached ingress: one answer, nothing for the refused ones.
+      expect(tg.sent.filter((s) => s.chat_id === "77")).toHaveLength(1);
+    } finally {
+      gw.child.kill("SIGTERM");
+      await gw.exited;
+      await tg.close();
+    }
+  }, 40_000);
+});
