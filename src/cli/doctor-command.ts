@@ -56,6 +56,7 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
     checks.push(await checkSandbox(loaded.config));
     checks.push(...(await checkGateway(loaded, env)));
     checks.push(...(await checkBus(loaded.config)));
+    checks.push(...(await (await import("../channels/channel-doctor.ts")).checkChannels(loaded.config, stateDir)));
   }
   return checks;
 }
