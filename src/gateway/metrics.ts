@@ -8,7 +8,7 @@ export interface GatewayMetrics {
   /** The Content-Type of `render()`'s output (Prometheus text format). */
   readonly contentType: string;
   /** Feeds run/tool/token/failover metrics from the dispatcher's events and the queue-depth gauge; returns an unsubscribe. */
-  observe(ctx: Pick<GatewayContext, "dispatcher">): () => void;
+  observe(ctx: Pick<GatewayContext, "dispatcher" | "channels">): () => void;
   /** Counts one HTTP response; `route` is the matched route pattern (bounded cardinality), never the raw URL. */
   countHttp(route: string, status: number): void;
   /** Counts an error by its code (`internal`, `missing_credential`, …). */
@@ -66,6 +66,52 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
       this.set(depth);
     },
   });
+  const channelSources = new Set<() => GatewayContext["channels"]>();
+  const CHANNEL_STATES = ["starting", "connected", "reconnecting", "stopped", "failed"];
+  new Gauge({
+    name: "pincer_channel_state",
+    help: "Each chat channel account's connection state (1 for the current state, 0 for the others).",
+    labelNames: ["channel", "account", "state"],
+    registers,
+    collect() {
+      this.reset();
+      for (const source of channelSources) {
+        for (const s of source()?.status() ?? []) {
+          for (const state of CHANNEL_STATES) this.set({ channel: s.channel, account: s.account, state }, s.state === state ? 1 : 0);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: "pincer_channel_inbound_total",
+    help: "Inbound chat messages by channel, account and outcome (run, command, paired, context, dropped, duplicate, failed).",
+    labelNames: ["channel", "account", "outcome"],
+    registers,
+    collect() {
+      this.reset();
+      for (const source of channelSources) {
+        for (const [key, n] of source()?.stats.inbound ?? []) {
+          const [channel = "", account = "", outcome = ""] = key.split("/");
+          this.set({ channel, account, outcome }, n);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: "pincer_channel_replies_total",
+    help: "Replies delivered to chats (sent) or given up on (failed), by channel and account.",
+    labelNames: ["channel", "account", "result"],
+    registers,
+    collect() {
+      this.reset();
+      for (const source of channelSources) {
+        for (const [key, n] of source()?.stats.replies ?? []) {
+          const [channel = "", account = "", result = ""] = key.split("/");
+          this.set({ channel, account, result }, n);
+        }
+      }
+    },
+  });
   const httpRequests = new Counter({ name: "pincer_http_requests_total", help: "HTTP responses by route pattern and status.", labelNames: ["route", "status"], registers });
   const errors = new Counter({ name: "pincer_errors_total", help: "Errors by code: failed runs and HTTP-layer bugs.", labelNames: ["code"], registers });
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
@@ -108,10 +154,14 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
     observe(ctx) {
       const { dispatcher } = ctx;
       dispatchers.add(dispatcher);
+      // Channels start after the gateway listens: read them at scrape time.
+      const channels = (): GatewayContext["channels"] => ctx.channels;
+      channelSources.add(channels);
       const unsubscribe = dispatcher.subscribe(onEvent);
       return () => {
         unsubscribe();
         dispatchers.delete(dispatcher);
+        channelSources.delete(channels);
       };
     },
     countHttp: (route, status) => httpRequests.inc({ route, status: String(status) }),

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-api.ts";
-import { fakeProviderConfig, startGatewayProcess, startWorkerProcess, useCliFixture, type GatewayProcess, type Home, type WorkerProcess } from "./harness.ts";
+import { fakeProviderConfig, makeHome, startGatewayProcess, startWorkerProcess, useCliFixture, type GatewayProcess, type Home, type WorkerProcess } from "./harness.ts";
 
 const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -66,7 +66,8 @@ for (const runtime of ["embedded", "cluster"] as const) {
     beforeAll(async () => {
       tg = await startTelegramFake();
       echo();
-      home = await fx.home(
+      // Not fx.home: that one is removed after each test, and this gateway lives for the whole suite.
+      home = await makeHome(
         fakeProviderConfig(fx.fake.baseURL, [
           "channels:",
           "  telegram:",
@@ -88,6 +89,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       worker?.child.kill("SIGTERM");
       await Promise.all([gw?.exited, worker?.exited]);
       await tg?.close();
+      await home?.cleanup();
       if (runtime === "cluster") {
         const client = new pg.Client({ connectionString: PG_URL });
         await client.connect();
@@ -178,6 +180,18 @@ for (const runtime of ["embedded", "cluster"] as const) {
       await new Promise((r) => setTimeout(r, 1_500));
       expect(sentTo(ANN.id).filter((s) => s.text === "echo: only once please")).toHaveLength(1);
       expect(modelCalls()).toBe(before + 1);
+    }, 30_000);
+
+    it("reports the account's health and traffic to /api/v1/channels, /metrics and 'pincer channels status'", async () => {
+      const auth = { authorization: `Bearer ${gw.token}` };
+      const api = (await (await fetch(`${gw.url}/api/v1/channels`, { headers: auth })).json()) as { channels: unknown[] };
+      expect(api.channels, gw.output().slice(-3000)).toMatchObject([{ channel: "telegram", account: "default", state: "connected", identity: "@pincer_test_bot" }]);
+      const metrics = await (await fetch(`${gw.url}/metrics`, { headers: auth })).text();
+      expect(metrics).toContain('pincer_channel_state{channel="telegram",account="default",state="connected"} 1');
+      expect(metrics).toMatch(/pincer_channel_inbound_total\{channel="telegram",account="default",outcome="paired"\} 1/);
+      expect(metrics).toMatch(/pincer_channel_replies_total\{channel="telegram",account="default",result="sent"\} \d+/);
+      const status = await home.cli(["channels", "status", "--json"], { env });
+      expect(JSON.parse(status.stdout).channels).toMatchObject([{ channel: "telegram", account: "default", state: "connected" }]);
     }, 30_000);
   });
 }
