@@ -20,7 +20,7 @@ import type { RunWorker } from "./routing/run-worker.ts";
 import type { Bus, Consumer } from "./bus/bus.ts";
 import { openMemoryBus } from "./bus/memory-bus.ts";
 import type { ChannelManager, ChannelManagerOptions } from "./channels/channel-manager.ts";
-import { queueReply } from "./channels/channel-manager.ts";
+import { queueReply } from "./channels/reply-queue.ts";
 import { listKnownModels } from "./routing/ingress/chat-commands.ts";
 import { createTranscriber } from "./models/transcription.ts";
 import { splitModelRef } from "./models/presets.ts";

@@ -3,6 +3,7 @@
 // instance's outbound queue (`outbound.<channel>.<account>`), sends queued notices, and reports health.
 import type { Logger } from "pino";
 import type { Bus, Consumer, WorkMessage } from "../bus/bus.ts";
+import { keepWorking } from "../bus/keep-working.ts";
 import { CHANNEL_NAMES, type ChannelAccountConfig, type ChannelName } from "../core/channel-config.ts";
 import type { PincerConfig } from "../core/config-schema.ts";
 import type { Run } from "../core/domain.ts";
@@ -18,6 +19,7 @@ import { createMediaStager } from "./inbound-media.ts";
 import { backoffDelay, sleep } from "./kit/backoff.ts";
 import { canShowTyping, hasWebhook, type Channel, type ChannelHealth } from "./kit/channel.ts";
 import { createReplySender } from "./reply-sender.ts";
+import { outboundTopic, queueReply } from "./reply-queue.ts";
 import { writeStatusFile } from "./channel-status-file.ts";
 
 export interface ChannelManagerOptions {
@@ -38,6 +40,8 @@ export interface ChannelManagerOptions {
   factories?: Partial<{ [N in ChannelName]: ChannelFactory<N> }>;
   /** How often queued notices are looked for, ms. Default 2000. */
   noticePollMs?: number;
+  /** Heartbeat of a reply being delivered, ms (well under bus.ack_wait_ms). Default 500. */
+  replyHeartbeatMs?: number;
 }
 
 export interface AccountStatus extends ChannelHealth {
@@ -64,19 +68,15 @@ export interface ChannelManager {
   ingress: Ingress;
   /** Queues the replies of runs that finished elsewhere or before a restart (e.g. interrupted runs' notices). */
   queueReplies(runs: Run[]): Promise<void>;
+  /** Embedded runtime after a restart: queues replies of recently finished channel runs that were never sent
+   * (the in-process queue died with the process). Returns how many. */
+  recoverReplies(): Promise<number>;
 }
-
-/** The outbound topic of one channel account. */
-export const outboundTopic = (channel: string, account: string) => `outbound.${channel}.${account}` as const;
 
 const TYPING_EVERY_MS = 4_000;
 const TYPING_MAX_MS = 10 * 60_000;
-
-/** Publishes a finished run's reply job when it came from a channel; the executor's onRunFinished. */
-export async function queueReply(bus: Bus, run: Run): Promise<void> {
-  if (!run.origin) return;
-  await bus.publish(outboundTopic(run.origin.channel, run.origin.account), { runId: run.id }, { msgId: `reply-${run.id}-${run.attempt}` });
-}
+/** Replies of runs that finished this long before a restart are not sent any more. */
+const RECOVER_WINDOW_MS = 24 * 60 * 60_000;
 
 export function createChannelManager(opts: ChannelManagerOptions): ChannelManager {
   const log = opts.log.child({ component: "channels" });
@@ -88,6 +88,7 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
   const stats: ChannelStats = { inbound: new Map(), replies: new Map() };
   const count = (m: Map<string, number>, key: string): void => void m.set(key, (m.get(key) ?? 0) + 1);
   const sender = createReplySender({ store: opts.store, log });
+  const delivering = new Set<string>(); // run ids whose reply this process is sending
 
   const accountConfig = (channel: string, account: string): ChannelAccountConfig | undefined => {
     const section = opts.config().channels[channel as ChannelName] as { accounts: Record<string, ChannelAccountConfig> } | undefined;
@@ -159,6 +160,10 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
     const channel = find(route.channel, route.account);
     const account = accountConfig(route.channel, route.account);
     if (!channel || !account) return msg.term(`channel account ${route.channel}/${route.account} is not running here`);
+    // One delivery per run at a time in this process: a redelivered job waits for the one in flight.
+    if (delivering.has(run.id)) return msg.nak(2_000);
+    delivering.add(run.id);
+    const stopBeat = keepWorking(msg, opts.replyHeartbeatMs ?? 500);
     try {
       const result = await sender.send({ channel, account, route, text: replyText(run), key: run.id, workspace: opts.workspaceFor(run.agentId) });
       if (result.status === "failed") {
@@ -170,6 +175,9 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
       // Still failing after retries (platform down): the bus redelivers later; sent chunks are not sent again.
       log.warn({ runId: run.id, code: err instanceof ChannelError ? err.code : undefined }, "reply not delivered yet; will retry");
       msg.nak();
+    } finally {
+      stopBeat();
+      delivering.delete(run.id);
     }
   }
 
@@ -267,6 +275,18 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
     status: () => [...channels.values()].map(({ channel }) => ({ channel: channel.channel, account: channel.account, ...channel.health() })),
     async queueReplies(runs) {
       for (const run of runs) await queueReply(opts.bus, run);
+    },
+    async recoverReplies() {
+      const since = opts.now() - RECOVER_WINDOW_MS;
+      const finished = await opts.store.runs.list({ status: ["succeeded", "failed", "interrupted"], limit: 500 });
+      let queued = 0;
+      for (const run of finished) {
+        if (!run.origin || (run.finishedAt ?? 0) < since || !channels.has(`${run.origin.channel}/${run.origin.account}`)) continue;
+        if (await opts.store.deliveries.get(`${run.id}:0`)) continue;
+        await queueReply(opts.bus, run);
+        queued++;
+      }
+      return queued;
     },
   };
 }

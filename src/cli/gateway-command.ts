@@ -63,6 +63,11 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     const replayedInbound = await channels.ingress.replay();
     if (replayedInbound > 0) app.log.warn({ messages: replayedInbound }, "channel messages received before the last stop are being handled now");
     await channels.queueReplies(recovered);
+    // Embedded: the in-process reply queue died with the last process; replies it still held are sent now.
+    if (app.runtime === "embedded") {
+      const resent = await channels.recoverReplies();
+      if (resent > 0) app.log.warn({ replies: resent }, "replies not delivered before the last stop are being sent now");
+    }
     for (const s of channels.status()) {
       process.stderr.write(`channel ${s.channel}/${s.account}: ${s.state}${s.identity ? ` as ${s.identity}` : ""}${s.detail ? ` (${s.detail})` : ""}\n`);
     }
