@@ -1,6 +1,7 @@
 // The channel manager in one process (embedded runtime) against the Telegram fake and the fake model:
 // reply outcomes (silent, files, failures), permanent send errors recorded on the run, notices, lost replies resent.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -103,5 +104,61 @@ describe("channel manager", () => {
     expect(await app.channels!.recoverReplies()).toBe(1);
     await until("the lost reply", () => sentToAnn().find((s) => s.text === "the lost reply"));
     expect(await app.channels!.recoverReplies()).toBe(0);
+  });
+
+  it("stages an inbound photo in the workspace and shows it to the model as an image", async () => {
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    tg.injectMessage(tg.token, { chat: { id: ANN.id, type: "private" }, from: ANN, caption: "what is this?", photo: { bytes: jpeg } });
+    await until("the answer", () => sentToAnn().find((s) => (s.text ?? "").length > 0));
+    const body = model.requests.at(-1)!.body as { messages: Array<{ role: string; content: unknown }> };
+    const user = body.messages.filter((m) => m.role === "user").at(-1)!;
+    const parts = user.content as Array<{ type: string; text?: string; image_url?: { url: string } }>;
+    expect(parts[0]!.text).toMatch(/^what is this\?\n\[image: inbox\/\d{4}-\d\d-\d\d\/[0-9a-f]{8}-[\w.-]+\.jpg\]$/);
+    expect(parts[1]!.image_url!.url).toBe(`data:image/jpeg;base64,${jpeg.toString("base64")}`);
+    const rel = /\[image: ([^\]]+)\]/.exec(parts[0]!.text!)![1]!;
+    expect(await readFile(join(app.workspaceFor("default"), rel))).toEqual(jpeg);
+    // The transcript keeps the marker, not the pixels.
+    const transcript = await app.store.transcript.list("agent:default:telegram:dm:501");
+    expect(JSON.stringify(transcript[0]!.content)).not.toContain("base64");
+  });
+});
+
+describe("voice messages", () => {
+  let stt: Server;
+  let sttUrl = "";
+  const uploads: string[] = [];
+  beforeEach(async () => {
+    stt = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString("latin1")));
+      req.on("end", () => {
+        uploads.push(`${req.url} ${req.headers.authorization} ${/name="model"\r\n\r\n([^\r]+)/.exec(body)?.[1]}`);
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ text: "remind me to buy milk" }));
+      });
+    });
+    await new Promise<void>((r) => stt.listen(0, "127.0.0.1", r));
+    sttUrl = `http://127.0.0.1:${(stt.address() as { port: number }).port}/v1`;
+  });
+  afterEach(() => new Promise<void>((r) => stt.close(() => r())));
+
+  it("transcribes a voice message when media.transcription is set, and says an audio file arrived otherwise", async () => {
+    tg.injectMessage(tg.token, { chat: { id: ANN.id, type: "private" }, from: ANN, voice: { bytes: Buffer.from("OggS-fake-voice"), mime_type: "audio/ogg" } });
+    await until("the first answer", () => sentToAnn().find((s) => (s.text ?? "").length > 0));
+    const first = JSON.stringify(model.requests.at(-1)!.body);
+    expect(first).toMatch(/\[audio file received: inbox\/[^ ]+\.og[ga] \(audio\/ogg, 0\.0 MB\); no transcription is configured \(media.transcription\)\]/);
+
+    const file = join(dir, "pincer.yaml");
+    const yaml = `${await readFile(file, "utf8")}\nmedia:\n  transcription: { provider: stt, model: whisper-large }\n`.replace("providers: { fake:", `providers: { stt: { type: openai-compatible, base_url: ${sttUrl}, api_key: stt-key }, fake:`);
+    await writeFile(file, yaml);
+    await app.close();
+    app = await createApp({ env: { PINCER_HOME: dir }, logger: pino({ level: "silent" }) });
+    await app.startChannels();
+    const before = sentToAnn().length;
+    tg.injectMessage(tg.token, { chat: { id: ANN.id, type: "private" }, from: ANN, voice: { bytes: Buffer.from("OggS-fake-voice-2"), mime_type: "audio/ogg" } });
+    await until("the second answer", () => (sentToAnn().length > before ? true : undefined));
+    expect(uploads).toEqual(["/v1/audio/transcriptions Bearer stt-key whisper-large"]);
+    expect(JSON.stringify(model.requests.at(-1)!.body)).toContain("[voice message, transcribed from inbox/");
+    expect(JSON.stringify(model.requests.at(-1)!.body)).toContain("]: remind me to buy milk");
   });
 });
