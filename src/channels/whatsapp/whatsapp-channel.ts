@@ -226,8 +226,8 @@ export class WhatsappChannel implements Channel, TypingCapable, MediaCapable, Pr
     sock.ev.on("connection.update", (update) => {
       if (sock !== this.sock) return; // a socket we replaced or ended
       if (update.qr) {
-        void sock.end(undefined).catch(() => undefined);
         this.sock = undefined;
+        void sock.end(undefined).catch(() => undefined);
         this.fail("auth_failed", `WhatsApp asks to link this device again. Fix: run '${loginCommand(this.account)}'`);
       } else if (update.connection === "open") {
         this.attempt = 0;
