@@ -1,7 +1,8 @@
 // The linked-device credentials on disk: where they live (a 0700 directory per account), loading them for Baileys,
 // reading the linked number without connecting, and clearing them once WhatsApp has logged the device out.
 import { chmod, mkdir, readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { jidDecode, useMultiFileAuthState } from "baileys";
 import type { AuthenticationState } from "baileys";
 
@@ -10,9 +11,12 @@ export interface AuthFiles {
   saveCreds: () => Promise<void>;
 }
 
-/** `auth_dir` from the config, else `<stateDir>/channels/whatsapp/<account>`. */
-export function authDirOf(opts: { authDir?: string; stateDir: string; account: string }): string {
-  return opts.authDir ?? join(opts.stateDir, "channels", "whatsapp", opts.account);
+/** `auth_dir` from the config (`~` expanded, relative to the state dir), else `<stateDir>/channels/whatsapp/<account>`. */
+export function authDirOf(opts: { authDir?: string | undefined; stateDir: string; account: string }): string {
+  const configured = opts.authDir?.trim();
+  if (!configured) return join(opts.stateDir, "channels", "whatsapp", opts.account);
+  const expanded = configured === "~" || configured.startsWith("~/") ? join(homedir(), configured.slice(1)) : configured;
+  return resolve(opts.stateDir, expanded);
 }
 
 /** Loads (or starts) the credentials in `dir`, creating it readable by the owner only: its files are secrets. */
