@@ -209,18 +209,25 @@ describe("WhatsappChannel inbound", () => {
     expect(sink.messages[2]?.media[0]).toMatchObject({ kind: "file", fileName: "report.pdf", mimeType: "application/pdf" });
   });
 
-  it("ignores our own messages, status broadcasts, reactions, protocol messages, history and empty content", async () => {
+  it("ignores our own messages, status broadcasts, reactions, protocol messages, day-old backlog and empty content", async () => {
     const { fake, sink } = await started();
     fake.injectMessage({ remoteJid: ANA, text: "sent from the phone", fromMe: true });
     fake.injectMessage({ remoteJid: "status@broadcast", participant: ANA, text: "my status" });
     fake.injectMessage({ remoteJid: ANA, content: { reactionMessage: { text: "👍", key: { id: "X" } } } });
     fake.injectMessage({ remoteJid: ANA, content: { protocolMessage: { type: 0 } } });
     fake.injectMessage({ remoteJid: ANA, content: { locationMessage: { degreesLatitude: 1 } } });
-    fake.upsert([fake.buildMessage({ remoteJid: ANA, text: "old history" })], "append");
+    fake.upsert([fake.buildMessage({ remoteJid: ANA, text: "two days old", timestamp: Math.floor(Date.now() / 1000) - 2 * 86_400 })], "append");
     fake.injectMessage({ remoteJid: ANA, text: "the real one" });
     await vi.waitFor(() => expect(sink.messages).toHaveLength(1));
     expect(sink.messages[0]?.text).toBe("the real one");
     expect(sink.calls).toBe(1);
+  });
+
+  it("delivers messages WhatsApp queued while the device was offline (upsert type append)", async () => {
+    const { fake, sink } = await started();
+    fake.upsert([fake.buildMessage({ remoteJid: ANA, text: "sent while you were away" })], "append");
+    await vi.waitFor(() => expect(sink.messages).toHaveLength(1));
+    expect(sink.messages[0]?.text).toBe("sent while you were away");
   });
 
   it("retries a rejected deliver in memory, in order, and marks read only once delivered", async () => {

@@ -39,6 +39,7 @@ export interface WhatsappChannelOptions extends ChannelFactoryOptions<WhatsappAc
 const TEXT_LIMIT = 4_000; // characters; WhatsApp takes more, but long walls of text read badly on a phone
 const RECENT_LIMIT = 200; // raw messages kept for quoting, media downloads and Baileys' retry requests
 const DELIVER_ATTEMPTS = 5;
+const OFFLINE_MAX_AGE_MS = 24 * 60 * 60 * 1000; // like Telegram's pending updates: older backlog is not answered
 
 const downloadWithBaileys: DownloadMedia = async (msg, ctx) => {
   const { downloadMediaMessage } = await import("baileys");
@@ -242,9 +243,14 @@ export class WhatsappChannel implements Channel, TypingCapable, MediaCapable, Pr
       }
     });
     sock.ev.on("messages.upsert", ({ messages, type }) => {
-      // "append" is history sync and our own sends from other devices: only "notify" is live traffic.
-      if (sock !== this.sock || type !== "notify") return;
-      for (const msg of messages) this.inbound = this.inbound.then(() => this.receive(msg));
+      if (sock !== this.sock) return;
+      for (const msg of messages) {
+        // "notify" is live traffic. "append" is what WhatsApp queued while this device was offline (and messages the
+        // phone re-sent on request): real user messages, delivered unless older than a day. History sync is another
+        // event (messaging-history.set) and is not used.
+        if (type === "append" && this.isStale(msg)) continue;
+        this.inbound = this.inbound.then(() => this.receive(msg));
+      }
     });
   }
 
@@ -310,6 +316,12 @@ export class WhatsappChannel implements Channel, TypingCapable, MediaCapable, Pr
         if (!ok) return false;
       }
     }
+  }
+
+  private isStale(msg: WAMessage): boolean {
+    const ts = msg.messageTimestamp;
+    const seconds = typeof ts === "number" ? ts : typeof ts?.toNumber === "function" ? ts.toNumber() : undefined;
+    return seconds !== undefined && this.now() - seconds * 1000 > OFFLINE_MAX_AGE_MS;
   }
 
   private async groupTitleOf(jid: string): Promise<string | undefined> {
