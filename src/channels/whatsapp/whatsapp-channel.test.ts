@@ -99,6 +99,10 @@ describe("WhatsappChannel lifecycle", () => {
     expect(err.message).toBe("whatsapp account default: not linked yet. Fix: run 'pincer channels login whatsapp --account default'");
     expect(fake.sockets).toHaveLength(0);
     expect(channel.health().state).toBe("failed");
+
+    await seedLinkedAuthDir(authDir()); // the user ran the login; a later start connects
+    await channel.start(sink);
+    expect(channel.health().state).toBe("connected");
   });
 
   it("fails for good when WhatsApp logged the device out, clearing the dead credentials", async () => {

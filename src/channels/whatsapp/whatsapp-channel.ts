@@ -91,6 +91,9 @@ export class WhatsappChannel implements Channel, TypingCapable, MediaCapable, Pr
   }
 
   async start(sink: ChannelSink): Promise<void> {
+    if (["starting", "connected", "reconnecting"].includes(this.state)) {
+      throw new Error(`whatsapp account ${this.account}: start() while already ${this.state}`);
+    }
     this.sink = sink;
     this.stopped = false;
     this.abort = new AbortController();
@@ -222,6 +225,7 @@ export class WhatsappChannel implements Channel, TypingCapable, MediaCapable, Pr
     if (this.stopped) return void sock.end(undefined).catch(() => undefined);
     this.sock = sock;
     sock.ev.on("creds.update", () => {
+      if (this.state === "failed") return; // e.g. logged out: the cleared credentials must stay cleared
       auth.saveCreds().catch((err: unknown) => this.log.warn({ err }, "saving WhatsApp credentials failed"));
     });
     sock.ev.on("connection.update", (update) => {
