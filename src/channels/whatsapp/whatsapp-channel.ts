@@ -1,5 +1,6 @@
 // WhatsApp as a linked device (Baileys, WhatsApp Web multi-device): connect and reconnect, hand live messages to the
 // sink, send replies, typing, media, probe and QR linking. Mapping, markup, errors and login live beside it.
+import { DisconnectReason, downloadMediaMessage } from "baileys";
 import type { proto, WAMessage, WAMessageKey } from "baileys";
 import type { Logger } from "pino";
 import type { WhatsappAccountConfig } from "../../core/channel-config.ts";
@@ -41,10 +42,8 @@ const RECENT_LIMIT = 200; // raw messages kept for quoting, media downloads and 
 const DELIVER_ATTEMPTS = 5;
 const OFFLINE_MAX_AGE_MS = 24 * 60 * 60 * 1000; // like Telegram's pending updates: older backlog is not answered
 
-const downloadWithBaileys: DownloadMedia = async (msg, ctx) => {
-  const { downloadMediaMessage } = await import("baileys");
-  return downloadMediaMessage(msg, "stream", {}, { reuploadRequest: ctx.reupload, logger: ctx.logger });
-};
+const downloadWithBaileys: DownloadMedia = async (msg, ctx) =>
+  downloadMediaMessage(msg, "stream", {}, { reuploadRequest: ctx.reupload, logger: ctx.logger });
 
 /** Creates the WhatsApp channel of one account. Contract: never connects before `start` or `login`. */
 export function createWhatsappChannel(opts: WhatsappChannelOptions): WhatsappChannel {
@@ -262,23 +261,23 @@ export class WhatsappChannel implements Channel, TypingCapable, MediaCapable, Pr
   private onClose(error: unknown): void {
     if (this.stopped) return;
     const status = statusOf(error);
-    if (status === 401) {
+    if (status === DisconnectReason.loggedOut) {
       // The phone removed this device: its credentials can never connect again; clear them so login starts fresh.
       void clearAuthDir(this.authDir).catch((err: unknown) => this.log.warn({ err }, "clearing WhatsApp credentials failed"));
       this.fail("auth_failed", `WhatsApp logged this device out. Fix: run '${loginCommand(this.account)}' to link again`, error);
       return;
     }
-    if (status === 403) {
+    if (status === DisconnectReason.forbidden) {
       this.fail("forbidden", "WhatsApp refused this device (403); the number may be banned or restricted. Fix: check WhatsApp on the phone, then link again", error);
       return;
     }
-    if (status === 440) {
+    if (status === DisconnectReason.connectionReplaced) {
       // Another client took over these credentials; reconnecting would kick it out in turn, back and forth.
       this.fail("conflict", "another WhatsApp Web session with these credentials took over (440). Fix: stop the other gateway or client using this auth dir, then restart the channel", error);
       return;
     }
     this.attempt += 1;
-    const delayMs = status === 515 ? 0 : backoffDelay(this.attempt, this.backoff); // 515 restartRequired: at once
+    const delayMs = status === DisconnectReason.restartRequired ? 0 : backoffDelay(this.attempt, this.backoff);
     const reason = status !== undefined ? `status ${status}` : error instanceof Error ? error.message : "closed";
     this.setState("reconnecting", `connection closed (${reason}); reconnecting in ${Math.round(delayMs / 1000)} s`);
     this.log.warn({ status, attempt: this.attempt, delayMs }, "connection closed; reconnecting");

@@ -1,5 +1,6 @@
 // Linking this account as a WhatsApp linked device: shows every QR Baileys produces, follows the restart WhatsApp
 // asks for right after pairing (515), and resolves once the linked connection opens with its credentials saved.
+import { DisconnectReason } from "baileys";
 import type { Logger } from "pino";
 import { ChannelError } from "../../core/errors.ts";
 import { backoffDelay, sleep } from "../kit/backoff.ts";
@@ -49,11 +50,11 @@ export async function linkDevice(opts: LinkDeviceOptions): Promise<{ identity: s
 
     const onClose = (error: unknown): void => {
       const status = statusOf(error);
-      if (status === 515) return void connect(); // restartRequired: pairing done, reconnect at once with the new creds
-      if (status === 401) return finish({ error: fail("auth_failed", `WhatsApp refused the link (401). Fix: run '${loginCommand(opts.account)}' again.`, error) });
-      if (status === 403) return finish({ error: fail("forbidden", "WhatsApp refused this device (403); the number may be banned or restricted.", error) });
-      if (status === 440) return finish({ error: fail("conflict", "another session took over these credentials (440). Fix: stop the other client, then link again.", error) });
-      if (status === 408 && qrShown && !auth.state.creds.me) {
+      if (status === DisconnectReason.restartRequired) return void connect(); // pairing done: reconnect at once with the new creds
+      if (status === DisconnectReason.loggedOut) return finish({ error: fail("auth_failed", `WhatsApp refused the link (401). Fix: run '${loginCommand(opts.account)}' again.`, error) });
+      if (status === DisconnectReason.forbidden) return finish({ error: fail("forbidden", "WhatsApp refused this device (403); the number may be banned or restricted.", error) });
+      if (status === DisconnectReason.connectionReplaced) return finish({ error: fail("conflict", "another session took over these credentials (440). Fix: stop the other client, then link again.", error) });
+      if (status === DisconnectReason.timedOut && qrShown && !auth.state.creds.me) {
         return finish({ error: fail("unavailable", `no phone scanned the QR code in time. Fix: run '${loginCommand(opts.account)}' again and scan it within a minute (WhatsApp → Settings → Linked devices → Link a device).`, error) });
       }
       failures += 1;

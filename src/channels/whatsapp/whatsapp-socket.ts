@@ -1,5 +1,6 @@
 // The slice of a Baileys socket the adapter uses (so tests can pass a fake of it), the default factory over
-// makeWASocket, and the quiet logger Baileys gets. Baileys itself is imported only when the default factory runs.
+// makeWASocket, and the quiet logger Baileys gets.
+import { Browsers, makeWASocket } from "baileys";
 import type {
   AnyMessageContent, AuthenticationState, BaileysEventEmitter, Contact, GroupMetadata, MiscMessageGenerationOptions,
   proto, WAMessage, WAMessageKey, WAPresence,
@@ -32,9 +33,8 @@ export interface MakeSocketOptions {
 export type MakeSocket = (opts: MakeSocketOptions) => WhatsappSocket | Promise<WhatsappSocket>;
 
 /** The real thing: a Baileys multi-device socket that shows up as "Pincer" under the phone's Linked devices. */
-export const makeBaileysSocket: MakeSocket = async (opts) => {
-  const { makeWASocket, Browsers } = await import("baileys");
-  return makeWASocket({
+export const makeBaileysSocket: MakeSocket = (opts) =>
+  makeWASocket({
     auth: opts.auth,
     logger: opts.logger,
     browser: Browsers.ubuntu("Pincer"),
@@ -45,7 +45,6 @@ export const makeBaileysSocket: MakeSocket = async (opts) => {
     shouldSyncHistoryMessage: () => false,
     generateHighQualityLinkPreview: false,
   });
-};
 
 /** Baileys logs a lot at info/debug: its child logger never goes below warn. */
 export function quietLogger(log: Logger): Logger {
