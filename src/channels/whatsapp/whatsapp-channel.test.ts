@@ -105,6 +105,13 @@ describe("WhatsappChannel lifecycle", () => {
     expect(channel.health().state).toBe("connected");
   });
 
+  it("fails with the folder named when the credentials cannot be opened", async () => {
+    const { channel, sink } = await setup({ linked: false, config: { auth_dir: "/dev/null/wa" } });
+    const err = await caught(channel.start(sink));
+    expect(err.message).toContain("cannot open the credentials folder /dev/null/wa");
+    expect(channel.health().state).toBe("failed");
+  });
+
   it("fails for good when WhatsApp logged the device out, clearing the dead credentials", async () => {
     const { channel, fake, sink } = await setup({ fake: { autoOpen: false } });
     const starting = channel.start(sink);

@@ -98,7 +98,12 @@ export class WhatsappChannel implements Channel, TypingCapable, MediaCapable, Pr
     this.abort = new AbortController();
     this.attempt = 0;
     this.setState("starting");
-    this.auth = await openAuthState(this.authDir);
+    try {
+      this.auth = await openAuthState(this.authDir);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw this.fail("unavailable", `cannot open the credentials folder ${this.authDir}: ${reason}. Fix: check auth_dir and its permissions`, err);
+    }
     if (this.stopped) throw this.error("unavailable", "stopped before it connected", false);
     if (!this.auth.state.creds.me) {
       throw this.fail("auth_failed", `not linked yet. Fix: run '${loginCommand(this.account)}'`);
