@@ -117,6 +117,9 @@ export interface ProcessOptions {
   env?: Record<string, string>;
 }
 
+/** How long a gateway or worker may take to start: generous, for a loaded 2-core machine. */
+const START_TIMEOUT_MS = 45_000;
+
 /** Starts `pincer gateway --port 0` for a home and waits until it listens; the token is given by env. */
 export async function startGatewayProcess(home: Home, token = "e2e-gateway-token", opts: ProcessOptions = {}): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [CLI, "gateway", "--port", "0", ...(opts.args ?? [])], {
@@ -129,7 +132,10 @@ export async function startGatewayProcess(home: Home, token = "e2e-gateway-token
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL"); // no orphan left running when the test gives up on it
+      reject(new Error(`gateway did not start within ${START_TIMEOUT_MS} ms:\n${out}`));
+    }, START_TIMEOUT_MS);
     const check = (): void => {
       const m = /listening on (http:\/\/\S+) /.exec(out);
       if (m) {
@@ -161,7 +167,10 @@ export async function startWorkerProcess(home: Home, opts: ProcessOptions = {}):
   child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`worker did not start within ${START_TIMEOUT_MS} ms:\n${out}`));
+    }, START_TIMEOUT_MS);
     const check = (): void => {
       if (/pincer worker \S+ running/.test(out)) {
         clearTimeout(timer);

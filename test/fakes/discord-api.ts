@@ -95,6 +95,8 @@ export interface DiscordFake {
   guildMessage(author: APIUser, content: string, extra?: MessageExtras): APIMessage;
   threadMessage(author: APIUser, content: string, extra?: MessageExtras): APIMessage;
   mention(author: APIUser, content: string, extra?: MessageExtras): APIMessage;
+  /** MESSAGE_CREATE of an earlier message once more, to every session (Discord may deliver an event twice). */
+  redeliver(message: APIMessage): void;
   /** A new thread under the text channel; `announce: false` skips THREAD_CREATE, so the bot first sees it in a message. */
   createThread(name: string, opts?: { type?: ThreadType; announce?: boolean }): string;
   dmChannelId(user: APIUser): string;
@@ -436,6 +438,7 @@ export async function startDiscordFake(opts: DiscordFakeOptions = {}): Promise<D
     guildMessage: (author, content, extra) => injectMessage({ ...extra, channelId: general.id, author, content }),
     threadMessage: (author, content, extra) => injectMessage({ ...extra, channelId: firstThread.id, author, content }),
     mention: (author, content, extra) => injectMessage({ ...extra, channelId: general.id, author, content, mentionsBot: true }),
+    redeliver: (message) => dispatchMessage(message),
     createThread: (name, o = {}) => {
       const thread = addThread(name, o.type ?? ChannelType.PublicThread);
       if (o.announce !== false) {
