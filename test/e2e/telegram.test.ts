@@ -145,7 +145,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
     it("answers /status and /new without a model call", async () => {
       const before = modelCalls();
       tg.dmFrom(tg.token, ANN, "/status");
-      const status = await until("the status", () => sentTo(ANN.id).find((s) => /^Agent: default/.test(s.text ?? "")));
+      const status = await until("the status", () => sentTo(ANN.id).find((s) => (s.text ?? "").startsWith("Agent: default")));
       expect(status.text).toMatch(/Model: default/);
       expect(status.text).toMatch(/Session: agent:default:telegram:dm:501/);
       expect(status.text).toMatch(/Tokens: \d+ in, \d+ out/);

@@ -91,7 +91,7 @@ describe("WhatsApp through the whole app", () => {
   it("answers /status and /new without a model call", async () => {
     const calls = model.requests.length;
     wa.injectMessage({ remoteJid: ANN, text: "/status" });
-    const status = await until("the status", () => sentTo(ANN).find((s) => /^Agent: default/.test(s.text ?? "")));
+    const status = await until("the status", () => sentTo(ANN).find((s) => (s.text ?? "").startsWith("Agent: default")));
     expect(status.text).toContain(`Session: agent:default:whatsapp:dm:${ANN}`);
     wa.injectMessage({ remoteJid: ANN, text: "/new" });
     await until("the /new answer", () => sentTo(ANN).find((s) => /New conversation started/.test(s.text ?? "")));
