@@ -31,7 +31,7 @@ const GROUP = { id: -1001, type: "supergroup" as const, title: "Team" };
 const ANN = { id: 501, first_name: "Ann", username: "ann" };
 const BOB = { id: 502, first_name: "Bob" };
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
@@ -82,7 +82,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       gw = await startGatewayProcess(home, "e2e-gateway-token", runtime === "cluster" ? { args: ["--role", "control"], env } : { env });
       if (runtime === "cluster") worker = await startWorkerProcess(home, { env });
       await until("the channel to connect", () => /channel telegram\/default: connected/.test(gw.output()));
-    }, 60_000);
+    }, 120_000);
 
     afterAll(async () => {
       gw?.child.kill("SIGTERM");
@@ -102,7 +102,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
         for (const name of [`PINCER_${instance}`, `PINCER_${instance}_DLQ`]) await jsm.streams.delete(name).catch(() => undefined);
         await nc.close();
       }
-    }, 30_000);
+    }, 60_000);
 
     it("gives an unknown DM a pairing code without calling the model; approval lets the next DM through", async () => {
       const before = modelCalls();
@@ -125,7 +125,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       expect(answer.parse_mode).toBe("HTML");
       expect(answer.reply_to_message_id).toBeUndefined(); // DMs are not quoted
       expect(tg.typingCount(ANN.id)).toBeGreaterThan(0);
-    }, 40_000);
+    }, 90_000);
 
     it("keeps unmentioned group messages as context and answers a mention in a reply thread", async () => {
       const before = modelCalls();
@@ -140,7 +140,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       expect(reply.reply_to_message_id).toBe(message.message_id);
       expect(reply.text).toContain("Bob: the deploy is on friday");
       expect(reply.text).toContain("Ann: @");
-    }, 30_000);
+    }, 60_000);
 
     it("answers /status and /new without a model call", async () => {
       const before = modelCalls();
@@ -152,7 +152,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       tg.dmFrom(tg.token, ANN, "/new");
       await until("the /new answer", () => sentTo(ANN.id).find((s) => /New conversation started/.test(s.text ?? "")));
       expect(modelCalls()).toBe(before);
-    }, 30_000);
+    }, 60_000);
 
     it("sends a long answer in chunks under Telegram's limit, and retries a 5xx without duplicating", async () => {
       const paragraph = (i: number) => `Paragraph ${i}. ` + "lorem ipsum dolor sit amet ".repeat(30).trim() + ".";
@@ -170,7 +170,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       const firsts = chunks.filter((c) => (c.text ?? "").startsWith("Paragraph 0."));
       expect(firsts).toHaveLength(1); // the 502 was retried once, not sent twice
       expect(chunks.map((c) => c.text).join("\n\n").replace(/\s+/g, " ")).toBe(long.replace(/\s+/g, " "));
-    }, 40_000);
+    }, 90_000);
 
     it("starts no second run for a duplicate delivery of the same update", async () => {
       const before = modelCalls();
@@ -180,7 +180,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       await new Promise((r) => setTimeout(r, 1_500));
       expect(sentTo(ANN.id).filter((s) => s.text === "echo: only once please")).toHaveLength(1);
       expect(modelCalls()).toBe(before + 1);
-    }, 30_000);
+    }, 60_000);
 
     it("reports the account's health and traffic to /api/v1/channels, /metrics and 'pincer channels status'", async () => {
       const auth = { authorization: `Bearer ${gw.token}` };
@@ -192,7 +192,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       expect(metrics).toMatch(/pincer_channel_replies_total\{channel="telegram",account="default",result="sent"\} \d+/);
       const status = await home.cli(["channels", "status", "--json"], { env });
       expect(JSON.parse(status.stdout).channels).toMatchObject([{ channel: "telegram", account: "default", state: "connected" }]);
-    }, 30_000);
+    }, 60_000);
   });
 }
 
@@ -243,5 +243,5 @@ describe("Telegram webhook mode through the gateway", () => {
       await gw.exited;
       await tg.close();
     }
-  }, 40_000);
+  }, 120_000);
 });
