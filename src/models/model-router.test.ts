@@ -131,11 +131,11 @@ describe("model router: failover", () => {
   });
 
   it("fails over when no response starts within timeout_ms", async () => {
-    const { primary, backup, router } = await twoProviders({ timeout_ms: 100 });
+    const { primary, backup, router } = await twoProviders({ timeout_ms: 1_000 });
     primary.enqueue({ hang: true });
     backup.enqueue({ text: "late but fine" });
     const events = await collect(router, { ref: "default" });
-    expect(events[0]).toMatchObject({ type: "attempt_failed", code: "timeout", message: "openai/gpt-4o: no response within 100 ms (models.timeout_ms)" });
+    expect(events[0]).toMatchObject({ type: "attempt_failed", code: "timeout", message: "openai/gpt-4o: no response within 1000 ms (models.timeout_ms)" });
     expect(last(events)).toMatchObject({ type: "done", provider: "backup" });
   });
 
