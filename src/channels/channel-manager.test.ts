@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
 import { startTelegramFake, type TelegramFake } from "../../test/fakes/telegram-api.ts";
 import { createApp, type App } from "../app.ts";
+import { until } from "../../test/e2e/harness.ts";
 
 let tg: TelegramFake;
 let model: FakeModelServer;
@@ -16,15 +17,6 @@ let dir: string;
 let app: App;
 const ANN = { id: 501, first_name: "Ann" };
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeEach(async () => {
   tg = await startTelegramFake();

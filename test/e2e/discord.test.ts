@@ -3,29 +3,13 @@
 // chat commands, chunking under 2,000 characters, retried 5xx, duplicate deliveries, and no pings on any message.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDiscordFake, type DiscordFake, type FakeSentMessage } from "../fakes/discord-api.ts";
-import { fakeProviderConfig, makeHome, startGatewayProcess, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
+import { fakeProviderConfig, makeHome, startGatewayProcess, useCliFixture, type GatewayProcess, type Home, until, echoLastUserMessage } from "./harness.ts";
 
 const DISCORD_LIMIT = 2000;
 const fx = useCliFixture();
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
-/** The fake model answers by echoing the last user message. */
-function echo(): void {
-  fx.fake.setFallback((req) => {
-    const messages = (req.body as { messages: Array<{ role: string; content: unknown }> }).messages;
-    const last = [...messages].reverse().find((m) => m.role === "user");
-    return { text: `echo: ${typeof last?.content === "string" ? last.content : JSON.stringify(last?.content)}` };
-  });
-}
+const echo = (): void => echoLastUserMessage(fx.fake);
 
 /** Every message the bot sends must mention nobody: allowed_mentions with an empty parse list. */
 function expectNoPings(messages: FakeSentMessage[]): void {

@@ -182,3 +182,23 @@ export async function startWorkerProcess(home: Home, opts: ProcessOptions = {}):
   });
   return { child, output: () => out, exited };
 }
+
+/** Polls `fn` until it returns something other than undefined or false (every 50 ms), or fails naming `what`. */
+export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Makes a fake model answer every request it has no scripted reply for with `echo: <last user message>`. */
+export function echoLastUserMessage(fake: FakeModelServer): void {
+  fake.setFallback((req) => {
+    const messages = (req.body as { messages: Array<{ role: string; content: unknown }> }).messages;
+    const last = [...messages].reverse().find((m) => m.role === "user");
+    return { text: `echo: ${typeof last?.content === "string" ? last.content : JSON.stringify(last?.content)}` };
+  });
+}

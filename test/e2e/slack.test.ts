@@ -3,7 +3,7 @@
 // context, chat commands, chunking in a thread, retried 5xx, duplicate delivery. HTTP Events API: signature check.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventCallback, signSlackRequest, startSlackFake, type SlackFake } from "../fakes/slack-api.ts";
-import { fakeProviderConfig, makeHome, startGatewayProcess, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
+import { fakeProviderConfig, makeHome, startGatewayProcess, useCliFixture, type GatewayProcess, type Home, until, echoLastUserMessage } from "./harness.ts";
 
 const fx = useCliFixture();
 const env = { PINCER_LOG_LEVEL: "warn" };
@@ -13,25 +13,9 @@ const ANN = "U0ANN";
 const BOB = "U0BOB";
 const ANN_DM = "D0ANN"; // the fake's DM channel for U0ANN
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const quiet = () => new Promise((r) => setTimeout(r, 1_500));
 
-/** The fake model answers by echoing the last user message. */
-function echo(): void {
-  fx.fake.setFallback((req) => {
-    const messages = (req.body as { messages: Array<{ role: string; content: unknown }> }).messages;
-    const last = [...messages].reverse().find((m) => m.role === "user");
-    return { text: `echo: ${typeof last?.content === "string" ? last.content : JSON.stringify(last?.content)}` };
-  });
-}
+const echo = (): void => echoLastUserMessage(fx.fake);
 const modelCalls = () => fx.fake.requests.length;
 
 /** A home whose only channel is one Slack account (`lines` under accounts.default) on the fake. Not fx.home(): its

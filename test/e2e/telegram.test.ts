@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-api.ts";
-import { fakeProviderConfig, makeHome, startGatewayProcess, startWorkerProcess, useCliFixture, type GatewayProcess, type Home, type WorkerProcess } from "./harness.ts";
+import { fakeProviderConfig, makeHome, startGatewayProcess, startWorkerProcess, useCliFixture, type GatewayProcess, type Home, type WorkerProcess, until, echoLastUserMessage } from "./harness.ts";
 
 const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -31,24 +31,8 @@ const GROUP = { id: -1001, type: "supergroup" as const, title: "Team" };
 const ANN = { id: 501, first_name: "Ann", username: "ann" };
 const BOB = { id: 502, first_name: "Bob" };
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
-/** The fake model answers by echoing the last user message. */
-function echo(): void {
-  fx.fake.setFallback((req) => {
-    const messages = (req.body as { messages: Array<{ role: string; content: unknown }> }).messages;
-    const last = [...messages].reverse().find((m) => m.role === "user");
-    return { text: `echo: ${typeof last?.content === "string" ? last.content : JSON.stringify(last?.content)}` };
-  });
-}
+const echo = (): void => echoLastUserMessage(fx.fake);
 
 for (const runtime of ["embedded", "cluster"] as const) {
   describe.skipIf(runtime === "cluster" && missing !== undefined)(`Telegram on the ${runtime} runtime`, () => {

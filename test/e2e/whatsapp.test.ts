@@ -9,6 +9,7 @@ import { createApp, type App } from "../../src/app.ts";
 import { createWhatsappChannel } from "../../src/channels/whatsapp/index.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
 import { FakeWhatsapp, seedLinkedAuthDir } from "../fakes/whatsapp-socket.ts";
+import { echoLastUserMessage, until } from "./harness.ts";
 
 const GROUP = "120363000000000001@g.us";
 const ANN = "15551230001@s.whatsapp.net";
@@ -19,25 +20,12 @@ let model: FakeModelServer;
 let dir: string;
 let app: App;
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const sentTo = (jid: string) => wa.sent.filter((s) => s.jid === jid);
 
 beforeAll(async () => {
   wa = new FakeWhatsapp({ autoOpen: true, groups: { [GROUP]: "Family" } });
   model = await startFakeOpenAI({ apiKeys: ["k"] });
-  model.setFallback((req) => {
-    const messages = (req.body as { messages: Array<{ role: string; content: unknown }> }).messages;
-    const last = [...messages].reverse().find((m) => m.role === "user");
-    return { text: `echo: ${typeof last?.content === "string" ? last.content : JSON.stringify(last?.content)}` };
-  });
+  echoLastUserMessage(model);
   dir = await mkdtemp(join(tmpdir(), "pincer-wa-"));
   const authDir = join(dir, "wa-auth");
   await seedLinkedAuthDir(authDir);

@@ -17,6 +17,7 @@ import type {
 import { apiCodeOf, GatewayCloseError, INVALID_FORM_BODY, toChannelError } from "./discord-errors.ts";
 import { DISCORD_TEXT_LIMIT, renderDiscord, renderDiscordPlain } from "./discord-format.ts";
 import { toInbound } from "./discord-inbound.ts";
+import { readCapped } from "../kit/read-capped.ts";
 
 const DEFAULT_API_ROOT = "https://discord.com/api";
 /** Deliveries of one message before it is dropped (Discord never redelivers a gateway event). */
@@ -147,7 +148,7 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
 
   /** Downloads an attachment from its CDN URL (signed; the bot token is never sent there). */
   async fetchMedia(media: InboundMedia, maxBytes: number): Promise<{ bytes: Uint8Array; mimeType: string; fileName?: string }> {
-    const tooLarge = (size: number): ChannelError =>
+    const tooLarge = (size: number | string): ChannelError =>
       new ChannelError({
         code: "too_large",
         message: `discord fetchMedia: ${media.fileName ?? "attachment"} is ${size} bytes, over the ${maxBytes}-byte limit`,
@@ -170,25 +171,8 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
       await res.body?.cancel();
       throw tooLarge(announced);
     }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const reader = res.body?.getReader();
-    while (reader) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel();
-        throw tooLarge(total);
-      }
-      chunks.push(value);
-    }
-    const bytes = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+    const bytes = await readCapped(res, maxBytes);
+    if (!bytes) throw tooLarge(`more than ${maxBytes}`);
     const mimeType = media.mimeType ?? res.headers.get("content-type") ?? "application/octet-stream";
     return { bytes, mimeType, fileName: media.fileName };
   }

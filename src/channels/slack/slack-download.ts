@@ -2,6 +2,7 @@
 // hosts, never reading past the size cap, and recognising Slack's sign-in page for what it is.
 import { ChannelError, type ChannelErrorCode } from "../../core/errors.ts";
 import type { InboundMedia } from "../../core/inbound.ts";
+import { readCapped } from "../kit/read-capped.ts";
 
 export interface SlackDownloadOptions {
   media: InboundMedia;
@@ -32,7 +33,8 @@ export async function downloadSlackFile(opts: SlackDownloadOptions): Promise<{ b
     await res.body?.cancel();
     throw failure ?? tooLarge(length);
   }
-  const bytes = await readCapped(res, maxBytes, () => tooLarge(`more than ${maxBytes}`));
+  const bytes = await readCapped(res, maxBytes);
+  if (!bytes) throw tooLarge(`more than ${maxBytes}`);
   const mimeType = media.mimeType ?? res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
   return { bytes, mimeType, ...(media.fileName ? { fileName: media.fileName } : {}) };
 }
@@ -74,27 +76,3 @@ function downloadFailure(res: Response): ChannelError | undefined {
   return undefined;
 }
 
-/** Reads a response body, giving up as soon as it passes maxBytes. */
-async function readCapped(res: Response, maxBytes: number, tooLarge: () => ChannelError): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array();
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}

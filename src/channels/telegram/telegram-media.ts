@@ -18,30 +18,7 @@ export function uploadMethodOf(media: Pick<OutboundMedia, "kind" | "mimeType">, 
   return "sendDocument";
 }
 
-/** Reads the body, or undefined as soon as it passes `maxBytes` (the rest is not read). */
-export async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array | undefined> {
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
+export { readCapped } from "../kit/read-capped.ts";
 
 export function formatMb(bytes: number): string {
   return `${(bytes / MB).toFixed(bytes < MB ? 2 : 1)} MB`;
