@@ -107,10 +107,18 @@ export const webPolicySchema = z.strictObject({
   max_chars: z.number().int().positive().default(40_000),
 });
 
+/** Paths in the workspace whose contents host tools execute (git hooks and config, editor and build configs). */
+export const fsPolicySchema = z.strictObject({
+  /** Workspace-relative paths or glob patterns the file tools may not change and exec sees read-only, in addition
+   * to the always-protected `.git`. */
+  protected: z.array(z.string().min(1)).default([]),
+});
+
 export const policySchema = z.strictObject({
   tools: toolPolicySchema.default({ allow: ["group:fs", "group:runtime", "group:web"], deny: [] }),
   exec: execPolicySchema.prefault({}),
   web: webPolicySchema.prefault({}),
+  fs: fsPolicySchema.prefault({}),
 });
 export type Policy = z.infer<typeof policySchema>;
 
