@@ -89,6 +89,13 @@ describe("web_fetch content", () => {
     expect(r.text).not.toContain("evil()");
   });
 
+  it("connects through the real TCP stack to the address the lookup answered (allow_private for loopback)", async () => {
+    const direct = createWebFetchTool({ lookup: fakeLookup });
+    const port = (server.address() as { port: number }).port;
+    expect((await direct.execute({ url: `http://localhost:${port}/json` }, ctx({ allow_private: true }))).text).toBe(`Source: http://localhost:${port}/json\n\n{"ok":true}`);
+    expect((await errorOf(direct.execute({ url: `http://localhost:${port}/json` }, ctx()))).code).toBe("blocked_address");
+  });
+
   it("follows redirects, returns JSON as is and truncates to max_chars / max_bytes", async () => {
     expect((await tool.execute({ url: "http://public.example/to-page" }, ctx())).text).toContain("**claws**");
     expect((await tool.execute({ url: "http://public.example/json" }, ctx())).text).toBe('Source: http://public.example/json\n\n{"ok":true}');
