@@ -6,3 +6,4 @@ export { createBuiltinTools, type BuiltinToolsOptions } from "./builtin-tools.ts
 export { resolveInWorkspace } from "./workspace-path.ts";
 export { redactArgs, redactText } from "./redact-args.ts";
 export type { LookupFn } from "./builtin/address-guard.ts";
+export type { ConnectFn } from "./builtin/pinned-request.ts";
