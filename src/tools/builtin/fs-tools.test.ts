@@ -113,7 +113,11 @@ describe("grep", () => {
     expect((await errorOf(run(grepTool, { pattern: "x", path: "escape" }))).code).toBe("path_escape");
   });
 
-  it("names a bad regex", async () => {
-    expect((await errorOf(run(grepTool, { pattern: "(" }))).message).toMatch(/^grep: argument "pattern": Invalid regular expression/);
+  it("names a bad regex and the unsupported construct", async () => {
+    expect((await errorOf(run(grepTool, { pattern: "(" }))).message).toBe(
+      'grep: argument "pattern": error parsing regexp: missing closing ): `(` (RE2 syntax: no backreferences or lookaround)',
+    );
+    expect((await errorOf(run(grepTool, { pattern: "(a)\\1" }))).message).toContain("invalid escape sequence: `\\1`");
+    expect((await errorOf(run(grepTool, { pattern: "a(?=b)" }))).message).toContain("unsupported Perl syntax: `(?=`");
   });
 });
