@@ -107,8 +107,8 @@ async function stepInto(dir: Dir, name: string): Promise<Step> {
 type Final<T> = { done: T } | { link: string };
 
 interface WalkOptions<T> {
-  /** Create missing intermediate directories (for writes). */
-  create?: boolean;
+  /** Create missing intermediate directories (for writes) with this mode (before the umask). */
+  create?: number;
   /** Called with the components of every path the walk is about to use, before anything is created. */
   guard?: WriteGuard;
   /** The last step, at the open parent directory; `name` is undefined for the root itself. */
@@ -131,8 +131,8 @@ async function walk<T>(workspace: string, userPath: string, opts: WalkOptions<T>
       for (let i = 0; i < parts.length - 1 && !link; i++) {
         const name = parts[i]!;
         let step = await stepInto(dir, name);
-        if (step.kind === "missing" && opts.create) {
-          await mkdir(at(dir, name)).catch((err: unknown) => {
+        if (step.kind === "missing" && opts.create !== undefined) {
+          await mkdir(at(dir, name), opts.create).catch((err: unknown) => {
             if (errCode(err) !== "EEXIST") throw err;
           });
           step = await stepInto(dir, name);
@@ -164,6 +164,11 @@ export interface OpenedFile {
   stat: Stats;
   /** Workspace-relative path after following symlinks inside the workspace. */
   rel: string;
+  /**
+   * A path that reaches this open file for code that only takes paths (e.g. a channel SDK uploading it): on Linux
+   * `/proc/self/fd/<fd>`, valid while `handle` is open and immune to renames; elsewhere the path as walked.
+   */
+  path: string;
 }
 
 async function openFileAt(dir: Dir, name: string, userPath: string): Promise<Final<OpenedFile>> {
@@ -178,7 +183,7 @@ async function openFileAt(dir: Dir, name: string, userPath: string): Promise<Fin
     throw err;
   }
   const stat = await handle.stat();
-  if (stat.isFile()) return { done: { handle, stat, rel: toRel([...dir.parts, name]) } };
+  if (stat.isFile()) return { done: { handle, stat, rel: toRel([...dir.parts, name]), path: PROC_FD ? `/proc/self/fd/${handle.fd}` : join(dir.path, name) } };
   await handle.close();
   if (stat.isDirectory()) throw new ToolError("invalid_args", `${userPath} is a directory; use ls`);
   throw new ToolError("invalid_args", `${userPath} is not a regular file`);
@@ -215,9 +220,9 @@ export async function readWorkspaceFile(workspace: string, userPath: string, max
  * never see half a file, and a hard link never carries the write to another name. A symlink inside the workspace
  * is written through to its target. `guard` sees every path the write is about to use.
  */
-export async function writeWorkspaceFile(workspace: string, userPath: string, data: string | Uint8Array, opts: { guard?: WriteGuard; mode?: number } = {}): Promise<{ rel: string }> {
+export async function writeWorkspaceFile(workspace: string, userPath: string, data: string | Uint8Array, opts: { guard?: WriteGuard; mode?: number; dirMode?: number } = {}): Promise<{ rel: string }> {
   return walk<{ rel: string }>(workspace, userPath, {
-    create: true,
+    create: opts.dirMode ?? 0o777,
     guard: opts.guard,
     final: async (dir, name) => {
       if (name === undefined) throw new ToolError("invalid_args", `${userPath} is a directory`);
