@@ -49,6 +49,7 @@ export function createExecTool(sandbox: Sandbox): Tool {
         outputCapBytes: policy.output_cap_bytes,
         network: policy.network,
         signal: ctx.signal,
+        protectedPaths: ctx.policy.fs.protected,
       });
       return {
         text: formatExecResult(r, { timeoutMs: policy.timeout_ms, outputCapBytes: policy.output_cap_bytes }),

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { ToolError } from "../../core/errors.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { clipText, looksBinary, parseArgs } from "../tool-kit.ts";
-import { listWorkspaceDir, readWorkspaceFile, writeWorkspaceFile } from "../workspace-fs.ts";
+import { compileProtectedPaths } from "../../sandbox/protected-paths.ts";
+import { listWorkspaceDir, readWorkspaceFile, writeWorkspaceFile, type WriteGuard } from "../workspace-fs.ts";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024; // read/edit refuse bigger files
 const DEFAULT_READ_LINES = 2_000;
@@ -12,6 +13,20 @@ const MAX_READ_CHARS = 50_000;
 const MAX_LS_ENTRIES = 1_000;
 
 const pathParam = { type: "string" } as const;
+
+/** Refuses changes under `.git` (any depth) and `policy.fs.protected`, checked on every path the write walks. */
+function protectedGuard(ctx: ToolContext, userPath: string): WriteGuard {
+  const match = compileProtectedPaths(ctx.policy.fs.protected);
+  return (parts) => {
+    const hit = match(parts);
+    if (hit === undefined) return;
+    throw new ToolError(
+      "protected_path",
+      `${userPath}: refused, ${hit} is protected because host tools (git, editors, build tools) execute what it contains; ` +
+        "the agent may read it but not change it. .git is always protected; other protected paths are listed in policy.fs.protected.",
+    );
+  };
+}
 
 async function readTextFile(ctx: ToolContext, userPath: string): Promise<string> {
   const { bytes } = await readWorkspaceFile(ctx.workspace, userPath, MAX_FILE_BYTES);
@@ -61,7 +76,7 @@ export const writeTool: Tool = {
   parameters: { type: "object", properties: { path: pathParam, content: { type: "string" } }, required: ["path", "content"] },
   async execute(args, ctx) {
     const a = parseArgs("write", writeArgs, args);
-    await writeWorkspaceFile(ctx.workspace, a.path, a.content);
+    await writeWorkspaceFile(ctx.workspace, a.path, a.content, { guard: protectedGuard(ctx, a.path) });
     const bytes = Buffer.byteLength(a.content);
     return { text: `wrote ${bytes} bytes to ${a.path}`, detail: { path: a.path, bytes } };
   },
@@ -94,7 +109,7 @@ export const editTool: Tool = {
     if (count > 1 && !a.replace_all) {
       throw new ToolError("ambiguous_match", `${a.path}: old_text occurs ${count} times; include more surrounding text to make it unique, or set replace_all: true`);
     }
-    await writeWorkspaceFile(ctx.workspace, a.path, parts.join(a.new_text)); // split/join: no `$&` surprises from String.replace
+    await writeWorkspaceFile(ctx.workspace, a.path, parts.join(a.new_text), { guard: protectedGuard(ctx, a.path) }); // split/join: no `$&` surprises from String.replace
     return { text: `edited ${a.path}: ${count} replacement${count === 1 ? "" : "s"}`, detail: { path: a.path, replacements: count } };
   },
 };
