@@ -31,6 +31,14 @@ describe("grep", () => {
     expect(r.text).toBe("no matches\n[search stopped: the run was stopped]");
   });
 
+  it("stops within a big file when the signal aborts meanwhile", async () => {
+    await writeFile(join(ws, "big.txt"), `${"x".repeat(99)}\n`.repeat(9_000) + "needle\n");
+    const ac = new AbortController();
+    setImmediate(() => ac.abort()); // fires while grep reads or scans the file
+    const r = await grepTool.execute({ pattern: "needle", path: "big.txt" }, ctxWith(ac.signal));
+    expect(r.text).toBe("no matches\n[search stopped: the run was stopped]");
+  });
+
   it("searches a single file and filters a tree by a glob relative to the path", async () => {
     await mkdir(join(ws, "src", "deep"), { recursive: true });
     await writeFile(join(ws, "src", "deep", "x.ts"), "needle\n");

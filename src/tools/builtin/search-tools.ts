@@ -136,7 +136,7 @@ async function grepFile(entry: TreeEntry, regex: RE2JS, state: GrepState, signal
 export const grepTool: Tool = {
   name: "grep",
   group: "fs",
-  description: "Search file contents by regex; returns file:line: text.",
+  description: "Search file contents by RE2 regex; returns file:line: text.",
   parameters: {
     type: "object",
     properties: { pattern: { type: "string" }, path: { type: "string" }, glob: { type: "string" }, ignore_case: { type: "boolean" } },
