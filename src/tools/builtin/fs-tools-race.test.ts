@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { policySchema } from "../../core/config-schema.ts";
 import type { ToolContext } from "../tool.ts";
-import { readTool, writeTool } from "./fs-tools.ts";
+import { lsTool, readTool, writeTool } from "./fs-tools.ts";
 import { grepTool } from "./search-tools.ts";
 
 const SWAPPER = `
@@ -34,6 +34,7 @@ beforeEach(async () => {
   await mkdir(join(ws, "dir"));
   await writeFile(join(ws, "dir", "secret"), "inside\n");
   await writeFile(join(outside, "secret"), "OUTSIDE-SECRET\n");
+  await writeFile(join(outside, "outside-only"), "");
   await symlink(outside, join(ws, "link"));
 });
 afterEach(async () => {
@@ -49,7 +50,7 @@ async function startSwapper(): Promise<void> {
   expect(chunk.toString()).toBe("ready\n");
 }
 
-it("never reads or writes outside the workspace while a directory is swapped for a symlink out", async () => {
+it("never reads, lists or writes outside the workspace while a directory is swapped for a symlink out", async () => {
   const ctx: ToolContext = { workspace: ws, policy: policySchema.parse({}), signal: new AbortController().signal, runId: "r1", sessionKey: "s1" };
   await startSwapper();
   const leaked: string[] = [];
@@ -60,8 +61,10 @@ it("never reads or writes outside the workspace while a directory is swapped for
     else if (read.text.includes("OUTSIDE")) leaked.push(`read ${i}`);
     const grep = await grepTool.execute({ pattern: "SECRET", path: "dir" }, ctx).catch(() => undefined);
     if (grep?.text.includes("OUTSIDE")) leaked.push(`grep ${i}`);
+    const ls = await lsTool.execute({ path: "dir" }, ctx).catch(() => undefined);
+    if (ls?.text.includes("outside-only")) leaked.push(`ls ${i}`);
     await writeTool.execute({ path: `dir/x${i % 10}`, content: "x" }, ctx).catch(() => undefined);
-    if ((await readdir(outside)).length > 1) leaked.push(`write ${i}`);
+    if ((await readdir(outside)).length > 2) leaked.push(`write ${i}`);
   }
   expect(leaked).toEqual([]);
   expect(refused).toBeGreaterThan(0); // the swapper really raced the tools
