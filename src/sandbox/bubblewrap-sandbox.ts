@@ -1,6 +1,7 @@
 // Sandbox backed by bubblewrap (bwrap): fresh namespaces, read-only system dirs, the workspace as the only
 // writable mount, a private /tmp, no network unless asked. Building the bwrap command line is a pure function.
 import { lstat, readlink } from "node:fs/promises";
+import { buildProtectedBinds } from "./protected-paths.ts";
 import { runProcess } from "./run-process.ts";
 import { assertExecOptions, buildSandboxEnv, type ExecOptions, type ExecResult, type Sandbox } from "./sandbox.ts";
 
@@ -38,7 +39,7 @@ export async function inspectSystemMounts(dirs: string[] = SYSTEM_DIRS): Promise
 }
 
 /** Pure: the bwrap arguments (everything after `bwrap`) that run `opts.argv` confined as described above. */
-export function buildBwrapArgs(opts: ExecOptions, mounts: SystemMount[], env: Record<string, string>): string[] {
+export function buildBwrapArgs(opts: ExecOptions, mounts: SystemMount[], env: Record<string, string>, protectedBinds: string[] = []): string[] {
   const args: string[] = [];
   const underTmp = (path: string): boolean => path === "/tmp" || path.startsWith("/tmp/");
   const pushMount = (m: SystemMount): void => {
@@ -50,7 +51,7 @@ export function buildBwrapArgs(opts: ExecOptions, mounts: SystemMount[], env: Re
   // Mounts below /tmp go after the fresh tmpfs, which would otherwise hide them.
   for (const m of mounts) if (underTmp(m.path)) pushMount(m);
   // After the tmpfs, so a workspace under /tmp is mounted over the fresh /tmp rather than hidden by it.
-  args.push("--bind", opts.workspace, opts.workspace);
+  args.push("--bind", opts.workspace, opts.workspace, ...protectedBinds);
   args.push("--unshare-all");
   if (opts.network) {
     args.push("--share-net");
@@ -64,7 +65,7 @@ export function buildBwrapArgs(opts: ExecOptions, mounts: SystemMount[], env: Re
 
 /**
  * Creates a Sandbox that runs every command under bwrap.
- * Contract: as Sandbox; the process sees the workspace read-write, system dirs read-only, nothing else of
+ * Contract: as Sandbox; the process sees the workspace read-write but its protected paths (protected-paths.ts) read-only, system dirs read-only, nothing else of
  * the host filesystem, its own PID/IPC/UTS namespaces and, unless `network`, no network interfaces but lo.
  */
 export function createBubblewrapSandbox(opts: BubblewrapSandboxOptions): Sandbox {
@@ -77,7 +78,7 @@ export function createBubblewrapSandbox(opts: BubblewrapSandboxOptions): Sandbox
       const env = buildSandboxEnv({ workspace: exec.workspace, path: opts.path, extra: exec.env });
       return runProcess({
         file: opts.bwrapPath,
-        args: buildBwrapArgs(exec, await mounts, env),
+        args: buildBwrapArgs(exec, await mounts, env, exec.unprotected ? [] : await buildProtectedBinds(exec.workspace, exec.protectedPaths ?? [])),
         cwd: exec.workspace,
         env: { PATH: env.PATH ?? "" }, // bwrap's own env; the sandboxed process gets `env` via --setenv
         timeoutMs: exec.timeoutMs,
