@@ -17,7 +17,7 @@ import type {
 import { apiCodeOf, GatewayCloseError, INVALID_FORM_BODY, toChannelError } from "./discord-errors.ts";
 import { DISCORD_TEXT_LIMIT, renderDiscord, renderDiscordPlain } from "./discord-format.ts";
 import { toInbound } from "./discord-inbound.ts";
-import { readCapped } from "../kit/read-capped.ts";
+import { readCapped } from "../../core/capped-body.ts";
 
 const DEFAULT_API_ROOT = "https://discord.com/api";
 /** Deliveries of one message before it is dropped (Discord never redelivers a gateway event). */

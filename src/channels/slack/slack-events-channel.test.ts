@@ -28,7 +28,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-async function startHttpChannel(sink: ChannelSink = { deliver: async (m) => void got.push(m) }): Promise<void> {
+async function startHttpChannel(sink: ChannelSink = { reportMalformed: () => undefined, deliver: async (m) => void got.push(m) }): Promise<void> {
   const config = slackAccountSchema.parse({ bot_token: fake.botToken, signing_secret: SECRET, mode: "http", api_root: fake.apiRoot });
   const created = createSlackChannel({ account: "work", config, log: pino({ level: "silent" }), stateDir: tmpdir(), now: () => NOW_MS });
   if (!hasWebhook(created)) throw new Error("http mode must expose a webhook");
@@ -90,7 +90,7 @@ describe("SlackEventsChannel", () => {
   });
 
   it("answers 500 when deliver rejects, so Slack retries", async () => {
-    await startHttpChannel({ deliver: async () => Promise.reject(new Error("journal down")) });
+    await startHttpChannel({ reportMalformed: () => undefined, deliver: async () => Promise.reject(new Error("journal down")) });
     const body = messageBody("hi");
     expect((await channel.handleWebhook(request(body, signSlackRequest(body, SECRET, nowS)))).status).toBe(500);
   });

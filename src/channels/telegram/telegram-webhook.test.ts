@@ -80,7 +80,7 @@ describe("TelegramWebhookChannel", () => {
     expect(sink.attempts).toBe(0);
   });
 
-  it("answers 415 / 400 for bodies that are not a JSON Update", async () => {
+  it("answers 415 for a non-JSON content type and 400 for a body that is not JSON; acknowledges and reports a wrongly shaped update", async () => {
     const { ch, sink } = await startedWebhook();
     const statuses = await Promise.all([
       ch.handleWebhook(fake.webhookRequest(TOKEN, "update_id=1", { contentType: "text/plain" })),
@@ -88,8 +88,13 @@ describe("TelegramWebhookChannel", () => {
       ch.handleWebhook(fake.webhookRequest(TOKEN, { message: { text: "no id" } })),
       ch.handleWebhook(fake.webhookRequest(TOKEN, [1, 2])),
     ]).then((all) => all.map((r) => r.status));
-    expect(statuses).toEqual([415, 400, 400, 400]);
+    expect(statuses).toEqual([415, 400, 200, 200]);
     expect(sink.attempts).toBe(0);
+    expect(sink.malformed).toEqual([
+      "the webhook body is not valid JSON",
+      "not a Telegram Update: update_id: Invalid input: expected number, received undefined",
+      "not a Telegram Update: Invalid input: expected object, received array",
+    ]);
   });
 
   it("answers 500 when the sink refuses (Telegram retries), 200 for ignored updates, 503 once stopped", async () => {

@@ -41,6 +41,7 @@ function collectingSink() {
     failNext(count: number) {
       failures = count;
     },
+    reportMalformed: () => undefined,
     async deliver(msg: InboundMessage) {
       this.calls += 1;
       if (failures > 0) {
