@@ -294,7 +294,8 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
         referenced: await this.referencedOf(message),
       });
     } catch (err) {
-      this.log.warn({ ...fields, err }, "discord message not mapped");
+      // Gateway events are never redelivered: a message the mapping cannot read is reported and skipped.
+      sink.reportMalformed(`Discord message ${message.id} could not be mapped: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
     for (let attempt = 1; attempt <= DELIVER_ATTEMPTS; attempt++) {
