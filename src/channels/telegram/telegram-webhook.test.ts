@@ -97,6 +97,28 @@ describe("TelegramWebhookChannel", () => {
     ]);
   });
 
+  it("refuses a missing or wrong secret and a non-JSON content type before reading the body; 413 past 1 MiB", async () => {
+    const { ch, sink } = await startedWebhook();
+    const big = (headers: Record<string, string>): Request => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({ pull: (c) => (sent++ < 2_048 ? c.enqueue(new Uint8Array(1024)) : c.close()) }); // 2 MiB
+      return new Request(URL_, { method: "POST", headers, body, duplex: "half" } as RequestInit);
+    };
+    const secret = { "x-telegram-bot-api-secret-token": SECRET };
+    const requests = [
+      big({ "content-type": "application/json" }),
+      big({ "content-type": "application/json", "x-telegram-bot-api-secret-token": "guess" }),
+      big({ "content-type": "text/plain", ...secret }),
+      big({ "content-type": "application/json", ...secret }),
+    ];
+    const answers = [];
+    for (const req of requests) answers.push(await ch.handleWebhook(req));
+    expect(answers.map((r) => r.status)).toEqual([401, 401, 415, 413]);
+    expect(requests.map((r) => r.bodyUsed)).toEqual([false, false, false, true]);
+    expect(answers[3]?.headers.get("connection")).toBe("close");
+    expect(sink.attempts).toBe(0);
+  });
+
   it("answers 500 when the sink refuses (Telegram retries), 200 for ignored updates, 503 once stopped", async () => {
     const { ch, sink } = await startedWebhook();
     sink.refuse = 1;
