@@ -161,6 +161,10 @@ describe("request body caps on a listening gateway", () => {
     expect(res.serverRead).toBeLessThan(SLACK);
   }, 60_000);
 
+  it("gives slow senders 20 s for the headers and 60 s for the whole request, not Node's 5 minutes", () => {
+    expect([gw.server.headersTimeout, gw.server.requestTimeout]).toEqual([20_000, 60_000]);
+  });
+
   it("still answers a normal-sized request", async () => {
     model.enqueue({ text: "fine" });
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
