@@ -201,13 +201,20 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
     }
   }
 
+  /** A payload an adapter could not map: counted as inbound outcome `malformed` and logged, then acknowledged by the
+   * adapter, so the platform does not send it again. */
+  function reportMalformed(where: { channel: string; account: string }, problem: string): void {
+    count(stats.inbound, `${where.channel}/${where.account}/malformed`);
+    log.warn({ ...where, problem }, "malformed inbound payload skipped");
+  }
+
   /** Starts one account. Credentials refused → reported, not retried; a transient failure → retried with backoff in
    * the background (the returned promise settles after the first attempt either way). */
   async function startAccount(channel: Channel): Promise<void> {
     const where = { channel: channel.channel, account: channel.account };
     const attempt = async (): Promise<"done" | "retry"> => {
       try {
-        await channel.start({ deliver: (msg) => ingress.deliver(msg) });
+        await channel.start({ deliver: (msg) => ingress.deliver(msg), reportMalformed: (problem) => reportMalformed(where, problem) });
         log.info({ ...where, identity: channel.health().identity }, "channel connected");
         return "done";
       } catch (err) {

@@ -142,6 +142,9 @@ export const gatewaySchema = z.strictObject({
   rate_limit_per_minute: z.number().int().positive().default(600),
   /** Serve the WebChat page at `/` (it still needs the gateway token to do anything). */
   webchat: z.boolean().default(true),
+  /** Largest request body the HTTP API reads, bytes (POST /v1/chat/completions); over it → 413. Channel webhooks
+   * have a fixed 1 MiB cap of their own. */
+  max_body_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
 });
 
 /** A PostgreSQL schema name Pincer accepts: needs no quoting, and PostgreSQL reserves `pg_`. */

@@ -27,12 +27,16 @@ export interface ShutdownReport {
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The listening node:http server (connection-level observation, e.g. bytes read per socket). */
+  server: Server;
   /** Stops intake, waits up to `deadlineMs` for running turns, then interrupts the rest. Idempotent. */
   close(opts?: { deadlineMs?: number }): Promise<ShutdownReport>;
 }
 
 const POLL_MS = 50;
 const STOP_GRACE_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 60_000;
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const { ctx } = opts;
@@ -46,6 +50,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ...(opts.now ? { now: opts.now } : {}),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // A client that trickles its headers or body is cut off (408) rather than holding a connection for Node's 5-minute
+  // default; bodies are capped at a few MB, which take well under a minute on any link that should reach the gateway.
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   const ws = attachWebSocket({ server, ctx, tokens: opts.tokens, ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
 
   await new Promise<void>((resolve, reject) => {
@@ -87,6 +95,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   return {
     url,
     port,
+    server,
     close: (o) => (closing ??= close(o?.deadlineMs ?? 10_000)),
   };
 }

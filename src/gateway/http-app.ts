@@ -53,6 +53,14 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
 
   app.use(async (c, next) => {
     await next();
+    // An answer given without reading the body (401, 404, 413 …) closes the connection: otherwise Node and
+    // @hono/node-server would go on reading the rest to keep the connection alive (Node without limit for GET/HEAD,
+    // @hono/node-server up to 64 MB or 500 ms).
+    if (declaresBody(c.req.raw) && !c.req.raw.bodyUsed) closeConnection(c.res);
+  });
+
+  app.use(async (c, next) => {
+    await next();
     // The route pattern, not the URL, keeps label cardinality bounded; middleware are registered as method ALL.
     const route = matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "unmatched";
     metrics.countHttp(route, c.res.status);
@@ -101,6 +109,19 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
     return c.json({ error: { type: "internal_error", message: "internal error; the gateway log has the details" } }, 500);
   });
   return app;
+}
+
+/** A Content-Length above 0 or a chunked body. */
+function declaresBody(req: Request): boolean {
+  return Number(req.headers.get("content-length") ?? 0) > 0 || req.headers.has("transfer-encoding");
+}
+
+function closeConnection(res: Response): void {
+  try {
+    res.headers.set("connection", "close");
+  } catch {
+    // Immutable headers (a Response passed through from fetch): the server's own draining limits apply.
+  }
 }
 
 function checkBearer(header: string | undefined, tokens: TokenVerifier): Auth {

@@ -84,7 +84,7 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
   });
   new Gauge({
     name: "pincer_channel_inbound_total",
-    help: "Inbound chat messages by channel, account and outcome (run, command, paired, context, dropped, duplicate, failed).",
+    help: "Inbound chat messages by channel, account and outcome (run, command, paired, context, dropped, duplicate, failed, malformed).",
     labelNames: ["channel", "account", "outcome"],
     registers,
     collect() {

@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
+import { readRequestBody } from "../core/capped-body.ts";
 import type { PincerConfig } from "../core/config-schema.ts";
 import { redactSecrets } from "../config/redact.ts";
 import type { GatewayContext } from "./gateway-context.ts";
@@ -41,9 +42,11 @@ export function createOpenAIRoutes(opts: OpenAIRoutesOptions): Hono {
   });
 
   routes.post("/chat/completions", async (c) => {
+    const read = await readRequestBody(c.req.raw, { maxBytes: ctx.config.gateway.max_body_bytes, setting: "gateway.max_body_bytes" });
+    if (!read.ok) return read.response;
     let body: unknown;
     try {
-      body = await c.req.json();
+      body = JSON.parse(new TextDecoder().decode(read.bytes));
     } catch {
       return badRequest(c, "body", "body: not valid JSON. Fix: send a JSON object with Content-Type: application/json");
     }

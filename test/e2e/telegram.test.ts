@@ -181,7 +181,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
 }
 
 describe("Telegram webhook mode through the gateway", () => {
-  it("answers only requests that carry the secret; malformed or unsigned ones get a 4xx and journal nothing", async () => {
+  it("answers only requests that carry the secret; malformed or unsigned ones journal nothing", async () => {
     const tg = await startTelegramFake();
     echo();
     const home = await fx.home(
@@ -213,7 +213,8 @@ describe("Telegram webhook mode through the gateway", () => {
       expect((await post(JSON.stringify(update(1, "no secret")), {})).status).toBe(401);
       expect((await post(JSON.stringify(update(2, "wrong secret")), { "x-telegram-bot-api-secret-token": "nope" })).status).toBe(401);
       expect((await post("{not json", { "x-telegram-bot-api-secret-token": "s3cret-token" })).status).toBe(400);
-      expect((await post(JSON.stringify({ hello: 1 }), { "x-telegram-bot-api-secret-token": "s3cret-token" })).status).toBe(400);
+      // A verified body of the wrong shape is acknowledged (Telegram would resend it otherwise) and only recorded.
+      expect((await post(JSON.stringify({ hello: 1 }), { "x-telegram-bot-api-secret-token": "s3cret-token" })).status).toBe(200);
       const ok = await post(JSON.stringify(update(3, "signed hello")), { "x-telegram-bot-api-secret-token": "s3cret-token" });
       expect(ok.status).toBe(200);
       await until("the answer", () => tg.sent.find((s) => s.text === "echo: signed hello")).catch((err: unknown) => {

@@ -13,7 +13,13 @@ export class RecordingSink implements ChannelSink {
   attempts = 0;
   /** Refuse this many deliveries (as a journal that cannot write would). */
   refuse = 0;
+  /** Problems of the wrongly shaped updates reported, in order. */
+  readonly malformed: string[] = [];
   private waiters = new Set<() => void>();
+
+  reportMalformed(problem: string): void {
+    this.malformed.push(problem);
+  }
 
   async deliver(msg: InboundMessage): Promise<void> {
     this.attempts += 1;

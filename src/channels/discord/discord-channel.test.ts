@@ -41,7 +41,7 @@ function makeChannel(config: Partial<DiscordAccountConfig> = {}): DiscordChannel
   return channel;
 }
 
-async function startChannel(sink: ChannelSink = { deliver: async (m) => void inbox.push(m) }): Promise<DiscordChannel> {
+async function startChannel(sink: ChannelSink = { reportMalformed: () => undefined, deliver: async (m) => void inbox.push(m) }): Promise<DiscordChannel> {
   const c = makeChannel();
   await c.start(sink);
   return c;
@@ -78,7 +78,7 @@ describe("start", () => {
 
   it("rejects a bad token with auth_failed and the fix", async () => {
     const c = makeChannel({ token: "wrong" });
-    const err = await rejection(c.start({ deliver: async () => undefined }));
+    const err = await rejection(c.start({ reportMalformed: () => undefined, deliver: async () => undefined }));
     expect(err.code).toBe("auth_failed");
     expect(err.message).toBe(
       "discord start: Discord rejected the bot token (401). Fix: Developer Portal → Bot → Reset Token, then 'pincer channels add discord --token …'",
@@ -88,14 +88,14 @@ describe("start", () => {
 
   it("treats gateway close 4004 as auth_failed", async () => {
     fake.failIdentify(4004);
-    const err = await rejection(makeChannel().start({ deliver: async () => undefined }));
+    const err = await rejection(makeChannel().start({ reportMalformed: () => undefined, deliver: async () => undefined }));
     expect(err.code).toBe("auth_failed");
   });
 
   it("fails with the intents fix when Message Content is not enabled (close 4014)", async () => {
     fake.setMessageContentEnabled(false);
     const c = makeChannel();
-    const err = await rejection(c.start({ deliver: async () => undefined }));
+    const err = await rejection(c.start({ reportMalformed: () => undefined, deliver: async () => undefined }));
     expect(err.code).toBe("forbidden");
     expect(err.message).toContain("Fix: enable the Message Content intent in the Developer Portal → Bot → Privileged Gateway Intents");
     expect(c.health().state).toBe("failed");
@@ -111,7 +111,7 @@ describe("start", () => {
   it("ends a start still retrying when stopped", async () => {
     fake.failNext("GET /gateway/bot", 1000, 503);
     const c = makeChannel();
-    const starting = c.start({ deliver: async () => undefined });
+    const starting = c.start({ reportMalformed: () => undefined, deliver: async () => undefined });
     await fake.waitFor(() => c.health().state === "reconnecting");
     expect(c.health().detail).toContain("Discord is unavailable");
     await c.stop();
@@ -231,6 +231,7 @@ describe("delivery", () => {
   it("delivers a message again when deliver rejects, keeping order", async () => {
     let failures = 2;
     await startChannel({
+      reportMalformed: () => undefined,
       deliver: async (m) => {
         if (m.text === "first" && failures-- > 0) throw new Error("journal down");
         inbox.push(m);

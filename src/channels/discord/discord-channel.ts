@@ -17,7 +17,7 @@ import type {
 import { apiCodeOf, GatewayCloseError, INVALID_FORM_BODY, toChannelError } from "./discord-errors.ts";
 import { DISCORD_TEXT_LIMIT, renderDiscord, renderDiscordPlain } from "./discord-format.ts";
 import { toInbound } from "./discord-inbound.ts";
-import { readCapped } from "../kit/read-capped.ts";
+import { readCapped } from "../../core/capped-body.ts";
 
 const DEFAULT_API_ROOT = "https://discord.com/api";
 /** Deliveries of one message before it is dropped (Discord never redelivers a gateway event). */
@@ -294,7 +294,8 @@ export class DiscordChannel implements Channel, TypingCapable, MediaCapable, Pro
         referenced: await this.referencedOf(message),
       });
     } catch (err) {
-      this.log.warn({ ...fields, err }, "discord message not mapped");
+      // Gateway events are never redelivered: a message the mapping cannot read is reported and skipped.
+      sink.reportMalformed(`Discord message ${message.id} could not be mapped: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
     for (let attempt = 1; attempt <= DELIVER_ATTEMPTS; attempt++) {

@@ -9,6 +9,10 @@ export interface ChannelSink {
    * its update offset, ack the socket envelope); rejects when it could not be, and then the adapter must not
    * acknowledge it, so the platform delivers it again. Duplicates resolve normally. */
   deliver(msg: InboundMessage): Promise<void>;
+  /** Records a payload from the platform the adapter could not map (wrong shape): `problem` says which field and
+   * how, never the content. The adapter then acknowledges it, so the platform does not send it again.
+   * Contract: never throws. */
+  reportMalformed(problem: string): void;
 }
 
 export type ChannelState = "starting" | "connected" | "reconnecting" | "stopped" | "failed";
@@ -86,12 +90,17 @@ export function canFetchMedia(c: Channel): c is Channel & MediaCapable {
   return typeof (c as Partial<MediaCapable>).fetchMedia === "function";
 }
 
+/** Largest webhook body an adapter reads, bytes. A Telegram Update or a Slack event is a few KB (message text is
+ * capped at 4,096 and 40,000 characters); 1 MiB leaves room for long entity lists and file metadata. */
+export const WEBHOOK_MAX_BODY_BYTES = 1 << 20;
+
 /** Receives platform callbacks over the gateway's HTTP server (Telegram webhook, Slack Events API). */
 export interface WebhookCapable {
   /** Path under the gateway, e.g. `/channels/telegram/default/webhook`; served without the gateway token. */
   readonly webhookPath: string;
-  /** Contract: verifies the platform's secret or signature first; an unverified or malformed request gets a 4xx
-   * and nothing is delivered. */
+  /** Contract: checks what it can before reading the body (secret or signature headers, timestamp, content type),
+   * then reads at most WEBHOOK_MAX_BODY_BYTES through core's readRequestBody; an unverified request gets a 4xx and
+   * nothing is delivered; a verified payload of the wrong shape is acknowledged and reported to the sink, never a 5xx. */
   handleWebhook(req: Request): Promise<Response>;
 }
 

@@ -37,7 +37,7 @@ function makeChannel(overrides: Partial<SlackAccountConfig> = {}): SlackChannel 
 
 function recordingSink(): ChannelSink & { got: InboundMessage[] } {
   const got: InboundMessage[] = [];
-  return { got, deliver: async (msg) => void got.push(msg) };
+  return { got, deliver: async (msg) => void got.push(msg), reportMalformed: () => undefined };
 }
 
 async function started(overrides: Partial<SlackAccountConfig> = {}): Promise<{ channel: SlackChannel; sink: ReturnType<typeof recordingSink> }> {
@@ -160,7 +160,7 @@ describe("SlackChannel inbound", () => {
       release = r;
     });
     let entered = false;
-    await channel.start({ deliver: async () => { entered = true; await gate; } });
+    await channel.start({ reportMalformed: () => undefined, deliver: async () => { entered = true; await gate; } });
     fake.dm("U1", "slow");
     await fake.waitFor(() => entered, 2_000, "deliver to start");
     await new Promise((r) => setTimeout(r, 50));
@@ -173,6 +173,7 @@ describe("SlackChannel inbound", () => {
     const channel = makeChannel();
     const attempts: string[] = [];
     await channel.start({
+      reportMalformed: () => undefined,
       deliver: async (msg) => {
         attempts.push(msg.messageId);
         if (attempts.length === 1) throw new Error("journal down");

@@ -16,7 +16,7 @@ import type {
 import { toChannelError } from "./slack-errors.ts";
 import { downloadSlackFile } from "./slack-download.ts";
 import { renderMrkdwn } from "./slack-format.ts";
-import { chatKindOf, mentionedUserIds, messageEventOf, toInbound, type SlackMessageEvent, type SlackSelf } from "./slack-inbound.ts";
+import { chatKindOf, mentionedUserIds, readMessageEvent, toInbound, type SlackMessageEvent, type SlackSelf } from "./slack-inbound.ts";
 import { toSlackLogger } from "./slack-logger.ts";
 import { SlackSocket } from "./slack-socket.ts";
 
@@ -210,18 +210,26 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable, Thread
   }
 
   /**
-   * One Events API body → at most one deliver. Contract: resolves when the message was journaled or is not one to
-   * deliver; rejects when deliver rejected or the channel is stopped, so the caller must not acknowledge it.
+   * One Events API body → at most one deliver. Contract: resolves when the message was journaled, is not one to
+   * deliver, or is wrongly shaped (then reported to the sink); rejects when deliver rejected or the channel is stopped,
+   * so the caller must not acknowledge it.
    */
   protected async receiveEvent(body: unknown): Promise<void> {
     const self = this.self;
     if (!self) throw new ChannelError({ code: "unavailable", message: "Slack event before the bot's identity is known", channel: "slack" });
-    const event = messageEventOf(body, self);
-    if (!event) return;
+    const read = readMessageEvent(body, self);
+    if (read.kind === "malformed") return this.reportMalformed(read.problem);
+    if (read.kind === "ignored") return;
+    const event = read.event;
     const msg = toInbound(event, await this.lookupContext(event, self));
     if (!this.running || !this.sink) throw new ChannelError({ code: "unavailable", message: "Slack channel is stopped", channel: "slack" });
     this.log.debug({ messageId: msg.messageId, chatId: msg.chat.id, senderId: msg.sender.id, text: msg.text }, "inbound message");
     await this.sink.deliver(msg);
+  }
+
+  /** Hands a wrongly shaped payload to the sink, which records it. */
+  protected reportMalformed(problem: string): void {
+    this.sink?.reportMalformed(problem);
   }
 
   protected setState(state: ChannelState, detail?: string): void {

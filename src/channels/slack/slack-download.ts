@@ -2,7 +2,7 @@
 // hosts, never reading past the size cap, and recognising Slack's sign-in page for what it is.
 import { ChannelError, type ChannelErrorCode } from "../../core/errors.ts";
 import type { InboundMedia } from "../../core/inbound.ts";
-import { readCapped } from "../kit/read-capped.ts";
+import { readCapped } from "../../core/capped-body.ts";
 
 export interface SlackDownloadOptions {
   media: InboundMedia;

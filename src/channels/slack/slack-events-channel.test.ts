@@ -17,10 +17,12 @@ const nowS = NOW_MS / 1000;
 let fake: SlackFake;
 let channel: SlackEventsChannel;
 let got: InboundMessage[];
+let malformed: string[];
 
 beforeEach(async () => {
   fake = await startSlackFake();
   got = [];
+  malformed = [];
 });
 
 afterEach(async () => {
@@ -28,7 +30,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-async function startHttpChannel(sink: ChannelSink = { deliver: async (m) => void got.push(m) }): Promise<void> {
+async function startHttpChannel(sink: ChannelSink = { reportMalformed: (p) => void malformed.push(p), deliver: async (m) => void got.push(m) }): Promise<void> {
   const config = slackAccountSchema.parse({ bot_token: fake.botToken, signing_secret: SECRET, mode: "http", api_root: fake.apiRoot });
   const created = createSlackChannel({ account: "work", config, log: pino({ level: "silent" }), stateDir: tmpdir(), now: () => NOW_MS });
   if (!hasWebhook(created)) throw new Error("http mode must expose a webhook");
@@ -81,6 +83,35 @@ describe("SlackEventsChannel", () => {
     expect(got).toEqual([]);
   });
 
+  it("refuses missing signature headers, a stale timestamp and a non-JSON content type before reading the body", async () => {
+    await startHttpChannel();
+    const unread = (headers: Record<string, string>): Request => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull: (c) => (sent++ < 2_048 ? c.enqueue(new Uint8Array(1024)) : c.close()), // 2 MiB, past the cap
+      });
+      return new Request(`http://gateway${channel.webhookPath}`, { method: "POST", headers, body, duplex: "half" } as RequestInit);
+    };
+    const requests = [
+      unread({ "content-type": "application/json" }),
+      unread(signSlackRequest("", SECRET, nowS - 301)),
+      unread({ ...signSlackRequest("", SECRET, nowS), "content-type": "application/x-www-form-urlencoded" }),
+    ];
+    const statuses = [];
+    for (const req of requests) statuses.push((await channel.handleWebhook(req)).status);
+    expect(statuses).toEqual([401, 401, 415]);
+    expect(requests.map((r) => r.bodyUsed)).toEqual([false, false, false]);
+  });
+
+  it("acknowledges a signed event of the wrong shape with 200, reports it and delivers nothing", async () => {
+    await startHttpChannel();
+    const body = JSON.stringify(eventCallback({ type: "message", channel: "C1", user: "U1", text: { rich: true }, ts: `${nowS}.000300` }));
+    const res = await channel.handleWebhook(request(body, signSlackRequest(body, SECRET, nowS)));
+    expect(res.status).toBe(200);
+    expect(got).toEqual([]);
+    expect(malformed).toEqual(["Slack message event: event.text: Invalid input: expected string, received object"]);
+  });
+
   it("answers Slack's url_verification with the challenge", async () => {
     await startHttpChannel();
     const body = JSON.stringify({ token: "t", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", type: "url_verification" });
@@ -90,7 +121,7 @@ describe("SlackEventsChannel", () => {
   });
 
   it("answers 500 when deliver rejects, so Slack retries", async () => {
-    await startHttpChannel({ deliver: async () => Promise.reject(new Error("journal down")) });
+    await startHttpChannel({ reportMalformed: () => undefined, deliver: async () => Promise.reject(new Error("journal down")) });
     const body = messageBody("hi");
     expect((await channel.handleWebhook(request(body, signSlackRequest(body, SECRET, nowS)))).status).toBe(500);
   });

@@ -1,51 +1,64 @@
 // The Slack account in `mode: http`: Slack POSTs Events API requests to the gateway's webhook path. Owns the v0
-// signature check (HMAC-SHA256 with the signing secret, 5-minute window) and the webhook's status codes; the mapping
-// and delivery are SlackChannel's.
+// signature check (headers and 5-minute window before the body is read, then HMAC-SHA256 with the signing secret over
+// the capped body) and the webhook's status codes; the mapping and delivery are SlackChannel's.
 import { verifySlackRequest } from "@slack/bolt";
-import type { WebhookCapable } from "../kit/channel.ts";
+import { readRequestBody } from "../../core/capped-body.ts";
+import { WEBHOOK_MAX_BODY_BYTES, type WebhookCapable } from "../kit/channel.ts";
 import { SlackChannel, type SlackChannelOptions } from "./slack-channel.ts";
 
 /** Slack's replay window: a request signed more than this far from now is refused, seconds. */
 const MAX_SKEW_S = 5 * 60;
-const MAX_BODY_BYTES = 1 << 20;
 
-export type EventsRequestCheck =
-  | { ok: true; kind: "url_verification"; challenge: string }
-  | { ok: true; kind: "event_callback"; body: Record<string, unknown> }
-  | { ok: true; kind: "app_rate_limited" }
-  | { ok: false; status: 400 | 401; reason: string };
+export type EventsHeadersCheck = { ok: true; signature: string; timestamp: number } | { ok: false; status: 401 | 415; reason: string };
 
-/** Verifies the signature first, then the payload's shape. Pure apart from the HMAC. */
-export function verifyEventsRequest(opts: { headers: Headers; rawBody: string; signingSecret: string; nowMs: number }): EventsRequestCheck {
-  const signature = opts.headers.get("x-slack-signature");
-  const timestamp = opts.headers.get("x-slack-request-timestamp");
+/** What can be checked before the body is read: both signature headers, a timestamp within 5 minutes of now, and a
+ * JSON content type (Slack posts Events API requests as application/json). Pure. */
+export function checkEventsHeaders(headers: Headers, nowMs: number): EventsHeadersCheck {
+  const signature = headers.get("x-slack-signature");
+  const timestamp = headers.get("x-slack-request-timestamp");
   if (!signature || !timestamp) return { ok: false, status: 401, reason: "missing X-Slack-Signature or X-Slack-Request-Timestamp header" };
   const ts = Number(timestamp);
   if (!Number.isInteger(ts)) return { ok: false, status: 401, reason: "X-Slack-Request-Timestamp is not a number of seconds" };
-  if (Math.abs(opts.nowMs / 1000 - ts) > MAX_SKEW_S) return { ok: false, status: 401, reason: "stale request: X-Slack-Request-Timestamp is more than 5 minutes from now" };
+  if (Math.abs(nowMs / 1000 - ts) > MAX_SKEW_S) return { ok: false, status: 401, reason: "stale request: X-Slack-Request-Timestamp is more than 5 minutes from now" };
+  if (!/^application\/json\b/i.test(headers.get("content-type") ?? "")) return { ok: false, status: 415, reason: "expected Content-Type: application/json" };
+  return { ok: true, signature, timestamp: ts };
+}
+
+/** HMAC-SHA256 over "v0:<timestamp>:<raw body>" with the signing secret, compared in constant time (tsscmp). */
+export function signatureMatches(opts: { signature: string; timestamp: number; rawBody: string; signingSecret: string; nowMs: number }): boolean {
   try {
-    // HMAC-SHA256 over "v0:<timestamp>:<raw body>", compared in constant time (tsscmp).
     verifySlackRequest({
       signingSecret: opts.signingSecret,
       body: opts.rawBody,
-      headers: { "x-slack-signature": signature, "x-slack-request-timestamp": ts },
+      headers: { "x-slack-signature": opts.signature, "x-slack-request-timestamp": opts.timestamp },
       nowMilliseconds: opts.nowMs,
     });
+    return true;
   } catch {
-    return { ok: false, status: 401, reason: "signature mismatch: check the signing secret" };
+    return false;
   }
+}
+
+export type EventsPayload =
+  | { kind: "url_verification"; challenge: string }
+  | { kind: "event_callback"; body: Record<string, unknown> }
+  | { kind: "app_rate_limited" }
+  | { kind: "malformed"; reason: string };
+
+/** The kind of a verified body; the event inside is checked by readMessageEvent. Pure. */
+export function parseEventsPayload(rawBody: string): EventsPayload {
   let body: unknown;
   try {
-    body = JSON.parse(opts.rawBody);
+    body = JSON.parse(rawBody);
   } catch {
-    return { ok: false, status: 400, reason: "body is not JSON" };
+    return { kind: "malformed", reason: "body is not JSON" };
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, status: 400, reason: "body is not a JSON object" };
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return { kind: "malformed", reason: "body is not a JSON object" };
   const payload = body as Record<string, unknown>;
-  if (payload.type === "url_verification" && typeof payload.challenge === "string") return { ok: true, kind: "url_verification", challenge: payload.challenge };
-  if (payload.type === "event_callback" && typeof payload.event === "object" && payload.event !== null) return { ok: true, kind: "event_callback", body: payload };
-  if (payload.type === "app_rate_limited") return { ok: true, kind: "app_rate_limited" };
-  return { ok: false, status: 400, reason: "expected an event_callback or url_verification payload" };
+  if (payload.type === "url_verification" && typeof payload.challenge === "string") return { kind: "url_verification", challenge: payload.challenge };
+  if (payload.type === "event_callback") return { kind: "event_callback", body: payload };
+  if (payload.type === "app_rate_limited") return { kind: "app_rate_limited" };
+  return { kind: "malformed", reason: "expected an event_callback or url_verification payload" };
 }
 
 const text = (status: number, body: string): Response => new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
@@ -58,30 +71,43 @@ export class SlackEventsChannel extends SlackChannel implements WebhookCapable {
     this.webhookPath = `/channels/slack/${opts.account}/events`;
   }
 
-  /** 401 unverified, 400 malformed, 200 once journaled, 500 when not (Slack retries), 503 while not running. */
+  /** 401 unsigned or stale and 415 not JSON, both before the body is read; 413 past WEBHOOK_MAX_BODY_BYTES; 401 wrong
+   * signature; 400 not an Events API payload; 200 for a wrongly shaped event (reported, so Slack does not retry it);
+   * 200 once journaled, 500 when not (Slack retries); 503 while not running. */
   async handleWebhook(req: Request): Promise<Response> {
     if (req.method !== "POST") return text(405, "POST only");
-    if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) return text(413, "body too large");
-    const rawBody = await req.text();
-    if (rawBody.length > MAX_BODY_BYTES) return text(413, "body too large");
-    const check = verifyEventsRequest({ headers: req.headers, rawBody, signingSecret: this.config.signing_secret ?? "", nowMs: this.now() });
-    if (!check.ok) {
-      this.log.warn({ status: check.status, reason: check.reason }, "slack webhook request refused");
-      return text(check.status, check.reason);
+    const nowMs = this.now();
+    const head = checkEventsHeaders(req.headers, nowMs);
+    if (!head.ok) return this.refuse(head.status, head.reason);
+    const read = await readRequestBody(req, { maxBytes: WEBHOOK_MAX_BODY_BYTES });
+    if (!read.ok) return read.response;
+    const rawBody = new TextDecoder().decode(read.bytes);
+    if (!signatureMatches({ signature: head.signature, timestamp: head.timestamp, rawBody, signingSecret: this.config.signing_secret ?? "", nowMs })) {
+      return this.refuse(401, "signature mismatch: check the signing secret");
     }
-    if (check.kind === "url_verification") return Response.json({ challenge: check.challenge });
-    if (check.kind === "app_rate_limited") {
+    const payload = parseEventsPayload(rawBody);
+    if (payload.kind === "malformed") {
+      this.reportMalformed(`Slack webhook: ${payload.reason}`);
+      return text(400, payload.reason);
+    }
+    if (payload.kind === "url_verification") return Response.json({ challenge: payload.challenge });
+    if (payload.kind === "app_rate_limited") {
       this.log.warn({}, "slack is dropping events: the app exceeded 30,000 events per workspace per hour");
       return text(200, "ok");
     }
     if (!this.isReceiving()) return text(503, "the Slack channel is not running");
     try {
-      await this.receiveEvent(check.body);
+      await this.receiveEvent(payload.body);
       return text(200, "ok");
     } catch (err) {
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "slack event not delivered; answering 500 so Slack retries");
       return text(500, "not delivered");
     }
+  }
+
+  private refuse(status: number, reason: string): Response {
+    this.log.warn({ status, reason }, "slack webhook request refused");
+    return text(status, reason);
   }
 
   protected override async startInbound(): Promise<void> {

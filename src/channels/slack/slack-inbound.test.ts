@@ -1,30 +1,48 @@
 // Pure mapping of Slack events: which events are delivered, how they map, and Slack markup → readable text.
 import { describe, expect, it } from "vitest";
-import { messageEventOf, toInbound, toReadableText, type SlackMessageEvent, type SlackSelf } from "./slack-inbound.ts";
+import { readMessageEvent, toInbound, toReadableText, type SlackMessageEvent, type SlackSelf } from "./slack-inbound.ts";
 
 const self: SlackSelf = { userId: "UBOT", botId: "BBOT", name: "pincer" };
 const body = (event: Record<string, unknown>): Record<string, unknown> => ({ type: "event_callback", event_id: "Ev1", event });
 const base = { type: "message", channel: "C1", channel_type: "channel", user: "U1", text: "hi", ts: "1700000000.000100" };
 const map = (event: Record<string, unknown>) => {
-  const e = messageEventOf(body(event), self);
-  return e ? toInbound(e, { account: "work", self }) : undefined;
+  const read = readMessageEvent(body(event), self);
+  return read.kind === "message" ? toInbound(read.event, { account: "work", self }) : undefined;
 };
 
-describe("messageEventOf", () => {
+describe("readMessageEvent", () => {
   it("delivers plain messages, file shares, thread broadcasts, other bots and app mentions", () => {
     for (const extra of [{}, { subtype: "file_share" }, { subtype: "thread_broadcast" }, { subtype: "bot_message", user: undefined, bot_id: "BOTHER" }]) {
-      expect(messageEventOf(body({ ...base, ...extra }), self)).toBeDefined();
+      expect(readMessageEvent(body({ ...base, ...extra }), self).kind).toBe("message");
     }
-    expect(messageEventOf(body({ type: "app_mention", channel: "C1", user: "U1", text: "<@UBOT>", ts: "1.2" }), self)).toBeDefined();
+    expect(readMessageEvent(body({ type: "app_mention", channel: "C1", user: "U1", text: "<@UBOT>", ts: "1.2" }), self).kind).toBe("message");
   });
 
-  it("drops edits, deletions, joins, its own posts, other event types and other payloads", () => {
+  it("ignores edits, deletions, joins, its own posts and other event types", () => {
     for (const extra of [{ subtype: "message_changed" }, { subtype: "message_deleted" }, { subtype: "channel_join" }, { user: "UBOT" }, { user: undefined, bot_id: "BBOT", subtype: "bot_message" }, { type: "reaction_added" }]) {
-      expect(messageEventOf(body({ ...base, ...extra }), self)).toBeUndefined();
+      expect(readMessageEvent(body({ ...base, ...extra }), self).kind).toBe("ignored");
     }
-    expect(messageEventOf({ type: "url_verification", challenge: "x" }, self)).toBeUndefined();
-    expect(messageEventOf("nonsense", self)).toBeUndefined();
   });
+
+  it.each([
+    ["non-string text", { ...base, text: 42 }, "event.text"],
+    ["non-array files", { ...base, subtype: "file_share", files: { id: "F1" } }, "event.files"],
+    ["a file that is not an object", { ...base, files: ["F1"] }, "event.files.0"],
+    ["no channel", { ...base, channel: undefined }, "event.channel"],
+    ["a numeric ts", { ...base, ts: 1700000000.0001 }, "event.ts"],
+    ["a nested array as user", { ...base, user: [[[["U1"]]]] }, "event.user"],
+  ])("reports %s as malformed, naming the field", (_name, event, field) => {
+    const read = readMessageEvent(body(event), self);
+    expect(read.kind).toBe("malformed");
+    expect(read.kind === "malformed" && read.problem).toContain(field);
+  });
+
+  it.each([["null", null], ["an array", [1, 2]], ["a number", 7], ["a string", "nonsense"], ["an event that is an array", { type: "event_callback", event: [] }]])(
+    "reports %s as a body as malformed",
+    (_name, value) => {
+      expect(readMessageEvent(value, self).kind).toBe("malformed");
+    },
+  );
 });
 
 describe("toInbound", () => {
@@ -55,7 +73,8 @@ describe("toInbound", () => {
   });
 
   it("takes names from the context", () => {
-    const event = messageEventOf(body({ ...base, text: "ask <@U2>" }), self) as SlackMessageEvent;
+    const read = readMessageEvent(body({ ...base, text: "ask <@U2>" }), self);
+    const event = (read.kind === "message" ? read.event : undefined) as SlackMessageEvent;
     const msg = toInbound(event, { account: "work", self, userNames: new Map([["U1", "Ann"], ["U2", "Bob"]]), senderUsername: "ann", chatTitle: "#general" });
     expect(msg).toMatchObject({ sender: { id: "U1", name: "Ann", username: "ann" }, chat: { title: "#general" }, text: "ask @Bob" });
   });

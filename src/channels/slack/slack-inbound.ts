@@ -1,33 +1,37 @@
-// Pure: a Slack Events API body → the InboundMessage ingress journals, or nothing when it is not a user message this
-// adapter delivers (edits, deletions, joins, our own posts, other event types). No Web API calls: names come in via ctx.
+// Pure: a Slack Events API body, checked with a zod schema of every field the mapping reads → the InboundMessage
+// ingress journals, or nothing when it is not a user message this adapter delivers (edits, deletions, joins, our own
+// posts, other event types), or the problem when it is wrongly shaped. No Web API calls: names come in via ctx.
+import { z } from "zod";
 import type { InboundMedia, InboundMessage } from "../../core/inbound.ts";
 
-export interface SlackFile {
-  id?: string;
-  name?: string;
-  title?: string;
-  mimetype?: string;
-  size?: number;
-  url_private?: string;
-  url_private_download?: string;
-}
+const slackFileSchema = z.object({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  title: z.string().optional(),
+  mimetype: z.string().optional(),
+  size: z.number().optional(),
+  url_private: z.string().optional(),
+  url_private_download: z.string().optional(),
+});
+export type SlackFile = z.infer<typeof slackFileSchema>;
 
-/** A `message` or `app_mention` event as Slack sends it (vendor spelling). */
-export interface SlackMessageEvent {
-  type: "message" | "app_mention";
-  subtype?: string;
-  channel: string;
-  channel_type?: string;
-  user?: string;
-  bot_id?: string;
-  username?: string;
-  bot_profile?: { name?: string };
-  text?: string;
-  ts: string;
-  thread_ts?: string;
-  parent_user_id?: string;
-  files?: SlackFile[];
-}
+/** A `message` or `app_mention` event as Slack sends it (vendor spelling): every field the mapping reads. */
+const messageEventSchema = z.object({
+  type: z.enum(["message", "app_mention"]),
+  subtype: z.string().optional(),
+  channel: z.string(),
+  channel_type: z.string().optional(),
+  user: z.string().optional(),
+  bot_id: z.string().optional(),
+  username: z.string().optional(),
+  bot_profile: z.object({ name: z.string().optional() }).optional(),
+  text: z.string().optional(),
+  ts: z.string(),
+  thread_ts: z.string().optional(),
+  parent_user_id: z.string().optional(),
+  files: z.array(slackFileSchema).optional(),
+});
+export type SlackMessageEvent = z.infer<typeof messageEventSchema>;
 
 /** The bot's own identity, from auth.test. */
 export interface SlackSelf {
@@ -53,16 +57,32 @@ const DELIVERED_SUBTYPES = new Set<string | undefined>([undefined, "file_share",
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The message event inside an `event_callback` body when it is one to deliver; undefined for anything else. */
-export function messageEventOf(body: unknown, self: SlackSelf): SlackMessageEvent | undefined {
-  if (!isRecord(body) || body.type !== "event_callback" || !isRecord(body.event)) return undefined;
-  const event = body.event;
-  if (event.type !== "message" && event.type !== "app_mention") return undefined;
-  if (typeof event.channel !== "string" || typeof event.ts !== "string") return undefined;
-  if (!DELIVERED_SUBTYPES.has(typeof event.subtype === "string" ? event.subtype : undefined)) return undefined;
-  if (typeof event.user !== "string" && typeof event.bot_id !== "string") return undefined;
-  if (event.user === self.userId || (self.botId !== undefined && event.bot_id === self.botId)) return undefined;
-  return event as unknown as SlackMessageEvent;
+export type MessageEventRead =
+  | { kind: "message"; event: SlackMessageEvent }
+  | { kind: "ignored" }
+  | { kind: "malformed"; problem: string };
+
+/**
+ * The message event inside an `event_callback` body when it is one to deliver; `ignored` for other events, subtypes
+ * and the bot's own posts; `malformed` when the body or a message event to deliver has the wrong shape (the problem
+ * names the field, never the content).
+ */
+export function readMessageEvent(body: unknown, self: SlackSelf): MessageEventRead {
+  if (!isRecord(body) || body.type !== "event_callback" || !isRecord(body.event)) {
+    return { kind: "malformed", problem: "not a Slack event_callback with an event object" };
+  }
+  const raw = body.event;
+  if (raw.type !== "message" && raw.type !== "app_mention") return { kind: "ignored" };
+  if (!DELIVERED_SUBTYPES.has(typeof raw.subtype === "string" ? raw.subtype : undefined)) return { kind: "ignored" };
+  const parsed = messageEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { kind: "malformed", problem: `Slack ${String(raw.type)} event: ${issue ? `event.${issue.path.join(".")}: ${issue.message}` : "invalid"}` };
+  }
+  const event = parsed.data;
+  if (event.user === undefined && event.bot_id === undefined) return { kind: "ignored" };
+  if (event.user === self.userId || (self.botId !== undefined && event.bot_id === self.botId)) return { kind: "ignored" };
+  return { kind: "message", event };
 }
 
 /** im → dm; channel, group (private channel) and mpim → group. app_mention events carry no channel_type: DM ids

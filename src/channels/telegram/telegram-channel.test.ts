@@ -101,7 +101,7 @@ describe("TelegramChannel start and stop", () => {
   it("confirms the last delivered update to Telegram when stopping", async () => {
     const ch = channel();
     let stopping: Promise<void> | undefined;
-    await ch.start({ deliver: async () => void (stopping = ch.stop()) });
+    await ch.start({ reportMalformed: () => undefined, deliver: async () => void (stopping = ch.stop()) });
     const { update } = fake.dmFrom(TOKEN, ALICE, "last words");
     await eventually(() => stopping !== undefined);
     await stopping;

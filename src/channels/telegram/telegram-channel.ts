@@ -19,6 +19,7 @@ import type {
 import { fromStatus, isMarkupError, redactToken, toChannelError } from "./telegram-errors.ts";
 import { renderTelegramHtml } from "./telegram-format.ts";
 import { ALLOWED_UPDATES, toInbound } from "./telegram-inbound.ts";
+import { parseUpdate } from "./telegram-update.ts";
 import { CAPTION_LIMIT, MB, UPLOAD_LIMIT, formatMb, readCapped, uploadMethodOf } from "./telegram-media.ts";
 
 export interface TelegramChannelOptions extends ChannelFactoryOptions<TelegramAccountConfig> {
@@ -198,11 +199,22 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
     return this.run !== undefined && !this.run.controller.signal.aborted && this.sink !== undefined && this.me !== undefined;
   }
 
-  /** Maps and delivers one update. Resolves true when it may be acknowledged (delivered, or nothing to deliver). */
-  protected async deliverUpdate(update: Update): Promise<boolean> {
+  /** Hands a wrongly shaped payload to the sink, which records it. */
+  protected reportMalformed(problem: string): void {
+    this.sink?.reportMalformed(problem);
+  }
+
+  /** Checks, maps and delivers one update. Resolves true when it may be acknowledged: delivered, nothing to deliver,
+   * or wrongly shaped (reported to the sink, so a poison update is skipped rather than fetched again forever). */
+  protected async deliverUpdate(body: unknown): Promise<boolean> {
     const sink = this.sink;
     if (!this.accepting || !sink || !this.me) return false;
-    const msg = toInbound(update, { account: this.account, botId: this.me.id, botUsername: this.me.username });
+    const parsed = parseUpdate(body);
+    if (!parsed.ok) {
+      this.reportMalformed(parsed.problem);
+      return true;
+    }
+    const msg = toInbound(parsed.update, { account: this.account, botId: this.me.id, botUsername: this.me.username });
     if (!msg) return true;
     this.log.debug({ messageId: msg.messageId, chatId: msg.chat.id, kind: msg.chat.kind, text: msg.text }, "message received");
     try {
@@ -251,7 +263,8 @@ export class TelegramChannel implements Channel, TypingCapable, MediaCapable, Pr
           break;
         }
         undelivered = 0;
-        this.offset = update.update_id + 1;
+        // Telegram numbers every update; the check keeps a garbage entry from turning the offset into NaN.
+        if (Number.isInteger(update.update_id)) this.offset = update.update_id + 1;
       }
     }
   }

@@ -18,7 +18,7 @@ export function uploadMethodOf(media: Pick<OutboundMedia, "kind" | "mimeType">, 
   return "sendDocument";
 }
 
-export { readCapped } from "../kit/read-capped.ts";
+export { readCapped } from "../../core/capped-body.ts";
 
 export function formatMb(bytes: number): string {
   return `${(bytes / MB).toFixed(bytes < MB ? 2 : 1)} MB`;

@@ -80,7 +80,7 @@ describe("TelegramWebhookChannel", () => {
     expect(sink.attempts).toBe(0);
   });
 
-  it("answers 415 / 400 for bodies that are not a JSON Update", async () => {
+  it("answers 415 for a non-JSON content type and 400 for a body that is not JSON; acknowledges and reports a wrongly shaped update", async () => {
     const { ch, sink } = await startedWebhook();
     const statuses = await Promise.all([
       ch.handleWebhook(fake.webhookRequest(TOKEN, "update_id=1", { contentType: "text/plain" })),
@@ -88,7 +88,34 @@ describe("TelegramWebhookChannel", () => {
       ch.handleWebhook(fake.webhookRequest(TOKEN, { message: { text: "no id" } })),
       ch.handleWebhook(fake.webhookRequest(TOKEN, [1, 2])),
     ]).then((all) => all.map((r) => r.status));
-    expect(statuses).toEqual([415, 400, 400, 400]);
+    expect(statuses).toEqual([415, 400, 200, 200]);
+    expect(sink.attempts).toBe(0);
+    expect(sink.malformed).toEqual([
+      "the webhook body is not valid JSON",
+      "not a Telegram Update: update_id: Invalid input: expected number, received undefined",
+      "not a Telegram Update: Invalid input: expected object, received array",
+    ]);
+  });
+
+  it("refuses a missing or wrong secret and a non-JSON content type before reading the body; 413 past 1 MiB", async () => {
+    const { ch, sink } = await startedWebhook();
+    const big = (headers: Record<string, string>): Request => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({ pull: (c) => (sent++ < 2_048 ? c.enqueue(new Uint8Array(1024)) : c.close()) }); // 2 MiB
+      return new Request(URL_, { method: "POST", headers, body, duplex: "half" } as RequestInit);
+    };
+    const secret = { "x-telegram-bot-api-secret-token": SECRET };
+    const requests = [
+      big({ "content-type": "application/json" }),
+      big({ "content-type": "application/json", "x-telegram-bot-api-secret-token": "guess" }),
+      big({ "content-type": "text/plain", ...secret }),
+      big({ "content-type": "application/json", ...secret }),
+    ];
+    const answers = [];
+    for (const req of requests) answers.push(await ch.handleWebhook(req));
+    expect(answers.map((r) => r.status)).toEqual([401, 401, 415, 413]);
+    expect(requests.map((r) => r.bodyUsed)).toEqual([false, false, false, true]);
+    expect(answers[3]?.headers.get("connection")).toBe("close");
     expect(sink.attempts).toBe(0);
   });
 

@@ -34,13 +34,16 @@ const authDir = (): string => join(stateDir, "channels", "whatsapp", "default");
 
 function collectingSink() {
   const messages: InboundMessage[] = [];
+  const malformed: string[] = [];
   let failures = 0;
   return {
     messages,
+    malformed,
     calls: 0,
     failNext(count: number) {
       failures = count;
     },
+    reportMalformed: (problem: string) => void malformed.push(problem),
     async deliver(msg: InboundMessage) {
       this.calls += 1;
       if (failures > 0) {
@@ -232,6 +235,16 @@ describe("WhatsappChannel inbound", () => {
     await vi.waitFor(() => expect(sink.messages).toHaveLength(1));
     expect(sink.messages[0]?.text).toBe("the real one");
     expect(sink.calls).toBe(1);
+  });
+
+  it("reports a message the mapping cannot read and goes on with the next one", async () => {
+    const { fake, sink } = await started();
+    fake.upsert([{ key: { remoteJid: 42 as unknown as string, id: "ODD1", fromMe: false }, message: { conversation: "odd" } }], "notify");
+    fake.injectMessage({ remoteJid: ANA, text: "after the odd one" });
+    await vi.waitFor(() => expect(sink.messages).toHaveLength(1));
+    expect(sink.messages[0]?.text).toBe("after the odd one");
+    expect(sink.malformed).toHaveLength(1);
+    expect(sink.malformed[0]).toMatch(/^WhatsApp message could not be mapped: /);
   });
 
   it("delivers messages WhatsApp queued while the device was offline (upsert type append)", async () => {

@@ -293,7 +293,14 @@ export class WhatsappChannel implements Channel, TypingCapable, MediaCapable, Pr
   private async receive(msg: WAMessage): Promise<void> {
     const me = this.auth?.state.creds.me;
     if (this.stopped || !me) return;
-    const inbound = toInbound(msg, { account: this.account, me: { id: me.id, ...(me.lid ? { lid: me.lid } : {}) }, now: this.now });
+    let inbound: InboundMessage | undefined;
+    try {
+      inbound = toInbound(msg, { account: this.account, me: { id: me.id, ...(me.lid ? { lid: me.lid } : {}) }, now: this.now });
+    } catch (err) {
+      // A shape the mapping does not expect must not end the in-order chain of receives: report it and go on.
+      this.sink?.reportMalformed(`WhatsApp message could not be mapped: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     if (!inbound) return;
     this.remember(inbound.messageId, msg);
     if (inbound.chat.kind === "group") {
