@@ -86,6 +86,20 @@ export const toolPolicySchema = z.strictObject({
   deny: z.array(z.string()).default([]),
 });
 
+/** Per-process resource limits for sandboxed commands (applied with prlimit when the host has it). */
+export const execLimitsSchema = z.strictObject({
+  /** Private writable memory (heap) per process, MiB (RLIMIT_DATA). */
+  memory_mb: z.number().int().positive().default(1024),
+  /** Processes and threads of the sandbox's user, counted across the host (RLIMIT_NPROC). */
+  processes: z.number().int().positive().default(256),
+  /** Largest file a command may write, MiB (RLIMIT_FSIZE). */
+  file_size_mb: z.number().int().positive().default(1024),
+  /** CPU time per process, seconds (RLIMIT_CPU). */
+  cpu_seconds: z.number().int().positive().default(60),
+  /** Open files per process (RLIMIT_NOFILE). */
+  open_files: z.number().int().positive().default(1024),
+});
+
 export const execPolicySchema = z.strictObject({
   level: z.enum(EXEC_LEVELS).default("allowlist"),
   /** Binaries allowed at level `allowlist`. */
@@ -98,6 +112,7 @@ export const execPolicySchema = z.strictObject({
   network: z.boolean().default(false),
   timeout_ms: z.number().int().positive().default(30_000),
   output_cap_bytes: z.number().int().positive().default(64 * 1024),
+  limits: execLimitsSchema.prefault({}),
 });
 
 export const webPolicySchema = z.strictObject({

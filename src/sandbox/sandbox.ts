@@ -1,6 +1,7 @@
 // The Sandbox port: run one argv (never through a shell) confined to a workspace, with a time limit and an
 // output cap. Policy (which binaries may run) is decided by the caller, not here.
 import { isAbsolute, relative } from "node:path";
+import type { ResourceLimits } from "./confinement.ts";
 
 export interface ExecOptions {
   /** Program and arguments; argv[0] is looked up on the sandbox's PATH. No shell is involved. */
@@ -19,6 +20,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Written to the process's stdin, then closed; without it stdin is /dev/null. */
   stdin?: string;
+  /** Resource limits for the process; applied when the host has prlimit (util-linux), otherwise none. */
+  limits?: ResourceLimits;
 }
 
 export interface ExecResult {

@@ -1,6 +1,6 @@
 // The exec tool end to end through the gate: runs in bubblewrap and host, policy refusals audited as deny,
 // timeout and output cap reported to the model.
-import { mkdir, mkdtemp, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -26,6 +26,8 @@ beforeEach(async () => {
   ws = await realpath(await mkdtemp(join(tmpdir(), "pincer-exec-")));
   await mkdir(join(ws, "sub"));
   await writeFile(join(ws, "x"), "keep me");
+  // A root gateway runs commands as the workspace's owner (never root): give it to nobody, as an operator would.
+  if (process.getuid?.() === 0) for (const path of [ws, join(ws, "sub"), join(ws, "x")]) await chown(path, 65534, 65534);
 });
 afterEach(() => rm(ws, { recursive: true, force: true }));
 

@@ -2,7 +2,9 @@
 // Splitting and policy checks are pure (exec-command.ts); this file only wires them to the sandbox.
 import { stat } from "node:fs/promises";
 import { z } from "zod";
+import type { Policy } from "../../core/config-schema.ts";
 import { ToolError } from "../../core/errors.ts";
+import type { ResourceLimits } from "../../sandbox/confinement.ts";
 import type { ExecResult, Sandbox } from "../../sandbox/sandbox.ts";
 import type { Tool, ToolResult } from "../tool.ts";
 import { parseArgs } from "../tool-kit.ts";
@@ -21,6 +23,13 @@ export function formatExecResult(r: ExecResult, opts: { timeoutMs: number; outpu
   if (r.timedOut) parts.push(`[timed out after ${opts.timeoutMs} ms; process killed]`);
   if (r.truncated) parts.push(`[output truncated at ${opts.outputCapBytes} bytes]`);
   return parts.join("\n");
+}
+
+const MIB = 1024 * 1024;
+
+/** policy.exec.limits (MiB, as users write them) → the sandbox's ResourceLimits (bytes). */
+export function toResourceLimits(l: Policy["exec"]["limits"]): ResourceLimits {
+  return { memoryBytes: l.memory_mb * MIB, processes: l.processes, fileSizeBytes: l.file_size_mb * MIB, cpuSeconds: l.cpu_seconds, openFiles: l.open_files };
 }
 
 /**
@@ -51,6 +60,7 @@ export function createExecTool(sandbox: Sandbox): Tool {
         outputCapBytes: policy.output_cap_bytes,
         network: policy.network,
         signal: ctx.signal,
+        limits: toResourceLimits(policy.limits),
       });
       return {
         text: formatExecResult(r, { timeoutMs: policy.timeout_ms, outputCapBytes: policy.output_cap_bytes }),
