@@ -102,10 +102,11 @@ export const execLimitsSchema = z.strictObject({
 
 export const execPolicySchema = z.strictObject({
   level: z.enum(EXEC_LEVELS).default("allowlist"),
-  /** Binaries allowed at level `allowlist`. */
+  /** Binaries allowed at level `allowlist`. Interpreters and programs that run other programs (python3, node,
+   * awk, find, sed, git, xargs…) mean arbitrary code in the sandbox, so the defaults leave them out. */
   safe_bins: z
     .array(z.string())
-    .default(["ls", "cat", "head", "tail", "wc", "grep", "find", "echo", "pwd", "date", "sort", "uniq", "diff", "mkdir", "touch", "cp", "mv", "sed", "awk", "git", "node", "python3", "jq", "true", "false"]),
+    .default(["ls", "cat", "head", "tail", "wc", "grep", "echo", "pwd", "date", "sort", "uniq", "diff", "mkdir", "touch", "cp", "jq", "true", "false"]),
   /** Binaries refused at every level. */
   blocked_bins: z.array(z.string()).default(["sudo", "su", "doas", "rm", "dd", "mkfs", "shutdown", "reboot", "curl", "wget", "nc", "ssh", "scp"]),
   sandbox: z.enum(["auto", "bubblewrap", "host"]).default("auto"),

@@ -1,4 +1,5 @@
 // Contract suite run against both Sandbox implementations, plus bubblewrap-only isolation checks.
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { chown, mkdtemp, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -163,6 +164,13 @@ function describeConfinement(label: string, make: () => Sandbox, skipReason?: st
       const r = await run(["sh", "-c", "head -c 2097152 /dev/zero > big"], { fileSizeBytes: MIB });
       expect(r.exitCode).not.toBe(0);
       expect((await stat(join(ws, "big"))).size).toBeLessThanOrEqual(MIB);
+    });
+
+    it.skipIf(!existsSync("/usr/bin/git"))("git ignores a ~/.gitconfig in the workspace (HOME), which the agent can write", async () => {
+      await writeFile(join(ws, ".gitconfig"), "[alias]\n\tpwn = !echo pwned\n");
+      const r = await run(["git", "pwn"]);
+      expect(r.stdout).not.toContain("pwned");
+      expect(r.exitCode).not.toBe(0);
     });
 
     // Last: on the host sandbox the sleeps outlive the command and count against the user's process limit.

@@ -52,9 +52,21 @@ export interface Sandbox {
 /** Default PATH inside a sandbox: system dirs only, so no user bin dirs leak in. */
 export const SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
 
+/**
+ * Git settings for every sandboxed process. HOME is the workspace, which the agent writes: git must not take
+ * aliases, a pager, hooks or an fsmonitor command from a ~/.gitconfig there, nor run a bare repository's config
+ * found by walking into a folder the agent made.
+ */
+const GIT_ENV = {
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_CONFIG_COUNT: "1",
+  GIT_CONFIG_KEY_0: "safe.bareRepository",
+  GIT_CONFIG_VALUE_0: "explicit",
+};
+
 /** The minimal environment every sandboxed process starts with; HOME is the workspace. */
 export function buildSandboxEnv(opts: { workspace: string; path?: string; extra?: Record<string, string> }): Record<string, string> {
-  return { PATH: opts.path ?? SANDBOX_PATH, HOME: opts.workspace, LANG: "C.UTF-8", ...opts.extra };
+  return { PATH: opts.path ?? SANDBOX_PATH, HOME: opts.workspace, LANG: "C.UTF-8", ...GIT_ENV, ...opts.extra };
 }
 
 /** Rejects options no sandbox can honour: these are caller bugs, not command failures. */

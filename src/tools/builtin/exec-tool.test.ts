@@ -86,6 +86,25 @@ describe("exec policy through the gate", () => {
     expect((await stat(join(ws, "x"))).isFile()).toBe(true);
   });
 
+  it("refuses an escape hatch of a program in safe_bins and leaves the files alone", async () => {
+    const safe_bins = [...policySchema.parse({}).exec.safe_bins, "find"];
+    const r = await setup(sandbox, { safe_bins }).call("find . -delete");
+    expect(r).toEqual({
+      text:
+        "exec refused: find -delete deletes files, which would get around policy.exec.blocked_bins; " +
+        "refused at every level, even with the program in policy.exec.safe_bins",
+      isError: true,
+      decision: "deny",
+    });
+    expect((await stat(join(ws, "x"))).isFile()).toBe(true);
+  });
+
+  it("the default safe_bins run no interpreters and cannot move files away", async () => {
+    for (const command of [`python3 -c "print(1)"`, "node -e 1", "mv x y", "awk 1 x", "sed -n p x", "git status", "find ."]) {
+      expect(await setup(sandbox).call(command)).toMatchObject({ isError: true, decision: "deny" });
+    }
+  });
+
   it("allowlist refuses a binary outside safe_bins; deny refuses everything", async () => {
     expect(await setup(sandbox).call("uname -a")).toMatchObject({ isError: true, decision: "deny" });
     expect((await setup(sandbox, { level: "deny" }).call("echo hi")).text).toBe("exec refused: exec is disabled (policy.exec.level: deny)");
