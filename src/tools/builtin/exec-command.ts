@@ -5,7 +5,7 @@
 import { basename } from "node:path";
 import type { Policy } from "../../core/config-schema.ts";
 import { ToolError } from "../../core/errors.ts";
-import { AWKS, ESCAPE_PROGRAMS, findEscape } from "./exec-escapes.ts";
+import { AWKS, ESCAPE_PROGRAMS, findEscape, RUNS_PROGRAMS } from "./exec-escapes.ts";
 
 const META_CHARS = new Set(["|", ";", "&", "$", "`", ">", "<", "(", ")", "\n", "\r"]);
 /** Programs that run another program named in their arguments, and interpreters that run code given to them. */
@@ -104,6 +104,11 @@ function findAnyEscape(argv: string[]): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The entries of safe_bins that run other programs or arbitrary code (for `pincer doctor`). */
+export function listProgramRunners(safeBins: string[]): string[] {
+  return safeBins.filter((name) => isProgramRunner(name) || RUNS_PROGRAMS.has(name));
 }
 
 export type ExecDecision = { allowed: true } | { allowed: false; reason: string };

@@ -3,6 +3,9 @@
 // A tripwire that keeps policy.exec.blocked_bins meaningful for these programs, not a boundary: the sandbox is.
 import { basename } from "node:path";
 
+/** Programs that can run other programs through their options (besides interpreters and wrappers). */
+export const RUNS_PROGRAMS = new Set(["find", "sed", "gsed", "git"]);
+
 /** Programs with escape hatches this file knows. */
 export const ESCAPE_PROGRAMS = new Set(["find", "sed", "gsed", "awk", "gawk", "mawk", "nawk", "busybox-awk", "git", "sort"]);
 
