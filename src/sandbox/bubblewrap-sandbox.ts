@@ -139,7 +139,7 @@ export function createBubblewrapSandbox(opts: BubblewrapSandboxOptions): Sandbox
       helpers ??= opts.helpers ? Promise.resolve(opts.helpers) : findConfineHelpers();
       const user = await pickSandboxUser(exec.workspace, opts.gatewayUid ?? process.getuid?.());
       const env = buildSandboxEnv({ workspace: exec.workspace, path: opts.path, extra: exec.env });
-      return runProcess({
+      const result = await runProcess({
         file: opts.bwrapPath,
         args: buildBwrapArgs(exec, await mounts, env, { ...(user ? { user } : {}), helpers: await helpers }),
         cwd: exec.workspace,
@@ -149,6 +149,7 @@ export function createBubblewrapSandbox(opts: BubblewrapSandboxOptions): Sandbox
         signal: exec.signal,
         stdin: exec.stdin,
       });
+      return user ? { ...result, runAs: user } : result;
     },
   };
 }

@@ -30,7 +30,7 @@ export function createHostSandbox(opts: HostSandboxOptions = {}): Sandbox {
       const { prlimit } = await helpers;
       const user = await pickSandboxUser(exec.workspace, opts.gatewayUid ?? process.getuid?.());
       const [file, ...args] = (exec.limits && prlimit ? [...prlimitArgs(prlimit, exec.limits), ...exec.argv] : exec.argv) as [string, ...string[]];
-      return runProcess({
+      const result = await runProcess({
         file,
         args,
         cwd: exec.cwd,
@@ -41,6 +41,7 @@ export function createHostSandbox(opts: HostSandboxOptions = {}): Sandbox {
         stdin: exec.stdin,
         ...(user ? { uid: user.uid, gid: user.gid } : {}),
       });
+      return user ? { ...result, runAs: user } : result;
     },
   };
 }

@@ -1,7 +1,7 @@
 // The Sandbox port: run one argv (never through a shell) confined to a workspace, with a time limit and an
 // output cap. Policy (which binaries may run) is decided by the caller, not here.
 import { isAbsolute, relative } from "node:path";
-import type { ResourceLimits } from "./confinement.ts";
+import type { ResourceLimits, SandboxUser } from "./confinement.ts";
 
 export interface ExecOptions {
   /** Program and arguments; argv[0] is looked up on the sandbox's PATH. No shell is involved. */
@@ -35,6 +35,8 @@ export interface ExecResult {
   /** Killed because timeoutMs passed. */
   timedOut: boolean;
   durationMs: number;
+  /** The host user the command ran as when the gateway is root (never root itself); unset otherwise. */
+  runAs?: SandboxUser;
 }
 
 /** Runs commands confined to a workspace. */

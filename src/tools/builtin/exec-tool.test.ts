@@ -11,7 +11,7 @@ import { detectBubblewrap } from "../../sandbox/detect.ts";
 import { createHostSandbox } from "../../sandbox/host-sandbox.ts";
 import type { Sandbox } from "../../sandbox/sandbox.ts";
 import { createToolGate } from "../tool-gate.ts";
-import { createExecTool } from "./exec-tool.ts";
+import { createExecTool, formatExecResult } from "./exec-tool.ts";
 
 const detection = await detectBubblewrap();
 // CI installs bubblewrap (.ci/run): there a missing sandbox is a failure, not a reason to skip.
@@ -122,5 +122,14 @@ describe("exec policy through the gate", () => {
     const r = await setup(sandbox).call("ls no-such-dir");
     expect(r.isError).toBe(true);
     expect(r.text).toMatch(/^exit code 2\nstderr:\nls: cannot access/);
+  });
+});
+
+describe("formatExecResult", () => {
+  it("explains a failure of a root gateway's command that ran as nobody", () => {
+    const r = { exitCode: 2, signal: null, stdout: "", stderr: "ls: cannot open directory '.': Permission denied\n", truncated: false, timedOut: false, durationMs: 1 };
+    const opts = { timeoutMs: 1, outputCapBytes: 1 };
+    expect(formatExecResult({ ...r, runAs: { uid: 65534, gid: 65534 } }, opts)).toContain("[ran as nobody (uid 65534): the gateway runs as root");
+    expect(formatExecResult(r, opts)).not.toContain("nobody");
   });
 });

@@ -4,7 +4,7 @@ import { stat } from "node:fs/promises";
 import { z } from "zod";
 import type { Policy } from "../../core/config-schema.ts";
 import { ToolError } from "../../core/errors.ts";
-import type { ResourceLimits } from "../../sandbox/confinement.ts";
+import { NOBODY, type ResourceLimits } from "../../sandbox/confinement.ts";
 import type { ExecResult, Sandbox } from "../../sandbox/sandbox.ts";
 import type { Tool, ToolResult } from "../tool.ts";
 import { parseArgs } from "../tool-kit.ts";
@@ -22,6 +22,9 @@ export function formatExecResult(r: ExecResult, opts: { timeoutMs: number; outpu
   if (!r.stdout && !r.stderr) parts.push("(no output)");
   if (r.timedOut) parts.push(`[timed out after ${opts.timeoutMs} ms; process killed]`);
   if (r.truncated) parts.push(`[output truncated at ${opts.outputCapBytes} bytes]`);
+  if (r.exitCode !== 0 && r.runAs?.uid === NOBODY.uid) {
+    parts.push("[ran as nobody (uid 65534): the gateway runs as root, and commands never do; the workspace belongs to root, so they can only read what is world-readable there. 'pincer doctor' shows the fix]");
+  }
   return parts.join("\n");
 }
 
@@ -65,7 +68,7 @@ export function createExecTool(sandbox: Sandbox): Tool {
       return {
         text: formatExecResult(r, { timeoutMs: policy.timeout_ms, outputCapBytes: policy.output_cap_bytes }),
         isError: r.exitCode !== 0 || r.timedOut,
-        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs },
+        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs, ...(r.runAs ? { uid: r.runAs.uid } : {}) },
       };
     },
   };
