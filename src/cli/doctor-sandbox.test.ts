@@ -21,7 +21,7 @@ describe("doctor: exec confinement", () => {
     const [user] = await checkConfinement({ exec, workspaces: [join(dir, "not-yet")], gatewayUid: 0, helpers });
     expect(user).toMatchObject({ name: "sandbox user", status: "warn", fix: expect.stringContaining("unprivileged user") });
     expect(user!.detail).toBe(
-      `pincer runs as root. Sandboxed commands never do: ${join(dir, "not-yet")}: as nobody (65534), which can only read what is world-readable there unless the workspace belongs to it`,
+      `pincer runs as root. Sandboxed commands never do: ${join(dir, "not-yet")}: as nobody (65534), which can only read what is world-readable there`,
     );
   });
 

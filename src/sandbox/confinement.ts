@@ -20,6 +20,8 @@ export interface ResourceLimits {
 export interface SandboxUser {
   uid: number;
   gid: number;
+  /** Set when this is nobody because root owns the workspace (the command cannot write it). */
+  rootOwnedWorkspace?: true;
 }
 
 /** The user a command runs as when the gateway is root and the workspace belongs to root too. */
@@ -56,7 +58,7 @@ export async function findConfineHelpers(dirs: string[] = HELPER_DIRS): Promise<
 export async function pickSandboxUser(workspace: string, gatewayUid: number | undefined): Promise<SandboxUser | undefined> {
   if (gatewayUid !== 0) return undefined;
   const owner = await stat(workspace);
-  return owner.uid === 0 ? NOBODY : { uid: owner.uid, gid: owner.gid === 0 ? NOBODY.gid : owner.gid };
+  return owner.uid === 0 ? { ...NOBODY, rootOwnedWorkspace: true } : { uid: owner.uid, gid: owner.gid === 0 ? NOBODY.gid : owner.gid };
 }
 
 /** Pure: `prlimit --data=… … --` (a prefix for the command's argv). */

@@ -32,8 +32,9 @@ async function checkUser(opts: SandboxDoctorOptions, helpers: ConfineHelpers): P
   }
   const lines: string[] = [];
   for (const ws of opts.workspaces) {
-    const user = (await pickSandboxUser(ws, 0).catch(() => undefined)) ?? NOBODY; // not created yet: root will own it
-    lines.push(user.uid === NOBODY.uid ? `${ws}: as nobody (${NOBODY.uid}), which can only read what is world-readable there unless the workspace belongs to it` : `${ws}: as its owner, uid ${user.uid}`);
+    // A workspace not created yet will be root's.
+    const user = (await pickSandboxUser(ws, 0).catch(() => undefined)) ?? { ...NOBODY, rootOwnedWorkspace: true };
+    lines.push(user.rootOwnedWorkspace ? `${ws}: as nobody (${NOBODY.uid}), which can only read what is world-readable there` : `${ws}: as its owner, uid ${user.uid}`);
   }
   const noSetpriv = helpers.setpriv
     ? ""

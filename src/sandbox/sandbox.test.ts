@@ -219,7 +219,7 @@ describe("pickSandboxUser", () => {
     const ws = await realpath(await mkdtemp(join(tmpdir(), "pincer-owner-")));
     try {
       const owner = await stat(ws);
-      expect(await pickSandboxUser(ws, 0)).toEqual(owner.uid === 0 ? NOBODY : { uid: owner.uid, gid: owner.gid || NOBODY.gid });
+      expect(await pickSandboxUser(ws, 0)).toEqual(owner.uid === 0 ? { ...NOBODY, rootOwnedWorkspace: true } : { uid: owner.uid, gid: owner.gid || NOBODY.gid });
       if (asRoot) {
         await chown(ws, 1234, 1235);
         expect(await pickSandboxUser(ws, 0)).toEqual({ uid: 1234, gid: 1235 });

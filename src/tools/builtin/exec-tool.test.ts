@@ -129,7 +129,8 @@ describe("formatExecResult", () => {
   it("explains a failure of a root gateway's command that ran as nobody", () => {
     const r = { exitCode: 2, signal: null, stdout: "", stderr: "ls: cannot open directory '.': Permission denied\n", truncated: false, timedOut: false, durationMs: 1 };
     const opts = { timeoutMs: 1, outputCapBytes: 1 };
-    expect(formatExecResult({ ...r, runAs: { uid: 65534, gid: 65534 } }, opts)).toContain("[ran as nobody (uid 65534): the gateway runs as root");
+    expect(formatExecResult({ ...r, runAs: { uid: 65534, gid: 65534, rootOwnedWorkspace: true } }, opts)).toContain("[ran as nobody (uid 65534): the gateway runs as root");
     expect(formatExecResult(r, opts)).not.toContain("nobody");
+    expect(formatExecResult({ ...r, runAs: { uid: 65534, gid: 65534 } }, opts)).not.toContain("nobody"); // the operator gave it the workspace
   });
 });

@@ -4,7 +4,7 @@ import { stat } from "node:fs/promises";
 import { z } from "zod";
 import type { Policy } from "../../core/config-schema.ts";
 import { ToolError } from "../../core/errors.ts";
-import { NOBODY, type ResourceLimits } from "../../sandbox/confinement.ts";
+import type { ResourceLimits } from "../../sandbox/confinement.ts";
 import type { ExecResult, Sandbox } from "../../sandbox/sandbox.ts";
 import type { Tool, ToolResult } from "../tool.ts";
 import { parseArgs } from "../tool-kit.ts";
@@ -22,7 +22,7 @@ export function formatExecResult(r: ExecResult, opts: { timeoutMs: number; outpu
   if (!r.stdout && !r.stderr) parts.push("(no output)");
   if (r.timedOut) parts.push(`[timed out after ${opts.timeoutMs} ms; process killed]`);
   if (r.truncated) parts.push(`[output truncated at ${opts.outputCapBytes} bytes]`);
-  if (r.exitCode !== 0 && r.runAs?.uid === NOBODY.uid) {
+  if (r.exitCode !== 0 && r.runAs?.rootOwnedWorkspace) {
     parts.push("[ran as nobody (uid 65534): the gateway runs as root, and commands never do; the workspace belongs to root, so they can only read what is world-readable there. 'pincer doctor' shows the fix]");
   }
   return parts.join("\n");
