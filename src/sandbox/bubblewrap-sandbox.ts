@@ -93,8 +93,11 @@ export function buildBwrapArgs(opts: ExecOptions, mounts: SystemMount[], env: Re
   const args: string[] = [];
   const underTmp = (path: string): boolean => path === "/tmp" || path.startsWith("/tmp/");
   // bwrap running as root creates missing parent dirs 0700; the unprivileged command needs to traverse them.
+  const parents = new Set<string>(["/"]);
   const pushParent = (path: string): void => {
-    if (confine.user && dirname(path) !== "/") args.push("--perms", "0755", "--dir", dirname(path));
+    if (!confine.user || parents.has(dirname(path))) return;
+    parents.add(dirname(path));
+    args.push("--perms", "0755", "--dir", dirname(path));
   };
   const pushMount = (m: SystemMount): void => {
     if (m.networkOnly && !opts.network) return;

@@ -61,13 +61,17 @@ export async function pickSandboxUser(workspace: string, gatewayUid: number | un
   return owner.uid === 0 ? { ...NOBODY, rootOwnedWorkspace: true } : { uid: owner.uid, gid: owner.gid === 0 ? NOBODY.gid : owner.gid };
 }
 
-/** Pure: `prlimit --data=… … --` (a prefix for the command's argv). */
-export function prlimitArgs(prlimitPath: string, limits: ResourceLimits): string[] {
+/**
+ * Pure: `prlimit --data=… … --` (a prefix for the command's argv). `nproc: false` leaves the process limit out,
+ * for a command that shares its host user with the gateway: RLIMIT_NPROC would count the gateway's own
+ * threads and every other process of that user.
+ */
+export function prlimitArgs(prlimitPath: string, limits: ResourceLimits, opts: { nproc?: boolean } = {}): string[] {
   const both = (n: number): string => `${n}:${n}`; // soft:hard, so the command cannot raise them again
   return [
     prlimitPath,
     `--data=${both(limits.memoryBytes)}`,
-    `--nproc=${both(limits.processes)}`,
+    ...(opts.nproc === false ? [] : [`--nproc=${both(limits.processes)}`]),
     `--fsize=${both(limits.fileSizeBytes)}`,
     `--cpu=${both(limits.cpuSeconds)}`,
     `--nofile=${both(limits.openFiles)}`,

@@ -29,7 +29,9 @@ export function createHostSandbox(opts: HostSandboxOptions = {}): Sandbox {
       helpers ??= opts.helpers ? Promise.resolve(opts.helpers) : findConfineHelpers();
       const { prlimit } = await helpers;
       const user = await pickSandboxUser(exec.workspace, opts.gatewayUid ?? process.getuid?.());
-      const [file, ...args] = (exec.limits && prlimit ? [...prlimitArgs(prlimit, exec.limits), ...exec.argv] : exec.argv) as [string, ...string[]];
+      // Without a user switch the command shares the gateway's user: no process limit (see prlimitArgs).
+      const limits = exec.limits && prlimit ? prlimitArgs(prlimit, exec.limits, { nproc: user !== undefined }) : [];
+      const [file, ...args] = [...limits, ...exec.argv] as [string, ...string[]];
       const result = await runProcess({
         file,
         args,
