@@ -136,7 +136,7 @@ function findAwkEscape(args: string[]): string | undefined {
 
 /** git options that run a program or change configuration (aliases, hooks path, pager, fsmonitor…). */
 const GIT_GLOBAL_OPTIONS = ["-c", "--config-env", "--exec-path", "--git-dir"];
-const GIT_OPTIONS = ["--upload-pack", "--receive-pack", "--exec", "--template", "--config", "--extcmd", "--tool"];
+const GIT_OPTIONS = ["--upload-pack", "--receive-pack", "--exec", "--config", "--extcmd", "--tool"];
 /** git subcommands that run programs the agent names, or that rewrite history through a command. */
 const GIT_SUBCOMMANDS = new Set(["filter-branch", "difftool", "mergetool", "send-email", "instaweb", "daemon", "credential", "upload-pack", "receive-pack", "shell", "fsmonitor--daemon"]);
 const GIT_CONFIG_READS = new Set(["--get", "--get-all", "--get-regexp", "--list", "-l", "--show-origin", "--show-scope", "--name-only", "--null", "-z", "get", "list"]);
@@ -154,6 +154,7 @@ function findGitEscape(args: string[]): string | undefined {
   if (option) return `git ${sub} ${option.split("=")[0]} can run other programs or change git's configuration`;
   if (GIT_SUBCOMMANDS.has(sub)) return `git ${sub} runs other programs`;
   if (sub === "clone" && rest.some((a) => a === "-c" || /^-c./.test(a))) return "git clone -c can change git's configuration";
+  if ((sub === "clone" || sub === "init") && rest.some((a) => a.startsWith("--template"))) return `git ${sub} --template installs hooks that git then runs`;
   if (sub === "grep" && rest.some((a) => a === "-O" || a.startsWith("-O") || a.startsWith("--open-files-in-pager"))) return "git grep -O runs a pager program";
   if (sub === "rebase" && rest.some((a) => a === "-x" || a.startsWith("--exec"))) return "git rebase --exec runs shell commands";
   if (sub === "submodule" && rest.includes("foreach")) return "git submodule foreach runs shell commands";
