@@ -108,7 +108,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const detected = config.policy.exec.sandbox === "host" ? { available: false, reason: "policy.exec.sandbox is host" } : await detectBubblewrap();
   const sandbox = createSandbox(config.policy.exec.sandbox, detected);
-  const tools = createBuiltinTools({ sandbox, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const tools = createBuiltinTools({ sandbox });
   const gate = createToolGate({ tools, audit: (record) => store.audit.write(record), now });
   const buildRouter = (c: PincerConfig): ModelRouter =>
     createModelRouter({ config: c.models, stateDir, env: opts.env, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) });

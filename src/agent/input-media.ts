@@ -1,8 +1,8 @@
 // Images a turn refers to (`[image: inbox/…/x.jpg]`, written by channel ingress) become image parts of the model
 // call for that turn only; the transcript keeps the text with the marker, so later turns do not resend pixels.
-import { readFile, realpath } from "node:fs/promises";
-import { extname, isAbsolute, join, relative } from "node:path";
+import { extname } from "node:path";
 import type { UserContent } from "ai";
+import { readWorkspaceFile } from "../tools/workspace-fs.ts";
 
 const IMAGE_MARKER = /\[image: ([^\]\n]+)\]/g;
 const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
@@ -11,20 +11,15 @@ const MIME: Record<string, string> = { ".jpg": "image/jpeg", ".jpeg": "image/jpe
 /** The user content for `input` with its images attached, or undefined when it names none that can be read. */
 export async function attachImages(input: string, workspace: string): Promise<UserContent | undefined> {
   const parts: UserContent = [];
-  const root = await realpath(workspace).catch(() => workspace);
   for (const m of input.matchAll(IMAGE_MARKER)) {
     const rel = m[1]!.trim();
     const mediaType = MIME[extname(rel).toLowerCase()];
     if (!mediaType) continue;
     try {
-      const full = await realpath(isAbsolute(rel) ? rel : join(root, rel));
-      const inside = relative(root, full);
-      if (inside.startsWith("..") || isAbsolute(inside)) continue;
-      const bytes = await readFile(full);
-      if (bytes.length > MAX_IMAGE_BYTES) continue;
+      const { bytes } = await readWorkspaceFile(workspace, rel, MAX_IMAGE_BYTES);
       parts.push({ type: "image", image: new Uint8Array(bytes), mediaType });
     } catch {
-      // A file removed since: the marker stays as text.
+      // Removed since, too big, or not in the workspace: the marker stays as text.
     }
   }
   return parts.length === 0 ? undefined : [{ type: "text", text: input }, ...parts];

@@ -1,10 +1,10 @@
 // Unit tests for system prompt assembly: which workspace files are read, in what order, truncation,
 // and a byte ceiling on the base prompt (it is paid on every turn).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadPromptFiles, MAX_PROMPT_FILE_CHARS, renderSystemPrompt, type PromptInput } from "./system-prompt.ts";
+import { createPromptFileLoader, loadPromptFiles, MAX_PROMPT_FILE_CHARS, renderSystemPrompt, type PromptInput } from "./system-prompt.ts";
 
 let workspace = "";
 
@@ -35,6 +35,17 @@ describe("loadPromptFiles", () => {
     const files = await loadPromptFiles(workspace);
 
     expect(files).toEqual([{ name: "USER.md", text: "likes tea", truncated: false }]);
+  });
+
+  it("never follows a prompt file that is a symlink (it could point at the state dir's credentials)", async () => {
+    const secret = join(workspace, "..", `${workspace.split("/").at(-1)}-auth.json`);
+    await writeFile(secret, "sk-secret");
+    await symlink(secret, join(workspace, "AGENTS.md"));
+    await writeFiles({ "USER.md": "user" });
+
+    expect((await loadPromptFiles(workspace)).map((f) => f.name)).toEqual(["USER.md"]);
+    expect(createPromptFileLoader()(workspace).map((f) => f.name)).toEqual(["USER.md"]);
+    await rm(secret);
   });
 
   it("returns nothing for a workspace that does not exist", async () => {

@@ -1,7 +1,7 @@
 // System prompt assembly: a short base prompt plus the workspace's AGENTS.md, SOUL.md and USER.md when present.
 // Kept small on purpose — every byte is paid on every turn; tool schemas travel separately.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 
 export const WORKSPACE_PROMPT_FILES = ["AGENTS.md", "SOUL.md", "USER.md"] as const;
@@ -26,14 +26,35 @@ export async function loadPromptFiles(workspace: string): Promise<PromptFile[]> 
   }
   for (const name of WORKSPACE_PROMPT_FILES) {
     if (!present.has(name)) continue;
-    try {
-      const file = toPromptFile(name, await readFile(join(workspace, name), "utf8"));
-      if (file) files.push(file);
-    } catch {
-      continue;
-    }
+    const file = readPromptFile(workspace, name, () => undefined);
+    if (file) files.push(file);
   }
   return files;
+}
+
+type CacheEntry = { mtimeMs: number; size: number; file: PromptFile | undefined };
+
+/**
+ * Reads one prompt file at the workspace root. O_NOFOLLOW: a symlink planted there (say to the state dir's
+ * auth.json) is ignored, never followed into the prompt sent to the model; O_NONBLOCK: a FIFO cannot hang the turn.
+ */
+function readPromptFile(workspace: string, name: string, cached: (mtimeMs: number, size: number) => CacheEntry | undefined): PromptFile | undefined {
+  let fd: number;
+  try {
+    fd = openSync(join(workspace, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return undefined;
+    const hit = cached(info.mtimeMs, info.size);
+    return hit ? hit.file : toPromptFile(name, readFileSync(fd, "utf8"));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -41,7 +62,7 @@ export async function loadPromptFiles(workspace: string): Promise<PromptFile[]> 
  * small files cost microseconds; the async path costs a thread-pool round trip per file on every turn.
  */
 export function createPromptFileLoader(): (workspace: string) => PromptFile[] {
-  const cache = new Map<string, { mtimeMs: number; size: number; file: PromptFile | undefined }>();
+  const cache = new Map<string, CacheEntry>();
   return (workspace) => {
     let present: Set<string>;
     try {
@@ -53,17 +74,14 @@ export function createPromptFileLoader(): (workspace: string) => PromptFile[] {
     for (const name of WORKSPACE_PROMPT_FILES) {
       if (!present.has(name)) continue;
       const path = join(workspace, name);
-      try {
-        const { mtimeMs, size } = statSync(path);
-        let entry = cache.get(path);
-        if (!entry || entry.mtimeMs !== mtimeMs || entry.size !== size) {
-          entry = { mtimeMs, size, file: toPromptFile(name, readFileSync(path, "utf8")) };
-          cache.set(path, entry);
-        }
-        if (entry.file) files.push(entry.file);
-      } catch {
-        continue;
-      }
+      let seen: { mtimeMs: number; size: number } | undefined;
+      const file = readPromptFile(workspace, name, (mtimeMs, size) => {
+        seen = { mtimeMs, size };
+        const entry = cache.get(path);
+        return entry && entry.mtimeMs === mtimeMs && entry.size === size ? entry : undefined;
+      });
+      if (seen) cache.set(path, { ...seen, file });
+      if (file) files.push(file);
     }
     return files;
   };

@@ -2,13 +2,13 @@
 // `[image: <path>]` (attached to the model call as pixels), voice is transcribed when media.transcription is set,
 // everything else is announced with its path. Over `media_max_mb` nothing is downloaded.
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Logger } from "pino";
 import type { ChannelAccountConfig } from "../core/channel-config.ts";
 import { ChannelError } from "../core/errors.ts";
 import type { InboundMedia, InboundMessage } from "../core/inbound.ts";
 import type { Transcriber } from "../models/transcription.ts";
+import { writeWorkspaceFile } from "../tools/workspace-fs.ts";
 import { canFetchMedia, type Channel } from "./kit/channel.ts";
 
 export interface MediaStagerOptions {
@@ -54,9 +54,7 @@ export function createMediaStager(opts: MediaStagerOptions): MediaStager {
         const mimeType = media.mimeType ?? file.mimeType;
         const day = new Date(opts.now()).toISOString().slice(0, 10);
         const rel = join("inbox", day, `${randomBytes(4).toString("hex")}-${safeName({ ...media, fileName: media.fileName ?? file.fileName }, mimeType)}`);
-        const workspace = opts.workspaceFor(agentId);
-        await mkdir(join(workspace, "inbox", day), { recursive: true, mode: 0o700 });
-        await writeFile(join(workspace, rel), file.bytes, { mode: 0o600 });
+        await writeWorkspaceFile(opts.workspaceFor(agentId), rel, file.bytes, { mode: 0o600, dirMode: 0o700 });
         lines.push(await describe(media, rel, file.bytes, mimeType, opts));
       } catch (err) {
         const tooLarge = err instanceof ChannelError && err.code === "too_large";

@@ -1,13 +1,13 @@
 // Sends a reply (or a notice) to a chat through its Channel: chunked to the platform's limit, reply-to threading,
 // files from the agent's workspace, each message keyed for idempotency in the store, transient failures retried
 // with backoff, permanent ones recorded.
-import { realpath, stat } from "node:fs/promises";
-import { basename, extname, isAbsolute, join, relative } from "node:path";
+import { basename, extname } from "node:path";
 import type { Logger } from "pino";
 import type { ChannelAccountConfig } from "../core/channel-config.ts";
-import { ChannelError } from "../core/errors.ts";
+import { ChannelError, ToolError } from "../core/errors.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
 import type { Store } from "../store/store.ts";
+import { openWorkspaceFile, type OpenedFile } from "../tools/workspace-fs.ts";
 import { backoffDelay, sleep } from "./kit/backoff.ts";
 import { repliesInThreads, type Channel, type OutboundMedia, type OutboundMessage } from "./kit/channel.ts";
 import { chunkText } from "./kit/chunk-text.ts";
@@ -83,29 +83,37 @@ export function createReplySender(opts: ReplySenderOptions): ReplySender {
     async send(req) {
       const plan = planReply(req.text);
       if (plan.silent) return { status: "silent" };
-      const limit = Math.min(req.channel.textLimit, req.account.text_chunk_limit ?? Number.POSITIVE_INFINITY);
-      const chunks = plan.text ? chunkText(plan.text, limit) : [];
-      const quoteId = quoteFor(req, plan.replyTo);
       const media = await Promise.all(plan.media.map((p) => loadMedia(p, req)));
-      const messages: OutboundMessage[] = [];
-      const everyChunk = req.account.reply_to_mode === "all" || repliesInThreads(req.channel);
-      chunks.forEach((text, i) => {
-        const quote = quoteId && (i === 0 || everyChunk) ? { replyToMessageId: quoteId } : {};
-        messages.push({ route: req.route, text, ...quote });
-      });
-      for (const m of media) {
-        if ("error" in m) messages.push({ route: req.route, text: m.error });
-        else messages.push({ route: req.route, text: "", media: m });
+      try {
+        return await sendAll(req, plan, media);
+      } finally {
+        for (const m of media) if ("file" in m) await m.file.handle.close();
       }
-      let sent = 0;
-      for (const [i, message] of messages.entries()) {
-        const result = await sendOnce(req, `${req.key}:${i}`, message);
-        if (result === "sent") sent++;
-        else if (typeof result === "object") return { status: "failed", error: result.failed };
-      }
-      return { status: "sent", messages: sent };
     },
   };
+
+  async function sendAll(req: SendRequest, plan: ReturnType<typeof planReply>, media: LoadedMedia[]): Promise<SendOutcome> {
+    const limit = Math.min(req.channel.textLimit, req.account.text_chunk_limit ?? Number.POSITIVE_INFINITY);
+    const chunks = plan.text ? chunkText(plan.text, limit) : [];
+    const quoteId = quoteFor(req, plan.replyTo);
+    const messages: OutboundMessage[] = [];
+    const everyChunk = req.account.reply_to_mode === "all" || repliesInThreads(req.channel);
+    chunks.forEach((text, i) => {
+      const quote = quoteId && (i === 0 || everyChunk) ? { replyToMessageId: quoteId } : {};
+      messages.push({ route: req.route, text, ...quote });
+    });
+    for (const m of media) {
+      if ("error" in m) messages.push({ route: req.route, text: m.error });
+      else messages.push({ route: req.route, text: "", media: m.media });
+    }
+    let sent = 0;
+    for (const [i, message] of messages.entries()) {
+      const result = await sendOnce(req, `${req.key}:${i}`, message);
+      if (result === "sent") sent++;
+      else if (typeof result === "object") return { status: "failed", error: result.failed };
+    }
+    return { status: "sent", messages: sent };
+  }
 }
 
 /** The message to quote: a directive wins; otherwise `reply_to_mode` in groups (a DM needs no quoting). */
@@ -135,20 +143,27 @@ function kindOf(mime: string): OutboundMedia["kind"] {
   return "file";
 }
 
-/** A MEDIA path → a file inside the workspace, under the size limit; otherwise a short notice to send instead. */
-async function loadMedia(path: string, req: SendRequest): Promise<OutboundMedia | { error: string }> {
+type LoadedMedia = { media: OutboundMedia; file: OpenedFile } | { error: string };
+
+/**
+ * A MEDIA path → a file inside the workspace, under the size limit, held open until it is sent (the channel gets a
+ * path to the open file, so a rename or symlink swap after the check cannot change what is sent); otherwise a short
+ * notice to send instead.
+ */
+async function loadMedia(path: string, req: SendRequest): Promise<LoadedMedia> {
   const name = basename(path);
   if (!req.workspace) return { error: `(could not attach ${name}: no workspace)` };
+  let file: OpenedFile;
   try {
-    const root = await realpath(req.workspace);
-    const full = await realpath(isAbsolute(path) ? path : join(root, path));
-    const rel = relative(root, full);
-    if (rel.startsWith("..") || isAbsolute(rel)) return { error: `(not attaching ${name}: only files in the agent's workspace can be sent)` };
-    const info = await stat(full);
-    if (info.size > req.account.media_max_mb * 1024 * 1024) return { error: `(not attaching ${name}: over media_max_mb)` };
-    const mimeType = mimeOf(full);
-    return { kind: kindOf(mimeType), path: full, fileName: name, mimeType };
-  } catch {
+    file = await openWorkspaceFile(req.workspace, path);
+  } catch (err) {
+    if (err instanceof ToolError && err.code === "path_escape") return { error: `(not attaching ${name}: only files in the agent's workspace can be sent)` };
     return { error: `(could not attach ${name}: file not found)` };
   }
+  if (file.stat.size > req.account.media_max_mb * 1024 * 1024) {
+    await file.handle.close();
+    return { error: `(not attaching ${name}: over media_max_mb)` };
+  }
+  const mimeType = mimeOf(file.rel);
+  return { media: { kind: kindOf(mimeType), path: file.path, fileName: name, mimeType }, file };
 }

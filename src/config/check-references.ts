@@ -1,5 +1,6 @@
 // Cross-reference checks zod cannot do alone: model refs name a known provider, tiers exist and do not
-// loop, openai-compatible providers have a base URL. Runs on the parsed config; returns issues, never throws.
+// loop, openai-compatible providers have a base URL, a custom gateway bind names its host. Runs on the
+// parsed config; returns issues, never throws.
 import { COMPAT_PRESETS, TIER_NAMES } from "../core/config-schema.ts";
 import type { PincerConfig } from "../core/config-schema.ts";
 import { isPlainObject } from "./config-env.ts";
@@ -36,6 +37,18 @@ export function checkModelReferences(config: PincerConfig, input: unknown): RawI
   const tiers = Object.keys(config.models.tiers);
   const issues = refs.flatMap((ref) => checkRef(ref, providers, tiers));
   return [...checkCompatProviders(config), ...issues, ...findTierLoops(refs)];
+}
+
+/** `gateway.bind: custom` listens on `gateway.host`, so the host must be set. */
+export function checkGatewayHost(config: PincerConfig): RawIssue[] {
+  if (config.gateway.bind !== "custom" || config.gateway.host?.trim()) return [];
+  return [
+    {
+      path: ["gateway", "host"],
+      problem: "gateway.bind is custom but no host is set",
+      fix: "set gateway.host to the address to listen on (e.g. 192.168.1.10), or use bind: loopback | lan",
+    },
+  ];
 }
 
 /** An openai-compatible provider needs a base_url, given directly or through a preset (or a preset id). */

@@ -36,6 +36,20 @@ export class ConfigIssuesError extends ConfigError {
   }
 }
 
+/**
+ * A config file's bytes as text. Refuses what is not YAML text — NUL bytes or invalid UTF-8 — instead of
+ * letting the parser read a binary file as an empty or odd document. A UTF-8 BOM is dropped.
+ */
+export function decodeConfigText(bytes: Uint8Array, file: string): string {
+  const fix = "point --config (or PINCER_HOME) at your pincer.yaml, or replace this file with a YAML text file";
+  if (bytes.includes(0)) throw new ConfigError({ file, problem: "the file is not YAML text (it contains NUL bytes; is it a binary file?)", fix });
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw new ConfigError({ file, problem: "the file is not YAML text (it is not valid UTF-8)", fix: `${fix}; save it as UTF-8`, cause: err });
+  }
+}
+
 /** Parses YAML text keeping line positions; a syntax error becomes a ConfigError at its line. */
 export function parseConfigSource(text: string, file: string): ConfigSource {
   const lineCounter = new LineCounter();

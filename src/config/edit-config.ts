@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { isNode } from "yaml";
 import { ConfigError } from "../core/errors.ts";
 import { isPlainObject } from "./config-env.ts";
-import { parseConfigSource } from "./config-source.ts";
+import { decodeConfigText, parseConfigSource } from "./config-source.ts";
 import { validateConfigSource } from "./load-config.ts";
 import type { Env } from "./paths.ts";
 import { coerceRawValue } from "./schema-walk.ts";
@@ -144,8 +144,9 @@ async function resolveTarget(file: string): Promise<string> {
 
 async function readIfExists(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, "utf8");
+    return decodeConfigText(await readFile(file), file);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new ConfigError({ file, problem: `cannot read the config file (${(err as NodeJS.ErrnoException).code})`, fix: "check the file's permissions and owner", cause: err });
   }

@@ -1,11 +1,13 @@
-// Loads pincer.yaml: read → parse with lines → `${env:X}` substitution → env overrides → schema + references.
+// Loads pincer.yaml: read → parse with lines → `${env:X}` substitution → env overrides → schema + references
+// → workspaces kept apart from the state dir.
 // Returns a validated config or throws a ConfigError naming file:line, key path and fix; never exits.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { PincerConfig } from "../core/config-schema.ts";
 import { ConfigError } from "../core/errors.ts";
+import { checkWorkspaces } from "./check-workspaces.ts";
 import { applyEnvOverrides, substituteEnvRefs } from "./config-env.ts";
-import { parseConfigSource, readSourceData, throwIfIssues } from "./config-source.ts";
+import { decodeConfigText, parseConfigSource, readSourceData, throwIfIssues } from "./config-source.ts";
 import type { ConfigSource } from "./config-source.ts";
 import { defaultConfigPath, expandHome, resolveStateDir } from "./paths.ts";
 import type { Env } from "./paths.ts";
@@ -60,13 +62,16 @@ export function validateConfigSource(source: ConfigSource, opts: ValidateSourceO
     data = overridden.value;
     for (const [path, name] of overridden.overrides) source.envOverrides.set(path, name);
   }
-  return validateConfigData(data, source);
+  const config = validateConfigData(data, source);
+  throwIfIssues(source, checkWorkspaces(config, { stateDir: resolveStateDir(opts.env), env: opts.env }));
+  return config;
 }
 
 /** The file's text; undefined when the default file is absent. */
 async function readConfigText(file: string, explicit: boolean): Promise<string | undefined> {
+  let bytes: Uint8Array;
   try {
-    return await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !explicit) return undefined;
@@ -85,4 +90,5 @@ async function readConfigText(file: string, explicit: boolean): Promise<string |
       cause: err,
     });
   }
+  return decodeConfigText(bytes, file);
 }

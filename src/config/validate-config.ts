@@ -3,10 +3,11 @@
 import type { z } from "zod";
 import { configSchema } from "../core/config-schema.ts";
 import type { PincerConfig } from "../core/config-schema.ts";
-import { checkModelReferences } from "./check-references.ts";
+import { checkGatewayHost, checkModelReferences } from "./check-references.ts";
+import { isPlainObject } from "./config-env.ts";
 import { throwIfIssues } from "./config-source.ts";
 import type { ConfigSource, RawIssue } from "./config-source.ts";
-import { closestMatch, validKeysAt } from "./schema-walk.ts";
+import { closestMatch, validKeysAt, type KeyPath } from "./schema-walk.ts";
 
 const SCHEMA_FIX = "see 'pincer config schema' for the expected shape";
 
@@ -15,11 +16,26 @@ const SCHEMA_FIX = "see 'pincer config schema' for the expected shape";
  * Contract: returns the config with defaults applied, or throws a ConfigIssuesError listing every problem.
  */
 export function validateConfigData(data: unknown, source: ConfigSource): PincerConfig {
+  throwIfIssues(source, findProtoKeys(data));
   const result = configSchema.safeParse(data, { error: describeIssue, reportInput: true });
   if (!result.success) throwIfIssues(source, result.error.issues.flatMap(toRawIssues));
   const config = result.data as PincerConfig;
-  throwIfIssues(source, checkModelReferences(config, data));
+  throwIfIssues(source, [...checkModelReferences(config, data), ...checkGatewayHost(config)]);
   return config;
+}
+
+/**
+ * `__proto__` keys at any depth. The YAML parser keeps them as own data, but zod's records drop them silently
+ * (an agent, provider or account named so would vanish), so they are refused by name, where they are written.
+ */
+function findProtoKeys(data: unknown, path: KeyPath = []): RawIssue[] {
+  if (Array.isArray(data)) return data.flatMap((item: unknown, i) => findProtoKeys(item, [...path, i]));
+  if (!isPlainObject(data)) return [];
+  return Object.entries(data).flatMap(([key, value]) =>
+    key === "__proto__"
+      ? [{ path: [...path, key], problem: `"__proto__" cannot be used as a name`, fix: "rename the key; ids and names start with a letter or digit" }]
+      : findProtoKeys(value, [...path, key]),
+  );
 }
 
 /** Our wording for zod's generic messages; schema-level messages (model refs, provider types) win over it. */

@@ -79,7 +79,8 @@ export type ToolErrorCode =
   | "blocked_address"
   | "fetch_failed"
   | "no_match"
-  | "ambiguous_match";
+  | "ambiguous_match"
+  | "protected_path";
 
 /** A tool refused or failed. Becomes a tool result with isError: true so the model can recover. */
 export class ToolError extends Error {

@@ -115,6 +115,30 @@ describe("probes and auth", () => {
   });
 });
 
+describe("probes: an unset api_key_env", () => {
+  it("makes /readyz and the chat endpoint answer 503 naming the variable, and nothing reaches the provider", async () => {
+    const local = await makeHome();
+    await local.writeConfig(["models:", "  providers:", `    local: { type: openai-compatible, base_url: '${fake.baseURL}', api_key_env: OPENAI_KEY }`,
+      "  tiers:", "    default: { primary: local/gpt-4o-mini }"].join("\n"));
+    const core = await createApp({ env: { PINCER_HOME: local.dir }, logger: pino({ level: "silent" }) });
+    const before = fake.requests.length;
+    try {
+      const h = createHttpApp({ ctx: core, tokens, metrics: createGatewayMetrics() });
+      const ready = await get("/readyz", {}, h);
+      expect(ready.status).toBe(503);
+      expect((await ready.json()).checks.providers).toMatch(/^models\.providers\.local\.api_key_env: OPENAI_KEY is not set \(provider "local", tier "default"/);
+      const body = JSON.stringify({ model: "pincer", messages: [{ role: "user", content: "hi" }] });
+      const chat = (await h.request("/v1/chat/completions", { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body })) as JsonResponse;
+      expect(chat.status).toBe(503);
+      expect((await chat.json()).error).toMatchObject({ code: "missing_credential" });
+      expect(fake.requests.length).toBe(before);
+    } finally {
+      await core.close();
+      await local.cleanup();
+    }
+  });
+});
+
 describe("/metrics", () => {
   it("exposes run, token and HTTP metrics in Prometheus text", async () => {
     const res = await get("/metrics");

@@ -75,6 +75,13 @@ describe("resolveCredential", () => {
     expect(err.message).toContain(`Provider type "google" takes API keys only`);
   });
 
+  it("an explicit api_key_env must be set and non-empty, even for a server that needs no key", () => {
+    const local = { type: "openai-compatible", base_url: "http://127.0.0.1:9/v1", api_key_env: "OPENAI_KEY" } as const;
+    expect(resolve({ id: "local", config: local, env: { OPENAI_KEY: "k" } })).toEqual({ type: "api_key", keys: ["k"], source: "env" });
+    expect(missing(() => resolve({ id: "local", config: local, env: { OPENAI_KEY: " " } })).message).toContain("OPENAI_KEY is empty");
+    expect(resolve({ id: "local", config: { type: "openai-compatible", base_url: "http://127.0.0.1:9/v1" } })).toEqual({ type: "none", keys: [], source: "none" });
+  });
+
   it("local presets need no key; remote presets do", () => {
     expect(resolve({ id: "ollama", config: { type: "openai-compatible", preset: "ollama" } })).toEqual({ type: "none", keys: [], source: "none" });
     expect(resolve({ id: "openrouter", config: { type: "openai-compatible", preset: "openrouter" }, env: { OPENROUTER_API_KEY: "or" } }).keys).toEqual(["or"]);

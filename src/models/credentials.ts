@@ -76,6 +76,7 @@ function describeMissing(q: CredentialQuery): string {
   const oauthOk = supportsOAuth(cfg.type);
   const where = q.where ?? `models.providers.${id}`;
   const wantsOAuth = authMode === "oauth";
+  if (!wantsOAuth && cfg.api_key_env) return describeUnsetKeyEnv(q, cfg.api_key_env);
   const what = wantsOAuth ? "OAuth token" : authMode === "auto" && oauthOk ? "API key or OAuth token" : "API key";
   let problem = `${where}: no ${what} for provider "${id}" (auth_mode ${authMode})`;
   if (wantsOAuth && !oauthOk) {
@@ -99,4 +100,14 @@ function describeMissing(q: CredentialQuery): string {
   }
   if (other) fixes.push("set auth_mode: auto on the tier");
   return `${problem}. Fix: ${fixes.join(", or ")}`;
+}
+
+/** The provider names its key's variable (`api_key_env`) and that variable is unset or empty. */
+function describeUnsetKeyEnv(q: CredentialQuery, envVar: string): string {
+  const id = q.providerId;
+  const state = q.env[envVar] === undefined ? "is not set" : "is empty";
+  const where = q.where ? `, ${q.where}` : "";
+  const fixes = [`export ${envVar}=<key>`, `run 'pincer auth set ${id}'`];
+  if (q.providerConfig.type === "openai-compatible") fixes.push("remove api_key_env for a keyless local server");
+  return `models.providers.${id}.api_key_env: ${envVar} ${state} (provider "${id}"${where}). Fix: ${fixes.join(", or ")}`;
 }

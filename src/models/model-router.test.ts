@@ -185,6 +185,25 @@ describe("model router: failover", () => {
     });
   });
 
+  it("fails before any request when a provider's api_key_env is unset, even against a server that ignores keys", async () => {
+    const local = await fakeOpenAI(); // accepts any key, or none
+    local.enqueue({ text: "should never be asked" });
+    const router = await makeRouter({
+      providers: { local: { type: "openai-compatible", base_url: local.baseURL, api_key_env: "OPENAI_KEY" } },
+      tiers: { default: { primary: "local/gpt-4o-mini" } },
+    });
+    const events = await collect(router, { ref: "default" });
+    expect(last(events)).toEqual({
+      type: "failed",
+      code: "missing_credential",
+      message:
+        `models.providers.local.api_key_env: OPENAI_KEY is not set (provider "local", tier "default" (local/gpt-4o-mini)). ` +
+        `Fix: export OPENAI_KEY=<key>, or run 'pincer auth set local', or remove api_key_env for a keyless local server`,
+    });
+    await expect(router.preflight("default")).rejects.toMatchObject({ code: "missing_credential" });
+    expect(local.requests).toHaveLength(0);
+  });
+
   it("reports an unknown tier as failed instead of throwing", async () => {
     const router = await makeRouter({});
     const events = await collect(router, { ref: "complex" });

@@ -57,9 +57,12 @@ export function oauthEnvVar(type: ProviderType): string | undefined {
   return OAUTH_ENV[type];
 }
 
-/** Local openai-compatible servers (and custom ones without a preset) work without a key. */
+/**
+ * Local openai-compatible servers (and custom ones without a preset) work without a key, unless the config
+ * names the key's variable with `api_key_env`: then an unset variable is a mistake, never "no key".
+ */
 export function isKeyRequired(config: ProviderConfig): boolean {
-  if (config.type !== "openai-compatible") return true;
+  if (config.type !== "openai-compatible" || config.api_key_env) return true;
   return config.preset ? COMPAT_PRESET_INFO[config.preset].keyRequired : false;
 }
 

@@ -4,6 +4,7 @@
 import { lstat, readlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { findConfineHelpers, pickSandboxUser, prlimitArgs, setprivArgs, type ConfineHelpers, type SandboxUser } from "./confinement.ts";
+import { buildProtectedBinds } from "./protected-paths.ts";
 import { runProcess } from "./run-process.ts";
 import { assertExecOptions, buildSandboxEnv, type ExecOptions, type ExecResult, type Sandbox } from "./sandbox.ts";
 
@@ -61,8 +62,10 @@ export async function inspectSystemMounts(dirs: string[] = [...SYSTEM_DIRS, ...E
   return mounts;
 }
 
-/** Who the command runs as and what wraps it; empty for a gateway that is not root and a host without prlimit. */
+/** What confines the command beyond the system mounts: protected paths, its user, and the wrappers. */
 export interface BwrapConfinement {
+  /** bwrap arguments mounting the workspace's protected paths read-only over it (protected-paths.ts). */
+  protectedBinds?: string[];
   /** Set when the gateway is root: the host user the command becomes. */
   user?: SandboxUser;
   helpers?: ConfineHelpers;
@@ -111,7 +114,7 @@ export function buildBwrapArgs(opts: ExecOptions, mounts: SystemMount[], env: Re
   for (const m of mounts) if (underTmp(m.path)) pushMount(m);
   // After the tmpfs, so a workspace under /tmp is mounted over the fresh /tmp rather than hidden by it.
   pushParent(opts.workspace);
-  args.push("--bind", opts.workspace, opts.workspace);
+  args.push("--bind", opts.workspace, opts.workspace, ...(confine.protectedBinds ?? []));
   args.push(...identityArgs(opts.network, confine));
   if (opts.network) {
     for (const dir of RESOLVER_DIRS) {
@@ -127,8 +130,9 @@ export function buildBwrapArgs(opts: ExecOptions, mounts: SystemMount[], env: Re
 
 /**
  * Creates a Sandbox that runs every command under bwrap.
- * Contract: as Sandbox; the process sees the workspace read-write, system dirs read-only, nothing else of
- * the host filesystem, its own PID/IPC/UTS namespaces and, unless `network`, no network interfaces but lo.
+ * Contract: as Sandbox; the process sees the workspace read-write but its protected paths (protected-paths.ts)
+ * read-only, system dirs read-only, nothing else of the host filesystem, its own PID/IPC/UTS namespaces and,
+ * unless `network`, no network interfaces but lo.
  * It never runs as root on the host (see pickSandboxUser) and gets `exec.limits` when prlimit exists.
  */
 export function createBubblewrapSandbox(opts: BubblewrapSandboxOptions): Sandbox {
@@ -144,7 +148,11 @@ export function createBubblewrapSandbox(opts: BubblewrapSandboxOptions): Sandbox
       const env = buildSandboxEnv({ workspace: exec.workspace, path: opts.path, extra: exec.env });
       const result = await runProcess({
         file: opts.bwrapPath,
-        args: buildBwrapArgs(exec, await mounts, env, { ...(user ? { user } : {}), helpers: await helpers }),
+        args: buildBwrapArgs(exec, await mounts, env, {
+          ...(user ? { user } : {}),
+          helpers: await helpers,
+          protectedBinds: exec.unprotected ? [] : await buildProtectedBinds(exec.workspace, exec.protectedPaths ?? []),
+        }),
         cwd: exec.workspace,
         env: { PATH: env.PATH ?? "" }, // bwrap's own env; the sandboxed process gets `env` via --setenv
         timeoutMs: exec.timeoutMs,

@@ -20,6 +20,13 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Written to the process's stdin, then closed; without it stdin is /dev/null. */
   stdin?: string;
+  /**
+   * Workspace paths or globs (`policy.fs.protected`) the process sees read-only, besides `.git` at any depth, which
+   * always is. Only a sandbox that can mount enforces this (bubblewrap; not host).
+   */
+  protectedPaths?: readonly string[];
+  /** Leaves protected paths writable: reserved for an elevated command approved by the operator. */
+  unprotected?: boolean;
   /** Resource limits for the process; applied when the host has prlimit (util-linux), otherwise none. */
   limits?: ResourceLimits;
 }

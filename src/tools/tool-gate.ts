@@ -44,7 +44,7 @@ export interface ToolGateOptions {
 }
 
 /** Refusals by a security guard inside a tool: audited as `deny` like a tool-rule refusal. */
-const DENY_CODES: ReadonlySet<ToolErrorCode> = new Set(["denied", "path_escape", "blocked_address"]);
+const DENY_CODES: ReadonlySet<ToolErrorCode> = new Set(["denied", "path_escape", "blocked_address", "protected_path"]);
 /** Safety net over each tool's own output cap. */
 const MAX_RESULT_CHARS = 100_000;
 

@@ -21,6 +21,19 @@ describe("setup errors", () => {
     expect(existsSync(join(home.dir, "pincer.db"))).toBe(false);
   });
 
+  it("gateway.bind custom without a host: validate and gateway both exit 78 with the located reason", async () => {
+    home = await fx.home();
+    await home.writeConfig("gateway:\n  bind: custom\n");
+    const line = /^error: \S+pincer\.yaml:1 gateway\.host: gateway\.bind is custom but no host is set\. Fix: set gateway\.host /;
+    const validate = await home.cli(["config", "validate"]);
+    expect([validate.code, validate.stdout]).toEqual([78, ""]);
+    expect(validate.stderr).toMatch(line);
+    const gateway = await home.cli(["gateway", "--port", "0"]);
+    expect(gateway.code).toBe(78);
+    expect(oneLine(gateway.stderr)).toHaveLength(1);
+    expect(gateway.stderr).toMatch(line);
+  });
+
   it("invalid YAML names the line", async () => {
     home = await fx.home();
     await home.writeConfig("models:\n  providers: [unclosed\n");

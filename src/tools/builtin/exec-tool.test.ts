@@ -1,6 +1,6 @@
 // The exec tool end to end through the gate: runs in bubblewrap and host, policy refusals audited as deny,
 // timeout and output cap reported to the model.
-import { chown, mkdir, mkdtemp, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -31,10 +31,10 @@ beforeEach(async () => {
 });
 afterEach(() => rm(ws, { recursive: true, force: true }));
 
-function setup(sandbox: Sandbox, exec: Record<string, unknown> = {}) {
+function setup(sandbox: Sandbox, exec: Record<string, unknown> = {}, fs: Record<string, unknown> = {}) {
   const audits: AuditRecord[] = [];
   const gate = createToolGate({ tools: [createExecTool(sandbox)], audit: async (r) => void audits.push(r), now: () => 1_000 });
-  const policy: Policy = policySchema.parse({ exec });
+  const policy: Policy = policySchema.parse({ exec, fs });
   const rules = policy.tools;
   const call = (command: string, cwd?: string) =>
     gate.execute(
@@ -132,5 +132,16 @@ describe("formatExecResult", () => {
     expect(formatExecResult({ ...r, runAs: { uid: 65534, gid: 65534, rootOwnedWorkspace: true } }, opts)).toContain("[ran as nobody (uid 65534): the gateway runs as root");
     expect(formatExecResult(r, opts)).not.toContain("nobody");
     expect(formatExecResult({ ...r, runAs: { uid: 65534, gid: 65534 } }, opts)).not.toContain("nobody"); // the operator gave it the workspace
+  });
+});
+
+describe.skipIf(!sandboxes[1]![1])("exec via bubblewrap: protected paths", () => {
+  it("cannot create .git at the root nor change a path in policy.fs.protected", async () => {
+    const { call } = setup(sandboxes[1]![1]!, {}, { protected: ["x"] });
+    expect((await call("mkdir .git/hooks")).isError).toBe(true);
+    expect((await call("touch x")).text).toContain("Read-only file system");
+    expect((await call("touch sub/free")).isError).toBe(false);
+    expect(await readFile(join(ws, "x"), "utf8")).toBe("keep me");
+    expect(await readdir(join(ws, ".git"))).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
 // The exec tool: one command, split without a shell, checked against policy.exec, run in the Sandbox.
 // Splitting and policy checks are pure (exec-command.ts); this file only wires them to the sandbox.
-import { stat } from "node:fs/promises";
 import { z } from "zod";
 import type { Policy } from "../../core/config-schema.ts";
 import { ToolError } from "../../core/errors.ts";
@@ -8,7 +7,7 @@ import type { ResourceLimits } from "../../sandbox/confinement.ts";
 import type { ExecResult, Sandbox } from "../../sandbox/sandbox.ts";
 import type { Tool, ToolResult } from "../tool.ts";
 import { parseArgs } from "../tool-kit.ts";
-import { resolveInWorkspace } from "../workspace-path.ts";
+import { locateWorkspaceDir } from "../workspace-fs.ts";
 import { checkExecPolicy, splitCommand } from "./exec-command.ts";
 
 const execArgs = z.object({ command: z.string().min(1), cwd: z.string().optional() });
@@ -53,8 +52,7 @@ export function createExecTool(sandbox: Sandbox): Tool {
       const decision = checkExecPolicy(argv, policy);
       if (!decision.allowed) throw new ToolError("denied", `exec refused: ${decision.reason}`);
 
-      const cwd = await resolveInWorkspace(ctx.workspace, a.cwd ?? ".", { mustExist: true });
-      if (!(await stat(cwd)).isDirectory()) throw new ToolError("invalid_args", `exec: cwd ${a.cwd} is not a directory`);
+      const cwd = await locateWorkspaceDir(ctx.workspace, a.cwd ?? ".");
       const r = await sandbox.exec({
         argv,
         cwd,
@@ -63,6 +61,7 @@ export function createExecTool(sandbox: Sandbox): Tool {
         outputCapBytes: policy.output_cap_bytes,
         network: policy.network,
         signal: ctx.signal,
+        protectedPaths: ctx.policy.fs.protected,
         limits: toResourceLimits(policy.limits),
       });
       return {

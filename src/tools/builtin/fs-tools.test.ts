@@ -113,7 +113,51 @@ describe("grep", () => {
     expect((await errorOf(run(grepTool, { pattern: "x", path: "escape" }))).code).toBe("path_escape");
   });
 
-  it("names a bad regex", async () => {
-    expect((await errorOf(run(grepTool, { pattern: "(" }))).message).toMatch(/^grep: argument "pattern": Invalid regular expression/);
+  it("names a bad regex and the unsupported construct", async () => {
+    expect((await errorOf(run(grepTool, { pattern: "(" }))).message).toBe(
+      'grep: argument "pattern": error parsing regexp: missing closing ): `(` (RE2 syntax: no backreferences or lookaround)',
+    );
+    expect((await errorOf(run(grepTool, { pattern: "(a)\\1" }))).message).toContain("invalid escape sequence: `\\1`");
+    expect((await errorOf(run(grepTool, { pattern: "a(?=b)" }))).message).toContain("unsupported Perl syntax: `(?=`");
+  });
+});
+
+describe("protected paths", () => {
+  const protectedCtx = () => ({ ...ctx, policy: policySchema.parse({ fs: { protected: [".vscode", "**/Makefile"] } }) });
+
+  beforeEach(async () => {
+    await mkdir(join(ws, ".git", "hooks"), { recursive: true });
+    await writeFile(join(ws, ".git", "config"), "[core]\n\tbare = false\n");
+    await mkdir(join(ws, "sub", ".git"), { recursive: true });
+    await writeFile(join(ws, "sub", ".git", "config"), "[core]\n");
+  });
+
+  it("refuses to write or edit .git at any depth, in any spelling, naming the path and the policy", async () => {
+    const err = await errorOf(run(writeTool, { path: ".git/config", content: "[core]\n\tfsmonitor = touch /tmp/pwned\n" }));
+    expect(err.code).toBe("protected_path");
+    expect(err.message).toBe(
+      ".git/config: refused, .git is protected because host tools (git, editors, build tools) execute what it contains; " +
+        "the agent may read it but not change it. .git is always protected; other protected paths are listed in policy.fs.protected.",
+    );
+    for (const path of [".git/hooks/pre-commit", "sub/.git/config", ".GIT/config", "./.git//hooks/x", "src/../.git/config", ".g\u200cit/config", "new/.git/config"]) {
+      expect((await errorOf(run(writeTool, { path, content: "x" }))).code, path).toBe("protected_path");
+    }
+    expect((await errorOf(run(editTool, { path: ".git/config", old_text: "bare = false", new_text: "bare = true" }))).code).toBe("protected_path");
+    expect(await readFile(join(ws, ".git", "config"), "utf8")).toBe("[core]\n\tbare = false\n");
+    await expect(readFile(join(ws, ".git", "hooks", "pre-commit"))).rejects.toThrow("ENOENT");
+    await expect(readFile(join(ws, "new", ".git", "config"))).rejects.toThrow("ENOENT");
+  });
+
+  it("refuses a write routed into .git through a symlink inside the workspace", async () => {
+    await symlink(".git", join(ws, "innocent"));
+    expect((await errorOf(run(writeTool, { path: "innocent/config", content: "x" }))).code).toBe("protected_path");
+  });
+
+  it("refuses paths listed in policy.fs.protected, case-insensitively, and still reads them", async () => {
+    const c = protectedCtx();
+    expect((await errorOf(writeTool.execute({ path: ".VSCode/tasks.json", content: "{}" }, c))).code).toBe("protected_path");
+    expect((await errorOf(writeTool.execute({ path: "src/lib/makefile", content: "all:" }, c))).code).toBe("protected_path");
+    expect((await writeTool.execute({ path: "src/notes.md", content: "ok" }, c)).text).toBe("wrote 2 bytes to src/notes.md");
+    expect((await readTool.execute({ path: ".git/config" }, c)).text).toContain("bare = false");
   });
 });

@@ -1,12 +1,11 @@
 // File tools confined to the workspace: read, write, edit (exact-text replace) and ls.
-// Every path goes through resolveInWorkspace; search tools (glob, grep) live in search-tools.ts.
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+// Every path goes through the race-free opener of workspace-fs.ts; search tools (glob, grep) live in search-tools.ts.
 import { z } from "zod";
 import { ToolError } from "../../core/errors.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { clipText, looksBinary, parseArgs } from "../tool-kit.ts";
-import { resolveInWorkspace, toWorkspaceRelative } from "../workspace-path.ts";
+import { compileProtectedPaths } from "../../sandbox/protected-paths.ts";
+import { listWorkspaceDir, readWorkspaceFile, writeWorkspaceFile, type WriteGuard } from "../workspace-fs.ts";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024; // read/edit refuse bigger files
 const DEFAULT_READ_LINES = 2_000;
@@ -15,14 +14,24 @@ const MAX_LS_ENTRIES = 1_000;
 
 const pathParam = { type: "string" } as const;
 
-async function readTextFile(ctx: ToolContext, userPath: string): Promise<{ abs: string; text: string }> {
-  const abs = await resolveInWorkspace(ctx.workspace, userPath, { mustExist: true });
-  const info = await stat(abs);
-  if (info.isDirectory()) throw new ToolError("invalid_args", `${userPath} is a directory; use ls`);
-  if (info.size > MAX_FILE_BYTES) throw new ToolError("too_large", `${userPath} is ${info.size} bytes; files over ${MAX_FILE_BYTES} bytes are not read`);
-  const buf = await readFile(abs);
-  if (looksBinary(buf)) throw new ToolError("invalid_args", `${userPath} is a binary file (${buf.length} bytes)`);
-  return { abs, text: buf.toString("utf8") };
+/** Refuses changes under `.git` (any depth) and `policy.fs.protected`, checked on every path the write walks. */
+function protectedGuard(ctx: ToolContext, userPath: string): WriteGuard {
+  const match = compileProtectedPaths(ctx.policy.fs.protected);
+  return (parts) => {
+    const hit = match(parts);
+    if (hit === undefined) return;
+    throw new ToolError(
+      "protected_path",
+      `${userPath}: refused, ${hit} is protected because host tools (git, editors, build tools) execute what it contains; ` +
+        "the agent may read it but not change it. .git is always protected; other protected paths are listed in policy.fs.protected.",
+    );
+  };
+}
+
+async function readTextFile(ctx: ToolContext, userPath: string): Promise<string> {
+  const { bytes } = await readWorkspaceFile(ctx.workspace, userPath, MAX_FILE_BYTES);
+  if (looksBinary(bytes)) throw new ToolError("invalid_args", `${userPath} is a binary file (${bytes.length} bytes)`);
+  return bytes.toString("utf8");
 }
 
 const readArgs = z.object({
@@ -38,7 +47,7 @@ export const readTool: Tool = {
   parameters: { type: "object", properties: { path: pathParam, offset: { type: "integer" }, limit: { type: "integer" } }, required: ["path"] },
   async execute(args, ctx) {
     const a = parseArgs("read", readArgs, args);
-    const { text } = await readTextFile(ctx, a.path);
+    const text = await readTextFile(ctx, a.path);
     const lines = text.split("\n");
     if (lines.length > 1 && lines.at(-1) === "") lines.pop(); // trailing newline is not a line
     const total = text === "" ? 0 : lines.length;
@@ -67,11 +76,7 @@ export const writeTool: Tool = {
   parameters: { type: "object", properties: { path: pathParam, content: { type: "string" } }, required: ["path", "content"] },
   async execute(args, ctx) {
     const a = parseArgs("write", writeArgs, args);
-    const abs = await resolveInWorkspace(ctx.workspace, a.path);
-    const existing = await stat(abs).catch(() => undefined);
-    if (existing?.isDirectory()) throw new ToolError("invalid_args", `${a.path} is a directory`);
-    await mkdir(dirname(abs), { recursive: true });
-    await writeFile(abs, a.content, "utf8");
+    await writeWorkspaceFile(ctx.workspace, a.path, a.content, { guard: protectedGuard(ctx, a.path) });
     const bytes = Buffer.byteLength(a.content);
     return { text: `wrote ${bytes} bytes to ${a.path}`, detail: { path: a.path, bytes } };
   },
@@ -95,7 +100,7 @@ export const editTool: Tool = {
   },
   async execute(args, ctx) {
     const a = parseArgs("edit", editArgs, args);
-    const { abs, text } = await readTextFile(ctx, a.path);
+    const text = await readTextFile(ctx, a.path);
     const parts = text.split(a.old_text);
     const count = parts.length - 1;
     if (count === 0) {
@@ -104,7 +109,7 @@ export const editTool: Tool = {
     if (count > 1 && !a.replace_all) {
       throw new ToolError("ambiguous_match", `${a.path}: old_text occurs ${count} times; include more surrounding text to make it unique, or set replace_all: true`);
     }
-    await writeFile(abs, parts.join(a.new_text), "utf8"); // split/join: no `$&` surprises from String.replace
+    await writeWorkspaceFile(ctx.workspace, a.path, parts.join(a.new_text), { guard: protectedGuard(ctx, a.path) }); // split/join: no `$&` surprises from String.replace
     return { text: `edited ${a.path}: ${count} replacement${count === 1 ? "" : "s"}`, detail: { path: a.path, replacements: count } };
   },
 };
@@ -118,11 +123,9 @@ export const lsTool: Tool = {
   parameters: { type: "object", properties: { path: pathParam } },
   async execute(args, ctx) {
     const a = parseArgs("ls", lsArgs, args);
-    const abs = await resolveInWorkspace(ctx.workspace, a.path, { mustExist: true });
-    const info = await stat(abs);
-    if (!info.isDirectory()) return { text: `${toWorkspaceRelative(ctx.workspace, abs)} (file, ${info.size} bytes)` };
-    const entries = await readdir(abs, { withFileTypes: true });
-    const names = entries
+    const listing = await listWorkspaceDir(ctx.workspace, a.path);
+    if (listing.kind === "file") return { text: `${listing.rel} (file, ${listing.stat.size} bytes)` };
+    const names = listing.entries
       .map((e) => (e.isDirectory() ? `${e.name}/` : e.isSymbolicLink() ? `${e.name}@` : e.name))
       .sort((x, y) => x.localeCompare(y));
     if (names.length === 0) return { text: "(empty)", detail: { entries: 0 } };

@@ -1,17 +1,23 @@
-// Search tools confined to the workspace: glob (fs.promises.glob) and grep (JS regex over text files).
-// Results are real-path checked, so a symlink inside the workspace never leaks a path from outside.
-import { glob, readFile, realpath, stat } from "node:fs/promises";
-import { isAbsolute, join, relative } from "node:path";
+// Search tools confined to the workspace: glob and grep, walking the tree through directory handles (symlinks
+// are not followed). Patterns run on linear-time engines (RE2 for grep, globs compiled to RE2), and every call
+// is bounded in entries and bytes and stops when the run's signal aborts.
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { isAbsolute } from "node:path";
+import { RE2JS } from "re2js";
 import { z } from "zod";
+import { compileGlob, GlobPatternError, type GlobMatcher } from "../../core/glob-pattern.ts";
 import { ToolError } from "../../core/errors.ts";
 import type { Tool } from "../tool.ts";
 import { looksBinary, parseArgs } from "../tool-kit.ts";
-import { isInside, resolveInWorkspace } from "../workspace-path.ts";
+import { toRel, walkWorkspaceTree, type TreeEntry } from "../workspace-fs.ts";
 
 const MAX_GLOB_RESULTS = 500;
+const MAX_WALK_ENTRIES = 50_000; // directory entries visited per call
 const MAX_GREP_MATCHES = 200;
 const MAX_GREP_FILES = 5_000; // files scanned per call
 const MAX_GREP_FILE_BYTES = 1024 * 1024;
+const MAX_GREP_TOTAL_BYTES = 64 * 1024 * 1024; // bytes scanned per call
+const YIELD_EVERY_CHARS = 256 * 1024; // let timers (the run timeout) and other requests run between chunks
 const MAX_LINE_CHARS = 300; // a matching line is shown up to this length
 /** Skipped unless the pattern names them: they are big and rarely what the model wants. */
 const SKIP_DIRS = new Set([".git", "node_modules"]);
@@ -23,23 +29,18 @@ function checkPattern(field: string, pattern: string): void {
   }
 }
 
-function skipFilter(pattern: string): (name: string) => boolean {
-  const named = [...SKIP_DIRS].filter((d) => pattern.includes(d));
-  return (name) => {
-    const base = name.split(/[/\\]/).at(-1) ?? name;
-    return SKIP_DIRS.has(base) && !named.includes(base);
-  };
+function compileGlobArg(tool: string, field: string, pattern: string): GlobMatcher {
+  checkPattern(field, pattern);
+  try {
+    return compileGlob(pattern);
+  } catch (err) {
+    if (err instanceof GlobPatternError) throw new ToolError("invalid_args", `${tool}: argument "${field}": ${err.message}`);
+    throw err;
+  }
 }
 
-/** Yields workspace-relative paths of matches whose real path is inside the workspace. */
-async function* globInside(root: string, cwd: string, pattern: string, filesOnly: boolean): AsyncGenerator<string> {
-  const skip = skipFilter(pattern);
-  for await (const entry of glob(pattern, { cwd, withFileTypes: true, exclude: (d) => skip(d.name) })) {
-    if (filesOnly && !entry.isFile()) continue;
-    const abs = join(entry.parentPath, entry.name);
-    const real = await realpath(abs).catch(() => undefined);
-    if (real && isInside(root, real)) yield relative(root, abs) || ".";
-  }
+function skipDirFor(pattern: string): (name: string) => boolean {
+  return (name) => SKIP_DIRS.has(name) && !pattern.includes(name);
 }
 
 const globArgs = z.object({ pattern: z.string().min(1) });
@@ -51,12 +52,17 @@ export const globTool: Tool = {
   parameters: { type: "object", properties: { pattern: { type: "string" } }, required: ["pattern"] },
   async execute(args, ctx) {
     const a = parseArgs("glob", globArgs, args);
-    checkPattern("pattern", a.pattern);
-    const root = await realpath(ctx.workspace);
+    const matcher = compileGlobArg("glob", "pattern", a.pattern);
     const found: string[] = [];
-    for await (const rel of globInside(root, root, a.pattern, false)) {
-      found.push(rel);
-      if (found.length > MAX_GLOB_RESULTS || ctx.signal.aborted) break;
+    const tree = walkWorkspaceTree(ctx.workspace, toRel(matcher.base), { signal: ctx.signal, maxEntries: MAX_WALK_ENTRIES, skipDir: skipDirFor(a.pattern) });
+    try {
+      for await (const entry of tree) {
+        if (entry.kind !== "other" && matcher.test(entry.rel)) found.push(entry.rel);
+        if (found.length > MAX_GLOB_RESULTS) break;
+      }
+    } catch (err) {
+      // The pattern's fixed directories are missing, a file, or a symlink out: nothing there matches.
+      if (!(err instanceof ToolError && ["not_found", "path_escape", "invalid_args"].includes(err.code))) throw err;
     }
     if (found.length === 0) return { text: "no matches", detail: { matches: 0 } };
     const more = found.length > MAX_GLOB_RESULTS;
@@ -72,10 +78,65 @@ const grepArgs = z.object({
   ignore_case: z.boolean().optional(),
 });
 
+function compileRegex(pattern: string, ignoreCase: boolean | undefined): RE2JS {
+  try {
+    return RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+  } catch (err) {
+    // RE2 syntax, like ripgrep's default: linear time, so no backreferences or lookaround.
+    throw new ToolError("invalid_args", `grep: argument "pattern": ${(err as Error).message} (RE2 syntax: no backreferences or lookaround)`);
+  }
+}
+
+interface GrepState {
+  out: string[];
+  files: number;
+  bytes: number;
+  /** Why the search stopped before the end, if it did. */
+  stopped?: string;
+}
+
+/** Searches one file; returns false when the search as a whole must stop. */
+async function grepFile(entry: TreeEntry, regex: RE2JS, state: GrepState, signal: AbortSignal): Promise<boolean> {
+  const file = await entry.open();
+  if (!file) return true;
+  let text: string;
+  try {
+    if (file.stat.size > MAX_GREP_FILE_BYTES) return true;
+    if (state.bytes + file.stat.size > MAX_GREP_TOTAL_BYTES) {
+      state.stopped = `searched ${state.bytes} bytes, the limit per call; narrow the path or glob`;
+      return false;
+    }
+    const buf = await file.handle.readFile();
+    state.bytes += buf.length;
+    if (looksBinary(buf)) return true;
+    text = buf.toString("utf8");
+  } finally {
+    await file.handle.close();
+  }
+  const lines = text.split("\n");
+  let sinceYield = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    sinceYield += line.length;
+    if (sinceYield > YIELD_EVERY_CHARS) {
+      sinceYield = 0;
+      await nextTurn();
+      if (signal.aborted) return false;
+    }
+    if (!regex.matcher(line).find()) continue;
+    if (state.out.length >= MAX_GREP_MATCHES) {
+      state.stopped = `over ${MAX_GREP_MATCHES} matches; narrow the pattern or path`;
+      return false;
+    }
+    state.out.push(`${entry.rel}:${i + 1}: ${line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line}`);
+  }
+  return true;
+}
+
 export const grepTool: Tool = {
   name: "grep",
   group: "fs",
-  description: "Search file contents by regex; returns file:line: text.",
+  description: "Search file contents by RE2 regex; returns file:line: text.",
   parameters: {
     type: "object",
     properties: { pattern: { type: "string" }, path: { type: "string" }, glob: { type: "string" }, ignore_case: { type: "boolean" } },
@@ -83,46 +144,24 @@ export const grepTool: Tool = {
   },
   async execute(args, ctx) {
     const a = parseArgs("grep", grepArgs, args);
-    let regex: RegExp;
-    try {
-      regex = new RegExp(a.pattern, a.ignore_case ? "i" : "");
-    } catch (err) {
-      throw new ToolError("invalid_args", `grep: argument "pattern": ${(err as Error).message}`);
-    }
-    if (a.glob) checkPattern("glob", a.glob);
-    const root = await realpath(ctx.workspace);
-    const start = await resolveInWorkspace(root, a.path, { mustExist: true });
-    const files: string[] = [];
-    if ((await stat(start)).isFile()) files.push(relative(root, start));
-    else {
-      for await (const rel of globInside(root, start, a.glob ?? "**/*", true)) {
-        files.push(rel);
-        if (files.length >= MAX_GREP_FILES) break;
+    const regex = compileRegex(a.pattern, a.ignore_case);
+    const filter = a.glob === undefined ? undefined : compileGlobArg("grep", "glob", a.glob);
+    const state: GrepState = { out: [], files: 0, bytes: 0 };
+    const tree = walkWorkspaceTree(ctx.workspace, a.path, { signal: ctx.signal, maxEntries: MAX_WALK_ENTRIES, skipDir: skipDirFor(a.glob ?? "") });
+    for await (const entry of tree) {
+      if (entry.kind !== "file") continue;
+      if (filter && !filter.test(entry.under)) continue;
+      if (++state.files > MAX_GREP_FILES) {
+        state.stopped = `searched ${MAX_GREP_FILES} files, the limit per call; narrow the path or glob`;
+        break;
       }
+      if (!(await grepFile(entry, regex, state, ctx.signal))) break;
     }
-
-    const out: string[] = [];
-    let more = false;
-    for (const rel of files.sort()) {
-      if (ctx.signal.aborted || more) break;
-      const abs = join(root, rel);
-      if ((await stat(abs)).size > MAX_GREP_FILE_BYTES) continue;
-      const buf = await readFile(abs);
-      if (looksBinary(buf)) continue;
-      const lines = buf.toString("utf8").split("\n");
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i] ?? "";
-        if (!regex.test(line)) continue;
-        if (out.length >= MAX_GREP_MATCHES) {
-          more = true;
-          break;
-        }
-        out.push(`${rel}:${i + 1}: ${line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line}`);
-      }
-    }
-    if (out.length === 0) return { text: "no matches", detail: { files: files.length, matches: 0 } };
-    const note = more ? `\n[over ${MAX_GREP_MATCHES} matches; narrow the pattern or path]` : "";
-    return { text: out.join("\n") + note, detail: { files: files.length, matches: out.length } };
+    if (ctx.signal.aborted) state.stopped = "the run was stopped";
+    const detail = { files: state.files, matches: state.out.length, bytes: state.bytes };
+    const note = state.stopped ? `\n[search stopped: ${state.stopped}]` : "";
+    if (state.out.length === 0) return { text: `no matches${note}`, detail };
+    return { text: state.out.join("\n") + note, detail };
   },
 };
 

@@ -1,15 +1,19 @@
 // The web_fetch tool: GET one URL under policy.web — SSRF check on every redirect hop, time and size limits —
-// and return HTML as readable Markdown, text and JSON as is. Injected fetch and DNS lookup keep it testable.
+// and return HTML as readable Markdown, text and JSON as is. Each hop connects only to the addresses its check
+// vetted (no second DNS lookup to rebind). Injected DNS lookup and TCP connect keep it testable.
 import { z } from "zod";
 import { ToolError } from "../../core/errors.ts";
 import type { Tool, ToolContext, ToolResult } from "../tool.ts";
 import { clipText, looksBinary, parseArgs } from "../tool-kit.ts";
 import { renderHtmlAsMarkdown } from "./html-markdown.ts";
-import { assertPublicTarget, defaultLookup, describeOrigin, type LookupFn } from "./address-guard.ts";
+import { defaultLookup, describeOrigin, vetTarget, type LookupFn } from "./address-guard.ts";
+import { connectPinned, pinnedGet, type ConnectFn } from "./pinned-request.ts";
 
 export interface WebFetchToolOptions {
-  fetch?: typeof fetch;
+  /** DNS resolution, once per hop; default dns.lookup with `all: true`. */
   lookup?: LookupFn;
+  /** Opens the TCP connection to a vetted address; default net.connect. */
+  connect?: ConnectFn;
 }
 
 const MAX_REDIRECTS = 5;
@@ -65,8 +69,8 @@ function classifyBody(mime: string, bytes: Uint8Array): BodyKind {
 async function fetchChecked(start: URL, ctx: ToolContext, opts: Required<WebFetchToolOptions>, signal: AbortSignal) {
   let url = start;
   for (let hop = 0; ; hop++) {
-    await assertPublicTarget(url, { allowPrivate: ctx.policy.web.allow_private, lookup: opts.lookup });
-    const res = await opts.fetch(url, { redirect: "manual", signal, headers: HEADERS });
+    const addresses = await vetTarget(url, { allowPrivate: ctx.policy.web.allow_private, lookup: opts.lookup });
+    const res = await pinnedGet(url, { addresses, headers: HEADERS, signal, connect: opts.connect });
     const location = res.headers.get("location");
     if (!REDIRECT_STATUSES.has(res.status) || !location) return { res, url, redirects: hop };
     await res.body?.cancel().catch(() => {});
@@ -77,11 +81,11 @@ async function fetchChecked(start: URL, ctx: ToolContext, opts: Required<WebFetc
 
 /**
  * Creates the web_fetch tool.
- * Contract: never contacts a host before assertPublicTarget passed for it (DNS can still change between
- * that check and fetch's own lookup); stops after policy.web.timeout_ms and max_bytes.
+ * Contract: connects only to addresses vetTarget returned for that very hop, so a DNS answer that changes
+ * after the check is never used; stops after policy.web.timeout_ms and max_bytes.
  */
 export function createWebFetchTool(opts: WebFetchToolOptions = {}): Tool {
-  const deps = { fetch: opts.fetch ?? globalThis.fetch, lookup: opts.lookup ?? defaultLookup };
+  const deps = { lookup: opts.lookup ?? defaultLookup, connect: opts.connect ?? connectPinned };
   return {
     name: "web_fetch",
     group: "web",
