@@ -5,6 +5,8 @@ import type { PincerConfig } from "../core/config-schema.ts";
 import { loadConfig, resolveStateDir, resolveWorkspace, type LoadedConfig } from "../config/index.ts";
 import { loadAuthStore, resolveCandidates, resolveCredential } from "../models/index.ts";
 import { detectBubblewrap } from "../sandbox/detect.ts";
+import { checkConfinement } from "../sandbox/sandbox-doctor.ts";
+import { listProgramRunners } from "../tools/builtin/exec-command.ts";
 import { ConfigError } from "../core/errors.ts";
 import { defaultPostgresSchema, describePostgresUrl, inspectPostgresStore, isPostgresUrl, openSqliteStore } from "../store/index.ts";
 import { redactSecrets } from "../config/redact.ts";
@@ -54,6 +56,7 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
       checks.push(await checkWritable(`workspace`, resolveWorkspace(stateDir, agentId, agent.workspace, env), agentId));
     }
     checks.push(await checkSandbox(loaded.config));
+    checks.push(...(await checkExecConfinement(loaded, env)));
     checks.push(...(await checkGateway(loaded, env)));
     checks.push(...(await checkBus(loaded.config)));
     checks.push(...(await (await import("../channels/channel-doctor.ts")).checkChannels(loaded.config, stateDir)));
@@ -257,4 +260,22 @@ async function checkSandbox(config: PincerConfig): Promise<Check> {
   return mode === "bubblewrap"
     ? { name: "sandbox", status: "fail", detail: `bubblewrap required but unusable: ${found.reason}` }
     : { name: "sandbox", status: "warn", detail: `bubblewrap unusable, exec falls back to the host: ${found.reason}`, fix: "install bubblewrap (apt install bubblewrap)" };
+}
+
+/** Who sandboxed commands run as (never root), their limits, and safe_bins that run arbitrary code. */
+async function checkExecConfinement(loaded: LoadedConfig, env: Record<string, string | undefined>): Promise<Check[]> {
+  const exec = loaded.config.policy.exec;
+  if (exec.level === "deny") return [];
+  const workspaces = Object.entries(loaded.config.agents).map(([id, agent]) => resolveWorkspace(loaded.stateDir, id, agent.workspace, env));
+  const checks: Check[] = await checkConfinement({ exec, workspaces, gatewayUid: process.getuid?.() });
+  const runners = exec.level === "allowlist" ? listProgramRunners(exec.safe_bins) : [];
+  if (runners.length > 0) {
+    checks.push({
+      name: "safe_bins",
+      status: "warn",
+      detail: `policy.exec.safe_bins lists ${runners.join(", ")}: they run other programs or arbitrary code inside the sandbox, so policy.exec.blocked_bins does not stop them (Pincer refuses only their known escape options); the sandbox is the boundary`,
+      fix: "remove them from policy.exec.safe_bins unless the agent needs them",
+    });
+  }
+  return checks;
 }

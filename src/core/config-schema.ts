@@ -86,18 +86,34 @@ export const toolPolicySchema = z.strictObject({
   deny: z.array(z.string()).default([]),
 });
 
+/** Per-process resource limits for sandboxed commands (applied with prlimit when the host has it). */
+export const execLimitsSchema = z.strictObject({
+  /** Private writable memory (heap) per process, MiB (RLIMIT_DATA). */
+  memory_mb: z.number().int().positive().default(1024),
+  /** Processes and threads of the sandbox's user, counted across the host (RLIMIT_NPROC). */
+  processes: z.number().int().positive().default(256),
+  /** Largest file a command may write, MiB (RLIMIT_FSIZE). */
+  file_size_mb: z.number().int().positive().default(1024),
+  /** CPU time per process, seconds (RLIMIT_CPU). */
+  cpu_seconds: z.number().int().positive().default(60),
+  /** Open files per process (RLIMIT_NOFILE). */
+  open_files: z.number().int().positive().default(1024),
+});
+
 export const execPolicySchema = z.strictObject({
   level: z.enum(EXEC_LEVELS).default("allowlist"),
-  /** Binaries allowed at level `allowlist`. */
+  /** Binaries allowed at level `allowlist`. Interpreters and programs that run other programs (python3, node,
+   * awk, find, sed, git, xargs…) mean arbitrary code in the sandbox, so the defaults leave them out. */
   safe_bins: z
     .array(z.string())
-    .default(["ls", "cat", "head", "tail", "wc", "grep", "find", "echo", "pwd", "date", "sort", "uniq", "diff", "mkdir", "touch", "cp", "mv", "sed", "awk", "git", "node", "python3", "jq", "true", "false"]),
+    .default(["ls", "cat", "head", "tail", "wc", "grep", "echo", "pwd", "date", "sort", "uniq", "diff", "mkdir", "touch", "cp", "jq", "true", "false"]),
   /** Binaries refused at every level. */
   blocked_bins: z.array(z.string()).default(["sudo", "su", "doas", "rm", "dd", "mkfs", "shutdown", "reboot", "curl", "wget", "nc", "ssh", "scp"]),
   sandbox: z.enum(["auto", "bubblewrap", "host"]).default("auto"),
   network: z.boolean().default(false),
   timeout_ms: z.number().int().positive().default(30_000),
   output_cap_bytes: z.number().int().positive().default(64 * 1024),
+  limits: execLimitsSchema.prefault({}),
 });
 
 export const webPolicySchema = z.strictObject({

@@ -1,5 +1,5 @@
 // Protected workspace paths: the matcher the file tools use, and read-only mounts of them under bubblewrap.
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -30,8 +30,11 @@ describe("compileProtectedPaths", () => {
 describe.skipIf(!detection.available)("bubblewrap: protected paths are read-only", () => {
   let ws: string;
   const sandbox = createBubblewrapSandbox({ bwrapPath: detection.path ?? "" });
-  const sh = (script: string, protectedPaths: string[] = []) =>
-    sandbox.exec({ argv: ["sh", "-c", script], cwd: ws, workspace: ws, timeoutMs: 10_000, outputCapBytes: 64 * 1024, network: false, protectedPaths });
+  // Under root, commands run as the workspace's owner, never root: hand the test's files to nobody first.
+  const sh = async (script: string, protectedPaths: string[] = []) => {
+    if (process.getuid?.() === 0) for (const path of [ws, ...(await readdir(ws, { recursive: true })).map((p) => join(ws, p))]) await chown(path, 65534, 65534);
+    return sandbox.exec({ argv: ["sh", "-c", script], cwd: ws, workspace: ws, timeoutMs: 10_000, outputCapBytes: 64 * 1024, network: false, protectedPaths });
+  };
 
   beforeEach(async () => {
     ws = await realpath(await mkdtemp(join(tmpdir(), "pincer-protect-")));

@@ -12,6 +12,9 @@ export interface RunProcessOptions {
   outputCapBytes: number;
   signal?: AbortSignal;
   stdin?: string;
+  /** Host user to run as (needs a root parent); default: the parent's own user. */
+  uid?: number;
+  gid?: number;
 }
 
 /** After `exit`, how long to wait for the pipes to close before giving up on them (a grandchild may hold them). */
@@ -38,6 +41,8 @@ export function runProcess(opts: RunProcessOptions): Promise<ExecResult> {
       env: opts.env,
       shell: false,
       detached: true, // own process group, so a timeout kills grandchildren too
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
       stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
 

@@ -1,6 +1,7 @@
 // Contract suite run against both Sandbox implementations, plus bubblewrap-only isolation checks.
+import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { chown, mkdtemp, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,10 +9,19 @@ import { createBubblewrapSandbox, buildBwrapArgs } from "./bubblewrap-sandbox.ts
 import { createSandbox, detectBubblewrap } from "./detect.ts";
 import { createHostSandbox } from "./host-sandbox.ts";
 import type { ExecOptions, Sandbox } from "./sandbox.ts";
+import { NOBODY, pickSandboxUser, prlimitArgs, type ResourceLimits } from "./confinement.ts";
 
 const detection = await detectBubblewrap();
 // CI installs bubblewrap (.ci/run): there a missing sandbox is a failure, not a reason to skip.
 if (process.env.CI && !detection.available) throw new Error(`bubblewrap is required in CI: ${detection.reason}`);
+const asRoot = process.getuid?.() === 0;
+
+/** A fresh workspace; under root it belongs to nobody, as a root gateway's commands never run as root. */
+async function makeWorkspace(prefix = "pincer-sbx-"): Promise<string> {
+  const ws = await realpath(await mkdtemp(join(tmpdir(), prefix)));
+  if (asRoot) await chown(ws, NOBODY.uid, NOBODY.gid);
+  return ws;
+}
 
 function describeSandbox(label: string, make: () => Sandbox, skipReason?: string): void {
   describe.skipIf(skipReason !== undefined)(`Sandbox contract: ${label}${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
@@ -21,7 +31,7 @@ function describeSandbox(label: string, make: () => Sandbox, skipReason?: string
       sandbox!.exec({ argv, cwd: ws, workspace: ws, timeoutMs: 10_000, outputCapBytes: 64 * 1024, network: false, ...more });
 
     beforeAll(async () => {
-      ws = await realpath(await mkdtemp(join(tmpdir(), "pincer-sbx-")));
+      ws = await makeWorkspace();
     });
     afterAll(() => rm(ws, { recursive: true, force: true }));
 
@@ -90,7 +100,7 @@ describe.skipIf(!detection.available)("bubblewrap isolation", () => {
     sandbox.exec({ argv, cwd: ws, workspace: ws, timeoutMs: 10_000, outputCapBytes: 64 * 1024, network });
 
   beforeAll(async () => {
-    ws = await realpath(await mkdtemp(join(tmpdir(), "pincer-sbx-")));
+    ws = await makeWorkspace();
     outside = await realpath(await mkdtemp(join(tmpdir(), "pincer-outside-")));
     await writeFile(join(outside, "secret.txt"), "s3cret");
     server = createServer((s) => s.end());
@@ -119,6 +129,108 @@ describe.skipIf(!detection.available)("bubblewrap isolation", () => {
   });
 });
 
+const MIB = 1024 * 1024;
+const LIMITS: ResourceLimits = { memoryBytes: 1024 * MIB, processes: 256, fileSizeBytes: 64 * MIB, cpuSeconds: 60, openFiles: 1024 };
+
+function describeConfinement(label: string, make: () => Sandbox, skipReason?: string): void {
+  describe.skipIf(skipReason !== undefined)(`confinement: ${label}${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+    let ws: string;
+    const sandbox = skipReason ? undefined : make();
+    const run = (argv: string[], limits: Partial<ResourceLimits> = {}) =>
+      sandbox!.exec({ argv, cwd: ws, workspace: ws, timeoutMs: 20_000, outputCapBytes: 64 * 1024, network: false, limits: { ...LIMITS, ...limits } });
+
+    beforeAll(async () => {
+      ws = await makeWorkspace();
+    });
+    afterAll(() => rm(ws, { recursive: true, force: true }));
+
+    it("runs commands as a user other than root, without capabilities", async () => {
+      expect((await run(["id", "-u"])).stdout.trim()).not.toBe("0");
+      const status = (await run(["cat", "/proc/self/status"])).stdout;
+      for (const set of ["CapPrm", "CapEff", "CapAmb"]) expect(status).toMatch(new RegExp(`${set}:\\s+0+\n`));
+    });
+
+    it("files a command creates belong to the workspace's owner, never to root", async () => {
+      await run(["touch", "owned"]);
+      expect((await stat(join(ws, "owned"))).uid).toBe(asRoot ? NOBODY.uid : process.getuid?.());
+    });
+
+    it("fails an allocation above the memory limit", async () => {
+      const alloc = "try { Buffer.alloc(1024 * 1024 * 1024) } catch { process.exit(3) }"; // 1 GiB, over 768 MiB
+      expect((await run([process.execPath, "-e", alloc], { memoryBytes: 768 * MIB })).exitCode).toBe(3);
+    });
+
+    it("stops a write above the file-size limit", async () => {
+      const r = await run(["sh", "-c", "head -c 2097152 /dev/zero > big"], { fileSizeBytes: MIB });
+      expect(r.exitCode).not.toBe(0);
+      expect((await stat(join(ws, "big"))).size).toBeLessThanOrEqual(MIB);
+    });
+
+    it.skipIf(!existsSync("/usr/bin/git"))("git ignores a ~/.gitconfig in the workspace (HOME), which the agent can write", async () => {
+      await writeFile(join(ws, ".gitconfig"), "[alias]\n\tpwn = !echo pwned\n");
+      const r = await run(["git", "pwn"]);
+      expect(r.stdout).not.toContain("pwned");
+      expect(r.exitCode).not.toBe(0);
+    });
+
+    // Last: on the host sandbox the sleeps outlive the command and count against the user's process limit.
+    // The host sandbox applies it only when it switches users (a root gateway), not to the gateway's own user.
+    it.skipIf(label === "host" && !asRoot)("stops a fork loop at the process limit", async () => {
+      const r = await run(["sh", "-c", "for i in $(seq 64); do sleep 1 & done"], { processes: 16 });
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toMatch(/fork/i);
+    });
+  });
+}
+
+const nodeDir = dirname(process.execPath); // our node lives outside the system dirs
+describeConfinement("host", () => createHostSandbox());
+describeConfinement("bubblewrap", () => createBubblewrapSandbox({ bwrapPath: detection.path ?? "", extraReadOnly: [nodeDir] }), detection.available ? undefined : detection.reason);
+
+describe.skipIf(!detection.available)("bubblewrap /etc", () => {
+  let ws: string;
+  const sandbox = createBubblewrapSandbox({ bwrapPath: detection.path ?? "" });
+  const run = (argv: string[], network = false) => sandbox.exec({ argv, cwd: ws, workspace: ws, timeoutMs: 10_000, outputCapBytes: 64 * 1024, network });
+  beforeAll(async () => {
+    ws = await makeWorkspace();
+  });
+  afterAll(() => rm(ws, { recursive: true, force: true }));
+
+  it("shows only what programs need: no /etc/shadow, but users, groups and TLS roots", async () => {
+    const r = await run(["cat", "/etc/shadow"]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain("No such file or directory");
+    expect((await run(["ls", "/etc/sudoers", "/etc/ssh", "/etc/ssl/private"])).stdout).toBe("");
+    expect((await run(["grep", "-c", "^root:", "/etc/passwd"])).stdout.trim()).toBe("1");
+    expect((await run(["ls", "/etc/ssl/certs"])).exitCode).toBe(0);
+  });
+
+  it("shows name resolution files only when the network is allowed", async () => {
+    expect((await run(["cat", "/etc/hosts"])).exitCode).not.toBe(0);
+    expect((await run(["cat", "/etc/hosts"], true)).exitCode).toBe(0);
+  });
+});
+
+describe("pickSandboxUser", () => {
+  it("keeps a gateway that is not root as itself", async () => {
+    expect(await pickSandboxUser(tmpdir(), 1000)).toBeUndefined();
+  });
+
+  it("gives a root gateway's commands the workspace owner, or nobody for a root-owned workspace", async () => {
+    const ws = await realpath(await mkdtemp(join(tmpdir(), "pincer-owner-")));
+    try {
+      const owner = await stat(ws);
+      expect(await pickSandboxUser(ws, 0)).toEqual(owner.uid === 0 ? { ...NOBODY, rootOwnedWorkspace: true } : { uid: owner.uid, gid: owner.gid || NOBODY.gid });
+      if (asRoot) {
+        await chown(ws, 1234, 1235);
+        expect(await pickSandboxUser(ws, 0)).toEqual({ uid: 1234, gid: 1235 });
+      }
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("buildBwrapArgs", () => {
   const opts: ExecOptions = { argv: ["ls", "-l"], cwd: "/w/sub", workspace: "/w", timeoutMs: 1, outputCapBytes: 1, network: false };
 
@@ -128,6 +240,34 @@ describe("buildBwrapArgs", () => {
       "--ro-bind /usr /usr --symlink usr/bin /bin --dev /dev --proc /proc --tmpfs /tmp --bind /w /w --unshare-all " +
         "--die-with-parent --new-session --clearenv --setenv PATH /usr/bin --chdir /w/sub -- ls -l",
     );
+  });
+
+  it("as root: no user namespace, traversable parents, prlimit then setpriv around the argv", () => {
+    const helpers = { prlimit: "/usr/bin/prlimit", setpriv: "/usr/bin/setpriv" };
+    const limits: ResourceLimits = { memoryBytes: 1, processes: 2, fileSizeBytes: 3, cpuSeconds: 4, openFiles: 5 };
+    const args = buildBwrapArgs({ ...opts, limits }, [{ kind: "ro-bind", path: "/etc/ssl/certs" }], {}, { user: NOBODY, helpers }).join(" ");
+    expect(args).toBe(
+      "--perms 0755 --dir /etc/ssl --ro-bind /etc/ssl/certs /etc/ssl/certs --dev /dev --proc /proc --tmpfs /tmp --bind /w /w " +
+        "--unshare-ipc --unshare-pid --unshare-uts --unshare-cgroup-try --unshare-net --die-with-parent --new-session --clearenv --chdir /w/sub -- " +
+        "/usr/bin/prlimit --data=1:1 --nproc=2:2 --fsize=3:3 --cpu=4:4 --nofile=5:5 -- " +
+        "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- ls -l",
+    );
+  });
+
+  it("prlimit leaves the process limit out for a command that shares the gateway's user", () => {
+    const limits: ResourceLimits = { memoryBytes: 1, processes: 2, fileSizeBytes: 3, cpuSeconds: 4, openFiles: 5 };
+    expect(prlimitArgs("/usr/bin/prlimit", limits, { nproc: false }).join(" ")).toBe("/usr/bin/prlimit --data=1:1 --fsize=3:3 --cpu=4:4 --nofile=5:5 --");
+  });
+
+  it("as root without setpriv: uid 65534 in a user namespace, no capabilities, read-only /proc", () => {
+    const args = buildBwrapArgs(opts, [], {}, { user: NOBODY, helpers: {} });
+    expect(args.join(" ")).toContain("--unshare-all --unshare-user --uid 65534 --gid 65534 --cap-drop ALL --remount-ro /proc");
+  });
+
+  it("mounts network-only files only with the network", () => {
+    const mounts = [{ kind: "ro-bind" as const, path: "/etc/hosts", networkOnly: true }];
+    expect(buildBwrapArgs(opts, mounts, {})).not.toContain("/etc/hosts");
+    expect(buildBwrapArgs({ ...opts, network: true }, mounts, {})).toContain("/etc/hosts");
   });
 
   it("shares the network only when asked", () => {

@@ -1,6 +1,7 @@
 // The Sandbox port: run one argv (never through a shell) confined to a workspace, with a time limit and an
 // output cap. Policy (which binaries may run) is decided by the caller, not here.
 import { isAbsolute, relative } from "node:path";
+import type { ResourceLimits, SandboxUser } from "./confinement.ts";
 
 export interface ExecOptions {
   /** Program and arguments; argv[0] is looked up on the sandbox's PATH. No shell is involved. */
@@ -26,6 +27,8 @@ export interface ExecOptions {
   protectedPaths?: readonly string[];
   /** Leaves protected paths writable: reserved for an elevated command approved by the operator. */
   unprotected?: boolean;
+  /** Resource limits for the process; applied when the host has prlimit (util-linux), otherwise none. */
+  limits?: ResourceLimits;
 }
 
 export interface ExecResult {
@@ -39,6 +42,8 @@ export interface ExecResult {
   /** Killed because timeoutMs passed. */
   timedOut: boolean;
   durationMs: number;
+  /** The host user the command ran as when the gateway is root (never root itself); unset otherwise. */
+  runAs?: SandboxUser;
 }
 
 /** Runs commands confined to a workspace. */
@@ -56,9 +61,21 @@ export interface Sandbox {
 /** Default PATH inside a sandbox: system dirs only, so no user bin dirs leak in. */
 export const SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
 
+/**
+ * Git settings for every sandboxed process. HOME is the workspace, which the agent writes: git must not take
+ * aliases, a pager, hooks or an fsmonitor command from a ~/.gitconfig there, nor run a bare repository's config
+ * found by walking into a folder the agent made.
+ */
+const GIT_ENV = {
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_CONFIG_COUNT: "1",
+  GIT_CONFIG_KEY_0: "safe.bareRepository",
+  GIT_CONFIG_VALUE_0: "explicit",
+};
+
 /** The minimal environment every sandboxed process starts with; HOME is the workspace. */
 export function buildSandboxEnv(opts: { workspace: string; path?: string; extra?: Record<string, string> }): Record<string, string> {
-  return { PATH: opts.path ?? SANDBOX_PATH, HOME: opts.workspace, LANG: "C.UTF-8", ...opts.extra };
+  return { PATH: opts.path ?? SANDBOX_PATH, HOME: opts.workspace, LANG: "C.UTF-8", ...GIT_ENV, ...opts.extra };
 }
 
 /** Rejects options no sandbox can honour: these are caller bugs, not command failures. */

@@ -1,16 +1,24 @@
 // Pure helpers for the exec tool: split a command line into argv without a shell, and check it against
-// policy.exec. The name checks are a tripwire, not the boundary: `awk`/`node` can still run anything, so
-// the sandbox (no network, read-only system, workspace-only writes) is what actually confines a command.
+// policy.exec. The name checks are a tripwire, not the boundary: an interpreter in safe_bins (python3 -c,
+// node -e, perl -e) can still run anything, so the sandbox (no network, read-only system, workspace-only
+// writes, never root, resource limits) is what actually confines a command.
 import { basename } from "node:path";
 import type { Policy } from "../../core/config-schema.ts";
 import { ToolError } from "../../core/errors.ts";
+import { AWKS, ESCAPE_PROGRAMS, findEscape, RUNS_PROGRAMS } from "./exec-escapes.ts";
 
 const META_CHARS = new Set(["|", ";", "&", "$", "`", ">", "<", "(", ")", "\n", "\r"]);
-/** Programs that run another program named in their arguments. */
+/** Programs that run another program named in their arguments, and interpreters that run code given to them. */
 const WRAPPERS = new Set([
   "env", "nice", "nohup", "timeout", "xargs", "stdbuf", "time", "command", "exec", "busybox", "setsid", "ionice",
   "taskset", "flock", "watch", "strace", "chroot", "unshare", "sh", "bash", "dash", "zsh", "ksh", "fish",
+  "perl", "ruby", "lua", "php", "node", "deno", "bun", "tclsh", "expect", ...AWKS,
 ]);
+
+/** Whether `name` runs other programs or arbitrary code: a wrapper, a shell or an interpreter. */
+export function isProgramRunner(name: string): boolean {
+  return WRAPPERS.has(name) || /^(python|pypy|perl|ruby|lua|php|node)[0-9.]*$/.test(name);
+}
 /** find(1) options whose following argument is a program. */
 const FIND_EXEC = new Set(["-exec", "-execdir", "-ok", "-okdir"]);
 
@@ -79,10 +87,28 @@ function commandNames(argv: string[]): { primary: string[]; wrapped: string[] } 
     const next = argv[i + 1];
     if (FIND_EXEC.has(arg) && next) primary.push(basename(next));
   });
-  const wrapped = WRAPPERS.has(primary[0] ?? "")
-    ? argv.slice(1).flatMap((arg) => arg.split(/[\s;&|()`$<>]+/)).filter(Boolean).map((w) => basename(w))
+  const wrapped = isProgramRunner(primary[0] ?? "")
+    ? argv.slice(1).flatMap((arg) => arg.split(/[\s;&|()`$<>"'{},=]+/)).filter(Boolean).map((w) => basename(w))
     : [];
   return { primary, wrapped };
+}
+
+/** The escape hatch argv uses, also behind wrappers (`env find . -delete`, `nice git -c …`). */
+function findAnyEscape(argv: string[]): string | undefined {
+  const direct = findEscape(argv);
+  if (direct || !isProgramRunner(basename(argv[0] ?? ""))) return direct;
+  for (let i = 1; i < argv.length; i++) {
+    if (ESCAPE_PROGRAMS.has(basename(argv[i] ?? ""))) {
+      const found = findEscape(argv.slice(i));
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The entries of safe_bins that run other programs or arbitrary code (for `pincer doctor`). */
+export function listProgramRunners(safeBins: string[]): string[] {
+  return safeBins.filter((name) => isProgramRunner(name) || RUNS_PROGRAMS.has(name));
 }
 
 export type ExecDecision = { allowed: true } | { allowed: false; reason: string };
@@ -93,6 +119,10 @@ export function checkExecPolicy(argv: string[], exec: Policy["exec"]): ExecDecis
   const { primary, wrapped } = commandNames(argv);
   const blocked = [...primary, ...wrapped].find((name) => exec.blocked_bins.includes(name));
   if (blocked) return { allowed: false, reason: `blocked binary: ${blocked} (policy.exec.blocked_bins)` };
+  const escape = findAnyEscape(argv);
+  if (escape) {
+    return { allowed: false, reason: `${escape}, which would get around policy.exec.blocked_bins; refused at every level, even with the program in policy.exec.safe_bins` };
+  }
   if (exec.level === "allowlist") {
     const unsafe = primary.find((name) => !exec.safe_bins.includes(name));
     if (unsafe) return { allowed: false, reason: `not allowed: ${unsafe} is not in policy.exec.safe_bins (level allowlist)` };

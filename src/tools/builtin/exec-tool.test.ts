@@ -1,6 +1,6 @@
 // The exec tool end to end through the gate: runs in bubblewrap and host, policy refusals audited as deny,
 // timeout and output cap reported to the model.
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import { detectBubblewrap } from "../../sandbox/detect.ts";
 import { createHostSandbox } from "../../sandbox/host-sandbox.ts";
 import type { Sandbox } from "../../sandbox/sandbox.ts";
 import { createToolGate } from "../tool-gate.ts";
-import { createExecTool } from "./exec-tool.ts";
+import { createExecTool, formatExecResult } from "./exec-tool.ts";
 
 const detection = await detectBubblewrap();
 // CI installs bubblewrap (.ci/run): there a missing sandbox is a failure, not a reason to skip.
@@ -26,6 +26,8 @@ beforeEach(async () => {
   ws = await realpath(await mkdtemp(join(tmpdir(), "pincer-exec-")));
   await mkdir(join(ws, "sub"));
   await writeFile(join(ws, "x"), "keep me");
+  // A root gateway runs commands as the workspace's owner (never root): give it to nobody, as an operator would.
+  if (process.getuid?.() === 0) for (const path of [ws, join(ws, "sub"), join(ws, "x")]) await chown(path, 65534, 65534);
 });
 afterEach(() => rm(ws, { recursive: true, force: true }));
 
@@ -84,6 +86,25 @@ describe("exec policy through the gate", () => {
     expect((await stat(join(ws, "x"))).isFile()).toBe(true);
   });
 
+  it("refuses an escape hatch of a program in safe_bins and leaves the files alone", async () => {
+    const safe_bins = [...policySchema.parse({}).exec.safe_bins, "find"];
+    const r = await setup(sandbox, { safe_bins }).call("find . -delete");
+    expect(r).toEqual({
+      text:
+        "exec refused: find -delete deletes files, which would get around policy.exec.blocked_bins; " +
+        "refused at every level, even with the program in policy.exec.safe_bins",
+      isError: true,
+      decision: "deny",
+    });
+    expect((await stat(join(ws, "x"))).isFile()).toBe(true);
+  });
+
+  it("the default safe_bins run no interpreters and cannot move files away", async () => {
+    for (const command of [`python3 -c "print(1)"`, "node -e 1", "mv x y", "awk 1 x", "sed -n p x", "git status", "find ."]) {
+      expect(await setup(sandbox).call(command)).toMatchObject({ isError: true, decision: "deny" });
+    }
+  });
+
   it("allowlist refuses a binary outside safe_bins; deny refuses everything", async () => {
     expect(await setup(sandbox).call("uname -a")).toMatchObject({ isError: true, decision: "deny" });
     expect((await setup(sandbox, { level: "deny" }).call("echo hi")).text).toBe("exec refused: exec is disabled (policy.exec.level: deny)");
@@ -101,6 +122,16 @@ describe("exec policy through the gate", () => {
     const r = await setup(sandbox).call("ls no-such-dir");
     expect(r.isError).toBe(true);
     expect(r.text).toMatch(/^exit code 2\nstderr:\nls: cannot access/);
+  });
+});
+
+describe("formatExecResult", () => {
+  it("explains a failure of a root gateway's command that ran as nobody", () => {
+    const r = { exitCode: 2, signal: null, stdout: "", stderr: "ls: cannot open directory '.': Permission denied\n", truncated: false, timedOut: false, durationMs: 1 };
+    const opts = { timeoutMs: 1, outputCapBytes: 1 };
+    expect(formatExecResult({ ...r, runAs: { uid: 65534, gid: 65534, rootOwnedWorkspace: true } }, opts)).toContain("[ran as nobody (uid 65534): the gateway runs as root");
+    expect(formatExecResult(r, opts)).not.toContain("nobody");
+    expect(formatExecResult({ ...r, runAs: { uid: 65534, gid: 65534 } }, opts)).not.toContain("nobody"); // the operator gave it the workspace
   });
 });
 

@@ -1,7 +1,9 @@
 // The exec tool: one command, split without a shell, checked against policy.exec, run in the Sandbox.
 // Splitting and policy checks are pure (exec-command.ts); this file only wires them to the sandbox.
 import { z } from "zod";
+import type { Policy } from "../../core/config-schema.ts";
 import { ToolError } from "../../core/errors.ts";
+import type { ResourceLimits } from "../../sandbox/confinement.ts";
 import type { ExecResult, Sandbox } from "../../sandbox/sandbox.ts";
 import type { Tool, ToolResult } from "../tool.ts";
 import { parseArgs } from "../tool-kit.ts";
@@ -19,7 +21,17 @@ export function formatExecResult(r: ExecResult, opts: { timeoutMs: number; outpu
   if (!r.stdout && !r.stderr) parts.push("(no output)");
   if (r.timedOut) parts.push(`[timed out after ${opts.timeoutMs} ms; process killed]`);
   if (r.truncated) parts.push(`[output truncated at ${opts.outputCapBytes} bytes]`);
+  if (r.exitCode !== 0 && r.runAs?.rootOwnedWorkspace) {
+    parts.push("[ran as nobody (uid 65534): the gateway runs as root, and commands never do; the workspace belongs to root, so they can only read what is world-readable there. 'pincer doctor' shows the fix]");
+  }
   return parts.join("\n");
+}
+
+const MIB = 1024 * 1024;
+
+/** policy.exec.limits (MiB, as users write them) → the sandbox's ResourceLimits (bytes). */
+export function toResourceLimits(l: Policy["exec"]["limits"]): ResourceLimits {
+  return { memoryBytes: l.memory_mb * MIB, processes: l.processes, fileSizeBytes: l.file_size_mb * MIB, cpuSeconds: l.cpu_seconds, openFiles: l.open_files };
 }
 
 /**
@@ -50,11 +62,12 @@ export function createExecTool(sandbox: Sandbox): Tool {
         network: policy.network,
         signal: ctx.signal,
         protectedPaths: ctx.policy.fs.protected,
+        limits: toResourceLimits(policy.limits),
       });
       return {
         text: formatExecResult(r, { timeoutMs: policy.timeout_ms, outputCapBytes: policy.output_cap_bytes }),
         isError: r.exitCode !== 0 || r.timedOut,
-        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs },
+        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs, ...(r.runAs ? { uid: r.runAs.uid } : {}) },
       };
     },
   };
