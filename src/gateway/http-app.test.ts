@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
-import { makeHome, type Home } from "../../test/e2e/harness.ts";
+import { makeHome, PROTOTYPE_NAMES, type Home } from "../../test/e2e/harness.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 import { createHttpApp, type HttpAppOptions } from "./http-app.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
@@ -168,6 +168,18 @@ describe("/api/v1", () => {
     expect(config).toContain('"spare"');
     expect(config).not.toContain("sk-secret-123456789");
     expect(config).not.toContain("test-key");
+  });
+
+  it("answers ids named like prototype members with 404", async () => {
+    for (const name of PROTOTYPE_NAMES) {
+      for (const path of [`/api/v1/sessions/${name}`, `/api/v1/sessions/agent:${name}:test:dm:x`, `/api/v1/sessions/${name}/runs`, `/api/v1/runs/${name}`]) {
+        const res = await get(path);
+        expect(res.status, path).toBe(404);
+        expect((await res.json()).error.type).toBe("not_found");
+      }
+      const stop = await http.request(`/api/v1/sessions/${name}/stop`, { method: "POST", headers: AUTH });
+      expect(stop.status).toBe(404);
+    }
   });
 
   it("rejects bad query parameters with 400 naming the parameter", async () => {

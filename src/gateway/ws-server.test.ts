@@ -7,7 +7,7 @@ import pino from "pino";
 import { WebSocket } from "ws";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
-import { fakeProviderConfig, makeHome, type Home } from "../../test/e2e/harness.ts";
+import { fakeProviderConfig, makeHome, PROTOTYPE_NAMES, type Home } from "../../test/e2e/harness.ts";
 import { createTokenVerifier } from "./gateway-token.ts";
 import { PROTOCOL_VERSION, type ServerFrame } from "./ws-protocol.ts";
 import { attachWebSocket, type WebSocketEndpoint } from "./ws-server.ts";
@@ -208,6 +208,19 @@ describe("ws chat", () => {
     expect(await a.until((f) => f.type === "pong")).toEqual([{ type: "pong", id: "flush" }]);
     a.ws.close();
     b.ws.close();
+  });
+
+  it("answers an agent named like a prototype member with a not_found error naming the agent", async () => {
+    const c = await authed("proto");
+    for (const name of PROTOTYPE_NAMES) {
+      c.send({ type: "chat.send", id: name, agent: name, text: "hi" });
+      const [byAgent] = await c.until((f) => f.type === "error");
+      expect(byAgent).toEqual({ type: "error", id: name, code: "not_found", path: "agent", message: expect.stringContaining(`unknown agent "${name}"`) });
+      c.send({ type: "chat.send", id: name, session: `agent:${name}:webchat:dm:x`, text: "hi" });
+      const [bySession] = await c.until((f) => f.type === "error");
+      expect(bySession).toMatchObject({ id: name, code: "not_found", message: expect.stringContaining(`unknown agent "${name}"`) });
+    }
+    c.ws.close();
   });
 
   it("closes with 1009 on a frame over maxFrameBytes", async () => {

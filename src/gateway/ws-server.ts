@@ -9,6 +9,7 @@ import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import {
   PROTOCOL_VERSION, parseClientFrame, toHistoryMessages, toRunFrame, type ClientFrame, type ErrorCode, type ParsedFrame, type RequestId, type ServerFrame,
 } from "./ws-protocol.ts";
+import { hasOwnEntry } from "../core/own-entry.ts";
 
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_TOO_BIG = 1009;
@@ -64,7 +65,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
   const authTimeoutMs = opts.authTimeoutMs ?? 10_000;
   const sendsPerMinute = opts.sendsPerMinute ?? 30;
   const log = ctx.log.child({ component: "gateway.ws" });
-  const defaultAgent = "default" in ctx.config.agents ? "default" : (Object.keys(ctx.config.agents)[0] ?? "default");
+  const defaultAgent = hasOwnEntry(ctx.config.agents, "default") ? "default" : (Object.keys(ctx.config.agents)[0] ?? "default");
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
   const conns = new Set<Connection>();
   const runSessions = new Map<string, string>(); // runId → session key, for runs in flight

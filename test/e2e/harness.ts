@@ -10,6 +10,12 @@ import { startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(REPO_ROOT, "src/cli/main.ts");
 
+/** A gateway token strong enough for the gateway to accept (24+ characters, varied); for tests only. */
+export const TEST_GATEWAY_TOKEN = "pgw_test_7fQ2mX9kLp4Rz8Vw3Nc6Hb1T";
+
+/** Names every plain object inherits; user-supplied ids with these names must behave as unknown ids. */
+export const PROTOTYPE_NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf"] as const;
+
 export interface CliResult {
   code: number | null;
   stdout: string;
