@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
-import { makeHome, PROTOTYPE_NAMES, type Home } from "../../test/e2e/harness.ts";
+import { makeHome, PROTOTYPE_NAMES, TEST_GATEWAY_TOKEN, type Home } from "../../test/e2e/harness.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 import { createHttpApp, type HttpAppOptions } from "./http-app.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 
-const AUTH = { authorization: "Bearer test-token" };
-const tokens = { verify: (t: string) => t === "test-token" };
+const AUTH = { authorization: `Bearer ${TEST_GATEWAY_TOKEN}` };
+const tokens = { verify: (t: string) => t === TEST_GATEWAY_TOKEN };
 let fake: FakeModelServer;
 let home: Home;
 let app: App;

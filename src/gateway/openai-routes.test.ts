@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
-import { makeHome, PROTOTYPE_NAMES, type Home } from "../../test/e2e/harness.ts";
+import { makeHome, PROTOTYPE_NAMES, TEST_GATEWAY_TOKEN, type Home } from "../../test/e2e/harness.ts";
 import { createHttpApp } from "./http-app.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 
-const AUTH = { authorization: "Bearer test-token", "content-type": "application/json" };
+const AUTH = { authorization: `Bearer ${TEST_GATEWAY_TOKEN}`, "content-type": "application/json" };
 let fake: FakeModelServer;
 let home: Home;
 let app: App;
@@ -29,7 +29,7 @@ beforeAll(async () => {
     ].join("\n"),
   );
   app = await createApp({ env: { PINCER_HOME: home.dir }, logger: pino({ level: "silent" }) });
-  http = createHttpApp({ ctx: app, tokens: { verify: (t) => t === "test-token" }, metrics: createGatewayMetrics({ processMetrics: false }) });
+  http = createHttpApp({ ctx: app, tokens: { verify: (t) => t === TEST_GATEWAY_TOKEN }, metrics: createGatewayMetrics({ processMetrics: false }) });
 });
 
 afterAll(async () => {

@@ -7,12 +7,12 @@ import pino from "pino";
 import { WebSocket } from "ws";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
-import { fakeProviderConfig, makeHome, PROTOTYPE_NAMES, type Home } from "../../test/e2e/harness.ts";
+import { fakeProviderConfig, makeHome, PROTOTYPE_NAMES, TEST_GATEWAY_TOKEN, type Home } from "../../test/e2e/harness.ts";
 import { createTokenVerifier } from "./gateway-token.ts";
 import { PROTOCOL_VERSION, type ServerFrame } from "./ws-protocol.ts";
 import { attachWebSocket, type WebSocketEndpoint } from "./ws-server.ts";
 
-const TOKEN = "test-gateway-token";
+const TOKEN = TEST_GATEWAY_TOKEN;
 let fake: FakeModelServer;
 let home: Home;
 let app: App;

@@ -42,6 +42,24 @@ describe("pincer gateway", () => {
     }
   });
 
+  it("refuses to start with a weak PINCER_GATEWAY_TOKEN: exit 78, the source and the fix", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const outcomes = await Promise.all(
+      ["abc", "abcdefghij0123456789", "a".repeat(32)].map((token) =>
+        startGatewayProcess(home, token).then(
+          (gw) => (gw.child.kill("SIGKILL"), `started with ${token}`),
+          (err: Error) => err.message,
+        ),
+      ),
+    );
+    for (const outcome of outcomes) {
+      expect(outcome).toMatch(/^gateway exited with code 78:\nerror: the gateway token from PINCER_GATEWAY_TOKEN is too (short|easy to guess)/);
+      expect(outcome).toContain("Fix: run 'pincer gateway token --rotate'");
+      expect(outcome).toContain("openssl rand -hex 32");
+      expect(outcome).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it("SIGTERM lets a running turn finish before exiting", async () => {
     const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
     const gw = await startGatewayProcess(home);
