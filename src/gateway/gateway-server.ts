@@ -3,6 +3,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
+import { createAuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import { createHttpApp } from "./http-app.ts";
 import type { ListenAddress } from "./listen-address.ts";
@@ -39,14 +40,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const log = ctx.log.child({ component: "gateway" });
   const metrics = createGatewayMetrics(opts.now ? { now: opts.now } : {});
   const stopObserving = metrics.observe(ctx);
+  // One lockout for every surface, so token guesses over HTTP and /ws add up.
+  const authLockout = createAuthLockout(opts.now ? { now: opts.now } : {});
   const app = createHttpApp({
     ctx,
     tokens: opts.tokens,
     metrics,
+    authLockout,
     ...(opts.now ? { now: opts.now } : {}),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  const ws = attachWebSocket({ server, ctx, tokens: opts.tokens, ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
+  const ws = attachWebSocket({ server, ctx, tokens: opts.tokens, authLockout, ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -5,6 +5,7 @@ import pino from "pino";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
 import { makeHome, PROTOTYPE_NAMES, TEST_GATEWAY_TOKEN, type Home } from "../../test/e2e/harness.ts";
+import { createAuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 import { createHttpApp, type HttpAppOptions } from "./http-app.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
@@ -91,6 +92,50 @@ describe("probes and auth", () => {
     expect((await get("/v1/models", { authorization: "Bearer wrong" }, limited)).status).toBe(401); // another client
     t += 40_000;
     expect((await get("/v1/models", AUTH, limited)).status).toBe(200);
+  });
+
+  it("locks an address out after repeated wrong tokens: 429 + Retry-After without checking the token, backing off", async () => {
+    let t = 7_000_000;
+    const guarded = createHttpApp({ ctx: app, tokens, metrics, now: () => t, authLockout: createAuthLockout({ now: () => t, freeFailures: 3, baseMs: 10_000 }) });
+    const from = (addr: string, authorization: string) =>
+      guarded.request("/v1/models", { headers: { authorization } }, { incoming: { socket: { remoteAddress: addr } } }) as Promise<JsonResponse>;
+    const good = AUTH.authorization;
+    for (let i = 0; i < 3; i++) expect((await from("203.0.113.9", `Bearer guess-${i}`)).status).toBe(401);
+    expect((await from("203.0.113.9", "Bearer guess-3")).status).toBe(401); // counted: now locked for 10 s
+    const locked = await from("203.0.113.9", good);
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("retry-after")).toBe("10");
+    expect(await locked.json()).toEqual({ error: { type: "rate_limited", message: "too many failed authentication attempts from this address; retry after 10 s" } });
+    expect((await from("198.51.100.1", good)).status).toBe(200); // another address is not affected
+    t += 10_000;
+    expect((await from("203.0.113.9", "Bearer guess-4")).status).toBe(401);
+    expect((await from("203.0.113.9", good)).headers.get("retry-after")).toBe("20"); // the lockout doubled
+    t += 20_000;
+    expect((await from("203.0.113.9", good)).status).toBe(200);
+    expect((await from("203.0.113.9", "")).status).toBe(401); // a missing token guesses nothing and locks nothing
+  });
+
+  it("counts a channel webhook's 401 answers per address and account, and locks the address out of that webhook", async () => {
+    let t = 8_000_000;
+    const hooks: string[] = [];
+    const channels = {
+      webhook: (path: string) =>
+        path === "/channels/telegram/default/webhook"
+          ? async (req: Request) => (hooks.push(req.headers.get("x-secret") ?? ""), new Response(null, { status: req.headers.get("x-secret") === "right" ? 200 : 401 }))
+          : undefined,
+      status: () => [],
+      stats: { inbound: new Map<string, number>(), replies: new Map<string, number>() },
+    };
+    const guarded = createHttpApp({ ctx: { ...app, channels }, tokens, metrics, now: () => t, authLockout: createAuthLockout({ now: () => t, freeFailures: 2 }) });
+    const post = (secret: string) =>
+      guarded.request("/channels/telegram/default/webhook", { method: "POST", headers: { "x-secret": secret }, body: "{}" }, { incoming: { socket: { remoteAddress: "192.0.2.5" } } });
+    expect([(await post("a")).status, (await post("b")).status, (await post("c")).status]).toEqual([401, 401, 401]);
+    const locked = await post("right");
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("retry-after")).toBe("1");
+    expect(hooks).toEqual(["a", "b", "c"]); // the locked-out request never reached the adapter
+    t += 1_000;
+    expect((await post("right")).status).toBe(200);
   });
 
   it("reports 503 from /readyz and the chat endpoint when the default tier has no credential", async () => {

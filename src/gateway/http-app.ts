@@ -1,5 +1,5 @@
-// The gateway's HTTP surface as a Hono app: health probes, bearer auth, per-client rate limit, /metrics,
-// and the mounting of the OpenAI-compatible and JSON APIs. It opens no socket; gateway-server.ts serves it.
+// The gateway's HTTP surface as a Hono app: health probes, bearer auth with a failed-auth lockout, per-client rate
+// limit, /metrics, and the mounting of the OpenAI-compatible and JSON APIs. It opens no socket; gateway-server.ts serves it.
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
 import { redactSecrets } from "../config/redact.ts";
 import { createApiRoutes } from "./api-routes.ts";
+import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { createOpenAIRoutes, defaultAgentId } from "./openai-routes.ts";
@@ -30,17 +31,22 @@ export interface HttpAppOptions {
   rateLimit?: { perMinute: number };
   /** epoch ms */
   now?: () => number;
+  /** Failed-authentication backoff; the gateway shares one with /ws. Default: one of this app's own on `now`. */
+  authLockout?: AuthLockout;
   /** Replaces the built-in readiness checks (store query + default agent's model credential). */
   ready?: () => Promise<Readiness>;
 }
 
-type Auth = { ok: true; token: string } | { ok: false; reason: string };
+/** `guessed`: a token was presented and did not match (a missing or malformed header guesses nothing). */
+type Auth = { ok: true; token: string } | { ok: false; reason: string; guessed: boolean };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * Builds the HTTP app. Open: GET /healthz, GET /readyz, the WebChat page's static files (`/`, `/webchat/*`) and channel
  * webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter). Everything else needs `Authorization: Bearer <token>`.
+ * Failed attempts — wrong bearer tokens, webhook requests the adapter answers 401 — count per client address; a locked
+ * out address gets 429 + Retry-After without its secret being checked.
  * Contract: every response is JSON (or SSE / Prometheus text); a thrown bug becomes a 500 without a stack.
  */
 export function createHttpApp(opts: HttpAppOptions): Hono {
@@ -49,6 +55,12 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
   const perMinute = (): number => opts.rateLimit?.perMinute ?? ctx.config.gateway.rate_limit_per_minute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   const limiter = createRateLimiter({ perMinute, now });
   const ready = opts.ready ?? (() => checkReadiness(ctx));
+  const lockout = opts.authLockout ?? createAuthLockout({ now });
+  const log = ctx.log.child({ component: "gateway.http" });
+  const countFailure = (key: string, c: Context): void => {
+    const after = lockout.fail(key);
+    if (!after.ok) log.warn({ remote: remoteAddress(c), path: c.req.path, retryAfterSec: after.retryAfterSec }, "failed authentication: client locked out");
+  };
   const app = new Hono();
 
   app.use(async (c, next) => {
@@ -65,7 +77,13 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
   app.post("/channels/:channel/:account/:hook", async (c) => {
     const handler = ctx.channels?.webhook(c.req.path);
     if (!handler) return c.json({ error: { type: "not_found", message: `no channel account in webhook mode at ${c.req.path}` } }, 404);
-    return handler(c.req.raw);
+    // Each account's webhook secret is guessed separately from the gateway token, so it has its own count.
+    const key = `webhook:${c.req.param("channel")}/${c.req.param("account")}:${addressKey(remoteAddress(c))}`;
+    const locked = lockout.check(key);
+    if (!locked.ok) return lockedOut(c, locked.retryAfterSec);
+    const res = await handler(c.req.raw);
+    if (res.status === 401) countFailure(key, c);
+    return res;
   });
   app.get("/readyz", async (c) => {
     const result = await ready();
@@ -73,6 +91,9 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
   });
 
   app.use(async (c, next) => {
+    const lockKey = `gateway:${addressKey(remoteAddress(c))}`;
+    const locked = lockout.check(lockKey);
+    if (!locked.ok) return lockedOut(c, locked.retryAfterSec);
     const auth = checkBearer(c.req.header("authorization"), opts.tokens);
     // Unauthenticated attempts count against the remote address, so guessing tokens is rate limited too.
     const client = auth.ok ? `token:${hashToken(auth.token)}` : `addr:${remoteAddress(c)}`;
@@ -83,6 +104,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
       return c.json({ error: { type: "rate_limited", message } }, 429);
     }
     if (!auth.ok) {
+      if (auth.guessed) countFailure(lockKey, c);
       c.header("WWW-Authenticate", 'Bearer realm="pincer"');
       return c.json({ error: { type: "unauthorized", message: auth.reason } }, 401);
     }
@@ -105,12 +127,19 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
 
 function checkBearer(header: string | undefined, tokens: TokenVerifier): Auth {
   if (header === undefined || header.trim() === "") {
-    return { ok: false, reason: "missing Authorization header. Fix: send 'Authorization: Bearer <gateway token>'" };
+    return { ok: false, guessed: false, reason: "missing Authorization header. Fix: send 'Authorization: Bearer <gateway token>'" };
   }
   const token = BEARER.exec(header)?.[1];
-  if (!token) return { ok: false, reason: "malformed Authorization header: expected 'Bearer <gateway token>'" };
-  if (!tokens.verify(token)) return { ok: false, reason: "invalid token: the bearer token does not match the gateway token" };
+  if (!token) return { ok: false, guessed: false, reason: "malformed Authorization header: expected 'Bearer <gateway token>'" };
+  if (!tokens.verify(token)) return { ok: false, guessed: true, reason: "invalid token: the bearer token does not match the gateway token" };
   return { ok: true, token };
+}
+
+/** The answer to a client locked out after failed authentication; its secret is not checked. */
+function lockedOut(c: Context, retryAfterSec: number): Response {
+  c.header("Retry-After", String(retryAfterSec));
+  const message = `too many failed authentication attempts from this address; retry after ${retryAfterSec} s`;
+  return c.json({ error: { type: "rate_limited", message } }, 429);
 }
 
 /** Rate-limit key for a token: never the token itself, so limiter state holds no secret. */

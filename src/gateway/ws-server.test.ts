@@ -8,6 +8,7 @@ import { WebSocket } from "ws";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
 import { fakeProviderConfig, makeHome, PROTOTYPE_NAMES, TEST_GATEWAY_TOKEN, type Home } from "../../test/e2e/harness.ts";
+import { createAuthLockout } from "./auth-lockout.ts";
 import { createTokenVerifier } from "./gateway-token.ts";
 import { PROTOCOL_VERSION, type ServerFrame } from "./ws-protocol.ts";
 import { attachWebSocket, type WebSocketEndpoint } from "./ws-server.ts";
@@ -108,6 +109,34 @@ describe("ws auth", () => {
     const [hello] = await c.until((f) => f.type === "hello");
     expect(hello).toEqual({ type: "hello", protocol: PROTOCOL_VERSION, serverVersion: expect.any(String), defaultAgent: "default", defaultSession: "agent:default:webchat:dm:laptop" });
     c.ws.close();
+  });
+
+  it("locks an address out after repeated wrong tokens: an error frame and close 4429, without checking the token", async () => {
+    let t = 9_000_000;
+    const other = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((done) => other.listen(0, "127.0.0.1", done));
+    const tokens = createTokenVerifier(createHash("sha256").update(TOKEN).digest());
+    const guarded = attachWebSocket({ server: other, ctx: app, tokens, now: () => t, authLockout: createAuthLockout({ now: () => t, freeFailures: 2, baseMs: 30_000 }) });
+    const target = `ws://127.0.0.1:${(other.address() as AddressInfo).port}/ws`;
+    try {
+      for (const guess of ["guess-1", "guess-2", "guess-3"]) {
+        const c = await connect(target);
+        c.send({ type: "auth", token: guess });
+        expect((await c.closed).code).toBe(4401);
+      }
+      const locked = await connect(target);
+      locked.send({ type: "auth", token: TOKEN });
+      expect((await locked.closed).code).toBe(4429);
+      expect(locked.frames).toEqual([{ type: "error", code: "rate_limited", message: "too many failed authentication attempts from this address; retry in 30 s" }]);
+      t += 30_000;
+      const again = await connect(target);
+      again.send({ type: "auth", token: TOKEN });
+      expect((await again.until((f) => f.type === "hello"))[0]).toMatchObject({ type: "hello" });
+      again.ws.close();
+    } finally {
+      await guarded.close();
+      await new Promise((done) => other.close(done));
+    }
   });
 
   it("refuses upgrades on other paths with 404", async () => {

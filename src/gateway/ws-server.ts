@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { buildSessionKey, newId, parseSessionKey } from "../core/ids.ts";
+import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import {
@@ -12,6 +13,8 @@ import {
 import { hasOwnEntry } from "../core/own-entry.ts";
 
 export const CLOSE_UNAUTHORIZED = 4401;
+/** Closes a connection from an address locked out after failed authentication. */
+export const CLOSE_LOCKED_OUT = 4429;
 export const CLOSE_TOO_BIG = 1009;
 export const CLOSE_SHUTDOWN = 1001;
 
@@ -23,6 +26,8 @@ export interface WebSocketOptions {
   /** Largest accepted client frame; bigger ones close the connection with 1009. Default 64 KiB. */
   maxFrameBytes?: number;
   now?: () => number;
+  /** Failed-authentication backoff; the gateway shares one with its HTTP app. Default: one of its own on `now`. */
+  authLockout?: AuthLockout;
   /** Time allowed for the auth frame. Default 10 000 ms. */
   authTimeoutMs?: number;
   /** Ping interval; a client that missed the previous pong is terminated. Default 30 000 ms. */
@@ -65,6 +70,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
   const authTimeoutMs = opts.authTimeoutMs ?? 10_000;
   const sendsPerMinute = opts.sendsPerMinute ?? 30;
   const log = ctx.log.child({ component: "gateway.ws" });
+  const lockout = opts.authLockout ?? createAuthLockout({ now });
   const defaultAgent = hasOwnEntry(ctx.config.agents, "default") ? "default" : (Object.keys(ctx.config.agents)[0] ?? "default");
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
   const conns = new Set<Connection>();
@@ -134,10 +140,15 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     if (c.closing) return;
     const parsed: ParsedFrame = isBinary ? { ok: false, message: "expected a text frame holding JSON" } : parseClientFrame(rawText(data));
     if (!c.authed) {
+      // The same key as HTTP bearer auth: guesses over either surface add up. A locked-out client's token is not checked.
+      const lockKey = `gateway:${addressKey(c.remote ?? "unknown")}`;
+      const locked = lockout.check(lockKey);
+      if (!locked.ok) return lockOut(c, locked.retryAfterSec);
       if (!parsed.ok) return reject(c, "bad_frame", `the first frame must be {"type":"auth","token":…}; ${parsed.message}`, "auth required", parsed.path);
       if (parsed.frame.type !== "auth") return reject(c, "unauthorized", 'the first frame must be {"type":"auth","token":…}', "auth required");
       if (!tokens.verify(parsed.frame.token)) {
-        log.warn({ remote: c.remote }, "rejected token");
+        const after = lockout.fail(lockKey);
+        log.warn({ remote: c.remote, ...(after.ok ? {} : { retryAfterSec: after.retryAfterSec }) }, after.ok ? "rejected token" : "rejected token: client locked out");
         return reject(c, "unauthorized", "the token was not accepted. Fix: use the current gateway token (PINCER_GATEWAY_TOKEN, or a new one from 'pincer gateway token --rotate')", "unauthorized");
       }
       authDone();
@@ -266,6 +277,12 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     c.closing = true;
     sendError(c, undefined, code, message, path);
     c.ws.close(CLOSE_UNAUTHORIZED, reason);
+  }
+
+  function lockOut(c: Connection, retryAfterSec: number): void {
+    c.closing = true;
+    sendError(c, undefined, "rate_limited", `too many failed authentication attempts from this address; retry in ${retryAfterSec} s`);
+    c.ws.close(CLOSE_LOCKED_OUT, "locked out");
   }
 
   return {
