@@ -8,6 +8,7 @@ import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import { createHttpApp } from "./http-app.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { createGatewayMetrics } from "./metrics.ts";
+import { createOriginGuard } from "./origin-guard.ts";
 import { attachWebSocket } from "./ws-server.ts";
 
 export interface GatewayOptions {
@@ -42,15 +43,18 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const stopObserving = metrics.observe(ctx);
   // One lockout for every surface, so token guesses over HTTP and /ws add up.
   const authLockout = createAuthLockout(opts.now ? { now: opts.now } : {});
+  let boundPort: number | undefined;
+  const originGuard = createOriginGuard({ gateway: () => ctx.config.gateway, loopback: opts.address.loopback, port: () => boundPort });
   const app = createHttpApp({
     ctx,
     tokens: opts.tokens,
     metrics,
     authLockout,
+    originGuard,
     ...(opts.now ? { now: opts.now } : {}),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  const ws = attachWebSocket({ server, ctx, tokens: opts.tokens, authLockout, ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
+  const ws = attachWebSocket({ server, ctx, tokens: opts.tokens, authLockout, originGuard, ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -60,6 +64,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     });
   });
   const { port } = server.address() as AddressInfo;
+  boundPort = port;
   const host = opts.address.host.includes(":") ? `[${opts.address.host}]` : opts.address.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   log.info({ host: opts.address.host, port }, "gateway listening");

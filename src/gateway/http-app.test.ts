@@ -70,6 +70,18 @@ describe("probes and auth", () => {
     expect((await get("/", AUTH, off)).status).toBe(404);
   });
 
+  it("refuses a request whose Host is not this machine (DNS rebinding) with 403 naming gateway.allowed_hosts; /healthz stays open", async () => {
+    const rebound = await get("/v1/models", { ...AUTH, host: "evil.example:18790" });
+    expect(rebound.status).toBe(403);
+    expect((await rebound.json()).error).toEqual({ type: "forbidden_host", message: expect.stringContaining("add the name to gateway.allowed_hosts") });
+    expect((await get("/", { host: "evil.example" })).status).toBe(403);
+    expect((await get("/readyz", { host: "evil.example" })).status).toBe(403);
+    expect((await get("/healthz", { host: "evil.example" })).status).toBe(200);
+    expect((await get("/v1/models", { ...AUTH, host: "127.0.0.1:18790" })).status).toBe(200);
+    const proxied = createHttpApp({ ctx: { ...app, config: { ...app.config, gateway: { ...app.config.gateway, allowed_hosts: ["pincer.example.com"] } } }, tokens, metrics });
+    expect((await get("/v1/models", { ...AUTH, host: "pincer.example.com" }, proxied)).status).toBe(200);
+  });
+
   it("answers 401 with the reason for a missing, malformed or wrong token", async () => {
     const missing = await get("/v1/models", {});
     expect(missing.status).toBe(401);
@@ -115,7 +127,7 @@ describe("probes and auth", () => {
     expect((await from("203.0.113.9", "")).status).toBe(401); // a missing token guesses nothing and locks nothing
   });
 
-  it("counts a channel webhook's 401 answers per address and account, and locks the address out of that webhook", async () => {
+  it("counts a channel webhook's 401 answers per address and account, and locks the address out of that webhook (any Host)", async () => {
     let t = 8_000_000;
     const hooks: string[] = [];
     const channels = {
@@ -128,7 +140,7 @@ describe("probes and auth", () => {
     };
     const guarded = createHttpApp({ ctx: { ...app, channels }, tokens, metrics, now: () => t, authLockout: createAuthLockout({ now: () => t, freeFailures: 2 }) });
     const post = (secret: string) =>
-      guarded.request("/channels/telegram/default/webhook", { method: "POST", headers: { "x-secret": secret }, body: "{}" }, { incoming: { socket: { remoteAddress: "192.0.2.5" } } });
+      guarded.request("/channels/telegram/default/webhook", { method: "POST", headers: { "x-secret": secret, host: "bot.example.com" }, body: "{}" }, { incoming: { socket: { remoteAddress: "192.0.2.5" } } });
     expect([(await post("a")).status, (await post("b")).status, (await post("c")).status]).toEqual([401, 401, 401]);
     const locked = await post("right");
     expect(locked.status).toBe(429);

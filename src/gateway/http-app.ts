@@ -11,6 +11,7 @@ import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { createOpenAIRoutes, defaultAgentId } from "./openai-routes.ts";
+import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { createWebChatRoutes } from "./webchat-routes.ts";
 
@@ -33,6 +34,8 @@ export interface HttpAppOptions {
   now?: () => number;
   /** Failed-authentication backoff; the gateway shares one with /ws. Default: one of this app's own on `now`. */
   authLockout?: AuthLockout;
+  /** Host header rules. Default: checked when `gateway.bind` is loopback. */
+  originGuard?: OriginGuard;
   /** Replaces the built-in readiness checks (store query + default agent's model credential). */
   ready?: () => Promise<Readiness>;
 }
@@ -45,6 +48,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /**
  * Builds the HTTP app. Open: GET /healthz, GET /readyz, the WebChat page's static files (`/`, `/webchat/*`) and channel
  * webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter). Everything else needs `Authorization: Bearer <token>`.
+ * Bound to loopback, every route but /healthz and the webhooks needs a Host naming this machine or listed in gateway.allowed_hosts (403).
  * Failed attempts — wrong bearer tokens, webhook requests the adapter answers 401 — count per client address; a locked
  * out address gets 429 + Retry-After without its secret being checked.
  * Contract: every response is JSON (or SSE / Prometheus text); a thrown bug becomes a 500 without a stack.
@@ -56,6 +60,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
   const limiter = createRateLimiter({ perMinute, now });
   const ready = opts.ready ?? (() => checkReadiness(ctx));
   const lockout = opts.authLockout ?? createAuthLockout({ now });
+  const guard = opts.originGuard ?? createOriginGuard({ gateway: () => ctx.config.gateway, loopback: ctx.config.gateway.bind === "loopback", port: () => undefined });
   const log = ctx.log.child({ component: "gateway.http" });
   const countFailure = (key: string, c: Context): void => {
     const after = lockout.fail(key);
@@ -70,8 +75,9 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
     metrics.countHttp(route, c.res.status);
   });
 
+  // Open to any Host: liveness probes (a container's, a load balancer's) hold nothing, and platform webhooks arrive
+  // through a proxy under its public name and are checked by their own secret.
   app.get("/healthz", (c) => c.json({ ok: true }));
-  if (ctx.config.gateway.webchat) app.route("/", createWebChatRoutes());
   // Platform callbacks (Telegram webhook, Slack Events API) carry the platform's own secret or signature, checked
   // by the adapter; they cannot send the gateway token.
   app.post("/channels/:channel/:account/:hook", async (c) => {
@@ -85,6 +91,13 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
     if (res.status === 401) countFailure(key, c);
     return res;
   });
+  app.use(async (c, next) => {
+    const host = guard.checkHost(c.req.header("host"));
+    if (host.ok) return next();
+    log.warn({ remote: remoteAddress(c), host: c.req.header("host"), path: c.req.path }, "request refused: Host not allowed");
+    return c.json({ error: { type: "forbidden_host", message: host.message } }, 403);
+  });
+  if (ctx.config.gateway.webchat) app.route("/", createWebChatRoutes());
   app.get("/readyz", async (c) => {
     const result = await ready();
     return c.json(result, result.ok ? 200 : 503);

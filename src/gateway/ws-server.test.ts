@@ -139,6 +139,26 @@ describe("ws auth", () => {
     }
   });
 
+  it("refuses a cross-origin upgrade with 403 before any frame, and accepts the gateway's own origin", async () => {
+    const upgrade = (headers: { origin?: string; host?: string }) =>
+      new Promise<{ status: number; body: string } | "open">((done) => {
+        const ws = new WebSocket(url, { ...(headers.origin ? { origin: headers.origin } : {}), ...(headers.host ? { headers: { host: headers.host } } : {}) });
+        ws.on("open", () => (ws.close(), done("open")));
+        ws.on("unexpected-response", (_req, res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d.toString()));
+          res.on("end", () => done({ status: res.statusCode ?? 0, body }));
+        });
+      });
+    const crossSite = await upgrade({ origin: "https://evil.example" });
+    expect(crossSite).toMatchObject({ status: 403 });
+    expect(crossSite !== "open" && JSON.parse(crossSite.body).error).toMatchObject({ type: "forbidden_origin", message: expect.stringContaining("gateway.allowed_origins") });
+    expect(await upgrade({ origin: url.replace("ws://", "http://").replace("/ws", "") })).toBe("open");
+    expect(await upgrade({})).toBe("open");
+    const rebound = await upgrade({ host: "evil.example", origin: "http://evil.example" });
+    expect(rebound !== "open" && JSON.parse(rebound.body).error).toMatchObject({ type: "forbidden_host", message: expect.stringContaining("gateway.allowed_hosts") });
+  });
+
   it("refuses upgrades on other paths with 404", async () => {
     const status = await new Promise<number | undefined>((done) => {
       const ws = new WebSocket(url.replace("/ws", "/other"));

@@ -1,11 +1,13 @@
-// The `/ws` WebSocket endpoint: authenticates each connection, turns client frames into dispatcher and store calls,
+// The `/ws` WebSocket endpoint: refuses upgrades from foreign origins and hosts, authenticates each connection, turns client frames into dispatcher and store calls,
 // and forwards run events of the sessions a connection follows. Frame shapes and mappings live in ws-protocol.ts.
 import type { IncomingMessage, Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { buildSessionKey, newId, parseSessionKey } from "../core/ids.ts";
 import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
+import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import {
   PROTOCOL_VERSION, parseClientFrame, toHistoryMessages, toRunFrame, type ClientFrame, type ErrorCode, type ParsedFrame, type RequestId, type ServerFrame,
@@ -28,6 +30,8 @@ export interface WebSocketOptions {
   now?: () => number;
   /** Failed-authentication backoff; the gateway shares one with its HTTP app. Default: one of its own on `now`. */
   authLockout?: AuthLockout;
+  /** Host and Origin rules for upgrades. Default: Host checked when `gateway.bind` is loopback; Origin always. */
+  originGuard?: OriginGuard;
   /** Time allowed for the auth frame. Default 10 000 ms. */
   authTimeoutMs?: number;
   /** Ping interval; a client that missed the previous pong is terminated. Default 30 000 ms. */
@@ -71,6 +75,11 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
   const sendsPerMinute = opts.sendsPerMinute ?? 30;
   const log = ctx.log.child({ component: "gateway.ws" });
   const lockout = opts.authLockout ?? createAuthLockout({ now });
+  const guard = opts.originGuard ?? createOriginGuard({
+    gateway: () => ctx.config.gateway,
+    loopback: ctx.config.gateway.bind === "loopback",
+    port: () => (server.address() as AddressInfo | null)?.port,
+  });
   const defaultAgent = hasOwnEntry(ctx.config.agents, "default") ? "default" : (Object.keys(ctx.config.agents)[0] ?? "default");
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
   const conns = new Set<Connection>();
@@ -97,6 +106,17 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       socket.write(`HTTP/1.1 ${closed ? "503 Service Unavailable" : "404 Not Found"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroy();
       return;
+    }
+    // Before the upgrade: a browser page on another site (or a rebinding name) must not reach the auth frame at all.
+    const host = guard.checkHost(req.headers.host);
+    if (!host.ok) {
+      log.warn({ remote: req.socket.remoteAddress, host: req.headers.host }, "upgrade refused: Host not allowed");
+      return refuseUpgrade(socket, "forbidden_host", host.message);
+    }
+    const origin = guard.checkOrigin(req.headers.origin, req.headers.host);
+    if (!origin.ok) {
+      log.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin }, "upgrade refused: foreign Origin");
+      return refuseUpgrade(socket, "forbidden_origin", origin.message);
     }
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
   };
@@ -297,6 +317,12 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       await new Promise<void>((done) => wss.close(() => done()));
     },
   };
+}
+
+/** Answers an upgrade request with 403 and a JSON error, and closes the socket once that is sent. */
+function refuseUpgrade(socket: Duplex, type: string, message: string): void {
+  const body = JSON.stringify({ error: { type, message } });
+  socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 function closeGracefully(ws: WebSocket): Promise<void> {
