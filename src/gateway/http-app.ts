@@ -1,5 +1,6 @@
-// The gateway's HTTP surface as a Hono app: health probes, bearer auth with a failed-auth lockout, per-client rate
-// limit, /metrics, and the mounting of the OpenAI-compatible and JSON APIs. It opens no socket; gateway-server.ts serves it.
+// The gateway's HTTP surface as a Hono app: health probes, the Host check, bearer auth with a failed-auth lockout,
+// per-client rate limit, /metrics, and the mounting of the OpenAI-compatible and JSON APIs. It opens no socket;
+// gateway-server.ts serves it.
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
@@ -48,7 +49,8 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /**
  * Builds the HTTP app. Open: GET /healthz, GET /readyz, the WebChat page's static files (`/`, `/webchat/*`) and channel
  * webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter). Everything else needs `Authorization: Bearer <token>`.
- * Bound to loopback, every route but /healthz and the webhooks needs a Host naming this machine or listed in gateway.allowed_hosts (403).
+ * Bound to loopback, every route but /healthz and the webhooks needs a Host naming this machine or listed in
+ * gateway.allowed_hosts (403).
  * Failed attempts — wrong bearer tokens, webhook requests the adapter answers 401 — count per client address; a locked
  * out address gets 429 + Retry-After without its secret being checked.
  * Contract: every response is JSON (or SSE / Prometheus text); a thrown bug becomes a 500 without a stack.

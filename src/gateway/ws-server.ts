@@ -1,10 +1,12 @@
-// The `/ws` WebSocket endpoint: refuses upgrades from foreign origins and hosts, authenticates each connection, turns client frames into dispatcher and store calls,
-// and forwards run events of the sessions a connection follows. Frame shapes and mappings live in ws-protocol.ts.
+// The `/ws` WebSocket endpoint: refuses upgrades from foreign origins and hosts, authenticates each connection, turns
+// client frames into dispatcher and store calls, and forwards run events of the sessions a connection follows.
+// Frame shapes and mappings live in ws-protocol.ts.
 import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { buildSessionKey, newId, parseSessionKey } from "../core/ids.ts";
+import { hasOwnEntry } from "../core/own-entry.ts";
 import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
@@ -12,7 +14,6 @@ import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import {
   PROTOCOL_VERSION, parseClientFrame, toHistoryMessages, toRunFrame, type ClientFrame, type ErrorCode, type ParsedFrame, type RequestId, type ServerFrame,
 } from "./ws-protocol.ts";
-import { hasOwnEntry } from "../core/own-entry.ts";
 
 export const CLOSE_UNAUTHORIZED = 4401;
 /** Closes a connection from an address locked out after failed authentication. */
