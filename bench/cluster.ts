@@ -11,7 +11,7 @@ import { median, percentile, round, writeResult } from "./bench-stats.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "src/cli/main.ts");
-const TOKEN = "bench-cluster-token";
+const TOKEN = `pgw_bench_${randomBytes(16).toString("hex")}`; // a fresh strong token per run
 const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const TURNS = Number(process.env.BENCH_CLUSTER_TURNS ?? 400);

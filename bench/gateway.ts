@@ -1,6 +1,7 @@
 // `npm run bench` (part 2): the gateway as a separate process against the loopback fake provider.
 // Start-to-ready time, idle RSS, /v1/chat/completions latency and throughput at 1 and 32 clients, RSS after load.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +11,7 @@ import { openBenchHome } from "./bench-home.ts";
 import { median, percentile, round, writeResult } from "./bench-stats.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const TOKEN = "bench-gateway-token";
+const TOKEN = `pgw_bench_${randomBytes(16).toString("hex")}`; // a fresh strong token per run
 const STARTS = 5;
 const SERIAL_TURNS = Number(process.env.BENCH_GATEWAY_TURNS ?? 300);
 const CONCURRENCY = 32;

@@ -24,6 +24,7 @@ import { queueReply } from "./channels/reply-queue.ts";
 import { listKnownModels } from "./routing/ingress/chat-commands.ts";
 import { createTranscriber } from "./models/transcription.ts";
 import { splitModelRef } from "./models/presets.ts";
+import { hasOwnEntry, ownEntry } from "./core/own-entry.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -90,7 +91,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
   await ensureWorkspaces(config.agents);
   const agentConfig = (agentId: string): AgentConfig => {
-    const agent = config.agents[agentId];
+    const agent = ownEntry(config.agents, agentId);
     if (!agent) {
       throw new ConfigError({
         problem: `unknown agent "${agentId}"`,
@@ -164,7 +165,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const isUsableModel = (ref: string): boolean => {
     if (listKnownModels(config).includes(ref)) return true;
     const split = splitModelRef(ref);
-    if (!split || !config.models.providers[split.providerId]) return false;
+    if (!split || !hasOwnEntry(config.models.providers, split.providerId)) return false;
     try {
       return models.resolveCandidates(ref).length > 0;
     } catch {

@@ -21,6 +21,7 @@ import { canShowTyping, hasWebhook, type Channel, type ChannelHealth } from "./k
 import { createReplySender } from "./reply-sender.ts";
 import { outboundTopic, queueReply } from "./reply-queue.ts";
 import { writeStatusFile } from "./channel-status-file.ts";
+import { ownEntry } from "../core/own-entry.ts";
 
 export interface ChannelManagerOptions {
   config: () => PincerConfig;
@@ -91,8 +92,8 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
   const delivering = new Set<string>(); // run ids whose reply this process is sending
 
   const accountConfig = (channel: string, account: string): ChannelAccountConfig | undefined => {
-    const section = opts.config().channels[channel as ChannelName] as { accounts: Record<string, ChannelAccountConfig> } | undefined;
-    const cfg = section?.accounts[account];
+    const section = ownEntry(opts.config().channels as Record<string, { accounts: Record<string, ChannelAccountConfig> } | undefined>, channel);
+    const cfg = ownEntry(section?.accounts, account);
     return cfg && cfg.enabled ? cfg : undefined;
   };
   const find = (channel: string, account: string): Channel | undefined => channels.get(`${channel}/${account}`)?.channel;

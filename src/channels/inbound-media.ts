@@ -10,6 +10,7 @@ import type { InboundMedia, InboundMessage } from "../core/inbound.ts";
 import type { Transcriber } from "../models/transcription.ts";
 import { writeWorkspaceFile } from "../tools/workspace-fs.ts";
 import { canFetchMedia, type Channel } from "./kit/channel.ts";
+import { ownEntry } from "../core/own-entry.ts";
 
 export interface MediaStagerOptions {
   workspaceFor: (agentId: string) => string;
@@ -27,9 +28,9 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** A file name safe on every filesystem, keeping the extension. */
 function safeName(media: InboundMedia, mimeType: string): string {
-  const raw = media.fileName ?? `${media.kind}${EXT[mimeType] ?? ""}`;
+  const raw = media.fileName ?? `${media.kind}${ownEntry(EXT, mimeType) ?? ""}`;
   const cleaned = raw.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "").slice(-80) || media.kind;
-  return extname(cleaned) ? cleaned : `${cleaned}${EXT[mimeType] ?? ""}`;
+  return extname(cleaned) ? cleaned : `${cleaned}${ownEntry(EXT, mimeType) ?? ""}`;
 }
 
 export type MediaStager = (channel: Channel, msg: InboundMessage, agentId: string, account: ChannelAccountConfig) => Promise<string[]>;

@@ -11,6 +11,7 @@ import { canLogin, canProbe, type ProbeResult } from "../channels/kit/channel.ts
 import { CHANNELS_STATUS_FILE, type ChannelsStatusFile } from "../channels/channel-status-file.ts";
 import type { GlobalOptions } from "./cli-app.ts";
 import { CliFailure, EXIT_USAGE, formatTime, printJson, renderTable } from "./output.ts";
+import { hasOwnEntry, ownEntry } from "../core/own-entry.ts";
 
 /** The config key holding each channel's main credential. */
 const TOKEN_KEY: Record<ChannelName, string | undefined> = { telegram: "token", slack: "bot_token", discord: "token", whatsapp: undefined };
@@ -48,7 +49,7 @@ export async function channelsAddCommand(g: GlobalOptions, channelArg: string, o
   const token = opts.tokenEnv ? `\${env:${opts.tokenEnv}}` : opts.token;
   if (tokenKey && token === undefined) {
     const loaded = await loadConfig({ file: g.config, env: process.env }).catch(() => undefined);
-    if (!loaded || !accountsOf(loaded.config, channel)[opts.account]) {
+    if (!loaded || !hasOwnEntry(accountsOf(loaded.config, channel), opts.account)) {
       throw new CliFailure(`${channel} needs a token: pass --token <token> or --token-env <VAR> (see docs/channels/${channel}.md)`, EXIT_USAGE);
     }
   }
@@ -128,7 +129,7 @@ export async function channelsStatusCommand(g: GlobalOptions, opts: { probe?: bo
 /** Checks an account's credentials against its platform without connecting it. */
 export async function probeAccount(g: GlobalOptions, channel: ChannelName, account: string): Promise<ProbeResult> {
   const loaded = await loadConfig({ file: g.config, env: process.env });
-  const cfg = accountsOf(loaded.config, channel)[account];
+  const cfg = ownEntry(accountsOf(loaded.config, channel), account);
   if (!cfg) return { ok: false, detail: `${channel}/${account} is not configured` };
   const factory = (await loadChannelFactory(channel)) as ChannelFactory<ChannelName>;
   const instance = factory({ account, config: cfg as never, log: createLogger({ level: "silent" }), stateDir: loaded.stateDir });
@@ -144,7 +145,7 @@ export async function probeAccount(g: GlobalOptions, channel: ChannelName, accou
 export async function channelsLoginCommand(g: GlobalOptions, channelArg: string, opts: { account: string }): Promise<void> {
   const channel = checkChannel(channelArg);
   const loaded = await loadConfig({ file: g.config, env: process.env });
-  const cfg = accountsOf(loaded.config, channel)[opts.account];
+  const cfg = ownEntry(accountsOf(loaded.config, channel), opts.account);
   if (!cfg) throw new CliFailure(`${channel}/${opts.account} is not configured. Fix: 'pincer channels add ${channel}${opts.account === "default" ? "" : ` --account ${opts.account}`}' first`);
   const factory = (await loadChannelFactory(channel)) as ChannelFactory<ChannelName>;
   const instance = factory({ account: opts.account, config: cfg as never, log: createLogger({ level: "warn" }), stateDir: loaded.stateDir });

@@ -2,6 +2,7 @@
 import type { App } from "../app.ts";
 import { createLogger } from "../config/logger.ts";
 import { loadConfig } from "../config/index.ts";
+import { ownEntry } from "../core/own-entry.ts";
 
 export interface GlobalOptions {
   config?: string;
@@ -32,5 +33,5 @@ export function defaultSessionKey(agentId: string): string {
 /** True when the agent still uses the `default` tier and no provider is configured for it (first run). */
 export async function needsOnboarding(g: GlobalOptions, agentId: string): Promise<boolean> {
   const { config } = await loadConfig({ file: g.config, env: process.env });
-  return config.agents[agentId]?.model === "default" && !config.models.tiers.default;
+  return ownEntry(config.agents, agentId)?.model === "default" && !config.models.tiers.default;
 }

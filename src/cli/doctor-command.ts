@@ -84,7 +84,8 @@ async function checkGateway(loaded: LoadedConfig, env: Record<string, string | u
         : { name: "gw token", status: "ok", detail: source.kind === "env" ? "from PINCER_GATEWAY_TOKEN" : "set (hash stored)" },
     );
   } catch (err) {
-    out.push({ name: "gw token", status: "fail", detail: err instanceof Error ? err.message : String(err), fix: "pincer gateway token --rotate" });
+    const detail = err instanceof ConfigError ? err.problem : err instanceof Error ? err.message : String(err);
+    out.push({ name: "gw token", status: "fail", detail, fix: err instanceof ConfigError && err.fix ? err.fix : "pincer gateway token --rotate" });
   }
   let address: ListenAddress;
   try {

@@ -46,7 +46,7 @@ describe("loadConfig", () => {
     const file = await writeConfig("# my config\ngateway:\n  port: 9000\nagents:\n  helper:\n    model: anthropic/claude-sonnet-4\n");
     const loaded = await loadConfig({ file, env: { PINCER_HOME: home } });
     expect(loaded.exists).toBe(true);
-    expect(loaded.config.gateway).toEqual({ port: 9000, bind: "loopback", rate_limit_per_minute: 600, webchat: true, max_body_bytes: 4194304 });
+    expect(loaded.config.gateway).toEqual({ port: 9000, bind: "loopback", rate_limit_per_minute: 600, webchat: true, max_body_bytes: 4194304, allowed_hosts: [], allowed_origins: [] });
     expect(loaded.config.agents["helper"]).toMatchObject({ model: "anthropic/claude-sonnet-4", max_steps: 16 });
     await writeConfig("");
     expect((await loadConfig({ file, env: { PINCER_HOME: home } })).config.log.level).toBe("info");

@@ -150,6 +150,13 @@ export const agentSchema = z.strictObject({
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
 
+const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+function isOrigin(value: string): boolean {
+  const url = URL.parse(value);
+  return url !== null && (url.protocol === "http:" || url.protocol === "https:") && url.pathname === "/" && !/[?#@]|\/\/.*\/./.test(value);
+}
+
 export const gatewaySchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(18790),
   bind: z.enum(["loopback", "lan", "custom"]).default("loopback"),
@@ -161,6 +168,11 @@ export const gatewaySchema = z.strictObject({
   /** Largest request body the HTTP API reads, bytes (POST /v1/chat/completions); over it → 413. Channel webhooks
    * have a fixed 1 MiB cap of their own. */
   max_body_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Bound to loopback, the gateway answers only requests whose Host is 127.0.0.1, localhost or [::1] (against DNS
+   * rebinding); add the names a reverse proxy passes on (`pincer.example.com`, or `name:port`). */
+  allowed_hosts: z.array(z.string().regex(HOST_NAME, "expected a host name, optionally with :port, e.g. pincer.example.com")).default([]),
+  /** Browser origins besides the gateway's own that may open /ws, e.g. `https://pincer.example.com` behind a proxy. */
+  allowed_origins: z.array(z.string().refine(isOrigin, "expected an origin: http(s)://host[:port], without a path")).default([]),
 });
 
 /** A PostgreSQL schema name Pincer accepts: needs no quoting, and PostgreSQL reserves `pg_`. */

@@ -3,10 +3,12 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
+import { createAuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import { createHttpApp } from "./http-app.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { createGatewayMetrics } from "./metrics.ts";
+import { createOriginGuard } from "./origin-guard.ts";
 import { attachWebSocket } from "./ws-server.ts";
 
 export interface GatewayOptions {
@@ -43,10 +45,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const log = ctx.log.child({ component: "gateway" });
   const metrics = createGatewayMetrics(opts.now ? { now: opts.now } : {});
   const stopObserving = metrics.observe(ctx);
+  // One lockout for every surface, so token guesses over HTTP and /ws add up.
+  const authLockout = createAuthLockout(opts.now ? { now: opts.now } : {});
+  let boundPort: number | undefined;
+  const originGuard = createOriginGuard({ gateway: () => ctx.config.gateway, loopback: opts.address.loopback, port: () => boundPort });
   const app = createHttpApp({
     ctx,
     tokens: opts.tokens,
     metrics,
+    authLockout,
+    originGuard,
     ...(opts.now ? { now: opts.now } : {}),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -54,7 +62,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // default; bodies are capped at a few MB, which take well under a minute on any link that should reach the gateway.
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  const ws = attachWebSocket({ server, ctx, tokens: opts.tokens, ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
+  const ws = attachWebSocket({ server, ctx, tokens: opts.tokens, authLockout, originGuard, ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -64,6 +72,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     });
   });
   const { port } = server.address() as AddressInfo;
+  boundPort = port;
   const host = opts.address.host.includes(":") ? `[${opts.address.host}]` : opts.address.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   log.info({ host: opts.address.host, port }, "gateway listening");

@@ -1,11 +1,23 @@
 // The gateway token: created once, stored only as a SHA-256 hash in <state>/gateway-token.json (0600),
 // or supplied by PINCER_GATEWAY_TOKEN. Verification is constant-time; the plaintext is shown once at creation.
+// A supplied token must be strong (length and variety); a generated one always is.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ConfigError } from "../core/errors.ts";
 import type { TokenVerifier } from "./gateway-context.ts";
 
 export const TOKEN_ENV = "PINCER_GATEWAY_TOKEN";
+
+/** Shortest gateway token accepted (characters). */
+export const MIN_TOKEN_LENGTH = 24;
+/** Fewest distinct characters in an accepted token: rules out `aaaa…` and `abab…`. */
+const MIN_DISTINCT_CHARS = 6;
+/** Least information an accepted token carries, estimated from its character frequencies (bits); a random
+ * 24-character hex token carries 96 bits and estimates at 56 or more in all but about 1 in 100 000 draws. */
+const MIN_TOKEN_BITS = 56;
+
+const STRONG_TOKEN_FIX = "run 'pincer gateway token --rotate' and unset it (the gateway then uses the stored token), or set it to a random value such as the output of 'openssl rand -hex 32'";
 
 interface TokenFile {
   sha256: string;
@@ -39,10 +51,31 @@ export async function rotateGatewayToken(stateDir: string, now: () => number = D
 
 export type TokenSource = { kind: "env" } | { kind: "file"; createdAt: number } | { kind: "none" };
 
-/** Where the gateway's token comes from: the env var wins over the stored hash. */
+/** What makes `token` too weak to guard the gateway, or undefined when it is strong enough. Pure. */
+export function findTokenWeakness(token: string): string | undefined {
+  const chars = [...token];
+  if (chars.length < MIN_TOKEN_LENGTH) return `is too short (${chars.length} characters; at least ${MIN_TOKEN_LENGTH} are needed)`;
+  const counts = new Map<string, number>();
+  for (const ch of chars) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  if (counts.size < MIN_DISTINCT_CHARS) return `is too easy to guess (only ${counts.size} different character${counts.size === 1 ? "" : "s"}; at least ${MIN_DISTINCT_CHARS} are needed)`;
+  if (/^(.{1,12}?)\1+$/su.test(token)) return "is too easy to guess (one short piece repeated)";
+  let bits = 0;
+  for (const n of counts.values()) bits -= n * Math.log2(n / chars.length);
+  if (bits < MIN_TOKEN_BITS) return "is too easy to guess (a few characters repeated over and over)";
+  return undefined;
+}
+
+/**
+ * Where the gateway's token comes from: the env var wins over the stored hash.
+ * Throws ConfigError for a weak PINCER_GATEWAY_TOKEN or a damaged token file.
+ */
 export async function loadGatewayToken(stateDir: string, env: Record<string, string | undefined>): Promise<{ verifier: TokenVerifier | undefined; source: TokenSource }> {
   const fromEnv = env[TOKEN_ENV]?.trim();
-  if (fromEnv) return { verifier: createTokenVerifier(sha256(fromEnv)), source: { kind: "env" } };
+  if (fromEnv) {
+    const weakness = findTokenWeakness(fromEnv);
+    if (weakness) throw new ConfigError({ problem: `the gateway token from ${TOKEN_ENV} ${weakness}`, fix: STRONG_TOKEN_FIX });
+    return { verifier: createTokenVerifier(sha256(fromEnv)), source: { kind: "env" } };
+  }
   let raw: string;
   try {
     raw = await readFile(tokenFilePath(stateDir), "utf8");
@@ -51,7 +84,7 @@ export async function loadGatewayToken(stateDir: string, env: Record<string, str
   }
   const parsed = JSON.parse(raw) as Partial<TokenFile>;
   if (typeof parsed.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(parsed.sha256)) {
-    throw new Error(`${tokenFilePath(stateDir)} is damaged; create a new token with 'pincer gateway token --rotate'`);
+    throw new ConfigError({ file: tokenFilePath(stateDir), problem: "the gateway token file is damaged", fix: "create a new token with 'pincer gateway token --rotate'" });
   }
   return { verifier: createTokenVerifier(Buffer.from(parsed.sha256, "hex")), source: { kind: "file", createdAt: parsed.created_at ?? 0 } };
 }

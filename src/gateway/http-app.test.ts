@@ -4,13 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
-import { makeHome, type Home } from "../../test/e2e/harness.ts";
+import { makeHome, PROTOTYPE_NAMES, TEST_GATEWAY_TOKEN, type Home } from "../../test/e2e/harness.ts";
+import { createAuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 import { createHttpApp, type HttpAppOptions } from "./http-app.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics.ts";
 
-const AUTH = { authorization: "Bearer test-token" };
-const tokens = { verify: (t: string) => t === "test-token" };
+const AUTH = { authorization: `Bearer ${TEST_GATEWAY_TOKEN}` };
+const tokens = { verify: (t: string) => t === TEST_GATEWAY_TOKEN };
 let fake: FakeModelServer;
 let home: Home;
 let app: App;
@@ -69,6 +70,18 @@ describe("probes and auth", () => {
     expect((await get("/", AUTH, off)).status).toBe(404);
   });
 
+  it("refuses a request whose Host is not this machine (DNS rebinding) with 403 naming gateway.allowed_hosts; /healthz stays open", async () => {
+    const rebound = await get("/v1/models", { ...AUTH, host: "evil.example:18790" });
+    expect(rebound.status).toBe(403);
+    expect((await rebound.json()).error).toEqual({ type: "forbidden_host", message: expect.stringContaining("add the name to gateway.allowed_hosts") });
+    expect((await get("/", { host: "evil.example" })).status).toBe(403);
+    expect((await get("/readyz", { host: "evil.example" })).status).toBe(403);
+    expect((await get("/healthz", { host: "evil.example" })).status).toBe(200);
+    expect((await get("/v1/models", { ...AUTH, host: "127.0.0.1:18790" })).status).toBe(200);
+    const proxied = createHttpApp({ ctx: { ...app, config: { ...app.config, gateway: { ...app.config.gateway, allowed_hosts: ["pincer.example.com"] } } }, tokens, metrics });
+    expect((await get("/v1/models", { ...AUTH, host: "pincer.example.com" }, proxied)).status).toBe(200);
+  });
+
   it("answers 401 with the reason for a missing, malformed or wrong token", async () => {
     const missing = await get("/v1/models", {});
     expect(missing.status).toBe(401);
@@ -91,6 +104,50 @@ describe("probes and auth", () => {
     expect((await get("/v1/models", { authorization: "Bearer wrong" }, limited)).status).toBe(401); // another client
     t += 40_000;
     expect((await get("/v1/models", AUTH, limited)).status).toBe(200);
+  });
+
+  it("locks an address out after repeated wrong tokens: 429 + Retry-After without checking the token, backing off", async () => {
+    let t = 7_000_000;
+    const guarded = createHttpApp({ ctx: app, tokens, metrics, now: () => t, authLockout: createAuthLockout({ now: () => t, freeFailures: 3, baseMs: 10_000 }) });
+    const from = (addr: string, authorization: string) =>
+      guarded.request("/v1/models", { headers: { authorization } }, { incoming: { socket: { remoteAddress: addr } } }) as Promise<JsonResponse>;
+    const good = AUTH.authorization;
+    for (let i = 0; i < 3; i++) expect((await from("203.0.113.9", `Bearer guess-${i}`)).status).toBe(401);
+    expect((await from("203.0.113.9", "Bearer guess-3")).status).toBe(401); // counted: now locked for 10 s
+    const locked = await from("203.0.113.9", good);
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("retry-after")).toBe("10");
+    expect(await locked.json()).toEqual({ error: { type: "rate_limited", message: "too many failed authentication attempts from this address; retry after 10 s" } });
+    expect((await from("198.51.100.1", good)).status).toBe(200); // another address is not affected
+    t += 10_000;
+    expect((await from("203.0.113.9", "Bearer guess-4")).status).toBe(401);
+    expect((await from("203.0.113.9", good)).headers.get("retry-after")).toBe("20"); // the lockout doubled
+    t += 20_000;
+    expect((await from("203.0.113.9", good)).status).toBe(200);
+    expect((await from("203.0.113.9", "")).status).toBe(401); // a missing token guesses nothing and locks nothing
+  });
+
+  it("counts a channel webhook's 401 answers per address and account, and locks the address out of that webhook (any Host)", async () => {
+    let t = 8_000_000;
+    const hooks: string[] = [];
+    const channels = {
+      webhook: (path: string) =>
+        path === "/channels/telegram/default/webhook"
+          ? async (req: Request) => (hooks.push(req.headers.get("x-secret") ?? ""), new Response(null, { status: req.headers.get("x-secret") === "right" ? 200 : 401 }))
+          : undefined,
+      status: () => [],
+      stats: { inbound: new Map<string, number>(), replies: new Map<string, number>() },
+    };
+    const guarded = createHttpApp({ ctx: { ...app, channels }, tokens, metrics, now: () => t, authLockout: createAuthLockout({ now: () => t, freeFailures: 2 }) });
+    const post = (secret: string) =>
+      guarded.request("/channels/telegram/default/webhook", { method: "POST", headers: { "x-secret": secret, host: "bot.example.com" }, body: "{}" }, { incoming: { socket: { remoteAddress: "192.0.2.5" } } });
+    expect([(await post("a")).status, (await post("b")).status, (await post("c")).status]).toEqual([401, 401, 401]);
+    const locked = await post("right");
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("retry-after")).toBe("1");
+    expect(hooks).toEqual(["a", "b", "c"]); // the locked-out request never reached the adapter
+    t += 1_000;
+    expect((await post("right")).status).toBe(200);
   });
 
   it("reports 503 from /readyz and the chat endpoint when the default tier has no credential", async () => {
@@ -192,6 +249,18 @@ describe("/api/v1", () => {
     expect(config).toContain('"spare"');
     expect(config).not.toContain("sk-secret-123456789");
     expect(config).not.toContain("test-key");
+  });
+
+  it("answers ids named like prototype members with 404", async () => {
+    for (const name of PROTOTYPE_NAMES) {
+      for (const path of [`/api/v1/sessions/${name}`, `/api/v1/sessions/agent:${name}:test:dm:x`, `/api/v1/sessions/${name}/runs`, `/api/v1/runs/${name}`]) {
+        const res = await get(path);
+        expect(res.status, path).toBe(404);
+        expect((await res.json()).error.type).toBe("not_found");
+      }
+      const stop = await http.request(`/api/v1/sessions/${name}/stop`, { method: "POST", headers: AUTH });
+      expect(stop.status).toBe(404);
+    }
   });
 
   it("rejects bad query parameters with 400 naming the parameter", async () => {

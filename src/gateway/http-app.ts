@@ -1,5 +1,6 @@
-// The gateway's HTTP surface as a Hono app: health probes, bearer auth, per-client rate limit, /metrics,
-// and the mounting of the OpenAI-compatible and JSON APIs. It opens no socket; gateway-server.ts serves it.
+// The gateway's HTTP surface as a Hono app: health probes, the Host check, bearer auth with a failed-auth lockout,
+// per-client rate limit, /metrics, and the mounting of the OpenAI-compatible and JSON APIs. It opens no socket;
+// gateway-server.ts serves it.
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
@@ -7,9 +8,11 @@ import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
 import { redactSecrets } from "../config/redact.ts";
 import { createApiRoutes } from "./api-routes.ts";
+import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { createOpenAIRoutes, defaultAgentId } from "./openai-routes.ts";
+import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { createWebChatRoutes } from "./webchat-routes.ts";
 
@@ -30,17 +33,26 @@ export interface HttpAppOptions {
   rateLimit?: { perMinute: number };
   /** epoch ms */
   now?: () => number;
+  /** Failed-authentication backoff; the gateway shares one with /ws. Default: one of this app's own on `now`. */
+  authLockout?: AuthLockout;
+  /** Host header rules. Default: checked when `gateway.bind` is loopback. */
+  originGuard?: OriginGuard;
   /** Replaces the built-in readiness checks (store query + default agent's model credential). */
   ready?: () => Promise<Readiness>;
 }
 
-type Auth = { ok: true; token: string } | { ok: false; reason: string };
+/** `guessed`: a token was presented and did not match (a missing or malformed header guesses nothing). */
+type Auth = { ok: true; token: string } | { ok: false; reason: string; guessed: boolean };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * Builds the HTTP app. Open: GET /healthz, GET /readyz, the WebChat page's static files (`/`, `/webchat/*`) and channel
  * webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter). Everything else needs `Authorization: Bearer <token>`.
+ * Bound to loopback, every route but /healthz and the webhooks needs a Host naming this machine or listed in
+ * gateway.allowed_hosts (403).
+ * Failed attempts — wrong bearer tokens, webhook requests the adapter answers 401 — count per client address; a locked
+ * out address gets 429 + Retry-After without its secret being checked.
  * Contract: every response is JSON (or SSE / Prometheus text); a thrown bug becomes a 500 without a stack.
  */
 export function createHttpApp(opts: HttpAppOptions): Hono {
@@ -49,6 +61,13 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
   const perMinute = (): number => opts.rateLimit?.perMinute ?? ctx.config.gateway.rate_limit_per_minute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
   const limiter = createRateLimiter({ perMinute, now });
   const ready = opts.ready ?? (() => checkReadiness(ctx));
+  const lockout = opts.authLockout ?? createAuthLockout({ now });
+  const guard = opts.originGuard ?? createOriginGuard({ gateway: () => ctx.config.gateway, loopback: ctx.config.gateway.bind === "loopback", port: () => undefined });
+  const log = ctx.log.child({ component: "gateway.http" });
+  const countFailure = (key: string, c: Context): void => {
+    const after = lockout.fail(key);
+    if (!after.ok) log.warn({ remote: remoteAddress(c), path: c.req.path, retryAfterSec: after.retryAfterSec }, "failed authentication: client locked out");
+  };
   const app = new Hono();
 
   app.use(async (c, next) => {
@@ -66,21 +85,38 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
     metrics.countHttp(route, c.res.status);
   });
 
+  // Open to any Host: liveness probes (a container's, a load balancer's) hold nothing, and platform webhooks arrive
+  // through a proxy under its public name and are checked by their own secret.
   app.get("/healthz", (c) => c.json({ ok: true }));
-  if (ctx.config.gateway.webchat) app.route("/", createWebChatRoutes());
   // Platform callbacks (Telegram webhook, Slack Events API) carry the platform's own secret or signature, checked
   // by the adapter; they cannot send the gateway token.
   app.post("/channels/:channel/:account/:hook", async (c) => {
     const handler = ctx.channels?.webhook(c.req.path);
     if (!handler) return c.json({ error: { type: "not_found", message: `no channel account in webhook mode at ${c.req.path}` } }, 404);
-    return handler(c.req.raw);
+    // Each account's webhook secret is guessed separately from the gateway token, so it has its own count.
+    const key = `webhook:${c.req.param("channel")}/${c.req.param("account")}:${addressKey(remoteAddress(c))}`;
+    const locked = lockout.check(key);
+    if (!locked.ok) return lockedOut(c, locked.retryAfterSec);
+    const res = await handler(c.req.raw);
+    if (res.status === 401) countFailure(key, c);
+    return res;
   });
+  app.use(async (c, next) => {
+    const host = guard.checkHost(c.req.header("host"));
+    if (host.ok) return next();
+    log.warn({ remote: remoteAddress(c), host: c.req.header("host"), path: c.req.path }, "request refused: Host not allowed");
+    return c.json({ error: { type: "forbidden_host", message: host.message } }, 403);
+  });
+  if (ctx.config.gateway.webchat) app.route("/", createWebChatRoutes());
   app.get("/readyz", async (c) => {
     const result = await ready();
     return c.json(result, result.ok ? 200 : 503);
   });
 
   app.use(async (c, next) => {
+    const lockKey = `gateway:${addressKey(remoteAddress(c))}`;
+    const locked = lockout.check(lockKey);
+    if (!locked.ok) return lockedOut(c, locked.retryAfterSec);
     const auth = checkBearer(c.req.header("authorization"), opts.tokens);
     // Unauthenticated attempts count against the remote address, so guessing tokens is rate limited too.
     const client = auth.ok ? `token:${hashToken(auth.token)}` : `addr:${remoteAddress(c)}`;
@@ -91,6 +127,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
       return c.json({ error: { type: "rate_limited", message } }, 429);
     }
     if (!auth.ok) {
+      if (auth.guessed) countFailure(lockKey, c);
       c.header("WWW-Authenticate", 'Bearer realm="pincer"');
       return c.json({ error: { type: "unauthorized", message: auth.reason } }, 401);
     }
@@ -126,12 +163,19 @@ function closeConnection(res: Response): void {
 
 function checkBearer(header: string | undefined, tokens: TokenVerifier): Auth {
   if (header === undefined || header.trim() === "") {
-    return { ok: false, reason: "missing Authorization header. Fix: send 'Authorization: Bearer <gateway token>'" };
+    return { ok: false, guessed: false, reason: "missing Authorization header. Fix: send 'Authorization: Bearer <gateway token>'" };
   }
   const token = BEARER.exec(header)?.[1];
-  if (!token) return { ok: false, reason: "malformed Authorization header: expected 'Bearer <gateway token>'" };
-  if (!tokens.verify(token)) return { ok: false, reason: "invalid token: the bearer token does not match the gateway token" };
+  if (!token) return { ok: false, guessed: false, reason: "malformed Authorization header: expected 'Bearer <gateway token>'" };
+  if (!tokens.verify(token)) return { ok: false, guessed: true, reason: "invalid token: the bearer token does not match the gateway token" };
   return { ok: true, token };
+}
+
+/** The answer to a client locked out after failed authentication; its secret is not checked. */
+function lockedOut(c: Context, retryAfterSec: number): Response {
+  c.header("Retry-After", String(retryAfterSec));
+  const message = `too many failed authentication attempts from this address; retry after ${retryAfterSec} s`;
+  return c.json({ error: { type: "rate_limited", message } }, 429);
 }
 
 /** Rate-limit key for a token: never the token itself, so limiter state holds no secret. */

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
-import { makeHome, type Home } from "../../test/e2e/harness.ts";
+import { makeHome, PROTOTYPE_NAMES, TEST_GATEWAY_TOKEN, type Home } from "../../test/e2e/harness.ts";
 import { createHttpApp } from "./http-app.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 
-const AUTH = { authorization: "Bearer test-token", "content-type": "application/json" };
+const AUTH = { authorization: `Bearer ${TEST_GATEWAY_TOKEN}`, "content-type": "application/json" };
 let fake: FakeModelServer;
 let home: Home;
 let app: App;
@@ -29,7 +29,7 @@ beforeAll(async () => {
     ].join("\n"),
   );
   app = await createApp({ env: { PINCER_HOME: home.dir }, logger: pino({ level: "silent" }) });
-  http = createHttpApp({ ctx: app, tokens: { verify: (t) => t === "test-token" }, metrics: createGatewayMetrics({ processMetrics: false }) });
+  http = createHttpApp({ ctx: app, tokens: { verify: (t) => t === TEST_GATEWAY_TOKEN }, metrics: createGatewayMetrics({ processMetrics: false }) });
 });
 
 afterAll(async () => {
@@ -121,6 +121,16 @@ describe("POST /v1/chat/completions", () => {
     const res = await chat({ ...userSays("status?"), model: "pincer/ops" });
     expect((await res.json()).choices[0].message.content).toBe("ops here");
     expect(await app.store.sessions.get("agent:ops:openai:dm:default")).toMatchObject({ agentId: "ops" });
+  });
+
+  it("answers every prototype name as an unknown model: 404 model_not_found, never a JavaScript error", async () => {
+    for (const name of PROTOTYPE_NAMES) {
+      const res = await chat({ ...userSays("hi"), model: `pincer/${name}` });
+      expect(res.status).toBe(404);
+      const { error } = await res.json();
+      expect(error).toMatchObject({ type: "invalid_request_error", code: "model_not_found", param: "model" });
+      expect(error.message).toBe(`The model 'pincer/${name}' does not exist. Use one of: pincer, pincer/default, pincer/ops`);
+    }
   });
 
   it("rejects bad payloads with 400 naming the field", async () => {

@@ -12,6 +12,7 @@ import {
 } from "./openai-compat.ts";
 import type { ChatRequest } from "./openai-compat.ts";
 import { completeOutcome, sendFollowing } from "./turn-follower.ts";
+import { hasOwnEntry } from "../core/own-entry.ts";
 
 export const SESSION_HEADER = "x-pincer-session";
 const CHANNEL = "openai";
@@ -24,7 +25,7 @@ export interface OpenAIRoutesOptions {
 
 /** `default` when configured, else the first agent in the config. */
 export function defaultAgentId(config: PincerConfig): string {
-  return config.agents.default ? "default" : (Object.keys(config.agents)[0] ?? "default");
+  return hasOwnEntry(config.agents, "default") ? "default" : (Object.keys(config.agents)[0] ?? "default");
 }
 
 const badRequest = (c: Context, param: string, message: string) =>
@@ -55,7 +56,7 @@ export function createOpenAIRoutes(opts: OpenAIRoutesOptions): Hono {
     const request = parsed.request;
 
     const agentId = agentIdOfModel(request.model, defaultAgentId(ctx.config));
-    if (agentId === undefined || !ctx.config.agents[agentId]) {
+    if (agentId === undefined || !hasOwnEntry(ctx.config.agents, agentId)) {
       const known = [MODEL_PREFIX, ...agentIds().map((id) => `${MODEL_PREFIX}/${id}`)].join(", ");
       const message = `The model '${request.model}' does not exist. Use one of: ${known}`;
       return c.json(openAIError({ message, type: "invalid_request_error", param: "model", code: "model_not_found" }), 404);

@@ -7,12 +7,13 @@ import pino from "pino";
 import { WebSocket } from "ws";
 import { createApp, type App } from "../app.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
-import { fakeProviderConfig, makeHome, type Home } from "../../test/e2e/harness.ts";
+import { fakeProviderConfig, makeHome, PROTOTYPE_NAMES, TEST_GATEWAY_TOKEN, type Home } from "../../test/e2e/harness.ts";
+import { createAuthLockout } from "./auth-lockout.ts";
 import { createTokenVerifier } from "./gateway-token.ts";
 import { PROTOCOL_VERSION, type ServerFrame } from "./ws-protocol.ts";
 import { attachWebSocket, type WebSocketEndpoint } from "./ws-server.ts";
 
-const TOKEN = "test-gateway-token";
+const TOKEN = TEST_GATEWAY_TOKEN;
 let fake: FakeModelServer;
 let home: Home;
 let app: App;
@@ -108,6 +109,54 @@ describe("ws auth", () => {
     const [hello] = await c.until((f) => f.type === "hello");
     expect(hello).toEqual({ type: "hello", protocol: PROTOCOL_VERSION, serverVersion: expect.any(String), defaultAgent: "default", defaultSession: "agent:default:webchat:dm:laptop" });
     c.ws.close();
+  });
+
+  it("locks an address out after repeated wrong tokens: an error frame and close 4429, without checking the token", async () => {
+    let t = 9_000_000;
+    const other = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((done) => other.listen(0, "127.0.0.1", done));
+    const tokens = createTokenVerifier(createHash("sha256").update(TOKEN).digest());
+    const guarded = attachWebSocket({ server: other, ctx: app, tokens, now: () => t, authLockout: createAuthLockout({ now: () => t, freeFailures: 2, baseMs: 30_000 }) });
+    const target = `ws://127.0.0.1:${(other.address() as AddressInfo).port}/ws`;
+    try {
+      for (const guess of ["guess-1", "guess-2", "guess-3"]) {
+        const c = await connect(target);
+        c.send({ type: "auth", token: guess });
+        expect((await c.closed).code).toBe(4401);
+      }
+      const locked = await connect(target);
+      locked.send({ type: "auth", token: TOKEN });
+      expect((await locked.closed).code).toBe(4429);
+      expect(locked.frames).toEqual([{ type: "error", code: "rate_limited", message: "too many failed authentication attempts from this address; retry in 30 s" }]);
+      t += 30_000;
+      const again = await connect(target);
+      again.send({ type: "auth", token: TOKEN });
+      expect((await again.until((f) => f.type === "hello"))[0]).toMatchObject({ type: "hello" });
+      again.ws.close();
+    } finally {
+      await guarded.close();
+      await new Promise((done) => other.close(done));
+    }
+  });
+
+  it("refuses a cross-origin upgrade with 403 before any frame, and accepts the gateway's own origin", async () => {
+    const upgrade = (headers: { origin?: string; host?: string }) =>
+      new Promise<{ status: number; body: string } | "open">((done) => {
+        const ws = new WebSocket(url, { ...(headers.origin ? { origin: headers.origin } : {}), ...(headers.host ? { headers: { host: headers.host } } : {}) });
+        ws.on("open", () => (ws.close(), done("open")));
+        ws.on("unexpected-response", (_req, res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d.toString()));
+          res.on("end", () => done({ status: res.statusCode ?? 0, body }));
+        });
+      });
+    const crossSite = await upgrade({ origin: "https://evil.example" });
+    expect(crossSite).toMatchObject({ status: 403 });
+    expect(crossSite !== "open" && JSON.parse(crossSite.body).error).toMatchObject({ type: "forbidden_origin", message: expect.stringContaining("gateway.allowed_origins") });
+    expect(await upgrade({ origin: url.replace("ws://", "http://").replace("/ws", "") })).toBe("open");
+    expect(await upgrade({})).toBe("open");
+    const rebound = await upgrade({ host: "evil.example", origin: "http://evil.example" });
+    expect(rebound !== "open" && JSON.parse(rebound.body).error).toMatchObject({ type: "forbidden_host", message: expect.stringContaining("gateway.allowed_hosts") });
   });
 
   it("refuses upgrades on other paths with 404", async () => {
@@ -208,6 +257,19 @@ describe("ws chat", () => {
     expect(await a.until((f) => f.type === "pong")).toEqual([{ type: "pong", id: "flush" }]);
     a.ws.close();
     b.ws.close();
+  });
+
+  it("answers an agent named like a prototype member with a not_found error naming the agent", async () => {
+    const c = await authed("proto");
+    for (const name of PROTOTYPE_NAMES) {
+      c.send({ type: "chat.send", id: name, agent: name, text: "hi" });
+      const [byAgent] = await c.until((f) => f.type === "error");
+      expect(byAgent).toEqual({ type: "error", id: name, code: "not_found", path: "agent", message: expect.stringContaining(`unknown agent "${name}"`) });
+      c.send({ type: "chat.send", id: name, session: `agent:${name}:webchat:dm:x`, text: "hi" });
+      const [bySession] = await c.until((f) => f.type === "error");
+      expect(bySession).toMatchObject({ id: name, code: "not_found", message: expect.stringContaining(`unknown agent "${name}"`) });
+    }
+    c.ws.close();
   });
 
   it("closes with 1009 on a frame over maxFrameBytes", async () => {

@@ -1,16 +1,23 @@
-// The `/ws` WebSocket endpoint: authenticates each connection, turns client frames into dispatcher and store calls,
-// and forwards run events of the sessions a connection follows. Frame shapes and mappings live in ws-protocol.ts.
+// The `/ws` WebSocket endpoint: refuses upgrades from foreign origins and hosts, authenticates each connection, turns
+// client frames into dispatcher and store calls, and forwards run events of the sessions a connection follows.
+// Frame shapes and mappings live in ws-protocol.ts.
 import type { IncomingMessage, Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { buildSessionKey, newId, parseSessionKey } from "../core/ids.ts";
+import { hasOwnEntry } from "../core/own-entry.ts";
+import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
+import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import {
   PROTOCOL_VERSION, parseClientFrame, toHistoryMessages, toRunFrame, type ClientFrame, type ErrorCode, type ParsedFrame, type RequestId, type ServerFrame,
 } from "./ws-protocol.ts";
 
 export const CLOSE_UNAUTHORIZED = 4401;
+/** Closes a connection from an address locked out after failed authentication. */
+export const CLOSE_LOCKED_OUT = 4429;
 export const CLOSE_TOO_BIG = 1009;
 export const CLOSE_SHUTDOWN = 1001;
 
@@ -22,6 +29,10 @@ export interface WebSocketOptions {
   /** Largest accepted client frame; bigger ones close the connection with 1009. Default 64 KiB. */
   maxFrameBytes?: number;
   now?: () => number;
+  /** Failed-authentication backoff; the gateway shares one with its HTTP app. Default: one of its own on `now`. */
+  authLockout?: AuthLockout;
+  /** Host and Origin rules for upgrades. Default: Host checked when `gateway.bind` is loopback; Origin always. */
+  originGuard?: OriginGuard;
   /** Time allowed for the auth frame. Default 10 000 ms. */
   authTimeoutMs?: number;
   /** Ping interval; a client that missed the previous pong is terminated. Default 30 000 ms. */
@@ -64,7 +75,13 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
   const authTimeoutMs = opts.authTimeoutMs ?? 10_000;
   const sendsPerMinute = opts.sendsPerMinute ?? 30;
   const log = ctx.log.child({ component: "gateway.ws" });
-  const defaultAgent = "default" in ctx.config.agents ? "default" : (Object.keys(ctx.config.agents)[0] ?? "default");
+  const lockout = opts.authLockout ?? createAuthLockout({ now });
+  const guard = opts.originGuard ?? createOriginGuard({
+    gateway: () => ctx.config.gateway,
+    loopback: ctx.config.gateway.bind === "loopback",
+    port: () => (server.address() as AddressInfo | null)?.port,
+  });
+  const defaultAgent = hasOwnEntry(ctx.config.agents, "default") ? "default" : (Object.keys(ctx.config.agents)[0] ?? "default");
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
   const conns = new Set<Connection>();
   const runSessions = new Map<string, string>(); // runId → session key, for runs in flight
@@ -90,6 +107,17 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       socket.write(`HTTP/1.1 ${closed ? "503 Service Unavailable" : "404 Not Found"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroy();
       return;
+    }
+    // Before the upgrade: a browser page on another site (or a rebinding name) must not reach the auth frame at all.
+    const host = guard.checkHost(req.headers.host);
+    if (!host.ok) {
+      log.warn({ remote: req.socket.remoteAddress, host: req.headers.host }, "upgrade refused: Host not allowed");
+      return refuseUpgrade(socket, "forbidden_host", host.message);
+    }
+    const origin = guard.checkOrigin(req.headers.origin, req.headers.host);
+    if (!origin.ok) {
+      log.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin }, "upgrade refused: foreign Origin");
+      return refuseUpgrade(socket, "forbidden_origin", origin.message);
     }
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
   };
@@ -133,10 +161,15 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     if (c.closing) return;
     const parsed: ParsedFrame = isBinary ? { ok: false, message: "expected a text frame holding JSON" } : parseClientFrame(rawText(data));
     if (!c.authed) {
+      // The same key as HTTP bearer auth: guesses over either surface add up. A locked-out client's token is not checked.
+      const lockKey = `gateway:${addressKey(c.remote ?? "unknown")}`;
+      const locked = lockout.check(lockKey);
+      if (!locked.ok) return lockOut(c, locked.retryAfterSec);
       if (!parsed.ok) return reject(c, "bad_frame", `the first frame must be {"type":"auth","token":…}; ${parsed.message}`, "auth required", parsed.path);
       if (parsed.frame.type !== "auth") return reject(c, "unauthorized", 'the first frame must be {"type":"auth","token":…}', "auth required");
       if (!tokens.verify(parsed.frame.token)) {
-        log.warn({ remote: c.remote }, "rejected token");
+        const after = lockout.fail(lockKey);
+        log.warn({ remote: c.remote, ...(after.ok ? {} : { retryAfterSec: after.retryAfterSec }) }, after.ok ? "rejected token" : "rejected token: client locked out");
         return reject(c, "unauthorized", "the token was not accepted. Fix: use the current gateway token (PINCER_GATEWAY_TOKEN, or a new one from 'pincer gateway token --rotate')", "unauthorized");
       }
       authDone();
@@ -267,6 +300,12 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     c.ws.close(CLOSE_UNAUTHORIZED, reason);
   }
 
+  function lockOut(c: Connection, retryAfterSec: number): void {
+    c.closing = true;
+    sendError(c, undefined, "rate_limited", `too many failed authentication attempts from this address; retry in ${retryAfterSec} s`);
+    c.ws.close(CLOSE_LOCKED_OUT, "locked out");
+  }
+
   return {
     clients: () => conns.size,
     async close() {
@@ -279,6 +318,12 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       await new Promise<void>((done) => wss.close(() => done()));
     },
   };
+}
+
+/** Answers an upgrade request with 403 and a JSON error, and closes the socket once that is sent. */
+function refuseUpgrade(socket: Duplex, type: string, message: string): void {
+  const body = JSON.stringify({ error: { type, message } });
+  socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 function closeGracefully(ws: WebSocket): Promise<void> {

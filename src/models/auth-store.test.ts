@@ -44,6 +44,16 @@ describe("auth store", () => {
     expect((await stat(authStorePath(dir))).mode & 0o777).toBe(0o600);
   });
 
+  it("stores a provider named like a prototype member as an ordinary entry", async () => {
+    const dir = await freshStateDir();
+    expect(await removeCredential(dir, "constructor")).toBe(false);
+    await setCredential(dir, "constructor", { type: "api_key", value: "sk-ctor-0123456789abcd" });
+    await setCredential(dir, "__proto__", { type: "api_key", value: "sk-proto-0123456789abcd" });
+    const store = await loadAuthStore(dir);
+    expect(Object.getPrototypeOf(store)).toBe(Object.prototype);
+    expect((await listCredentials(dir)).map((c) => c.provider)).toEqual(["constructor"]);
+  });
+
   it("treats a missing file as empty and bad JSON as a ConfigError naming the file", async () => {
     const dir = await freshStateDir();
     expect(await loadAuthStore(dir)).toEqual({});

@@ -5,6 +5,7 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.ts";
+import { ownEntry, setOwnEntry } from "../core/own-entry.ts";
 
 const oauthSchema = z.object({
   access_token: z.string().min(1),
@@ -78,17 +79,17 @@ export async function saveAuthStore(stateDir: string, store: AuthStore): Promise
 /** Stores an API key or OAuth token for a provider, keeping the other type untouched. */
 export async function setCredential(stateDir: string, provider: string, cred: CredentialInput): Promise<void> {
   const store = await loadAuthStore(stateDir);
-  const entry: AuthStoreEntry = { ...store[provider] };
+  const entry: AuthStoreEntry = { ...ownEntry(store, provider) };
   if (cred.type === "api_key") entry.api_key = cred.value;
   else entry.oauth = typeof cred.value === "string" ? { access_token: cred.value } : cred.value;
-  store[provider] = entry;
+  setOwnEntry(store, provider, entry);
   await saveAuthStore(stateDir, store);
 }
 
 /** Removes one credential type (or all) for a provider. Returns whether anything was removed. */
 export async function removeCredential(stateDir: string, provider: string, type?: CredentialType): Promise<boolean> {
   const store = await loadAuthStore(stateDir);
-  const entry = store[provider];
+  const entry = ownEntry(store, provider);
   if (!entry) return false;
   const had = type ? entry[type] !== undefined : true;
   if (!had) return false;

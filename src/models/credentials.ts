@@ -4,6 +4,7 @@ import type { AuthMode, ProviderConfig } from "../core/config-schema.ts";
 import { ProviderError } from "../core/errors.ts";
 import type { AuthStore, CredentialType } from "./auth-store.ts";
 import { apiKeyEnvVar, isKeyRequired, oauthEnvVar, supportsOAuth } from "./presets.ts";
+import { ownEntry } from "../core/own-entry.ts";
 
 export type CredentialSource = "config" | "env" | "auth_store";
 
@@ -40,7 +41,7 @@ function findApiKeys(q: CredentialQuery): Found | undefined {
   const envVar = apiKeyEnvVar(cfg);
   const fromEnv = nonEmpty([envVar ? q.env[envVar] : undefined]);
   if (fromEnv.length > 0) return { keys: fromEnv, source: "env" };
-  const fromStore = nonEmpty([q.authStore[q.providerId]?.api_key]);
+  const fromStore = nonEmpty([ownEntry(q.authStore, q.providerId)?.api_key]);
   if (fromStore.length > 0) return { keys: fromStore, source: "auth_store" };
   return undefined;
 }
@@ -52,7 +53,7 @@ function findOAuthToken(q: CredentialQuery): Found | undefined {
   const envVar = oauthEnvVar(q.providerConfig.type);
   const fromEnv = nonEmpty([envVar ? q.env[envVar] : undefined]);
   if (fromEnv.length > 0) return { keys: fromEnv, source: "env" };
-  const fromStore = nonEmpty([q.authStore[q.providerId]?.oauth?.access_token]);
+  const fromStore = nonEmpty([ownEntry(q.authStore, q.providerId)?.oauth?.access_token]);
   if (fromStore.length > 0) return { keys: fromStore, source: "auth_store" };
   return undefined;
 }

@@ -4,6 +4,7 @@ import { TIER_NAMES } from "../core/config-schema.ts";
 import type { AuthMode, PincerConfig, ProviderConfig, TierName } from "../core/config-schema.ts";
 import { ConfigError } from "../core/errors.ts";
 import { findProviderConfig, splitModelRef } from "./presets.ts";
+import { ownEntry } from "../core/own-entry.ts";
 
 export interface Candidate {
   /** `provider/model` */
@@ -41,7 +42,7 @@ export function resolveCandidates(config: ModelsConfig, ref: string): Candidate[
 }
 
 function expandTier(config: ModelsConfig, tierName: TierName, path: TierName[], add: (c: Candidate) => void): void {
-  const tier = config.tiers[tierName];
+  const tier = ownEntry(config.tiers, tierName);
   if (!tier) {
     const configured = Object.keys(config.tiers);
     throw new ConfigError({

@@ -3,6 +3,7 @@
 import { COMPAT_PRESETS, PROVIDER_TYPES } from "../core/config-schema.ts";
 import type { CompatPreset, ProviderConfig, ProviderType } from "../core/config-schema.ts";
 import { ConfigError } from "../core/errors.ts";
+import { ownEntry } from "../core/own-entry.ts";
 
 export interface PresetInfo {
   baseURL: string;
@@ -84,7 +85,7 @@ export function splitModelRef(ref: string): { providerId: string; modelId: strin
  * implicit one when the id is a provider type or preset name. Throws ConfigError for unknown ids.
  */
 export function findProviderConfig(providers: Record<string, ProviderConfig>, providerId: string, ref: string): ProviderConfig {
-  const configured = providers[providerId];
+  const configured = ownEntry(providers, providerId);
   let config: ProviderConfig | undefined;
   if (configured) {
     const preset = configured.preset ?? (configured.type === "openai-compatible" && isPresetName(providerId) ? providerId : undefined);

@@ -1,6 +1,7 @@
 // Model prices (USD per 1M tokens): a small built-in table merged with `models.prices`, and the cost math.
 // Prices drift; the table is a convenience, config overrides it. Cache-write surcharges are not modelled.
 import type { Price, ProviderType } from "../core/config-schema.ts";
+import { ownEntry } from "../core/own-entry.ts";
 
 /** Keyed `provider/model`, list prices as published by the vendors (standard tier). */
 export const BUILTIN_PRICES: Readonly<Record<string, Price>> = {
@@ -41,7 +42,7 @@ export function findPrice(prices: Record<string, Price>, m: PricedModel): Price 
   if (m.modelId.includes("/")) keys.push(m.modelId);
   if (undated !== m.modelId) keys.push(`${m.providerId}/${undated}`, `${m.providerType}/${undated}`);
   for (const key of keys) {
-    const price = prices[key];
+    const price = ownEntry(prices, key);
     if (price) return price;
   }
   return undefined;

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fakeProviderConfig, useCliFixture, type Home } from "./harness.ts";
+import { fakeProviderConfig, PROTOTYPE_NAMES, useCliFixture, type Home } from "./harness.ts";
 
 const fx = useCliFixture();
 let home: Home;
@@ -74,6 +74,20 @@ describe("setup errors", () => {
     expect(oneLine(r.stderr)).toHaveLength(1);
     expect(r.stderr).toContain('"nope"');
     expect(r.stderr).toContain("fake");
+  });
+
+  it("--agent and --model named like prototype members are unknown ids, not crashes", async () => {
+    home = await fx.home();
+    await home.writeConfig(fakeProviderConfig(fx.fake.baseURL));
+    for (const name of PROTOTYPE_NAMES) {
+      const [agent, model] = await Promise.all([home.cli(["run", "--agent", name, "hi"]), home.cli(["run", "--model", `${name}/some-model`, "hi"])]);
+      expect(agent.code, agent.stderr).toBe(78);
+      expect(oneLine(agent.stderr)).toHaveLength(1);
+      expect(agent.stderr).toContain(`unknown agent "${name}"`);
+      expect(model.code, model.stderr).toBe(78);
+      expect(oneLine(model.stderr)).toHaveLength(1);
+      expect(model.stderr).toContain(`unknown provider "${name}"`);
+    }
   });
 
   it("no model configured at all points to onboarding", async () => {

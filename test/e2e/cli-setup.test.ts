@@ -52,6 +52,13 @@ describe("doctor", () => {
     expect(r.code).toBe(0);
   });
 
+  it("fails the gateway token check on a weak PINCER_GATEWAY_TOKEN", async () => {
+    home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const r = await home.cli(["doctor"], { env: { PINCER_GATEWAY_TOKEN: "abc" } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ gw token +the gateway token from PINCER_GATEWAY_TOKEN is too short \(3 characters; at least 24 are needed\)\n +fix: run 'pincer gateway token --rotate'/);
+  });
+
   it("fails with a fix when no model is configured", async () => {
     home = await fx.home();
     const r = await home.cli(["doctor"]);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import pg from "pg";
 import {
-  fakeProviderConfig, startGatewayProcess, startWorkerProcess, useCliFixture, type GatewayProcess, type Home, type WorkerProcess,
+  fakeProviderConfig, startGatewayProcess, startWorkerProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess, type Home, type WorkerProcess,
 } from "./harness.ts";
 
 const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -123,7 +123,7 @@ describe.skipIf(missing !== undefined)("cluster runtime (NATS JetStream + Postgr
     const instance = newInstance();
     const env = clusterEnv(instance);
     echo(20);
-    const gw = await startGatewayProcess(home, "cluster-token", { args: ["--role", "control"], env });
+    const gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { args: ["--role", "control"], env });
     const workers = [await startWorkerProcess(home, { env }), await startWorkerProcess(home, { env })];
     try {
       const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => ask(gw, `agent:default:api:dm:s${i}`, `question ${i}`)));
@@ -143,7 +143,7 @@ describe.skipIf(missing !== undefined)("cluster runtime (NATS JetStream + Postgr
     const instance = newInstance();
     const env = clusterEnv(instance);
     echo(15_000); // the doomed worker never finishes one: it dies first
-    const gw = await startGatewayProcess(home, "cluster-token", { args: ["--role", "control"], env });
+    const gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { args: ["--role", "control"], env });
     const doomed = await startWorkerProcess(home, { env, args: ["--concurrency", "10"] });
     let survivor: WorkerProcess | undefined;
     try {
@@ -192,7 +192,7 @@ describe.skipIf(missing !== undefined)("cluster runtime (NATS JetStream + Postgr
     const instance = newInstance();
     const env = clusterEnv(instance, `nats://127.0.0.1:${port}`);
     echo(300);
-    const gw = await startGatewayProcess(home, "cluster-token", { args: ["--role", "control"], env });
+    const gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { args: ["--role", "control"], env });
     const worker = await startWorkerProcess(home, { env, args: ["--concurrency", "8"] });
     try {
       const answers = Promise.all(Array.from({ length: 20 }, (_, i) => ask(gw, `agent:default:api:dm:n${i}`, `during outage ${i}`)));

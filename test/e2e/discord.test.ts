@@ -3,7 +3,7 @@
 // chat commands, chunking under 2,000 characters, retried 5xx, duplicate deliveries, and no pings on any message.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDiscordFake, type DiscordFake, type FakeSentMessage } from "../fakes/discord-api.ts";
-import { fakeProviderConfig, makeHome, startGatewayProcess, useCliFixture, type GatewayProcess, type Home, until, echoLastUserMessage } from "./harness.ts";
+import { echoLastUserMessage, fakeProviderConfig, makeHome, startGatewayProcess, TEST_GATEWAY_TOKEN, until, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
 
 const DISCORD_LIMIT = 2000;
 const fx = useCliFixture();
@@ -26,7 +26,7 @@ describe("Discord on the embedded runtime", () => {
   const modelCalls = () => fx.fake.requests.length;
   const posts = () => dc.calls.filter((c) => c === "POST /channels/:id/messages").length;
   const start = async (logLevel = "warn"): Promise<void> => {
-    gw = await startGatewayProcess(home, "e2e-gateway-token", { env: { ...env, PINCER_LOG_LEVEL: logLevel } });
+    gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env: { ...env, PINCER_LOG_LEVEL: logLevel } });
     await until("the channel to connect", () => /channel discord\/default: connected/.test(gw.output()));
   };
 

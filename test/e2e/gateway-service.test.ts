@@ -5,7 +5,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeHome, REPO_ROOT, type Home } from "./harness.ts";
+import { makeHome, REPO_ROOT, TEST_GATEWAY_TOKEN, type Home } from "./harness.ts";
 
 const FAKE_SYSTEMCTL = `#!/bin/sh
 echo "$*" >> "$FAKE_SYSTEMCTL_LOG"
@@ -15,7 +15,7 @@ case "$2" in
   is-enabled) echo enabled ;;
 esac
 `;
-const TOKEN = "e2e-secret-token-value";
+const TOKEN = TEST_GATEWAY_TOKEN;
 
 interface ServiceHome {
   home: Home;

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { openSqliteStore } from "../../src/store/index.ts";
 import { INTERRUPTED_NOTICE } from "../../src/routing/dispatcher.ts";
+import { request } from "node:http";
 import { join } from "node:path";
 import { fakeProviderConfig, startGatewayProcess, useCliFixture, type GatewayProcess } from "./harness.ts";
 
@@ -39,6 +40,48 @@ describe("pincer gateway", () => {
     } finally {
       gw.child.kill("SIGTERM");
       await gw.exited;
+    }
+  });
+
+  it("refuses a rebinding Host and a cross-origin /ws upgrade, and accepts its own WebChat origin", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const gw = await startGatewayProcess(home);
+    const { port } = new URL(gw.url);
+    const statusOf = (path: string, host: string) =>
+      new Promise<number>((done, fail) => request({ host: "127.0.0.1", port, path, headers: { host, authorization: `Bearer ${gw.token}` } }, (res) => (res.resume(), done(res.statusCode ?? 0))).on("error", fail).end());
+    const upgrade = (origin: string) =>
+      new Promise<number>((done) => {
+        const ws = new WebSocket(`${gw.url.replace("http", "ws")}/ws`, { origin });
+        ws.on("open", () => (ws.close(), done(101)));
+        ws.on("unexpected-response", (_req, res) => done(res.statusCode ?? 0));
+      });
+    try {
+      expect(await statusOf("/v1/models", `evil.example:${port}`)).toBe(403);
+      expect(await statusOf("/v1/models", `localhost:${port}`)).toBe(200);
+      expect(await upgrade("https://evil.example")).toBe(403);
+      expect(await upgrade(gw.url)).toBe(101);
+      expect(gw.output()).toContain("upgrade refused: foreign Origin");
+    } finally {
+      gw.child.kill("SIGTERM");
+      await gw.exited;
+    }
+  });
+
+  it("refuses to start with a weak PINCER_GATEWAY_TOKEN: exit 78, the source and the fix", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const outcomes = await Promise.all(
+      ["abc", "abcdefghij0123456789", "a".repeat(32)].map((token) =>
+        startGatewayProcess(home, token).then(
+          (gw) => (gw.child.kill("SIGKILL"), `started with ${token}`),
+          (err: Error) => err.message,
+        ),
+      ),
+    );
+    for (const outcome of outcomes) {
+      expect(outcome).toMatch(/^gateway exited with code 78:\nerror: the gateway token from PINCER_GATEWAY_TOKEN is too (short|easy to guess)/);
+      expect(outcome).toContain("Fix: run 'pincer gateway token --rotate'");
+      expect(outcome).toContain("openssl rand -hex 32");
+      expect(outcome).not.toMatch(/\n\s+at /);
     }
   });
 

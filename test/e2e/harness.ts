@@ -10,6 +10,12 @@ import { startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(REPO_ROOT, "src/cli/main.ts");
 
+/** A gateway token strong enough for the gateway to accept (24+ characters, varied); for tests only. */
+export const TEST_GATEWAY_TOKEN = "pgw_test_7fQ2mX9kLp4Rz8Vw3Nc6Hb1T";
+
+/** Names every plain object inherits; user-supplied ids with these names must behave as unknown ids. */
+export const PROTOTYPE_NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf"] as const;
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -121,7 +127,7 @@ export interface ProcessOptions {
 const START_TIMEOUT_MS = 45_000;
 
 /** Starts `pincer gateway --port 0` for a home and waits until it listens; the token is given by env. */
-export async function startGatewayProcess(home: Home, token = "e2e-gateway-token", opts: ProcessOptions = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(home: Home, token = TEST_GATEWAY_TOKEN, opts: ProcessOptions = {}): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [CLI, "gateway", "--port", "0", ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home.dir, PINCER_HOME: home.dir, PINCER_GATEWAY_TOKEN: token, ...opts.env },
@@ -144,7 +150,7 @@ export async function startGatewayProcess(home: Home, token = "e2e-gateway-token
       }
     };
     child.stderr!.on("data", check);
-    void exited.then(() => reject(new Error(`gateway exited:\n${out}`)));
+    void exited.then((code) => reject(new Error(`gateway exited with code ${code}:\n${out}`)));
   });
   return { url, token, child, output: () => out, exited };
 }

@@ -3,7 +3,7 @@
 // context, chat commands, chunking in a thread, retried 5xx, duplicate delivery. HTTP Events API: signature check.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventCallback, signSlackRequest, startSlackFake, type SlackFake } from "../fakes/slack-api.ts";
-import { fakeProviderConfig, makeHome, startGatewayProcess, useCliFixture, type GatewayProcess, type Home, until, echoLastUserMessage } from "./harness.ts";
+import { echoLastUserMessage, fakeProviderConfig, makeHome, startGatewayProcess, TEST_GATEWAY_TOKEN, until, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
 
 const fx = useCliFixture();
 const env = { PINCER_LOG_LEVEL: "warn" };
@@ -28,7 +28,7 @@ function slackHome(slack: SlackFake, lines: string[]): Promise<Home> {
 }
 
 async function startGateway(home: Home): Promise<GatewayProcess> {
-  const gw = await startGatewayProcess(home, "e2e-gateway-token", { env });
+  const gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env });
   await until("the channel to connect", () => /channel slack\/default: connected/.test(gw.output())).catch((err: unknown) => {
     gw.child.kill("SIGTERM");
     throw err;

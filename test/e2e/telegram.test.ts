@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-api.ts";
-import { fakeProviderConfig, makeHome, startGatewayProcess, startWorkerProcess, useCliFixture, type GatewayProcess, type Home, type WorkerProcess, until, echoLastUserMessage } from "./harness.ts";
+import { echoLastUserMessage, fakeProviderConfig, makeHome, startGatewayProcess, startWorkerProcess, TEST_GATEWAY_TOKEN, until, useCliFixture, type GatewayProcess, type Home, type WorkerProcess } from "./harness.ts";
 
 const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -63,7 +63,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
           `          "${GROUP.id}": {}`,
         ].join("\n")),
       );
-      gw = await startGatewayProcess(home, "e2e-gateway-token", runtime === "cluster" ? { args: ["--role", "control"], env } : { env });
+      gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, runtime === "cluster" ? { args: ["--role", "control"], env } : { env });
       if (runtime === "cluster") worker = await startWorkerProcess(home, { env });
       await until("the channel to connect", () => /channel telegram\/default: connected/.test(gw.output()));
     }, 120_000);
@@ -198,7 +198,7 @@ describe("Telegram webhook mode through the gateway", () => {
         "        dm_policy: open",
       ].join("\n")),
     );
-    const gw = await startGatewayProcess(home, "e2e-gateway-token", { env: { PINCER_LOG_LEVEL: "warn" } });
+    const gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env: { PINCER_LOG_LEVEL: "warn" } });
     try {
       await until("the webhook to be set", () => tg.webhookOf(tg.token));
       tg.addChat(tg.token, { id: 77, type: "private" });

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { fakeProviderConfig, startGatewayProcess, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
+import { fakeProviderConfig, startGatewayProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 async function start(): Promise<void> {
   home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
-  gw = await startGatewayProcess(home, "webchat-e2e-token");
+  gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN);
 }
 
 async function stop(): Promise<void> {

@@ -2,6 +2,7 @@
 // loop guard and owner checks. Pure decisions over the message, the account's config and a few stored facts.
 import type { ActivationMode, ChannelAccountConfig, GroupSettings } from "../../core/channel-config.ts";
 import type { InboundMessage } from "../../core/inbound.ts";
+import { ownEntry } from "../../core/own-entry.ts";
 
 /** What ingress does with a message. */
 export type AccessDecision =
@@ -41,8 +42,8 @@ export function isOwner(config: ChannelAccountConfig, sender: InboundMessage["se
 
 /** The settings of a group: its own entry merged over the `"*"` entry; undefined when neither exists. */
 export function groupSettings(config: ChannelAccountConfig, chatId: string): GroupSettings | undefined {
-  const own = config.groups[chatId];
-  const wildcard = config.groups["*"];
+  const own = ownEntry(config.groups, chatId);
+  const wildcard = ownEntry(config.groups, "*");
   if (!own && !wildcard) return undefined;
   return { ...wildcard, ...own, enabled: (own ?? wildcard)!.enabled };
 }

@@ -6,6 +6,7 @@ import type { InboundMessage } from "../../core/inbound.ts";
 import type { Store } from "../../store/store.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import { isOwner } from "./access-policy.ts";
+import { ownEntry } from "../../core/own-entry.ts";
 
 export const COMMAND_NAMES = ["help", "status", "new", "reset", "model", "usage", "stop", "whoami", "queue", "activation"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -91,7 +92,7 @@ export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promi
       if (!ownsSession) return refuse("switch the model");
       if (cmd.args === "reset" || cmd.args === "default") {
         await ctx.store.sessions.update(ctx.sessionKey, { modelOverride: undefined });
-        return `This conversation uses the agent's model again (${ctx.config.agents[ctx.agentId]?.model ?? "default"}).`;
+        return `This conversation uses the agent's model again (${ownEntry(ctx.config.agents, ctx.agentId)?.model ?? "default"}).`;
       }
       if (!ctx.isUsableModel(cmd.args)) return unknownModel(cmd.args, ctx);
       await ctx.store.sessions.update(ctx.sessionKey, { modelOverride: cmd.args });
@@ -105,7 +106,7 @@ export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promi
     }
     case "queue": {
       const session = await ctx.store.sessions.get(ctx.sessionKey);
-      const current = session?.queueMode ?? ctx.config.agents[ctx.agentId]?.queue_mode ?? "followup";
+      const current = session?.queueMode ?? ownEntry(ctx.config.agents, ctx.agentId)?.queue_mode ?? "followup";
       if (!cmd.args) return `Queue mode: ${current}. Options: ${QUEUE_MODES.join(", ")}.`;
       const mode = cmd.args.toLowerCase();
       if (!(QUEUE_MODES as readonly string[]).includes(mode)) return `Unknown queue mode "${cmd.args}". Options: ${QUEUE_MODES.join(", ")}.`;
@@ -139,7 +140,7 @@ function whoami(ctx: CommandContext, owner: boolean): string {
 
 async function status(ctx: CommandContext): Promise<string> {
   const session = await ctx.store.sessions.get(ctx.sessionKey);
-  const agent = ctx.config.agents[ctx.agentId];
+  const agent = ownEntry(ctx.config.agents, ctx.agentId);
   const model = session?.modelOverride ?? agent?.model ?? "default";
   const total = await ctx.store.usage.sessionTotal(ctx.sessionKey);
   const running = ctx.dispatcher.lanes.activeRunId(ctx.sessionKey);
@@ -176,7 +177,7 @@ function unknownModel(name: string, ctx: CommandContext): string {
 export function listKnownModels(config: PincerConfig): string[] {
   const out: string[] = [];
   for (const tier of TIER_NAMES) {
-    const t = config.models.tiers[tier];
+    const t = ownEntry(config.models.tiers, tier);
     if (t) out.push(tier);
   }
   for (const tier of Object.values(config.models.tiers)) {
