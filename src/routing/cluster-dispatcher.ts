@@ -138,7 +138,8 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
         sessionKey: req.sessionKey,
         payload: { agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}) },
       });
-      if (duplicate) return { duplicate: true, journalId: entry.id };
+      // A journal id always becomes the same run id, routed or not yet.
+      if (duplicate) return { duplicate: true, journalId: entry.id, runId: runIdForJournal(entry.id) };
       await store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
       const runId = runIdForJournal(entry.id);
       const result = waitForRun(runId);

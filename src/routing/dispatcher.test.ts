@@ -139,7 +139,7 @@ describe("createDispatcher", () => {
       if (!first.duplicate) expect((await first.result).status).toBe("succeeded");
       await vi.waitFor(async () => expect(await store.journal.pending()).toEqual([]));
       const again = await dispatcher.receive(inbound("m1"));
-      expect(again).toEqual({ duplicate: true, journalId: first.journalId });
+      expect(again).toEqual({ duplicate: true, journalId: first.journalId, runId: first.duplicate ? "" : (await first.result).runId });
       expect(streamed).toHaveLength(1);
     });
 

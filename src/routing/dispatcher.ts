@@ -44,7 +44,8 @@ export type Submitted = LaneSubmit<RunOutcome> & { runId?: string };
 
 export type ReceiveResult =
   | ({ duplicate: false; journalId: number } & Submitted)
-  | { duplicate: true; journalId: number };
+  /** `runId`: the run that took the first delivery, once one did; follow it for the answer. */
+  | { duplicate: true; journalId: number; runId?: string };
 
 /** What the journal keeps of a turn so it can be replayed after a crash. */
 interface JournaledTurn {
@@ -150,7 +151,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         });
         runId = created.id;
         // The run now holds the text; a crash from here on is recovered by resuming the run, not by a replay.
-        for (const tag of job.tags) await opts.store.journal.mark(tag, "processed");
+        for (const tag of job.tags) await opts.store.journal.mark(tag, "processed", created.id);
         // The first claim: attempt 1. A restart claims it again (attempt 2, …) to resume it.
         const run = (await opts.store.runs.claim(created.id, { from: ["running"], worker: WORKER })) ?? created;
         return executeRun(deps, { run, session, controls, emit, takeSteering: () => steering.splice(0) });
@@ -166,7 +167,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       // A message answered by a run that was interrupted (queued behind it, or steered into it) stays `received`
       // and is replayed at the next start; one whose run never got created is `failed`.
       void submitted.result.then((outcome) =>
-        outcome.status === "interrupted" ? undefined : opts.store.journal.mark(tag, outcome.runId ? "processed" : "failed"),
+        outcome.status === "interrupted" ? undefined : opts.store.journal.mark(tag, outcome.runId ? "processed" : "failed", outcome.runId || undefined),
       );
     }
     return submitted;
@@ -185,7 +186,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         sessionKey: req.sessionKey,
         payload,
       });
-      if (duplicate) return { duplicate: true, journalId: entry.id };
+      if (duplicate) return { duplicate: true, journalId: entry.id, ...(entry.runId ? { runId: entry.runId } : {}) };
       return { duplicate: false, journalId: entry.id, ...(await submit(req, entry.id)) };
     },
     async replayJournal() {
