@@ -42,13 +42,13 @@ afterEach(async () => {
   await store.close();
 });
 
-function makeDispatcher(opts: { models: ModelStreamer; agent?: Partial<AgentConfig>; store?: Store; tools?: ToolRunner }) {
+function makeDispatcher(opts: { models: ModelStreamer; agent?: Partial<AgentConfig>; store?: Store; tools?: ToolRunner; agentConfig?: (id: string) => AgentConfig }) {
   const deps: DispatcherOptions = {
     store: opts.store ?? store,
     models: opts.models,
     toolsFor: () => opts.tools ?? { specs: () => [], execute: async () => ({ text: "", isError: true, decision: "deny" }) },
     now: () => 1_700_000_000_000,
-    agentConfig: () => ({ ...agentSchema.parse({}), ...opts.agent }),
+    agentConfig: opts.agentConfig ?? (() => ({ ...agentSchema.parse({}), ...opts.agent })),
     workspaceFor: () => join(tmpdir(), "pincer-dispatcher-test-no-workspace"),
   };
   return createDispatcher(deps);
@@ -269,6 +269,18 @@ describe("createDispatcher", () => {
       const lastUserText = (messages: unknown[]) => (messages.findLast((m) => (m as { role: string }).role === "user") as { content: string }).content;
       expect(seen.map(lastUserText)).toEqual(["count things", "later message"]);
       expect(await store.runs.get("run-crash")).toMatchObject({ reply: "first answer" });
+    });
+
+    it("fails a crashed run whose agent was removed from the config instead of leaving it running", async () => {
+      await seedCrashedRun("run-orphan", []);
+      const gone = (id: string): AgentConfig => {
+        throw new Error(`unknown agent ${id}`);
+      };
+      const dispatcher = makeDispatcher({ models: scriptedModel([], []), agentConfig: gone });
+
+      await dispatcher.recoverInterrupted();
+
+      await vi.waitFor(async () => expect(await store.runs.get("run-orphan")).toMatchObject({ status: "failed", errorCode: "config", error: "unknown agent default" }));
     });
 
     it(`finishes a run found in flight after ${MAX_RUN_ATTEMPTS} attempts as interrupted, tells the session and audits it`, async () => {

@@ -140,6 +140,14 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           if (!run) throw new Error(`run ${job.runId} to resume does not exist`);
           runId = run.id;
           if (!claimed) return outcomeOf(run); // finished meanwhile
+          try {
+            opts.agentConfig(run.agentId);
+          } catch (err) {
+            // E.g. the agent was removed from the config since: the run ends here, with the reason on it.
+            const failed = { status: "failed" as const, finishedAt: opts.now(), errorCode: "config", error: err instanceof Error ? err.message : String(err) };
+            await opts.store.runs.update(run.id, failed);
+            return outcomeOf({ ...run, ...failed });
+          }
           return executeRun(deps, { run, session, controls, emit, takeSteering: () => steering.splice(0) });
         }
         const agentId = session?.agentId ?? "default";
