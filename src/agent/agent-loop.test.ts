@@ -117,6 +117,29 @@ describe("runAgentLoop", () => {
     ]);
   });
 
+  it("persists the assistant's tool calls before any runs, and each result as soon as its call ends", async () => {
+    const models = scriptedModel([[done({ toolCalls: [call("c1"), call("c2")] })], [done({ text: "ok" })]]);
+    const persisted: ModelMessage[] = [];
+    const seenAtCall: string[][] = [];
+    const tools = scriptedTools({}, () => seenAtCall.push(persisted.map((m) => (m.role === "tool" ? `result ${toolOutputs([m])[0]!.id}` : m.role))));
+
+    await runLoop({ models, tools, persist: async (m) => void persisted.push(...m) });
+
+    // What a crash during each call would leave: c1 running → no result yet; c2 running → c1's result recorded.
+    expect(seenAtCall).toEqual([["user", "assistant"], ["user", "assistant", "result c1"]]);
+  });
+
+  it("continues a resumed run from its messages without sending or persisting the input again", async () => {
+    const earlier: ModelMessage[] = [{ role: "user", content: "hello" }, { role: "assistant", content: [{ type: "tool-call", toolCallId: "c1", toolName: "read", input: {} }] }];
+    const models = scriptedModel([[done({ text: "done" })]]);
+
+    const { result, persisted } = await runLoop({ models, resume: { messages: earlier, steps: 1 }, maxSteps: 2 });
+
+    expect(result).toMatchObject({ status: "succeeded", reply: "done" });
+    expect(models.requests[0]!.messages).toEqual(earlier);
+    expect(persisted.map((m) => m.role)).toEqual(["assistant"]);
+  });
+
   it("emits tool_call_start and tool_call_end around each call", async () => {
     const models = scriptedModel([[done({ toolCalls: [call("c1")] })], [done({ text: "ok" })]]);
 

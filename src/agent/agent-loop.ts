@@ -1,5 +1,6 @@
 // The agent loop: model step → tool calls through the gate → model step … until a final answer.
-// It persists the transcript as it goes and emits RunEvents; it does not choose sessions, queues or providers.
+// It persists the transcript as it goes (each tool result as soon as its call ends) and emits RunEvents; it does not
+// choose sessions, queues or providers.
 import type { ModelMessage, UserContent } from "ai";
 import type { Usage } from "../core/domain.ts";
 import { addUsage, ZERO_USAGE } from "../core/domain.ts";
@@ -59,6 +60,9 @@ export interface AgentLoopOptions {
   recordUsage: (entry: { provider: string; model: string; usage: Usage }) => Promise<void>;
   /** Steering messages queued while the run was active; injected after the current step. */
   takeSteering?: () => string[];
+  /** Continues a run from its persisted transcript instead of starting it: `input` is not sent or persisted again,
+   * the model is called next with `history` + `messages`, and `steps` model steps count as used. */
+  resume?: { messages: ModelMessage[]; steps: number };
 }
 
 export type AgentLoopResult =
@@ -69,16 +73,19 @@ export type AgentLoopResult =
 /** Runs one turn. Contract: never throws for model or tool failures; they come back as a `failed` result. */
 export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopResult> {
   const messages: ModelMessage[] = [...opts.history];
-  const userMessage: ModelMessage = { role: "user", content: opts.input };
-  messages.push(opts.inputContent ? { role: "user", content: opts.inputContent } : userMessage);
-  await opts.persist([userMessage]);
+  if (opts.resume) messages.push(...opts.resume.messages);
+  else {
+    const userMessage: ModelMessage = { role: "user", content: opts.input };
+    messages.push(opts.inputContent ? { role: "user", content: opts.inputContent } : userMessage);
+    await opts.persist([userMessage]);
+  }
 
   const specs = opts.tools.specs();
   let usage = ZERO_USAGE;
   let model: string | undefined;
   let reply = "";
 
-  for (let step = 1; step <= opts.maxSteps; step++) {
+  for (let step = (opts.resume?.steps ?? 0) + 1; step <= opts.maxSteps; step++) {
     if (opts.signal.aborted) return { status: "cancelled", reply, usage, model };
     let done: Extract<ModelStreamEvent, { type: "done" }> | undefined;
     let failure: Extract<ModelStreamEvent, { type: "failed" }> | undefined;
@@ -112,7 +119,9 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
       continue;
     }
 
-    const results: ModelMessage[] = [];
+    // Each result is persisted as soon as its call ends: after a crash the transcript tells finished calls (a
+    // result) from the one that may have been running (the first call without one). Calls run one at a time.
+    let answered = 0;
     for (const call of done.toolCalls) {
       if (opts.signal.aborted) break;
       opts.emit({ type: "tool_call_start", runId: opts.runId, callId: call.id, name: call.name, args: call.args });
@@ -126,27 +135,17 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
         decision: result.decision,
         preview: result.text.slice(0, 200),
       });
-      results.push({
-        role: "tool",
-        content: [
-          {
-            type: "tool-result",
-            toolCallId: call.id,
-            toolName: call.name,
-            output: result.isError ? { type: "error-text", value: result.text } : { type: "text", value: result.text },
-          },
-        ],
-      });
+      const message = toolResultMessage(call, result.text, result.isError);
+      messages.push(message);
+      await opts.persist([message]);
+      answered++;
     }
     // Tool results must answer every call; a call skipped by cancellation gets an explicit result.
-    for (const call of done.toolCalls.slice(results.length)) {
-      results.push({
-        role: "tool",
-        content: [{ type: "tool-result", toolCallId: call.id, toolName: call.name, output: { type: "error-text", value: "cancelled before it ran" } }],
-      });
+    const skipped = done.toolCalls.slice(answered).map((call) => toolResultMessage(call, "cancelled before it ran", true));
+    if (skipped.length > 0) {
+      messages.push(...skipped);
+      await opts.persist(skipped);
     }
-    messages.push(...results);
-    await opts.persist(results);
     if (opts.signal.aborted) return { status: "cancelled", reply, usage, model };
     const steering = opts.takeSteering?.() ?? [];
     if (steering.length > 0) await pushSteering(messages, steering, opts);
@@ -165,4 +164,14 @@ async function pushSteering(messages: ModelMessage[], steering: string[], opts: 
   const added: ModelMessage[] = steering.map((text) => ({ role: "user", content: text }));
   messages.push(...added);
   await opts.persist(added);
+}
+
+/** The transcript message answering one tool call; an error result is `error-text`, which providers mark as failed. */
+export function toolResultMessage(call: Pick<ToolCall, "id" | "name">, text: string, isError: boolean): ModelMessage {
+  return {
+    role: "tool",
+    content: [
+      { type: "tool-result", toolCallId: call.id, toolName: call.name, output: isError ? { type: "error-text", value: text } : { type: "text", value: text } },
+    ],
+  };
 }

@@ -1,12 +1,14 @@
 // Executes one Run end to end: loads prompt files and history, runs the agent loop, records status and usage.
-// Used by every executor (in-process now, workers later); queueing and session choice happen before this.
+// A run whose transcript already holds messages (its process died mid-run) is resumed from them, not started again.
+// Used by every executor (in-process and cluster workers); queueing and session choice happen before this.
 import type { ModelMessage } from "ai";
 import type { AgentConfig } from "../core/config-schema.ts";
-import type { Run, RunStatus, Usage } from "../core/domain.ts";
+import { addUsage, ZERO_USAGE, type Run, type RunStatus, type Usage } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import type { Store } from "../store/store.ts";
-import { runAgentLoop, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
+import { runAgentLoop, type AgentLoopResult, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { attachImages } from "./input-media.ts";
+import { planResume } from "./resume-plan.ts";
 import { loadPromptFiles, renderSystemPrompt, type PromptFile } from "./system-prompt.ts";
 
 /** Newest transcript messages sent as history; compaction will replace this cap. */
@@ -55,6 +57,8 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
 
   let outcome: RunOutcome;
   let usageCalls = 0;
+  // Usage of earlier attempts (kept on the run as each model call ends) adds up with this attempt's.
+  let runUsage = run.usage;
   try {
     const tools = deps.toolsFor(run, input.workspace);
     const files = await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
@@ -65,34 +69,45 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
       toolNames: tools.specs().map((s) => s.name),
       now: new Date(deps.now()),
     });
-    const history = (await store.transcript.list(run.sessionKey, { limit: HISTORY_LIMIT })).map((m) => m.content as ModelMessage);
-    const inputContent = run.input.includes("[image: ") ? await attachImages(run.input, input.workspace) : undefined;
-    const result = await runAgentLoop({
-      runId,
-      modelRef: input.modelRef,
-      system,
-      history: trimToValidStart(history),
-      input: run.input,
-      ...(inputContent ? { inputContent } : {}),
-      maxSteps: input.agent.max_steps,
-      models: deps.models,
-      tools,
-      signal: input.signal,
-      emit: input.emit,
-      persist: async (messages) => {
-        await store.transcript.append(
-          run.sessionKey,
-          runId,
-          messages.map((m) => ({ role: m.role === "system" ? "user" : m.role, content: m })),
-        );
-      },
-      recordUsage: async ({ provider, model, usage }) => {
-        // Keyed by run and model call: a run executed again after a worker crash does not count a call twice.
-        const idempotencyKey = `${runId}:${usageCalls++}`;
-        await store.usage.record({ runId, sessionKey: run.sessionKey, agentId: input.agentId, provider, model, ...usage, at: deps.now(), idempotencyKey });
-      },
-      takeSteering: input.takeSteering,
-    });
+    const rows = await store.transcript.list(run.sessionKey, { limit: HISTORY_LIMIT });
+    const history = rows.filter((m) => m.runId !== runId).map((m) => m.content as ModelMessage);
+    const own = rows.filter((m) => m.runId === runId).map((m) => m.content as ModelMessage);
+    const persist = async (messages: ModelMessage[]): Promise<void> => {
+      await store.transcript.append(
+        run.sessionKey,
+        runId,
+        messages.map((m) => ({ role: m.role === "system" ? "user" : m.role, content: m })),
+      );
+    };
+    const plan = own.length > 0 ? planResume(own) : undefined;
+    if (plan?.kind === "continue" && plan.repairs.length > 0) await persist(plan.repairs);
+    const inputContent = !plan && run.input.includes("[image: ") ? await attachImages(run.input, input.workspace) : undefined;
+    const loop: AgentLoopResult = plan?.kind === "answered"
+      ? { status: "succeeded", reply: plan.reply, usage: ZERO_USAGE, model: run.model ?? "" }
+      : await runAgentLoop({
+        runId,
+        modelRef: input.modelRef,
+        system,
+        history: trimToValidStart(history),
+        input: run.input,
+        ...(inputContent ? { inputContent } : {}),
+        ...(plan ? { resume: { messages: plan.messages, steps: plan.steps } } : {}),
+        maxSteps: input.agent.max_steps,
+        models: deps.models,
+        tools,
+        signal: input.signal,
+        emit: input.emit,
+        persist,
+        recordUsage: async ({ provider, model, usage }) => {
+          // Keyed by run, attempt and model call: recording one call twice never counts it twice.
+          const idempotencyKey = `${runId}:${run.attempt}:${usageCalls++}`;
+          await store.usage.record({ runId, sessionKey: run.sessionKey, agentId: input.agentId, provider, model, ...usage, at: deps.now(), idempotencyKey });
+          runUsage = addUsage(runUsage, usage);
+          await store.runs.update(runId, { usage: runUsage });
+        },
+        takeSteering: input.takeSteering,
+      });
+    const result = { ...loop, usage: runUsage };
     if (result.status === "cancelled") {
       const reason = input.abortReason?.() ?? "cancelled";
       outcome =
@@ -106,7 +121,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    outcome = { runId, status: "failed", reply: "", usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 }, model: undefined, errorCode: errorCodeOf(err), error: message };
+    outcome = { runId, status: "failed", reply: "", usage: runUsage, model: undefined, errorCode: errorCodeOf(err), error: message };
   }
 
   await store.runs.update(runId, {

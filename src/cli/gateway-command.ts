@@ -42,7 +42,8 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
       loaded = await loadGatewayToken(app.stateDir, process.env);
     }
     const recovered = await app.dispatcher.recoverInterrupted();
-    if (recovered.length > 0) app.log.warn({ runs: recovered.length }, "runs interrupted by the last stop were marked and their sessions told");
+    if (recovered.resumed.length > 0) app.log.warn({ runs: recovered.resumed.length }, "runs in flight at the last stop are being resumed");
+    if (recovered.interrupted.length > 0) app.log.warn({ runs: recovered.interrupted.length }, "runs interrupted too often were marked interrupted and their sessions told");
     const replayed = await app.dispatcher.replayJournal();
     if (replayed > 0) app.log.warn({ messages: replayed }, "messages received but not yet answered before the last stop were queued again");
     const { startGateway } = await import("../gateway/gateway-server.ts");
@@ -62,7 +63,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     const channels = await app.startChannels();
     const replayedInbound = await channels.ingress.replay();
     if (replayedInbound > 0) app.log.warn({ messages: replayedInbound }, "channel messages received before the last stop are being handled now");
-    await channels.queueReplies(recovered);
+    await channels.queueReplies(recovered.interrupted);
     // Embedded: the in-process reply queue died with the last process; replies it still held are sent now.
     if (app.runtime === "embedded") {
       const resent = await channels.recoverReplies();

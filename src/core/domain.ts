@@ -124,6 +124,8 @@ export interface JournalEntry {
   payload: unknown;
   status: JournalStatus;
   receivedAt: number; // epoch ms
+  /** The run that took this message, once one did (for a resend: which run answers it). */
+  runId: string | undefined;
 }
 
 /** A per-key lease (e.g. one active run per session across processes). Valid while `now < expiresAt`. */

@@ -70,7 +70,8 @@ export interface HistoryMessage {
  * and `run.final` is the last frame of a run. */
 export type ServerFrame =
   | { type: "hello"; protocol: number; serverVersion: string; defaultAgent: string; defaultSession: string }
-  | { type: "ack"; id: RequestId; runId?: string; disposition?: Disposition; session?: string }
+  /** A `duplicate` ack carries the run that took the first delivery (`runId`) and its status, when one did. */
+  | { type: "ack"; id: RequestId; runId?: string; disposition?: Disposition; session?: string; runStatus?: RunStatus }
   | { type: "run.started"; runId: string; session: string; agent: string }
   | { type: "run.delta"; runId: string; session: string; text: string }
   | { type: "run.tool_start"; runId: string; session: string; callId: string; name: string; args: unknown }

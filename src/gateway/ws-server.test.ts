@@ -183,17 +183,17 @@ describe("ws chat", () => {
     c.ws.close();
   });
 
-  it("journals chat.send: a resend with the same messageId after a reconnect starts no second run", async () => {
+  it("journals chat.send: a resend with the same messageId after a reconnect starts no second run and names the run that answered", async () => {
     fake.enqueue({ text: "only once" });
     const first = await authed("dedupe");
     first.send({ type: "chat.send", id: "m", messageId: "msg-0001", text: "once please" });
-    await first.until(isFinal);
+    const final = (await first.until(isFinal)).at(-1) as { runId: string };
     first.ws.close();
     const second = await authed("dedupe");
     const requests = fake.requests.length;
     second.send({ type: "chat.send", id: "m", messageId: "msg-0001", text: "once please" });
     const [ack] = await second.until((f) => f.type === "ack");
-    expect(ack).toEqual({ type: "ack", id: "m", disposition: "duplicate", session: "agent:default:webchat:dm:dedupe" });
+    expect(ack).toEqual({ type: "ack", id: "m", disposition: "duplicate", session: "agent:default:webchat:dm:dedupe", runId: final.runId, runStatus: "succeeded" });
     second.send({ type: "ping", id: "p" });
     await second.until((f) => f.type === "pong");
     expect(fake.requests.length).toBe(requests);

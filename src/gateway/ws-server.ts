@@ -251,7 +251,11 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
         agentId, sessionKey, channel: "webchat", text: frame.text,
         inbound: { account: c.client ?? "default", messageId: frame.messageId ?? newId("wsmsg") },
       });
-      if (submitted.duplicate) return send(c, { type: "ack", id: frame.id, disposition: "duplicate", session: sessionKey });
+      if (submitted.duplicate) {
+        const run = submitted.runId ? await ctx.store.runs.get(submitted.runId) : undefined;
+        const follow = run ? { runId: run.id, runStatus: run.status } : {};
+        return send(c, { type: "ack", id: frame.id, disposition: "duplicate", session: sessionKey, ...follow });
+      }
       send(c, { type: "ack", id: frame.id, disposition: submitted.disposition, session: sessionKey });
       // A run that failed before it was created emits no events; tell the client instead of leaving it waiting.
       void submitted.result.then((outcome) => {

@@ -2,7 +2,6 @@
 // Turns become run records (store) and jobs (bus); callers follow them through live events, with the store as backstop.
 import type { Logger } from "pino";
 import type { AgentConfig } from "../core/config-schema.ts";
-import type { Run } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import type { RunOutcome } from "../agent/run-agent.ts";
@@ -11,7 +10,7 @@ import type { Store } from "../store/store.ts";
 import {
   EVENTS_PREFIX, STOP_SUBJECT, TERMINAL_STATUSES, outcomeOf, runIdForJournal, type InboundJob, type RunJob, type StopRequest,
 } from "./cluster-messages.ts";
-import type { Dispatcher, LaneView, RunListener, Submitted, TurnRequest } from "./dispatcher.ts";
+import type { Dispatcher, LaneView, Recovered, RunListener, Submitted, TurnRequest } from "./dispatcher.ts";
 
 export interface ClusterDispatcherOptions {
   store: Store;
@@ -139,7 +138,8 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
         sessionKey: req.sessionKey,
         payload: { agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}) },
       });
-      if (duplicate) return { duplicate: true, journalId: entry.id };
+      // A journal id always becomes the same run id, routed or not yet.
+      if (duplicate) return { duplicate: true, journalId: entry.id, runId: runIdForJournal(entry.id) };
       await store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
       const runId = runIdForJournal(entry.id);
       const result = waitForRun(runId);
@@ -172,7 +172,8 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       return () => listeners.delete(listener);
     },
     // Runs in flight belong to workers; JetStream redelivers those of a worker that died. Nothing to mark here.
-    recoverInterrupted: async (): Promise<Run[]> => [],
+    // Workers resume runs whose worker died (the bus redelivers their jobs); nothing is left to recover here.
+    recoverInterrupted: async (): Promise<Recovered> => ({ resumed: [], interrupted: [] }),
     close() {
       unsubscribe();
     },

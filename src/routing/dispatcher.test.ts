@@ -8,7 +8,9 @@ import { agentSchema, type AgentConfig } from "../core/config-schema.ts";
 import type { RunStatus } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import { openSqliteStore, type Store } from "../store/index.ts";
-import { createDispatcher, type DispatcherOptions } from "./dispatcher.ts";
+import type { ToolRunner } from "../agent/agent-loop.ts";
+import { TOOL_INTERRUPTED_TEXT, TOOL_NOT_STARTED_TEXT } from "../agent/resume-plan.ts";
+import { createDispatcher, INTERRUPTED_NOTICE, MAX_RUN_ATTEMPTS, type DispatcherOptions } from "./dispatcher.ts";
 
 const SESSION = "agent:default:test:dm:1";
 const usage = { inputTokens: 12, outputTokens: 3, cachedTokens: 0, costUsd: 0.01 };
@@ -40,13 +42,13 @@ afterEach(async () => {
   await store.close();
 });
 
-function makeDispatcher(opts: { models: ModelStreamer; agent?: Partial<AgentConfig>; store?: Store }) {
+function makeDispatcher(opts: { models: ModelStreamer; agent?: Partial<AgentConfig>; store?: Store; tools?: ToolRunner; agentConfig?: (id: string) => AgentConfig }) {
   const deps: DispatcherOptions = {
     store: opts.store ?? store,
     models: opts.models,
-    toolsFor: () => ({ specs: () => [], execute: async () => ({ text: "", isError: true, decision: "deny" }) }),
+    toolsFor: () => opts.tools ?? { specs: () => [], execute: async () => ({ text: "", isError: true, decision: "deny" }) },
     now: () => 1_700_000_000_000,
-    agentConfig: () => ({ ...agentSchema.parse({}), ...opts.agent }),
+    agentConfig: opts.agentConfig ?? (() => ({ ...agentSchema.parse({}), ...opts.agent })),
     workspaceFor: () => join(tmpdir(), "pincer-dispatcher-test-no-workspace"),
   };
   return createDispatcher(deps);
@@ -84,20 +86,6 @@ describe("createDispatcher", () => {
 
     expect(statuses).toEqual(["running", "succeeded"]);
     expect(await store.runs.get(outcome.runId)).toMatchObject({ status: "succeeded", reply: "hi", model: "fake/m1", usage, input: "hello" });
-  });
-
-  it("marks stale pending and running runs interrupted and audits each", async () => {
-    await store.sessions.ensure({ key: SESSION, agentId: "default", channel: "test" });
-    await seedRun("run-a", "pending");
-    await seedRun("run-b", "running");
-    await seedRun("run-c", "succeeded");
-
-    const recovered = await makeDispatcher({ models: answeringModel("x") }).recoverInterrupted();
-
-    expect(recovered.map((r) => r.id).sort()).toEqual(["run-a", "run-b"]);
-    expect(await store.runs.get("run-b")).toMatchObject({ status: "interrupted", errorCode: "interrupted" });
-    expect(await store.runs.get("run-c")).toMatchObject({ status: "succeeded" });
-    expect((await store.audit.list({ kind: "run.interrupted" })).map((a) => a.runId).sort()).toEqual(["run-a", "run-b"]);
   });
 
   it("fails a run that exceeds run_timeout_ms with errorCode timeout", async () => {
@@ -151,7 +139,7 @@ describe("createDispatcher", () => {
       if (!first.duplicate) expect((await first.result).status).toBe("succeeded");
       await vi.waitFor(async () => expect(await store.journal.pending()).toEqual([]));
       const again = await dispatcher.receive(inbound("m1"));
-      expect(again).toEqual({ duplicate: true, journalId: first.journalId });
+      expect(again).toEqual({ duplicate: true, journalId: first.journalId, runId: first.duplicate ? "" : (await first.result).runId });
       expect(streamed).toHaveLength(1);
     });
 
@@ -189,6 +177,126 @@ describe("createDispatcher", () => {
       expect(await dispatcher.replayJournal()).toBe(0);
       expect(await store.journal.pending()).toEqual([]);
       expect((await store.audit.list({ kind: "journal.unreadable" }))).toHaveLength(1);
+    });
+  });
+
+  describe("recovery after a crash", () => {
+    /** Replies with the scripted steps in order (a tool call or a final text) and records what the model was sent. */
+    const scriptedModel = (steps: Array<{ call: string } | { text: string }>, seen: unknown[][]): ModelStreamer => ({
+      async *stream({ messages }) {
+        seen.push([...messages]);
+        const step = steps.shift() ?? { text: "unscripted" };
+        if ("text" in step) {
+          yield { type: "done", provider: "fake", model: "m1", finishReason: "stop", toolCalls: [], text: step.text, responseMessages: [{ role: "assistant", content: step.text }], usage };
+          return;
+        }
+        const content = [{ type: "tool-call" as const, toolCallId: step.call, toolName: "count", input: {} }];
+        yield { type: "done", provider: "fake", model: "m1", finishReason: "tool-calls", toolCalls: [{ id: step.call, name: "count", args: {} }], text: "", responseMessages: [{ role: "assistant", content }], usage };
+      },
+    });
+    /** A tool whose every execution is counted: the side effect a resume must not repeat. */
+    const countingTool = (executed: string[]): ToolRunner => ({
+      specs: () => [{ name: "count", description: "counts", parameters: { type: "object" } }],
+      execute: async (call) => (executed.push(call.id), { text: `counted ${call.id}`, isError: false, decision: "allow" }),
+    });
+    const toolCall = (...ids: string[]) => ({ role: "assistant" as const, content: { role: "assistant", content: ids.map((id) => ({ type: "tool-call", toolCallId: id, toolName: "count", input: {} })) } });
+    const toolResult = (id: string) => ({ role: "tool" as const, content: { role: "tool", content: [{ type: "tool-result", toolCallId: id, toolName: "count", output: { type: "text", value: `counted ${id}` } }] } });
+
+    /** Leaves the store as a crash during the run's first attempt would: `running`, attempt 1, a partial transcript. */
+    async function seedCrashedRun(id: string, transcript: Array<{ role: "user" | "assistant" | "tool"; content: unknown }>, attempts = 1): Promise<void> {
+      await store.sessions.ensure({ key: SESSION, agentId: "default", channel: "test" });
+      await store.runs.create({ id, sessionKey: SESSION, agentId: "default", input: "count things", status: "running", startedAt: 1 });
+      for (let i = 0; i < attempts; i++) await store.runs.claim(id, { from: ["running"], worker: "embedded" });
+      await store.runs.update(id, { usage });
+      await store.transcript.append(SESSION, id, [{ role: "user", content: { role: "user", content: "count things" } }, ...transcript]);
+    }
+    const finished = (dispatcher: ReturnType<typeof createDispatcher>, runId: string) =>
+      new Promise<void>((resolve) => dispatcher.subscribe((e) => e.type === "run_finished" && e.runId === runId && resolve()));
+
+    it("resumes a run from its transcript: finished tools are not run again, the unfinished call is reported interrupted", async () => {
+      // c1 finished (result recorded); c2 was running (no result); c3 never started.
+      await seedCrashedRun("run-crash", [toolCall("c1", "c2", "c3"), toolResult("c1")]);
+      const executed: string[] = [];
+      const seen: unknown[][] = [];
+      const dispatcher = makeDispatcher({ models: scriptedModel([{ call: "c4" }, { text: "all counted" }], seen), tools: countingTool(executed) });
+      const done = finished(dispatcher, "run-crash");
+
+      const recovered = await dispatcher.recoverInterrupted();
+      await done;
+
+      expect(recovered.resumed.map((r) => r.id)).toEqual(["run-crash"]);
+      expect(executed).toEqual(["c4"]); // only the call the model made after the restart
+      const results = Object.fromEntries(
+        (seen[0] as Array<{ role: string; content: Array<{ toolCallId: string; output: { type: string; value: string } }> }>)
+          .filter((m) => m.role === "tool").map((m) => [m.content[0]!.toolCallId, m.content[0]!.output]),
+      );
+      expect(results).toEqual({
+        c1: { type: "text", value: "counted c1" },
+        c2: { type: "error-text", value: TOOL_INTERRUPTED_TEXT },
+        c3: { type: "error-text", value: TOOL_NOT_STARTED_TEXT },
+      });
+      const run = await store.runs.get("run-crash");
+      expect(run).toMatchObject({ status: "succeeded", reply: "all counted", attempt: 2 });
+      expect(run?.usage.inputTokens).toBe(3 * usage.inputTokens); // the first attempt's and two new model calls
+      const finals = (await store.transcript.list(SESSION)).filter((m) => m.role === "assistant" && typeof (m.content as { content: unknown }).content === "string");
+      expect(finals.map((m) => (m.content as { content: string }).content)).toEqual(["all counted"]);
+    });
+
+    it("finishes without a model call a run whose final answer was written before the crash", async () => {
+      await seedCrashedRun("run-answered", [toolCall("c1"), toolResult("c1"), { role: "assistant", content: { role: "assistant", content: "already answered" } }]);
+      const seen: unknown[][] = [];
+      const dispatcher = makeDispatcher({ models: scriptedModel([], seen) });
+      const done = finished(dispatcher, "run-answered");
+
+      await dispatcher.recoverInterrupted();
+      await done;
+
+      expect(seen).toEqual([]);
+      expect(await store.runs.get("run-answered")).toMatchObject({ status: "succeeded", reply: "already answered", attempt: 2 });
+    });
+
+    it("resumes a session's crashed run before the session's journaled messages are replayed", async () => {
+      await seedCrashedRun("run-crash", [toolCall("c1"), toolResult("c1")]);
+      await store.journal.append({ channel: "webchat", account: "web", platformMessageId: "m1", sessionKey: SESSION, payload: { agentId: "default", text: "later message" } });
+      const seen: unknown[][] = [];
+      const dispatcher = makeDispatcher({ models: scriptedModel([{ text: "first answer" }, { text: "second answer" }], seen) });
+
+      await dispatcher.recoverInterrupted();
+      expect(await dispatcher.replayJournal()).toBe(1);
+      await vi.waitFor(async () => expect(await store.journal.pending()).toEqual([]));
+      await vi.waitFor(async () => expect((await store.runs.list({ status: ["succeeded"] })).length).toBe(2));
+
+      const lastUserText = (messages: unknown[]) => (messages.findLast((m) => (m as { role: string }).role === "user") as { content: string }).content;
+      expect(seen.map(lastUserText)).toEqual(["count things", "later message"]);
+      expect(await store.runs.get("run-crash")).toMatchObject({ reply: "first answer" });
+    });
+
+    it("fails a crashed run whose agent was removed from the config instead of leaving it running", async () => {
+      await seedCrashedRun("run-orphan", []);
+      const gone = (id: string): AgentConfig => {
+        throw new Error(`unknown agent ${id}`);
+      };
+      const dispatcher = makeDispatcher({ models: scriptedModel([], []), agentConfig: gone });
+
+      await dispatcher.recoverInterrupted();
+
+      await vi.waitFor(async () => expect(await store.runs.get("run-orphan")).toMatchObject({ status: "failed", errorCode: "config", error: "unknown agent default" }));
+    });
+
+    it(`finishes a run found in flight after ${MAX_RUN_ATTEMPTS} attempts as interrupted, tells the session and audits it`, async () => {
+      await seedCrashedRun("run-given-up", [toolCall("c1")], MAX_RUN_ATTEMPTS);
+      await seedRun("run-done", "succeeded");
+      const seen: unknown[][] = [];
+
+      const recovered = await makeDispatcher({ models: scriptedModel([], seen) }).recoverInterrupted();
+
+      expect(recovered.interrupted.map((r) => r.id)).toEqual(["run-given-up"]);
+      expect(recovered.resumed).toEqual([]);
+      expect(seen).toEqual([]);
+      expect(await store.runs.get("run-given-up")).toMatchObject({ status: "interrupted", errorCode: "interrupted", attempt: MAX_RUN_ATTEMPTS });
+      expect(await store.runs.get("run-done")).toMatchObject({ status: "succeeded" });
+      expect((await store.transcript.list(SESSION)).at(-1)?.content).toEqual({ role: "assistant", content: INTERRUPTED_NOTICE });
+      expect((await store.audit.list({ kind: "run.interrupted" })).map((a) => a.runId)).toEqual(["run-given-up"]);
     });
   });
 });

@@ -1,5 +1,6 @@
 // The dispatcher: turns a message on a session into a Run, through the session's lane, executed in-process.
-// Owns run creation, cancellation, timeouts and event fan-out; the agent loop itself lives in src/agent.
+// Owns run creation, cancellation, timeouts, event fan-out and resuming the runs a stopped process left in flight;
+// the agent loop itself lives in src/agent.
 import type { AgentConfig, QueueMode } from "../core/config-schema.ts";
 import type { JournalEntry, Run } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
@@ -7,6 +8,7 @@ import { newId } from "../core/ids.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
 import type { RunAgentDeps, RunOutcome } from "../agent/run-agent.ts";
 import { createRunControls, executeRun } from "./run-executor.ts";
+import { outcomeOf } from "./cluster-messages.ts";
 import type { Store } from "../store/store.ts";
 import { createPromptFileLoader } from "../agent/system-prompt.ts";
 import { SessionLanes, type LaneSubmit } from "./session-lanes.ts";
@@ -42,7 +44,8 @@ export type Submitted = LaneSubmit<RunOutcome> & { runId?: string };
 
 export type ReceiveResult =
   | ({ duplicate: false; journalId: number } & Submitted)
-  | { duplicate: true; journalId: number };
+  /** `runId`: the run that took the first delivery, once one did; follow it for the answer. */
+  | { duplicate: true; journalId: number; runId?: string };
 
 /** What the journal keeps of a turn so it can be replayed after a crash. */
 interface JournaledTurn {
@@ -60,9 +63,23 @@ export interface DispatcherOptions extends RunAgentDeps {
   workspaceFor: (agentId: string) => string;
 }
 
-/** Added to a session whose run was cut off by a stop or crash of the process. */
+/** Executions a run gets in all: a run found in flight at start-up after this many is finished as interrupted. */
+export const MAX_RUN_ATTEMPTS = 3;
+
+/** What start-up recovery did with the runs the previous process left in flight. */
+export interface Recovered {
+  /** Claimed again and queued in their sessions' lanes, to continue from their transcripts. */
+  resumed: Run[];
+  /** Over MAX_RUN_ATTEMPTS: finished as interrupted, INTERRUPTED_NOTICE added to the session. */
+  interrupted: Run[];
+}
+
+/** Added to a session whose run was cut off by a stop or crash of the process and could not be resumed. */
 export const INTERRUPTED_NOTICE =
   "My previous reply was interrupted because Pincer stopped while it was running. Your message was kept; send it again if you still need an answer.";
+
+/** Who claims runs executed in this process (`Run.worker`). */
+const WORKER = "embedded";
 
 export type RunListener = (event: RunEvent) => void;
 
@@ -73,14 +90,16 @@ export interface Dispatcher {
    * (same channel + account + messageId) starts nothing; the entry is marked processed once a run has taken it. */
   receive(req: InboundTurn): Promise<ReceiveResult>;
   /** Re-submits journaled messages no run took before the last stop, oldest first; returns how many. Call after
-   * `recoverInterrupted`. */
+   * `recoverInterrupted`, so resumed runs keep their place ahead of them in each session. */
   replayJournal(): Promise<number>;
   /** `/stop`: cancels the session's active run at its next safe point. */
   stop(sessionKey: string, reason?: "cancelled" | "interrupted"): { runId: string | undefined; dropped: number };
   /** Receives every run event; returns an unsubscribe function. */
   subscribe(listener: RunListener): () => void;
-  /** Marks runs left `pending`/`running` by a previous process as interrupted; returns them. */
-  recoverInterrupted(): Promise<Run[]>;
+  /** Runs left `pending`/`running` by a previous process: each is resumed from its transcript through its session's
+   * lane (a new attempt of the same run), or, past MAX_RUN_ATTEMPTS, finished as interrupted with a notice.
+   * Contract: call once at start-up, before `replayJournal` and before new messages are accepted. */
+  recoverInterrupted(): Promise<Recovered>;
   lanes: LaneView;
 }
 
@@ -115,16 +134,34 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       bind({ abort: (why) => controls.abort(why), steering, runId: () => runId });
       return (async () => {
         const session = await opts.store.sessions.get(job.sessionKey);
+        if (job.runId !== undefined) {
+          const claimed = await opts.store.runs.claim(job.runId, { from: ["pending", "running"], worker: WORKER, patch: { status: "running", startedAt: opts.now() } });
+          const run = claimed ?? (await opts.store.runs.get(job.runId));
+          if (!run) throw new Error(`run ${job.runId} to resume does not exist`);
+          runId = run.id;
+          if (!claimed) return outcomeOf(run); // finished meanwhile
+          try {
+            opts.agentConfig(run.agentId);
+          } catch (err) {
+            // E.g. the agent was removed from the config since: the run ends here, with the reason on it.
+            const failed = { status: "failed" as const, finishedAt: opts.now(), errorCode: "config", error: err instanceof Error ? err.message : String(err) };
+            await opts.store.runs.update(run.id, failed);
+            return outcomeOf({ ...run, ...failed });
+          }
+          return executeRun(deps, { run, session, controls, emit, takeSteering: () => steering.splice(0) });
+        }
         const agentId = session?.agentId ?? "default";
         opts.agentConfig(agentId); // an unknown agent fails here, before a run record exists
         const at = opts.now();
-        const run = await opts.store.runs.create({
+        const created = await opts.store.runs.create({
           id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at,
           ...(job.origin ? { origin: job.origin } : {}),
         });
-        runId = run.id;
-        // The run now holds the text; a crash from here on is recovered as an interrupted run, not a replay.
-        for (const tag of job.tags) await opts.store.journal.mark(tag, "processed");
+        runId = created.id;
+        // The run now holds the text; a crash from here on is recovered by resuming the run, not by a replay.
+        for (const tag of job.tags) await opts.store.journal.mark(tag, "processed", created.id);
+        // The first claim: attempt 1. A restart claims it again (attempt 2, …) to resume it.
+        const run = (await opts.store.runs.claim(created.id, { from: ["running"], worker: WORKER })) ?? created;
         return executeRun(deps, { run, session, controls, emit, takeSteering: () => steering.splice(0) });
       })();
     },
@@ -138,7 +175,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       // A message answered by a run that was interrupted (queued behind it, or steered into it) stays `received`
       // and is replayed at the next start; one whose run never got created is `failed`.
       void submitted.result.then((outcome) =>
-        outcome.status === "interrupted" ? undefined : opts.store.journal.mark(tag, outcome.runId ? "processed" : "failed"),
+        outcome.status === "interrupted" ? undefined : opts.store.journal.mark(tag, outcome.runId ? "processed" : "failed", outcome.runId || undefined),
       );
     }
     return submitted;
@@ -157,7 +194,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         sessionKey: req.sessionKey,
         payload,
       });
-      if (duplicate) return { duplicate: true, journalId: entry.id };
+      if (duplicate) return { duplicate: true, journalId: entry.id, ...(entry.runId ? { runId: entry.runId } : {}) };
       return { duplicate: false, journalId: entry.id, ...(await submit(req, entry.id)) };
     },
     async replayJournal() {
@@ -194,30 +231,34 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       return () => listeners.delete(listener);
     },
     async recoverInterrupted() {
-      const stale = await opts.store.runs.list({ status: ["pending", "running"] });
+      const stale = (await opts.store.runs.list({ status: ["pending", "running"] })).reverse(); // oldest first
+      const recovered: Recovered = { resumed: [], interrupted: [] };
       for (const run of stale) {
+        if (run.attempt < MAX_RUN_ATTEMPTS) {
+          await audit(run, "run.resumed", `found in flight at start-up; resuming it from its transcript (attempt ${run.attempt + 1} of ${MAX_RUN_ATTEMPTS})`);
+          // Through the lane: it runs before anything queued for the session later, replayed messages included.
+          lanes.submit(run.sessionKey, run.input, "followup", { runId: run.id, ...(run.origin ? { origin: run.origin } : {}) });
+          recovered.resumed.push(run);
+          continue;
+        }
         await opts.store.runs.update(run.id, {
           status: "interrupted",
           finishedAt: opts.now(),
           errorCode: "interrupted",
-          error: "the process stopped while this run was in flight",
+          error: `the process stopped while this run was in flight, ${run.attempt} times; it is not resumed again`,
         });
         // The user is told in the conversation itself; channels deliver it like any reply.
         await opts.store.transcript.append(run.sessionKey, run.id, [{ role: "assistant", content: { role: "assistant", content: INTERRUPTED_NOTICE } }]);
-        await opts.store.audit.write({
-          at: opts.now(),
-          kind: "run.interrupted",
-          decision: "info",
-          runId: run.id,
-          sessionKey: run.sessionKey,
-          tool: undefined,
-          reason: "found in flight at start-up",
-          detail: undefined,
-        });
+        await audit(run, "run.interrupted", `found in flight at start-up after ${run.attempt} attempts (the limit is ${MAX_RUN_ATTEMPTS})`);
+        recovered.interrupted.push({ ...run, status: "interrupted" });
       }
-      return stale;
+      return recovered;
     },
   };
+
+  async function audit(run: Run, kind: string, reason: string): Promise<void> {
+    await opts.store.audit.write({ at: opts.now(), kind, decision: "info", runId: run.id, sessionKey: run.sessionKey, tool: undefined, reason, detail: { attempt: run.attempt } });
+  }
 }
 
 function journaledTurn(entry: JournalEntry): JournaledTurn | undefined {

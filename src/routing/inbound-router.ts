@@ -40,6 +40,6 @@ async function route(opts: InboundRouterOptions, job: InboundJob): Promise<void>
       if (!(await opts.store.runs.get(runId))) throw err;
     }
   }
-  await opts.store.journal.mark(job.journalId, "processed");
+  await opts.store.journal.mark(job.journalId, "processed", runId);
   await opts.bus.publish("runs", { runId } satisfies RunJob, { msgId: runId });
 }

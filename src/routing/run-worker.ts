@@ -26,7 +26,7 @@ export interface RunWorker {
   /** Runs executing now. */
   active(): number;
   /** Stops pulling and waits up to `deadlineMs` for running turns. Returns those still running: the caller should
-   * exit the process, and the bus redelivers them to another worker, which runs them again from the start. */
+   * exit the process, and the bus redelivers them to another worker, which resumes them from their transcripts. */
   close(opts?: { deadlineMs?: number }): Promise<{ unfinished: number }>;
 }
 
@@ -94,9 +94,8 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorker {
       const claimed = await store.runs.claim(runId, { from: ["pending", "running"], worker: id, patch: { status: "running", startedAt: opts.now() } });
       if (!claimed) return await msg.ack(); // finished or cancelled meanwhile
       if (claimed.attempt > 1) {
-        // A previous attempt died mid-run: drop what it wrote so this one starts from the same transcript.
-        await store.transcript.deleteRun(runId);
-        log.warn({ runId, attempt: claimed.attempt, delivery: msg.deliveryCount }, "running a run again after its worker stopped");
+        // A previous attempt died mid-run: the agent resumes it from what that attempt wrote to the transcript.
+        log.warn({ runId, attempt: claimed.attempt, delivery: msg.deliveryCount }, "resuming a run after its worker stopped");
       }
       const controls = createRunControls();
       running.set(runId, { sessionKey: run.sessionKey, controls });

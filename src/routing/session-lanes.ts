@@ -11,6 +11,8 @@ export interface LaneJob {
   tags: number[];
   /** Where the reply goes: the route of the last message merged into this job. */
   origin: ReplyRoute | undefined;
+  /** Set when the job continues an existing run (after a restart) instead of starting one for `text`. */
+  runId?: string;
 }
 
 export interface ActiveRun {
@@ -35,6 +37,7 @@ export interface LaneSubmit<R extends LaneOutcome> {
 }
 
 interface QueuedItem<R> {
+  runId?: string;
   texts: string[];
   tags: number[];
   origin: ReplyRoute | undefined;
@@ -63,12 +66,19 @@ export class SessionLanes<R extends LaneOutcome> {
     this.#opts = opts;
   }
 
-  /** `tag` (a journal entry id) and `origin` travel with the text to the job that runs it; steered texts' are not passed on. */
-  submit(sessionKey: string, text: string, mode: QueueMode, meta: { tag?: number; origin?: ReplyRoute } = {}): LaneSubmit<R> {
+  /** `tag` (a journal entry id) and `origin` travel with the text to the job that runs it; steered texts' are not passed on.
+   * With `runId` the job continues that existing run; it is queued like a followup and never merged or steered. */
+  submit(sessionKey: string, text: string, mode: QueueMode, meta: { tag?: number; origin?: ReplyRoute; runId?: string } = {}): LaneSubmit<R> {
     const lane = this.#lane(sessionKey);
     const { promise, resolve } = Promise.withResolvers<R>();
     const tags = meta.tag === undefined ? [] : [meta.tag];
     const origin = meta.origin;
+    if (meta.runId !== undefined) {
+      const item: QueuedItem<R> = { runId: meta.runId, texts: [text], tags, origin, mode: "followup", waiters: [resolve] };
+      if (lane.active) lane.queue.push(item);
+      else this.#startNext(sessionKey, lane, item);
+      return { disposition: lane.queue.includes(item) ? "queued" : "started", result: promise };
+    }
     if (!lane.active) {
       this.#startNext(sessionKey, lane, { texts: [text], tags, origin, mode, waiters: [resolve] });
       return { disposition: "started", result: promise };
@@ -152,7 +162,8 @@ export class SessionLanes<R extends LaneOutcome> {
   #startNext(sessionKey: string, lane: Lane<R>, item: QueuedItem<R>): void {
     const text = item.texts.join("\n\n");
     let bound = false;
-    const result = this.#opts.start({ sessionKey, text, tags: item.tags, origin: item.origin }, (controls) => {
+    const job: LaneJob = { sessionKey, text, tags: item.tags, origin: item.origin, ...(item.runId !== undefined ? { runId: item.runId } : {}) };
+    const result = this.#opts.start(job, (controls) => {
       lane.active = { ...controls, waiters: [...item.waiters] };
       bound = true;
     });

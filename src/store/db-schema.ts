@@ -96,6 +96,7 @@ export interface JournalTable {
   payload: JsonText;
   status: string;
   received_at: Millis;
+  run_id: string | null;
 }
 
 export interface LeasesTable {

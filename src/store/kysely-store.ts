@@ -216,7 +216,7 @@ function createJournalRepo(db: Kysely<Database>, now: () => number): JournalRepo
     async append(entry) {
       const row = toJournalRow({
         channel: entry.channel, account: entry.account, platformMessageId: entry.platformMessageId,
-        sessionKey: entry.sessionKey, payload: entry.payload, status: "received", receivedAt: entry.receivedAt ?? now(),
+        sessionKey: entry.sessionKey, payload: entry.payload, status: "received", receivedAt: entry.receivedAt ?? now(), runId: undefined,
       });
       // Insert-or-nothing, then read: atomic under concurrency in both dialects (the unique index arbitrates).
       const inserted = await db.insertInto("journal").values(row)
@@ -230,8 +230,8 @@ function createJournalRepo(db: Kysely<Database>, now: () => number): JournalRepo
         .executeTakeFirstOrThrow();
       return { entry: fromJournalRow(existing), duplicate: true };
     },
-    async mark(id, status) {
-      await db.updateTable("journal").set({ status }).where("id", "=", id).execute();
+    async mark(id, status, runId) {
+      await db.updateTable("journal").set({ status, ...(runId !== undefined ? { run_id: runId } : {}) }).where("id", "=", id).execute();
     },
     async pending() {
       const rows = await db.selectFrom("journal").selectAll().where("status", "=", "received").orderBy("id").execute();

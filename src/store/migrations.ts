@@ -228,12 +228,25 @@ function createChannels(types: SqlTypes): Migration {
   };
 }
 
+/** The run that took each journaled message, so a resend can be told which run answers it. */
+function createJournalRun(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("journal").addColumn("run_id", "text").execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable("journal").dropColumn("run_id").execute();
+    },
+  };
+}
+
 /** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires (so "002", not "0002"). */
 export function listMigrations(types: SqlTypes): Record<string, Migration> {
   return {
     "001_initial": createInitial(types),
     "002_cluster_coordination": createClusterCoordination(types),
     "003_channels": createChannels(types),
+    "004_journal_run": createJournalRun(),
   };
 }
 

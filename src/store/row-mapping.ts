@@ -178,6 +178,7 @@ export function toJournalRow(j: Omit<JournalEntry, "id">): Insertable<JournalTab
     payload: toJson(j.payload),
     status: j.status,
     received_at: j.receivedAt,
+    run_id: orNull(j.runId),
   };
 }
 
@@ -191,6 +192,7 @@ export function fromJournalRow(row: Selectable<JournalTable>): JournalEntry {
     payload: JSON.parse(row.payload),
     status: row.status as JournalStatus,
     receivedAt: row.received_at,
+    runId: orUndefined(row.run_id),
   };
 }
 

@@ -36,7 +36,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     const ensure = (key: string, agentId = "main") => store.sessions.ensure({ key, agentId, channel: "telegram" });
 
     it("migrate applies what was pending, then is idempotent", async () => {
-      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels"]);
+      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run"]);
       expect(applied).toEqual(pendingBefore);
       expect(await store.migrate()).toEqual([]);
       expect(await store.pendingMigrations()).toEqual([]);
@@ -231,6 +231,14 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         await store.journal.mark(b.entry.id, "processed");
         await store.journal.mark(c.entry.id, "failed");
         expect((await store.journal.pending()).map((e) => e.id)).toEqual([a.entry.id]);
+      });
+
+      it("keeps the run that took a message, and returns it with a duplicate", async () => {
+        const { entry } = await store.journal.append(inbound("m1"));
+        expect(entry.runId).toBeUndefined();
+        await store.journal.mark(entry.id, "processed", "run-1");
+        await store.journal.mark(entry.id, "processed");
+        expect(await store.journal.append(inbound("m1"))).toEqual({ duplicate: true, entry: { ...entry, status: "processed", runId: "run-1" } });
       });
     });
 

@@ -78,8 +78,9 @@ export interface AuditRepo {
 export interface JournalRepo {
   /** Journals an inbound message. Contract: returns `duplicate: true` (and the existing entry) when the
    * same channel + account + platformMessageId was already journaled; never throws for a duplicate. */
-  append(entry: Omit<JournalEntry, "id" | "status" | "receivedAt"> & { receivedAt?: number }): Promise<{ entry: JournalEntry; duplicate: boolean }>;
-  mark(id: number, status: JournalStatus): Promise<void>;
+  append(entry: Omit<JournalEntry, "id" | "status" | "receivedAt" | "runId"> & { receivedAt?: number }): Promise<{ entry: JournalEntry; duplicate: boolean }>;
+  /** Sets the entry's status and, when given, the run that took the message (kept when omitted). */
+  mark(id: number, status: JournalStatus, runId?: string): Promise<void>;
   /** Entries not yet processed, oldest first (for replay after a crash). */
   pending(): Promise<JournalEntry[]>;
 }

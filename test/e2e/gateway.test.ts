@@ -2,10 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { openSqliteStore } from "../../src/store/index.ts";
-import { INTERRUPTED_NOTICE } from "../../src/routing/dispatcher.ts";
 import { request } from "node:http";
 import { join } from "node:path";
-import { fakeProviderConfig, startGatewayProcess, useCliFixture, type GatewayProcess } from "./harness.ts";
+import { fakeProviderConfig, startGatewayProcess, until, useCliFixture, type GatewayProcess } from "./harness.ts";
 
 const fx = useCliFixture();
 type Completion = { choices: Array<{ message: { content: string } }> };
@@ -99,7 +98,7 @@ describe("pincer gateway", () => {
     expect(gw.output()).toContain('"finished":1,"interrupted":0');
   });
 
-  it("kill -9 mid-turn: on restart the run is interrupted, the session is told, and the message is kept", async () => {
+  it("kill -9 mid-turn: on restart the run is resumed and the session gets its answer", async () => {
     const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
     const session = "agent:default:openai:dm:crash";
     const first = await startGatewayProcess(home);
@@ -111,13 +110,18 @@ describe("pincer gateway", () => {
     await first.exited;
     await doomed;
 
+    fx.fake.enqueue({ text: "answered after the restart" });
     const second = await startGatewayProcess(home);
     try {
-      const res = await fetch(`${second.url}/api/v1/sessions/${session}`, { headers: { authorization: `Bearer ${second.token}` } });
-      const body = (await res.json()) as { messages: Array<{ role: string; content: { content: string } }> };
-      expect(body.messages.map((m) => [m.role, m.content.content])).toEqual([
+      const messages = await until("the resumed run's answer", async () => {
+        const res = await fetch(`${second.url}/api/v1/sessions/${session}`, { headers: { authorization: `Bearer ${second.token}` } });
+        const body = (await res.json()) as { messages: Array<{ role: string; content: { content: string | Array<{ text?: string }> } }> };
+        const textOf = (c: string | Array<{ text?: string }>): string => (typeof c === "string" ? c : c.map((p) => p.text ?? "").join(""));
+        return body.messages.length >= 2 && body.messages.map((m) => [m.role, textOf(m.content.content)]);
+      });
+      expect(messages).toEqual([
         ["user", "remember this"],
-        ["assistant", INTERRUPTED_NOTICE],
+        ["assistant", "answered after the restart"],
       ]);
     } finally {
       second.child.kill("SIGTERM");
@@ -126,14 +130,14 @@ describe("pincer gateway", () => {
     const store = await openSqliteStore({ path: join(home.dir, "pincer.db") });
     try {
       const [run] = await store.runs.list({ sessionKey: session });
-      expect(run).toMatchObject({ status: "interrupted", input: "remember this" });
-      expect((await store.audit.list({ kind: "run.interrupted" }))[0]?.runId).toBe(run!.id);
+      expect(run).toMatchObject({ status: "succeeded", input: "remember this", attempt: 2, reply: "answered after the restart" });
+      expect((await store.audit.list({ kind: "run.resumed" }))[0]?.runId).toBe(run!.id);
     } finally {
       await store.close();
     }
   });
 
-  it("kill -9 with a WebSocket message queued behind the running turn: after restart it is answered, not lost", async () => {
+  it("kill -9 with a WebSocket message queued behind the running turn: after restart both are answered, in order", async () => {
     const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
     const session = "agent:default:webchat:dm:crashws";
     const first = await startGatewayProcess(home);
@@ -156,7 +160,7 @@ describe("pincer gateway", () => {
     await first.exited;
     ws.terminate();
 
-    fx.fake.enqueue({ text: "answer to the queued one" });
+    fx.fake.enqueue({ text: "answer to the running one" }, { text: "answer to the queued one" });
     const second = await startGatewayProcess(home);
     try {
       let messages: Array<[string, string]> = [];
@@ -171,7 +175,7 @@ describe("pincer gateway", () => {
       }
       expect(messages).toEqual([
         ["user", "the running one"],
-        ["assistant", INTERRUPTED_NOTICE],
+        ["assistant", "answer to the running one"],
         ["user", "the queued one"],
         ["assistant", "answer to the queued one"],
       ]);

@@ -33,7 +33,7 @@ function dispatcher(): Dispatcher {
     send: () => Promise.reject(new Error("unused")),
     replayJournal: async () => 0,
     subscribe: () => () => undefined,
-    recoverInterrupted: async () => [],
+    recoverInterrupted: async () => ({ resumed: [], interrupted: [] }),
   };
 }
 
