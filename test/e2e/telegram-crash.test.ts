@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { startTelegramFake } from "../fakes/telegram-api.ts";
 import type { RecordedRequest } from "../fakes/index.ts";
-import { fakeProviderConfig, startGatewayProcess, until, useCliFixture } from "./harness.ts";
+import { fakeProviderConfig, startGatewayProcess, TEST_GATEWAY_TOKEN, until, useCliFixture } from "./harness.ts";
 
 const fx = useCliFixture();
 const USERS = Array.from({ length: 4 }, (_, i) => ({ id: 601 + i, first_name: `User${i}` }));
@@ -32,7 +32,7 @@ describe("Telegram after kill -9 of the embedded gateway", () => {
     fx.fake.setFallback((req) => (holding ? { hang: true } : { text: `echo: ${lastUserText(req)}` }));
     const env = { PINCER_LOG_LEVEL: "warn" };
     try {
-      const first = await startGatewayProcess(home, "e2e-gateway-token", { env });
+      const first = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env });
       await until("the channel to connect", () => /channel telegram\/default: connected/.test(first.output()));
       const seen = fx.fake.requests.length;
       USERS.forEach((user, i) => {
@@ -45,7 +45,7 @@ describe("Telegram after kill -9 of the embedded gateway", () => {
       expect(tg.sent).toEqual([]);
 
       holding = false;
-      const second = await startGatewayProcess(home, "e2e-gateway-token", { env });
+      const second = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env });
       await until("an answer to every message", () => tg.sent.length >= USERS.length * PER_USER, 45_000);
       // A graceful stop lets anything still running or queued finish: a second answer would show up by then.
       second.child.kill("SIGTERM");
