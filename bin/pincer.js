@@ -1,6 +1,9 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; d=--max-semi-space-size=8; exec node ${PINCER_NODE_OPTIONS-$d} "$0" "$@"
 // Entry point of the installed `pincer` command: the built JavaScript when present, else the TypeScript sources
 // (Node 22.18+/23.6+ runs them directly). Refuses, with a fix, a Node that lacks what Pincer needs.
+// The two lines above are read by sh, not Node: they start Node with Pincer's heap flags (src/config/node-flags.ts),
+// or with PINCER_NODE_OPTIONS instead when it is set, in place of the shell (no second process).
 import { existsSync } from "node:fs";
 
 if (!process.getBuiltinModule?.("node:sqlite")) {

@@ -124,23 +124,27 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     outcome = { runId, status: "failed", reply: "", usage: runUsage, model: undefined, errorCode: errorCodeOf(err), error: message };
   }
 
-  await store.runs.update(runId, {
-    status: outcome.status,
-    reply: outcome.reply,
-    usage: outcome.usage,
-    model: outcome.model,
-    errorCode: outcome.errorCode,
-    error: outcome.error,
-    finishedAt: deps.now(),
-  });
-  input.emit({
-    type: "run_finished",
-    runId,
-    status: outcome.status,
-    reply: outcome.reply,
-    usage: outcome.usage,
-    ...(outcome.errorCode ? { errorCode: outcome.errorCode, error: outcome.error } : {}),
-  });
+  try {
+    await store.runs.update(runId, {
+      status: outcome.status,
+      reply: outcome.reply,
+      usage: outcome.usage,
+      model: outcome.model,
+      errorCode: outcome.errorCode,
+      error: outcome.error,
+      finishedAt: deps.now(),
+    });
+  } finally {
+    // Sent even when the store fails: followers (WebSocket, metrics) drop what they keep per run on this event.
+    input.emit({
+      type: "run_finished",
+      runId,
+      status: outcome.status,
+      reply: outcome.reply,
+      usage: outcome.usage,
+      ...(outcome.errorCode ? { errorCode: outcome.errorCode, error: outcome.error } : {}),
+    });
+  }
   return outcome;
 }
 

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expandHome, loadConfig, resolveStateDir, type Env, type LoadedConfig } from "../config/index.ts";
+import { expandHome, loadConfig, nodeFlagsFor, resolveStateDir, type Env, type LoadedConfig } from "../config/index.ts";
 import { gatewaySchema } from "../core/config-schema.ts";
 import { ConfigError } from "../core/errors.ts";
 import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
@@ -135,6 +135,7 @@ async function buildServiceSpec(g: GlobalOptions, flags: GatewayOptions, env: En
   const args = ["gateway", ...(port === undefined ? [] : ["--port", String(port)]), "--shutdown-deadline", String(deadlineMs), ...(configFile ? ["--config", configFile] : [])];
   const spec: ServiceSpec = {
     nodePath: process.execPath,
+    nodeFlags: nodeFlagsFor(env),
     entryPath: findPincerEntry(process.argv[1]),
     args,
     env: env["PINCER_HOME"]?.trim() ? { PINCER_HOME: stateDir } : {},

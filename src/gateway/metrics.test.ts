@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../core/events.ts";
 import type { Dispatcher } from "../routing/dispatcher.ts";
-import { createGatewayMetrics } from "./metrics.ts";
+import { createGatewayMetrics, MAX_LABEL_VALUES } from "./metrics.ts";
 
 function stubDispatcher(depth: number) {
   const listeners = new Set<(e: RunEvent) => void>();
@@ -40,6 +40,24 @@ describe("createGatewayMetrics", () => {
     expect(text).toContain("pincer_queue_depth 3");
     expect(text).toContain('pincer_http_requests_total{route="/healthz",status="200"} 1');
     expect(text).not.toContain("process_cpu");
+  });
+
+  it("gives at most MAX_LABEL_VALUES model and tool names series of their own, counting the rest as other", async () => {
+    const metrics = createGatewayMetrics({ processMetrics: false });
+    const { dispatcher, emit } = stubDispatcher(0);
+    metrics.observe({ dispatcher });
+    for (let i = 0; i < MAX_LABEL_VALUES + 50; i++) {
+      emit({ type: "step_finished", runId: "r", step: 0, provider: "fake", model: `m${i}`, usage });
+      emit({ type: "model_failover", runId: "r", provider: "fake", model: `m${i}`, code: "bad_request", message: "unknown model" });
+      emit({ type: "tool_call_end", runId: "r", callId: "c", name: `tool${i}`, isError: true, decision: "deny", preview: "" });
+    }
+
+    const lines = (await metrics.render()).split("\n");
+    const series = (name: string): string[] => lines.filter((line) => line.startsWith(`${name}{`));
+    expect(series("pincer_model_step_tokens_total")).toHaveLength(3 * (MAX_LABEL_VALUES + 1));
+    expect(series("pincer_model_failovers_total")).toHaveLength(MAX_LABEL_VALUES + 1);
+    expect(series("pincer_tool_calls_total")).toHaveLength(MAX_LABEL_VALUES + 1);
+    expect(lines).toContain('pincer_model_failovers_total{provider="fake",model="other",code="bad_request"} 50');
   });
 
   it("stops listening after unsubscribe, and each instance has its own registry", async () => {

@@ -26,6 +26,10 @@ export interface GatewayMetricsOptions {
 
 const TURN_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600]; // seconds
 
+/** Distinct values a free-form label (model, tool) gets series for; later ones are counted as "other". Each series
+ * lives as long as the process, and model names come from users (/model) and tool names from the model. */
+export const MAX_LABEL_VALUES = 100;
+
 /**
  * Builds the metrics with their own prom-client Registry (never the global default one).
  * Contract: calling it any number of times in one process never throws (each call owns its registry).
@@ -117,6 +121,8 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
 
   const startedAt = new Map<string, number>(); // runId → epoch ms
+  const modelLabel = boundedLabel();
+  const toolLabel = boundedLabel();
 
   const onEvent = (event: RunEvent): void => {
     switch (event.type) {
@@ -124,17 +130,17 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
         startedAt.set(event.runId, now());
         break;
       case "step_finished": {
-        const labels = { provider: event.provider, model: event.model };
+        const labels = { provider: event.provider, model: modelLabel(event.model) };
         stepTokens.inc({ ...labels, kind: "input" }, event.usage.inputTokens);
         stepTokens.inc({ ...labels, kind: "output" }, event.usage.outputTokens);
         stepTokens.inc({ ...labels, kind: "cached" }, event.usage.cachedTokens);
         break;
       }
       case "tool_call_end":
-        toolCalls.inc({ tool: event.name, decision: event.decision });
+        toolCalls.inc({ tool: toolLabel(event.name), decision: event.decision });
         break;
       case "model_failover":
-        failovers.inc({ provider: event.provider, model: event.model, code: event.code });
+        failovers.inc({ provider: event.provider, model: modelLabel(event.model), code: event.code });
         break;
       case "run_finished": {
         runs.inc({ status: event.status });
@@ -167,5 +173,16 @@ export function createGatewayMetrics(opts: GatewayMetricsOptions = {}): GatewayM
     countHttp: (route, status) => httpRequests.inc({ route, status: String(status) }),
     countError: (code) => errors.inc({ code }),
     render: () => registry.metrics(),
+  };
+}
+
+/** Maps a label value to itself for the first MAX_LABEL_VALUES distinct values, and to "other" after that. */
+function boundedLabel(): (value: string) => string {
+  const known = new Set<string>();
+  return (value) => {
+    if (known.has(value)) return value;
+    if (known.size >= MAX_LABEL_VALUES) return "other";
+    known.add(value);
+    return value;
   };
 }

@@ -35,6 +35,29 @@ describe("createRateLimiter", () => {
     expect(limiter.take("a")).toEqual({ ok: false, retryAfterSec: 1 });
   });
 
+  it("forgets a client once its window has ended", () => {
+    const c = clock();
+    const limiter = createRateLimiter({ perMinute: 5, now: c.now });
+    limiter.take("a");
+    c.advance(30_000);
+    limiter.take("b");
+    c.advance(30_000);
+    limiter.take("c");
+    expect(limiter.size()).toBe(2);
+    c.advance(60_000);
+    limiter.take("c");
+    expect(limiter.size()).toBe(1);
+  });
+
+  it("tracks at most maxClients: a new client pushes out the one with the oldest window, which starts afresh", () => {
+    const c = clock();
+    const limiter = createRateLimiter({ perMinute: 1, now: c.now, maxClients: 3 });
+    for (const key of ["a", "b", "c", "d"]) limiter.take(key);
+    expect(limiter.size()).toBe(3);
+    expect(limiter.take("d").ok).toBe(false);
+    expect(limiter.take("a").ok).toBe(true);
+  });
+
   it("rejects a limit that is not a positive integer", () => {
     expect(() => createRateLimiter({ perMinute: 0 })).toThrow(/positive integer/);
   });

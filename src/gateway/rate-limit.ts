@@ -3,14 +3,16 @@
 
 export const WINDOW_MS = 60_000;
 
-/** Above this many tracked clients, expired windows are pruned on the next call (bounded memory). */
-const PRUNE_ABOVE = 10_000;
+/** Default for `maxClients`: with more clients in one window, the oldest window is forgotten (bounded memory). */
+const MAX_CLIENTS = 10_000;
 
 export type RateDecision = { ok: true; remaining: number } | { ok: false; retryAfterSec: number };
 
 export interface RateLimiter {
   /** Counts one request for `key`. Contract: never throws; `retryAfterSec` is at least 1. */
   take(key: string): RateDecision;
+  /** Clients whose window is still open. Contract: at most `maxClients`; a client is forgotten when its window ends. */
+  size(): number;
 }
 
 export interface RateLimiterOptions {
@@ -18,6 +20,8 @@ export interface RateLimiterOptions {
   perMinute: number | (() => number);
   /** epoch ms */
   now?: () => number;
+  /** Most clients tracked at once; past it the client with the oldest window is forgotten and starts afresh. */
+  maxClients?: number;
 }
 
 interface Window {
@@ -33,18 +37,24 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     throw new RangeError(`rateLimit.perMinute must be a positive integer, got ${first}`);
   }
   const now = opts.now ?? Date.now;
+  const maxClients = opts.maxClients ?? MAX_CLIENTS;
+  // Insertion order is window order: a window is only ever added, as the newest, when it opens.
   const windows = new Map<string, Window>();
 
-  const prune = (at: number): void => {
-    for (const [key, w] of windows) if (at - w.start >= WINDOW_MS) windows.delete(key);
+  const forgetEnded = (at: number): void => {
+    for (const [key, w] of windows) {
+      if (at - w.start < WINDOW_MS) return;
+      windows.delete(key);
+    }
   };
 
   return {
     take(key) {
       const at = now();
+      forgetEnded(at);
       let w = windows.get(key);
-      if (!w || at - w.start >= WINDOW_MS) {
-        if (!w && windows.size >= PRUNE_ABOVE) prune(at);
+      if (!w) {
+        if (windows.size >= maxClients) windows.delete(windows.keys().next().value!);
         w = { start: at, count: 0 };
         windows.set(key, w);
       }
@@ -55,5 +65,6 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       w.count++;
       return { ok: true, remaining: perMinute - w.count };
     },
+    size: () => windows.size,
   };
 }

@@ -45,6 +45,7 @@ async function makeHost(platform: NodeJS.Platform, script?: Script): Promise<{ h
 function specFor(home: string, overrides: Partial<ServiceSpec> = {}): ServiceSpec {
   return {
     nodePath: "/opt/node/bin/node",
+    nodeFlags: ["--max-semi-space-size=8"],
     entryPath: "/opt/pincer/bin/pincer.js",
     args: ["gateway", "--shutdown-deadline", "10000"],
     env: {},

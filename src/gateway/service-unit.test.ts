@@ -5,6 +5,7 @@ import { escapeXml, quoteEnvAssignment, quoteExecWord, renderLaunchdPlist, rende
 function spec(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
   return {
     nodePath: "/opt/node/bin/node",
+    nodeFlags: ["--max-semi-space-size=8"],
     entryPath: "/opt/pincer/bin/pincer.js",
     args: ["gateway", "--shutdown-deadline", "10000", "--config", "/etc/pincer/pincer.yaml"],
     env: {},
@@ -24,7 +25,7 @@ describe("renderSystemdUnit", () => {
       "",
       "[Service]",
       "Type=simple",
-      "ExecStart=/opt/node/bin/node /opt/pincer/bin/pincer.js gateway --shutdown-deadline 10000 --config /etc/pincer/pincer.yaml",
+      "ExecStart=/opt/node/bin/node --max-semi-space-size=8 /opt/pincer/bin/pincer.js gateway --shutdown-deadline 10000 --config /etc/pincer/pincer.yaml",
       "EnvironmentFile=-/home/ada/.pincer/gateway.env",
       "Restart=on-failure",
       "RestartSec=2",
@@ -42,7 +43,7 @@ describe("renderSystemdUnit", () => {
   it("quotes a PINCER_HOME with a space and a percent sign, and escapes it in every path", () => {
     const home = "/srv/my pincer/100%";
     const lines = renderSystemdUnit(spec({ env: { PINCER_HOME: home }, stateDir: home, args: ["gateway", "--config", `${home}/pincer.yaml`] })).split("\n");
-    expect(lines).toContain('ExecStart=/opt/node/bin/node /opt/pincer/bin/pincer.js gateway --config "/srv/my pincer/100%%/pincer.yaml"');
+    expect(lines).toContain('ExecStart=/opt/node/bin/node --max-semi-space-size=8 /opt/pincer/bin/pincer.js gateway --config "/srv/my pincer/100%%/pincer.yaml"');
     expect(lines).toContain('Environment="PINCER_HOME=/srv/my pincer/100%%"');
     expect(lines).toContain("EnvironmentFile=-/srv/my pincer/100%%/gateway.env");
   });
@@ -87,6 +88,7 @@ describe("renderLaunchdPlist", () => {
       "  <key>ProgramArguments</key>",
       "  <array>",
       "    <string>/opt/node/bin/node</string>",
+      "    <string>--max-semi-space-size=8</string>",
       "    <string>/opt/pincer/bin/pincer.js</string>",
       "    <string>gateway</string>",
       "    <string>--shutdown-deadline</string>",

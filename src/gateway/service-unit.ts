@@ -12,6 +12,8 @@ export const STOP_MARGIN_SEC = 5;
 export interface ServiceSpec {
   /** Absolute path of the node binary. */
   nodePath: string;
+  /** Node's own flags, before the entry (heap settings). */
+  nodeFlags: string[];
   /** Absolute path of the pincer entry script. */
   entryPath: string;
   /** Arguments after the entry: `gateway`, its flags, `--config <abs path>`. */
@@ -46,7 +48,7 @@ export function launchdLogFiles(stateDir: string): { stdout: string; stderr: str
  * "Command lines").
  */
 export function renderSystemdUnit(spec: ServiceSpec): string {
-  const execStart = [quoteExecWord(spec.nodePath, { program: true }), ...[spec.entryPath, ...spec.args].map((arg) => quoteExecWord(arg))].join(" ");
+  const execStart = [quoteExecWord(spec.nodePath, { program: true }), ...commandArgs(spec).map((arg) => quoteExecWord(arg))].join(" ");
   const lines = [
     "# Written by 'pincer gateway install'; 'pincer gateway uninstall' removes it.",
     "[Unit]",
@@ -89,7 +91,7 @@ export function renderLaunchdPlist(spec: ServiceSpec): string {
     `  ${str(LAUNCHD_LABEL)}`,
     `  ${key("ProgramArguments")}`,
     "  <array>",
-    ...[spec.nodePath, spec.entryPath, ...spec.args].map((arg) => `    ${str(arg)}`),
+    ...[spec.nodePath, ...commandArgs(spec)].map((arg) => `    ${str(arg)}`),
     "  </array>",
     `  ${key("EnvironmentVariables")}`,
     ...(env.length === 0 ? ["  <dict/>"] : ["  <dict>", ...env, "  </dict>"]),
@@ -110,6 +112,11 @@ export function renderLaunchdPlist(spec: ServiceSpec): string {
     "</plist>",
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** What follows the node binary on the service's command line. */
+function commandArgs(spec: ServiceSpec): string[] {
+  return [...spec.nodeFlags, spec.entryPath, ...spec.args];
 }
 
 /** `%` starts a specifier in every unit setting that expands them; `%%` is a literal percent sign. */

@@ -279,6 +279,34 @@ describe("ws chat", () => {
   });
 });
 
+describe("ws follows", () => {
+  it("follows at most maxFollowedSessions sessions per connection, dropping the one followed longest ago", async () => {
+    const small = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((done) => small.listen(0, "127.0.0.1", done));
+    const tokens = createTokenVerifier(createHash("sha256").update(TOKEN).digest());
+    const bounded = attachWebSocket({ server: small, ctx: app, tokens, maxFollowedSessions: 2 });
+    const c = await connect(`ws://127.0.0.1:${(small.address() as AddressInfo).port}/ws`);
+    c.send({ type: "auth", token: TOKEN });
+    await c.until((f) => f.type === "hello");
+    const sessions = ["one", "two", "three"].map((peer) => `agent:default:webchat:dm:follow-${peer}`);
+    const [first, last] = [sessions[0]!, sessions[2]!];
+    for (const [i, session] of sessions.entries()) {
+      c.send({ type: "chat.abort", id: `f${i}`, session });
+      await c.until((f) => f.type === "ack");
+    }
+
+    fake.enqueue({ text: "to the forgotten session" }, { text: "to the followed session" });
+    await (await app.dispatcher.send({ agentId: "default", sessionKey: first, channel: "webchat", text: "hi" })).result;
+    await (await app.dispatcher.send({ agentId: "default", sessionKey: last, channel: "webchat", text: "hi" })).result;
+    const frames = await c.until(isFinal);
+    expect(frames.map((f) => ("session" in f ? f.session : undefined))).not.toContain(first);
+    expect(frames.at(-1)).toMatchObject({ session: last, reply: "to the followed session" });
+    c.ws.close();
+    await bounded.close();
+    await new Promise((done) => small.close(done));
+  });
+});
+
 async function waitFor(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
 }

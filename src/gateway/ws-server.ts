@@ -39,6 +39,8 @@ export interface WebSocketOptions {
   heartbeatMs?: number;
   /** chat.send frames allowed per connection per one-minute window. Default 30. */
   sendsPerMinute?: number;
+  /** Sessions one connection follows at most; past it the one it followed longest ago is dropped. Default 1,000. */
+  maxFollowedSessions?: number;
   serverVersion?: string;
 }
 
@@ -74,6 +76,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
   const now = opts.now ?? Date.now;
   const authTimeoutMs = opts.authTimeoutMs ?? 10_000;
   const sendsPerMinute = opts.sendsPerMinute ?? 30;
+  const maxFollowedSessions = opts.maxFollowedSessions ?? 1_000;
   const log = ctx.log.child({ component: "gateway.ws" });
   const lockout = opts.authLockout ?? createAuthLockout({ now });
   const guard = opts.originGuard ?? createOriginGuard({
@@ -198,7 +201,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
         return onChatSend(c, frame);
       case "chat.abort": {
         const stopped = ctx.dispatcher.stop(frame.session);
-        c.follows.add(frame.session);
+        follow(c, frame.session);
         log.debug({ session: frame.session, runId: stopped.runId }, "chat.abort");
         return send(c, { type: "ack", id: frame.id, session: frame.session, ...(stopped.runId ? { runId: stopped.runId } : {}) });
       }
@@ -213,7 +216,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       case "sessions.history": {
         const session = await ctx.store.sessions.get(frame.session);
         if (!session) return sendError(c, frame.id, "not_found", `no session "${frame.session}"; list them with sessions.list`, "session");
-        c.follows.add(session.key);
+        follow(c, session.key);
         const rows = await ctx.store.transcript.list(session.key, { limit: frame.limit ?? 100 });
         return send(c, { type: "history", id: frame.id, session: session.key, messages: toHistoryMessages(rows) });
       }
@@ -243,7 +246,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       return sendError(c, frame.id, "model_unavailable", messageOf(err));
     }
 
-    c.follows.add(sessionKey);
+    follow(c, sessionKey);
     hold(c, sessionKey);
     try {
       log.debug({ session: sessionKey, chars: frame.text.length }, "chat.send");
@@ -264,6 +267,13 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     } finally {
       release(c, sessionKey);
     }
+  }
+
+  /** Follows `session` as the newest one; bounded, since a client may name any number of sessions. */
+  function follow(c: Connection, session: string): void {
+    c.follows.delete(session);
+    c.follows.add(session);
+    if (c.follows.size > maxFollowedSessions) c.follows.delete(c.follows.values().next().value!);
   }
 
   function hold(c: Connection, session: string): void {

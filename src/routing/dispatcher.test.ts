@@ -114,6 +114,27 @@ describe("createDispatcher", () => {
     expect(seen).toEqual(["run_started", "text_delta", "step_finished", "run_finished"]);
   });
 
+  it("emits run_finished even when recording the outcome fails, so followers forget the run", async () => {
+    const failing: Store = {
+      ...store,
+      runs: {
+        ...store.runs,
+        update: async (id, patch) => {
+          if (patch.finishedAt !== undefined) throw new Error("disk full");
+          await store.runs.update(id, patch);
+        },
+      },
+    };
+    const dispatcher = makeDispatcher({ models: answeringModel("hi"), store: failing });
+    const seen: RunEvent["type"][] = [];
+    dispatcher.subscribe((e) => seen.push(e.type));
+
+    const outcome = await (await send(dispatcher)).result;
+
+    expect(outcome).toMatchObject({ status: "failed", error: "disk full" });
+    expect(seen).toEqual(["run_started", "text_delta", "step_finished", "run_finished"]);
+  });
+
   it("stops delivering events after unsubscribe", async () => {
     const dispatcher = makeDispatcher({ models: answeringModel("hi") });
     const seen: RunEvent[] = [];

@@ -67,7 +67,7 @@ describe.skipIf(process.platform !== "linux")("pincer gateway install | uninstal
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`installed ${s.unitFile} (not started`);
     const unit = await readFile(s.unitFile, "utf8");
-    expect(unit).toContain(`ExecStart=${process.execPath} ${join(REPO_ROOT, "bin/pincer.js")} gateway --shutdown-deadline 10000 --config ${config}\n`);
+    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=8 ${join(REPO_ROOT, "bin/pincer.js")} gateway --shutdown-deadline 10000 --config ${config}\n`);
     expect(unit).toContain(`Environment=PINCER_HOME=${s.home.dir}\n`);
     expect(unit).toContain(`EnvironmentFile=-${s.home.dir}/gateway.env\n`);
     const created = /created a gateway token.*\n {2}(\S+)/.exec(first.stderr)?.[1];
@@ -87,6 +87,13 @@ describe.skipIf(process.platform !== "linux")("pincer gateway install | uninstal
     const forced = await s.home.cli(["gateway", "install", "--no-start", "--force", "--shutdown-deadline", "30000", "-c", config], { env: s.env });
     expect([forced.code, forced.stdout]).toEqual([0, expect.stringContaining(`updated ${s.unitFile}`)]);
     expect(await readFile(s.unitFile, "utf8")).toContain("TimeoutStopSec=35\n");
+  });
+
+  it("writes PINCER_NODE_OPTIONS, when set at install, in place of the default Node flags", async () => {
+    const s = await serviceHome();
+    const result = await s.home.cli(["gateway", "install", "--no-start"], { env: { ...s.env, PINCER_NODE_OPTIONS: "--max-semi-space-size=16 --max-old-space-size=512" } });
+    expect(result.code).toBe(0);
+    expect(await readFile(s.unitFile, "utf8")).toContain(`ExecStart=${process.execPath} --max-semi-space-size=16 --max-old-space-size=512 ${join(REPO_ROOT, "bin/pincer.js")} gateway`);
   });
 
   it("when systemd cannot be reached, keeps the unit and exits 1 with the commands to run by hand", async () => {
