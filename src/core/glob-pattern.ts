@@ -1,6 +1,14 @@
 // Glob patterns (`*`, `**`, `?`, `[...]`, `{a,b}`) compiled to one linear-time RE2 regex, so no pattern can make
 // matching blow up (`{a,b}{a,b}…` is an alternation, never an expansion). Matches `/`-separated relative paths only.
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS } from "re2js";
+
+let re2: typeof RE2JS | undefined;
+/** The RE2 engine (re2js, ~260 KB of JavaScript), loaded on first use so start-up does not pay for it. */
+export function loadRE2(): typeof RE2JS {
+  re2 ??= (createRequire(import.meta.url)("re2js") as typeof import("re2js")).RE2JS;
+  return re2;
+}
 
 /** Longer patterns are refused: the compiled program grows with the pattern. */
 export const MAX_GLOB_CHARS = 1_000;
@@ -89,9 +97,10 @@ export function compileGlob(pattern: string, opts: { nocase?: boolean } = {}): G
   if (pattern.length > MAX_GLOB_CHARS) throw new GlobPatternError(`longer than ${MAX_GLOB_CHARS} characters`);
   const cleaned = pattern.replace(/^(\.\/)+/, "").replace(/\/+/g, "/");
   const { re } = translate(cleaned, 0, 0);
+  const RE2 = loadRE2();
   let regex: RE2JS;
   try {
-    regex = RE2JS.compile(`^${re}$`, opts.nocase ? RE2JS.CASE_INSENSITIVE | RE2JS.DOTALL : RE2JS.DOTALL);
+    regex = RE2.compile(`^${re}$`, opts.nocase ? RE2.CASE_INSENSITIVE | RE2.DOTALL : RE2.DOTALL);
   } catch (err) {
     throw new GlobPatternError((err as Error).message);
   }

@@ -3,9 +3,9 @@
 // is bounded in entries and bytes and stops when the run's signal aborts.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { isAbsolute } from "node:path";
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
 import { z } from "zod";
-import { compileGlob, GlobPatternError, type GlobMatcher } from "../../core/glob-pattern.ts";
+import { compileGlob, GlobPatternError, loadRE2, type GlobMatcher } from "../../core/glob-pattern.ts";
 import { ToolError } from "../../core/errors.ts";
 import type { Tool } from "../tool.ts";
 import { looksBinary, parseArgs } from "../tool-kit.ts";
@@ -80,7 +80,8 @@ const grepArgs = z.object({
 
 function compileRegex(pattern: string, ignoreCase: boolean | undefined): RE2JS {
   try {
-    return RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    const RE2 = loadRE2();
+    return RE2.compile(pattern, ignoreCase ? RE2.CASE_INSENSITIVE : 0);
   } catch (err) {
     // RE2 syntax, like ripgrep's default: linear time, so no backreferences or lookaround.
     throw new ToolError("invalid_args", `grep: argument "pattern": ${(err as Error).message} (RE2 syntax: no backreferences or lookaround)`);
