@@ -1,17 +1,15 @@
 // Wrongly shaped platform payloads through a running gateway and channel manager: Telegram (webhook and getUpdates)
 // and Slack (Events API webhook and Socket Mode) acknowledge them without a 5xx, record them (warn log, inbound outcome
 // `malformed` in /metrics), and answer the next good message.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
 import { signSlackRequest, startSlackFake, type SlackFake } from "../../test/fakes/slack-api.ts";
 import { startTelegramFake, type TelegramFake } from "../../test/fakes/telegram-api.ts";
 import { echoLastUserMessage, until } from "../../test/e2e/harness.ts";
-import { createApp, type App } from "../app.ts";
-import { startGateway, type RunningGateway } from "../gateway/gateway-server.ts";
+import { startInProcessGateway, type InProcessGateway } from "../../test/support/in-process-gateway.ts";
+import type { App } from "../app.ts";
+import type { RunningGateway } from "../gateway/gateway-server.ts";
 
 const HOOK_TOKEN = "111:TEST-token"; // the fake's default bot, in webhook mode
 const POLL_TOKEN = "222:POLL-token";
@@ -24,7 +22,7 @@ const WAIT_MS = 15_000; // well under the test timeout, so a stuck intake fails 
 let tg: TelegramFake;
 let slack: SlackFake;
 let model: FakeModelServer;
-let dir: string;
+let served: InProcessGateway | undefined;
 let app: App;
 let gw: RunningGateway;
 const logs: Array<Record<string, unknown>> = [];
@@ -37,9 +35,8 @@ beforeAll(async () => {
   slack.addUser(ANN, "Ann");
   model = await startFakeOpenAI({ apiKeys: ["k"] });
   echoLastUserMessage(model);
-  dir = await mkdtemp(join(tmpdir(), "pincer-malformed-"));
   const slackAccount = `bot_token: '${slack.botToken}', api_root: '${slack.apiRoot}', dm_policy: open`;
-  await writeFile(join(dir, "pincer.yaml"), [
+  const yaml = [
     "models:",
     `  providers: { fake: { type: openai-compatible, base_url: '${model.baseURL}', api_key: k } }`,
     "  tiers: { default: { primary: fake/m } }",
@@ -52,18 +49,15 @@ beforeAll(async () => {
     "    accounts:",
     `      http: { ${slackAccount}, mode: http, signing_secret: ${SLACK_SECRET} }`,
     `      sock: { ${slackAccount}, app_token: '${slack.appToken}' }`,
-  ].join("\n"));
+  ].join("\n");
   const logger = pino({ level: "warn" }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  app = await createApp({ env: { PINCER_HOME: dir }, logger });
-  await app.startChannels();
-  gw = await startGateway({ ctx: app, address: { host: "127.0.0.1", port: 0, loopback: true }, tokens: { verify: (t) => t === "gw-token" } });
+  served = await startInProcessGateway({ prefix: "pincer-malformed-", yaml, logger });
+  ({ app, gw } = served);
 }, 60_000);
 
 afterAll(async () => {
-  await gw?.close({ deadlineMs: 0 });
-  await app?.close();
+  await served?.close();
   await Promise.all([tg?.close(), slack?.close(), model?.close()]);
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 const malformed = (channel: string, account: string): number => app.channels?.stats.inbound.get(`${channel}/${account}/malformed`) ?? 0;

@@ -2,16 +2,12 @@
 // socket) to the Slack and Telegram webhooks and to /v1/chat/completions are refused with 413, or 401 before reading
 // for missing signature headers, and the server stops reading near the cap and closes the connection.
 import { connect, type Socket } from "node:net";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
 import { signSlackRequest, startSlackFake, type SlackFake } from "../../test/fakes/slack-api.ts";
 import { startTelegramFake, type TelegramFake } from "../../test/fakes/telegram-api.ts";
-import { createApp, type App } from "../app.ts";
-import { startGateway, type RunningGateway } from "./gateway-server.ts";
+import { startInProcessGateway, type InProcessGateway } from "../../test/support/in-process-gateway.ts";
+import type { RunningGateway } from "./gateway-server.ts";
 
 const MiB = 1024 * 1024;
 const FLOOD = 64 * MiB; // what the client offers to send
@@ -25,8 +21,7 @@ const SLACK_SECRET = "slack-signing-secret";
 let tg: TelegramFake;
 let slack: SlackFake;
 let model: FakeModelServer;
-let dir: string;
-let app: App;
+let served: InProcessGateway | undefined;
 let gw: RunningGateway;
 /** Bytes each server-side socket has read from the kernel, by the client's local port. */
 const serverSockets = new Map<number, Socket>();
@@ -35,8 +30,7 @@ beforeAll(async () => {
   tg = await startTelegramFake();
   slack = await startSlackFake();
   model = await startFakeOpenAI({ apiKeys: ["k"] });
-  dir = await mkdtemp(join(tmpdir(), "pincer-body-limit-"));
-  await writeFile(join(dir, "pincer.yaml"), [
+  served = await startInProcessGateway({ prefix: "pincer-body-limit-", yaml: [
     "models:",
     `  providers: { fake: { type: openai-compatible, base_url: '${model.baseURL}', api_key: k } }`,
     "  tiers: { default: { primary: fake/m } }",
@@ -48,18 +42,14 @@ beforeAll(async () => {
     "  slack:",
     "    accounts:",
     `      default: { bot_token: '${slack.botToken}', api_root: '${slack.apiRoot}', mode: http, signing_secret: ${SLACK_SECRET} }`,
-  ].join("\n"));
-  app = await createApp({ env: { PINCER_HOME: dir }, logger: pino({ level: "silent" }) });
-  await app.startChannels();
-  gw = await startGateway({ ctx: app, address: { host: "127.0.0.1", port: 0, loopback: true }, tokens: { verify: (t) => t === "gw-token" } });
+  ].join("\n") });
+  gw = served.gw;
   gw.server.on("connection", (socket: Socket) => serverSockets.set(socket.remotePort ?? 0, socket));
 }, 60_000);
 
 afterAll(async () => {
-  await gw?.close({ deadlineMs: 0 });
-  await app?.close();
+  await served?.close();
   await Promise.all([tg?.close(), slack?.close(), model?.close()]);
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 interface FloodResult {
