@@ -1,5 +1,7 @@
 // App.reload against a real config file and the fake OpenAI API: live changes apply to the next turn, an invalid
 // file is rejected with the old config kept, restart-only keys are reported, and every reload is audited.
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { createApp, type App } from "./app.ts";
@@ -66,5 +68,20 @@ describe("App.reload", () => {
     expect(app.config.gateway.port).not.toBe(19999); // still the port in force
     // The pending change is reported again by the next reload, until a restart picks it up.
     expect(await app.reload()).toMatchObject({ ok: true, applied: [], restart: ["gateway.port"] });
+  });
+});
+
+describe("the workspace of a root gateway", () => {
+  // Sandboxed commands never run as root; the workspace Pincer creates is handed to the user they run as, and what
+  // the file tools write there belongs to that user too, so commands can change it.
+  it.runIf(process.geteuid?.() === 0)("belongs to nobody, and a command can overwrite what the write tool made (runs as root only)", async () => {
+    const ws = app.workspaceFor("default");
+    expect((await stat(ws)).uid).toBe(65534);
+    fake.enqueue({ toolCalls: [{ name: "write", args: { path: "a.txt", content: "from a" } }, { name: "write", args: { path: "b.txt", content: "from b" } }] });
+    fake.enqueue({ toolCalls: [{ name: "exec", args: { command: "cp a.txt b.txt" } }] });
+    fake.enqueue({ text: "copied" });
+    const submitted = await app.dispatcher.send({ agentId: "default", sessionKey: "agent:default:test:dm:owner", channel: "test", text: "copy" });
+    expect((await submitted.result).status).toBe("succeeded");
+    expect(await readFile(join(ws, "b.txt"), "utf8")).toBe("from a");
   });
 });

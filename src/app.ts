@@ -1,7 +1,7 @@
 // Composition root: the only place that reads config and env, builds the ports' implementations and wires them.
 // Embedded runtime: SQLite (or PostgreSQL) store, in-process dispatcher. Cluster runtime (bus.url set): the same agent
 // code, with runs carried by NATS JetStream to workers and state in the shared store (PostgreSQL).
-import { mkdir, realpath } from "node:fs/promises";
+import { chown, mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
@@ -13,6 +13,7 @@ import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./sto
 import type { Store } from "./store/store.ts";
 import { createModelRouter, type ModelRouter } from "./models/index.ts";
 import { createSandbox, detectBubblewrap } from "./sandbox/detect.ts";
+import { NOBODY } from "./sandbox/confinement.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
@@ -85,7 +86,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     for (const [agentId, agent] of Object.entries(agents)) {
       if (workspaces.has(agentId)) continue;
       const dir = resolveWorkspace(stateDir, agentId, agent.workspace, opts.env);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+      // Sandboxed commands never run as root: a root gateway hands a workspace it creates to nobody, whom its
+      // commands then run as (an existing workspace keeps its owner; `pincer doctor` explains the choice).
+      if (created !== undefined && process.getuid?.() === 0) await chown(dir, NOBODY.uid, NOBODY.gid);
       workspaces.set(agentId, await realpath(dir));
     }
   };

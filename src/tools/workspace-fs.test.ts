@@ -1,7 +1,7 @@
 // The workspace opener: lexical, absolute and symlink escapes are refused; symlinks inside are followed;
 // writes replace files atomically and never reach another name through a hard link.
 import { execFileSync } from "node:child_process";
-import { link, mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chown, link, mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -92,5 +92,23 @@ describe("readWorkspaceFile", () => {
     expect(await codeOf(readWorkspaceFile(ws, "fifo", 1024))).toBe("invalid_args");
     await writeFile(join(ws, "big"), "x".repeat(2048));
     expect(await codeOf(readWorkspaceFile(ws, "big", 1024))).toBe("too_large");
+  });
+});
+
+// A root gateway's commands run as the workspace's owner, so what the tools create must belong to that owner too.
+const asRoot = process.geteuid?.() === 0;
+describe("ownership when the gateway is root", () => {
+  it.runIf(asRoot)("new files and directories belong to the owner of the directory they are created in (runs as root only)", async () => {
+    const given = await realpath(await mkdtemp(join(tmpdir(), "pincer-own-")));
+    try {
+      await chown(given, 65534, 65534);
+      await writeWorkspaceFile(given, "deep/er/new.txt", "n");
+      await writeFile(join(given, "root-owned.txt"), "r");
+      await writeWorkspaceFile(given, "root-owned.txt", "replaced");
+      const owners = await Promise.all(["deep", "deep/er", "deep/er/new.txt", "root-owned.txt"].map(async (p) => (await stat(join(given, p))).uid));
+      expect(owners).toEqual([65534, 65534, 65534, 0]); // a replaced file keeps its owner
+    } finally {
+      await rm(given, { recursive: true, force: true });
+    }
   });
 });

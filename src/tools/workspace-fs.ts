@@ -103,6 +103,17 @@ async function stepInto(dir: Dir, name: string): Promise<Step> {
   return { kind: "not_dir", stat: info };
 }
 
+/**
+ * A root gateway gives what it creates in the workspace to the owner of the directory it is created in (or of the
+ * file it replaces), so sandboxed commands — which never run as root, but as the workspace's owner — can change
+ * files the tools wrote. A gateway that is not root creates files as itself, like any program.
+ */
+async function inheritOwner(parent: Dir, handle: FileHandle, replaced?: Stats): Promise<void> {
+  if (process.geteuid?.() !== 0) return;
+  const owner = replaced ?? (await parent.handle.stat());
+  if (owner.uid !== 0 || owner.gid !== 0) await handle.chown(owner.uid, owner.gid);
+}
+
 /** What the final step of a walk made of the last name: a result, or a symlink the walk follows from the root. */
 type Final<T> = { done: T } | { link: string };
 
@@ -136,6 +147,7 @@ async function walk<T>(workspace: string, userPath: string, opts: WalkOptions<T>
             if (errCode(err) !== "EEXIST") throw err;
           });
           step = await stepInto(dir, name);
+          if (step.kind === "dir") await inheritOwner(dir, step.dir.handle);
         }
         if (step.kind === "missing") throw new ToolError("not_found", `${userPath}: no such file or directory in the workspace`);
         if (step.kind === "not_dir") throw new ToolError("invalid_args", `${userPath}: ${toRel(parts.slice(0, i + 1))} is not a directory`);
@@ -233,6 +245,7 @@ export async function writeWorkspaceFile(workspace: string, userPath: string, da
       const handle = await open(at(dir, tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, opts.mode ?? 0o666);
       try {
         if (existing?.isFile()) await handle.chmod(existing.mode & 0o777);
+        await inheritOwner(dir, handle, existing?.isFile() ? existing : undefined);
         await handle.writeFile(data);
         await handle.close();
         await rename(at(dir, tmp), at(dir, name)); // rename never follows a symlink at either name
