@@ -85,3 +85,10 @@ describe("redactConfig", () => {
     expect(out.gateway.port).toBe(18790);
   });
 });
+
+describe("redactConfig with a __proto__ key", () => {
+  it("keeps it as data and masks the secrets below it", () => {
+    const config = JSON.parse('{"providers": {"__proto__": {"api_key": "sk-live-123", "base_url": "http://x"}}}') as Record<string, unknown>;
+    expect(JSON.stringify(redactConfig(config))).toBe('{"providers":{"__proto__":{"api_key":"***","base_url":"http://x"}}}');
+  });
+});

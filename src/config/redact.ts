@@ -1,5 +1,6 @@
 // Masks secrets in free text (log lines, error messages) and in config objects (for `config show`).
 // Pattern-based and best-effort; output of JSON text stays valid JSON: it knows common key shapes; it cannot recognise an arbitrary password.
+import { setOwnEntry } from "../core/own-entry.ts";
 const MASK = "***";
 
 // [pattern, replacement] in order: specific vendor shapes first, generic key=value last.
@@ -68,7 +69,7 @@ function redactValue(value: unknown, parentKey: string | undefined): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const secret = isSecretKey(key) || (parentKey === "headers" && SECRET_HEADER.test(key));
-    out[key] = secret ? maskValue(item) : redactValue(item, key);
+    setOwnEntry(out, key, secret ? maskValue(item) : redactValue(item, key));
   }
   return out;
 }

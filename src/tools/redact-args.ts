@@ -1,5 +1,6 @@
 // Makes tool arguments safe and small enough for an audit record: obvious secrets masked, long strings
 // and the whole payload capped. Pure; it catches common secret shapes, not every possible one.
+import { setOwnEntry } from "../core/own-entry.ts";
 
 const MASK = "[redacted]";
 const MAX_STRING = 512; // chars kept per string value
@@ -38,7 +39,7 @@ function redactValue(value: unknown, depth: number): unknown {
   if (depth >= MAX_DEPTH) return "[nested]";
   if (Array.isArray(value)) return value.slice(0, 50).map((v) => redactValue(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) ? MASK : redactValue(v, depth + 1);
+  for (const [key, v] of Object.entries(value)) setOwnEntry(out, key, SECRET_KEY.test(key) ? MASK : redactValue(v, depth + 1));
   return out;
 }
 

@@ -107,4 +107,9 @@ describe("redactArgs", () => {
     const big = redactArgs({ a: "x".repeat(600), b: "y".repeat(600), c: "z".repeat(600) });
     expect(typeof big === "string" && big.length <= 1_025).toBe(true);
   });
+
+  it("keeps a __proto__ key of the model's arguments as data, its secrets masked", () => {
+    const args = JSON.parse('{"__proto__": {"token": "s3cr3t", "path": "a"}}') as Record<string, unknown>;
+    expect(JSON.stringify(redactArgs(args))).toBe('{"__proto__":{"token":"[redacted]","path":"a"}}');
+  });
 });
