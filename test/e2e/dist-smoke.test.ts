@@ -1,7 +1,9 @@
 // The bundled build as users start it: `bin/pincer.js gateway` running dist/ (built here when missing or older than
 // the sources), answering a turn over /v1, one over /ws, serving the WebChat files and /metrics, and a Telegram DM.
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -17,6 +19,8 @@ describe.skipIf(process.platform === "win32")("the bundled gateway (dist/ throug
   let tg: TelegramFake;
   let home: Home;
   let gw: GatewayProcess;
+  // bin/pincer.js starts `node` from PATH: this Node first.
+  const path = `${process.execPath.replace(/\/[^/]+$/, "")}:${process.env.PATH ?? "/usr/bin:/bin"}`;
   const auth = { authorization: `Bearer ${TEST_GATEWAY_TOKEN}` };
 
   beforeAll(async () => {
@@ -36,8 +40,6 @@ describe.skipIf(process.platform === "win32")("the bundled gateway (dist/ throug
         `        allow_from: ["${ANN.id}"]`,
       ].join("\n")),
     );
-    // bin/pincer.js starts `node` from PATH: this Node first.
-    const path = `${process.execPath.replace(/\/[^/]+$/, "")}:${process.env.PATH ?? "/usr/bin:/bin"}`;
     gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { command: [BIN], env: { PATH: path, PINCER_LOG_LEVEL: "warn" } });
   }, 60_000);
 
@@ -98,6 +100,13 @@ describe.skipIf(process.platform === "win32")("the bundled gateway (dist/ throug
     const res = await fetch(`${gw.url}/metrics`, { headers: auth });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("pincer_runs_total");
+  });
+
+  it.skipIf(process.platform !== "linux")("writes a service unit that starts bin/pincer.js with the flags", async () => {
+    const svc = await fx.home();
+    await promisify(execFile)(BIN, ["gateway", "install", "--no-start"], { env: { PATH: path, HOME: svc.dir, PINCER_HOME: svc.dir } });
+    const unit = await readFile(join(svc.dir, ".config/systemd/user/pincer-gateway.service"), "utf8");
+    expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=8 ${BIN} gateway`);
   });
 
   it("answers a Telegram DM through the lazily loaded channel adapter", async () => {
