@@ -11,15 +11,17 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DIST = join(ROOT, "dist");
 
 /**
- * Packages bundled in: pure JavaScript that start-up or the first turn loads (hundreds of files become a few chunks).
- * Every other package stays external and is loaded from node_modules as before: channel and provider SDKs (loaded only
- * when configured, some with optional native addons or worker files: discord.js, baileys, @slack/bolt), pg (optional
- * pg-native), NATS, and whatever is added later — external is always correct, bundled is only faster.
+ * Packages bundled in (with their dependencies): pure JavaScript that start-up or the first turn loads, so hundreds of
+ * files become a few chunks — the AI SDK and its providers included. Every other package stays external and is
+ * loaded from node_modules when used, as before: the channel SDKs (loaded only when configured; discord.js and
+ * Baileys load optional native add-ons and worker files, Slack's socket-mode client is loaded through Bolt's own
+ * require), pg (optional pg-native), NATS, the web-fetch libraries, and whatever is added later — external is always
+ * correct, bundled is only faster. Check a package added here with test/e2e/dist-smoke.test.ts: grammY, for one,
+ * fails bundled (its node-fetch rejects Node's AbortSignal).
  */
 const BUNDLED = new Set([
-  "commander", "zod", "yaml", "pino", "hono", "@hono/node-server", "ws", "kysely", "prom-client", "@opentelemetry/api",
+  "commander", "zod", "yaml", "pino", "hono", "@hono/node-server", "ws", "kysely", "prom-client", "marked",
   "ai", "@ai-sdk/openai", "@ai-sdk/openai-compatible", "@ai-sdk/anthropic", "@ai-sdk/google", "@ai-sdk/gateway",
-  "@ai-sdk/provider", "@ai-sdk/provider-utils", "@vercel/oidc", "eventsource-parser", "json-schema", "@standard-schema/spec",
 ]);
 
 /** Optional native add-ons some bundled packages try to load; absent or present, they stay runtime look-ups. */
@@ -38,7 +40,7 @@ const externals: Plugin = {
       if (args.path.startsWith("node:")) return { path: args.path, external: true };
       const name = packageName(args.path);
       if (OPTIONAL_NATIVE.has(name)) return { path: args.path, external: true };
-      const fromSource = !args.importer.includes(`${join("node_modules")}`);
+      const fromSource = !args.importer.includes("/node_modules/");
       if (fromSource && !BUNDLED.has(name)) return { path: args.path, external: true };
       return undefined;
     });
