@@ -98,6 +98,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     if (event.type === "run_started") runSessions.set(event.runId, event.sessionKey);
     const session = event.type === "run_started" ? event.sessionKey : runSessions.get(event.runId);
     if (event.type === "run_finished") runSessions.delete(event.runId);
+    if (conns.size === 0) return; // no one to tell: build no frame
     const frame = session === undefined ? undefined : toRunFrame(event, session);
     if (!frame || session === undefined) return;
     for (const c of conns) {
