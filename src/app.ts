@@ -79,7 +79,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const log = opts.logger ?? createLogger({ level: config.log.level });
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 
-  const store = await openStore(config, stateDir, log);
   const workspaces = new Map<string, string>();
   // Agents added by a reload get their workspace then; an existing agent keeps its directory until a restart.
   const ensureWorkspaces = async (agents: PincerConfig["agents"]): Promise<void> => {
@@ -93,7 +92,22 @@ export async function createApp(opts: AppOptions): Promise<App> {
       workspaces.set(agentId, await realpath(dir));
     }
   };
-  await ensureWorkspaces(config.agents);
+  // Independent start-up work runs together: the store (open + migrations), the workspaces, and the bubblewrap probe
+  // (a process spawn). A failure is reported in that order, and a store already open is closed again.
+  const [opened, prepared] = await Promise.allSettled([
+    openStore(config, stateDir, log),
+    Promise.all([
+      ensureWorkspaces(config.agents),
+      config.policy.exec.sandbox === "host" ? { available: false, reason: "policy.exec.sandbox is host" } : detectBubblewrap(),
+    ]),
+  ]);
+  if (opened.status === "rejected") throw opened.reason;
+  const store = opened.value;
+  if (prepared.status === "rejected") {
+    await store.close();
+    throw prepared.reason;
+  }
+  const [, detected] = prepared.value;
   const agentConfig = (agentId: string): AgentConfig => {
     const agent = ownEntry(config.agents, agentId);
     if (!agent) {
@@ -111,7 +125,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
     return workspaces.get(agentId)!;
   };
 
-  const detected = config.policy.exec.sandbox === "host" ? { available: false, reason: "policy.exec.sandbox is host" } : await detectBubblewrap();
   const sandbox = createSandbox(config.policy.exec.sandbox, detected);
   const tools = createBuiltinTools({ sandbox });
   const gate = createToolGate({ tools, audit: (record) => store.audit.write(record), now });

@@ -2,7 +2,7 @@
 // (PORT, PINCER_LOG_LEVEL, PINCER_STORE_URL, PINCER_BUS_URL, PINCER_INSTANCE, PINCER__A__B=value). Pure functions over an injected env.
 import type { Env } from "./paths.ts";
 import type { RawIssue } from "./config-source.ts";
-import { coerceRawValue } from "./schema-walk.ts";
+import { coerceRawValue, leafKindAt } from "./schema-walk.ts";
 import type { KeyPath } from "./schema-walk.ts";
 
 const REFERENCE = /\$(\$?)\{env:([^}]*)\}/g;
@@ -22,6 +22,8 @@ export interface SubstituteOptions {
   env: Env;
   /** Leave references to unset variables as written instead of reporting them (used when editing). */
   allowMissing?: boolean;
+  /** Types a value that is exactly one reference where the schema wants no string (see coerceRawValue). */
+  parseYaml: (text: string) => unknown;
 }
 
 /**
@@ -45,7 +47,7 @@ export function substituteEnvRefs(data: unknown, opts: SubstituteOptions): { val
 function substituteString(text: string, path: KeyPath, opts: SubstituteOptions, issues: RawIssue[]): unknown {
   if (!text.includes("{env:")) return text;
   const whole = WHOLE_REFERENCE.exec(text);
-  if (whole?.[1] && opts.env[whole[1]] !== undefined) return coerceRawValue(path, opts.env[whole[1]] ?? "");
+  if (whole?.[1] && opts.env[whole[1]] !== undefined) return coerceRawValue(path, opts.env[whole[1]] ?? "", opts);
   return text.replace(REFERENCE, (match, escape: string, name: string) => {
     if (escape) return match.slice(1);
     if (!VAR_NAME.test(name)) {
@@ -69,25 +71,36 @@ function substituteString(text: string, path: KeyPath, opts: SubstituteOptions, 
   });
 }
 
-/**
- * Applies env overrides on top of the file's data. Empty variables are ignored. Values are typed by the
- * schema at the target path (parsed as YAML unless a string is expected).
- * Returns the new data and which variable set which dotted key path (for error messages).
- */
-export function applyEnvOverrides(data: unknown, env: Env): { value: unknown; overrides: Map<string, string> } {
-  const overrides = new Map<string, string>();
-  if (!isPlainObject(data)) return { value: data, overrides };
-  const root: Record<string, unknown> = structuredClone(data);
+/** The env overrides that apply: each set, non-empty variable with the key path it targets, PINCER__A__B in name order. */
+export function envOverrideTargets(env: Env): [name: string, path: readonly string[], raw: string][] {
   const targets: [string, readonly string[]][] = Object.entries(NAMED_ENV_OVERRIDES);
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith("PINCER__")) continue;
     const segments = name.slice("PINCER__".length).split("__");
     if (segments.every((segment) => segment !== "")) targets.push([name, segments.map((s) => s.toLowerCase())]);
   }
-  for (const [name, path] of targets) {
+  return targets.flatMap(([name, path]) => {
     const raw = env[name];
-    if (raw === undefined || raw === "") continue;
-    setPath(root, path, coerceRawValue(path, raw));
+    return raw === undefined || raw === "" ? [] : [[name, path, raw] as [string, readonly string[], string]];
+  });
+}
+
+/** Whether an env override targets a key that is not a string, so its value must be typed by the YAML parser. */
+export function envOverridesNeedYaml(env: Env): boolean {
+  return envOverrideTargets(env).some(([, path]) => leafKindAt(path) !== "string");
+}
+
+/**
+ * Applies env overrides on top of the file's data. Empty variables are ignored. Values are typed by the
+ * schema at the target path (parsed as YAML by `parseYaml` unless a string is expected).
+ * Returns the new data and which variable set which dotted key path (for error messages).
+ */
+export function applyEnvOverrides(data: unknown, opts: { env: Env; parseYaml: (text: string) => unknown }): { value: unknown; overrides: Map<string, string> } {
+  const overrides = new Map<string, string>();
+  if (!isPlainObject(data)) return { value: data, overrides };
+  const root: Record<string, unknown> = structuredClone(data);
+  for (const [name, path, raw] of envOverrideTargets(opts.env)) {
+    setPath(root, path, coerceRawValue(path, raw, opts));
     overrides.set(path.join("."), name);
   }
   return { value: root, overrides };

@@ -1,16 +1,20 @@
-// Parsed pincer.yaml with line tracking, and the mapping from "problem at key path" to a located ConfigError.
-// Knows where a key is written (file:line, or the env variable that set it); does not know what is valid.
-import { Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from "yaml";
-import type { Node } from "yaml";
+// A config source (parsed pincer.yaml, or none), and the mapping from "problem at key path" to a located ConfigError.
+// Knows where a key is written (file:line, or the env variable that set it); does not know what is valid. Parsing
+// YAML is config-yaml.ts's job, so a start without a config file never loads the YAML parser.
+import type { Document } from "yaml";
 import { ConfigError } from "../core/errors.ts";
 import { redactSecrets } from "./redact.ts";
 import type { KeyPath } from "./schema-walk.ts";
 
-/** A parsed config file plus what is needed to point at its lines. */
+/** A parsed config file (or the absent default file) plus what is needed to point at its lines. */
 export interface ConfigSource {
   file: string;
-  doc: Document;
-  lineCounter: LineCounter;
+  /** The parsed file; absent when there is no file (every key comes from defaults or env). */
+  doc?: Document;
+  /** Line of the deepest node on `path` written in the file: the key's own line, else its nearest written parent. */
+  lineOf(path: KeyPath): number | undefined;
+  /** Reads a raw env value as YAML (`8080` → number, `[a, b]` → list), for coerceRawValue. */
+  parseYaml(text: string): unknown;
   /** Dotted key path → env variable that overrode it (PORT, PINCER__GATEWAY__PORT, ...). */
   envOverrides: Map<string, string>;
 }
@@ -50,27 +54,24 @@ export function decodeConfigText(bytes: Uint8Array, file: string): string {
   }
 }
 
-/** Parses YAML text keeping line positions; a syntax error becomes a ConfigError at its line. */
-export function parseConfigSource(text: string, file: string): ConfigSource {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
-  const errors = doc.errors.map(
-    (err) =>
-      new ConfigError({
-        file,
-        line: lineCounter.linePos(err.pos[0]).line,
-        problem: `invalid YAML: ${err.message}`,
-        fix: "correct the YAML syntax at that line (indent with spaces, quote values containing ': ' or '#')",
-        cause: err,
-      }),
-  );
-  if (errors.length > 0) throw new ConfigIssuesError(errors);
-  return { file, doc, lineCounter, envOverrides: new Map() };
+/**
+ * The source of an absent default config file, for loading without the YAML parser.
+ * Contract: `parseYaml` throws (a bug): only build this when no env override needs typing (see envOverridesNeedYaml).
+ */
+export function emptyConfigSource(file: string): ConfigSource {
+  return {
+    file,
+    lineOf: () => undefined,
+    parseYaml: () => {
+      throw new Error("emptyConfigSource: an env value needs the YAML parser; load the config through config-yaml.ts");
+    },
+    envOverrides: new Map(),
+  };
 }
 
 /** The document as plain data; an empty file is `{}`. Alias errors become a ConfigError. */
 export function readSourceData(source: ConfigSource): unknown {
-  if (source.doc.contents === null) return {};
+  if (!source.doc || source.doc.contents === null) return {};
   try {
     return source.doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (err) {
@@ -94,37 +95,6 @@ export function formatKeyPath(path: KeyPath): string {
   return out;
 }
 
-/** Line of the deepest node on `path` that exists: the key's own line, else its nearest written parent. */
-export function lineOf(source: ConfigSource, path: KeyPath): number | undefined {
-  let node: unknown = source.doc.contents;
-  let offset: number | undefined = rangeStart(node);
-  for (const segment of path) {
-    if (isAlias(node)) node = node.resolve(source.doc);
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment));
-      if (!pair) break;
-      offset = rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === "number") {
-      const item: unknown = node.items[segment];
-      if (item === undefined) break;
-      offset = rangeStart(item) ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset === undefined ? undefined : source.lineCounter.linePos(offset).line;
-}
-
-function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
-  return key === null || key === undefined ? undefined : String(key);
-}
-
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as Node | null | undefined)?.range;
-  return range ? range[0] : undefined;
-}
-
 /** The env variable that set `path` or one of its parents, if any. */
 function envSourceOf(source: ConfigSource, path: KeyPath): string | undefined {
   for (let i = path.length; i > 0; i--) {
@@ -144,7 +114,7 @@ export function toConfigError(source: ConfigSource, raw: RawIssue): ConfigError 
     err.message = `(from env ${envName}) ${keyPath}: ${issue.problem}. Fix: ${issue.fix}`;
     return err;
   }
-  return new ConfigError({ file: source.file, line: lineOf(source, issue.path), keyPath, problem: issue.problem, fix: issue.fix });
+  return new ConfigError({ file: source.file, line: source.lineOf(issue.path), keyPath, problem: issue.problem, fix: issue.fix });
 }
 
 /** Throws a ConfigIssuesError listing every issue; returns when there are none. */

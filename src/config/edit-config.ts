@@ -1,12 +1,12 @@
 // `pincer config get/set/unset`: reads a value from a loaded config, or edits pincer.yaml in place keeping
-// comments, validating the whole result before an atomic 0600 write. Never writes an invalid file.
+// comments, validating the whole result before an atomic 0600 write. Never writes an invalid file. The YAML parser
+// is imported by the edits, not with this module.
 import { randomUUID } from "node:crypto";
 import { chmod, mkdir, open, readFile, realpath, rename, rm } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { isNode } from "yaml";
 import { ConfigError } from "../core/errors.ts";
 import { isPlainObject } from "./config-env.ts";
-import { decodeConfigText, parseConfigSource } from "./config-source.ts";
+import { decodeConfigText } from "./config-source.ts";
 import { validateConfigSource } from "./load-config.ts";
 import type { Env } from "./paths.ts";
 import { coerceRawValue } from "./schema-walk.ts";
@@ -72,9 +72,10 @@ export function getConfigValue(config: unknown, keyPath: string): unknown {
 export async function setConfigValue(file: string, keyPath: string, rawValue: string, opts: EditOptions = {}): Promise<void> {
   const path = parseKeyPath(keyPath);
   const target = await resolveTarget(file);
+  const [{ parseConfigSource }, { isNode }] = await Promise.all([import("./config-yaml.ts"), import("yaml")]);
   const source = parseConfigSource((await readIfExists(target)) ?? "", target);
   try {
-    const node = source.doc.createNode(coerceRawValue(path, rawValue));
+    const node = source.doc.createNode(coerceRawValue(path, rawValue, source));
     const previous: unknown = source.doc.getIn(path, true);
     // Keep the comments written around the old value (`port: 9000 # the API port`).
     if (isNode(previous)) Object.assign(node, { comment: previous.comment, commentBefore: previous.commentBefore, spaceBefore: previous.spaceBefore });
@@ -97,6 +98,7 @@ export async function unsetConfigValue(file: string, keyPath: string, opts: Edit
   const target = await resolveTarget(file);
   const text = await readIfExists(target);
   if (text === undefined) return false;
+  const { parseConfigSource } = await import("./config-yaml.ts");
   const source = parseConfigSource(text, target);
   if (!source.doc.hasIn(path)) return false;
   source.doc.deleteIn(path);
@@ -108,6 +110,7 @@ const RENDER = { lineWidth: 0, flowCollectionPadding: false } as const;
 
 async function writeValidated(file: string, text: string, opts: EditOptions): Promise<void> {
   // Re-parse the rendered text so error lines point into the file as it would be written.
+  const { parseConfigSource } = await import("./config-yaml.ts");
   validateConfigSource(parseConfigSource(text, file), { env: opts.env ?? {}, applyOverrides: false, allowMissingEnv: true });
   await writeFileAtomic(file, text);
 }

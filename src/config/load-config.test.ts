@@ -96,6 +96,15 @@ describe("loadConfig", () => {
     expect(config.policy.exec.network).toBe(true);
   });
 
+  it("applies and types env overrides without a config file too", async () => {
+    const env = { PINCER_HOME: home, PORT: "7000", PINCER_LOG_LEVEL: "debug", PINCER__POLICY__EXEC__NETWORK: "true" };
+    const { config, exists } = await loadConfig({ env });
+    expect(exists).toBe(false);
+    expect(config.gateway.port).toBe(7000);
+    expect(config.log.level).toBe("debug");
+    expect(config.policy.exec.network).toBe(true);
+  });
+
   it("says which env variable set a bad value instead of a line", async () => {
     const err = await loadError("gateway:\n  port: 9000\n", { PINCER__GATEWAY__PROT: "1" });
     expect(err.message).toMatch(/^\(from env PINCER__GATEWAY__PROT\) gateway\.prot: unknown key "prot"\. Fix: did you mean "port"\?/);

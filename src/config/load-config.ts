@@ -6,8 +6,8 @@ import { resolve } from "node:path";
 import type { PincerConfig } from "../core/config-schema.ts";
 import { ConfigError } from "../core/errors.ts";
 import { checkWorkspaces } from "./check-workspaces.ts";
-import { applyEnvOverrides, substituteEnvRefs } from "./config-env.ts";
-import { decodeConfigText, parseConfigSource, readSourceData, throwIfIssues } from "./config-source.ts";
+import { applyEnvOverrides, envOverridesNeedYaml, substituteEnvRefs } from "./config-env.ts";
+import { decodeConfigText, emptyConfigSource, readSourceData, throwIfIssues } from "./config-source.ts";
 import type { ConfigSource } from "./config-source.ts";
 import { defaultConfigPath, expandHome, resolveStateDir } from "./paths.ts";
 import type { Env } from "./paths.ts";
@@ -38,7 +38,9 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   const explicit = opts.file !== undefined && opts.file !== "";
   const file = explicit && opts.file ? resolve(expandHome(opts.file, opts.env)) : defaultConfigPath(stateDir);
   const text = await readConfigText(file, explicit);
-  const source = parseConfigSource(text ?? "", file);
+  // The YAML parser (72 modules) loads only for a file, or for env overrides that need typing (PORT=8080).
+  const source =
+    text === undefined && !envOverridesNeedYaml(opts.env) ? emptyConfigSource(file) : (await import("./config-yaml.ts")).parseConfigSource(text ?? "", file);
   const config = validateConfigSource(source, { env: opts.env, applyOverrides: true });
   return { config, file, exists: text !== undefined, stateDir };
 }
@@ -54,11 +56,11 @@ export interface ValidateSourceOptions {
 /** Runs substitution, overrides and validation over a parsed source. Throws ConfigError on any problem. */
 export function validateConfigSource(source: ConfigSource, opts: ValidateSourceOptions): PincerConfig {
   const raw = readSourceData(source);
-  const substituted = substituteEnvRefs(raw, { env: opts.env, allowMissing: opts.allowMissingEnv });
+  const substituted = substituteEnvRefs(raw, { env: opts.env, allowMissing: opts.allowMissingEnv, parseYaml: source.parseYaml });
   throwIfIssues(source, substituted.issues);
   let data = substituted.value;
   if (opts.applyOverrides) {
-    const overridden = applyEnvOverrides(data, opts.env);
+    const overridden = applyEnvOverrides(data, { env: opts.env, parseYaml: source.parseYaml });
     data = overridden.value;
     for (const [path, name] of overridden.overrides) source.envOverrides.set(path, name);
   }

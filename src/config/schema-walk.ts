@@ -1,6 +1,5 @@
 // Reads the zod config schema by key path: which keys a map accepts, what kind of leaf a path expects, and
 // how a raw string from the CLI or env becomes a typed value. Validation itself stays with zod.
-import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { configSchema } from "../core/config-schema.ts";
 
@@ -77,10 +76,10 @@ export function leafKindAt(path: KeyPath, root: z.ZodType = configSchema): strin
  * Where the schema wants a string the raw text is kept as is, so a key like `0123` never becomes 123;
  * elsewhere it is parsed as YAML (`8080` → number, `true` → boolean, `[a, b]` → list).
  */
-export function coerceRawValue(path: KeyPath, raw: string, root: z.ZodType = configSchema): unknown {
-  if (leafKindAt(path, root) === "string") return raw;
+export function coerceRawValue(path: KeyPath, raw: string, opts: { parseYaml: (text: string) => unknown; root?: z.ZodType }): unknown {
+  if (leafKindAt(path, opts.root ?? configSchema) === "string") return raw;
   try {
-    const parsed: unknown = parseYaml(raw);
+    const parsed = opts.parseYaml(raw);
     return parsed === null && raw.trim() !== "" && raw.trim() !== "null" && raw.trim() !== "~" ? raw : parsed;
   } catch {
     return raw;

@@ -111,6 +111,22 @@ describe("ws auth", () => {
     c.ws.close();
   });
 
+  it("serves every upgrade that arrives on a fresh endpoint while it is still setting up", async () => {
+    const fresh = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((done) => fresh.listen(0, "127.0.0.1", done));
+    const tokens = createTokenVerifier(createHash("sha256").update(TOKEN).digest());
+    const freshEndpoint = attachWebSocket({ server: fresh, ctx: app, tokens });
+    const target = `ws://127.0.0.1:${(fresh.address() as AddressInfo).port}/ws`;
+
+    const clients = await Promise.all([1, 2, 3].map(() => connect(target)));
+    for (const c of clients) c.send({ type: "auth", token: TOKEN });
+    const hellos = await Promise.all(clients.map((c) => c.until((f) => f.type === "hello")));
+
+    expect(hellos.map((frames) => frames.at(-1)?.type)).toEqual(["hello", "hello", "hello"]);
+    await freshEndpoint.close();
+    await new Promise((done) => fresh.close(done));
+  });
+
   it("locks an address out after repeated wrong tokens: an error frame and close 4429, without checking the token", async () => {
     let t = 9_000_000;
     const other = createServer((_req, res) => res.writeHead(404).end());

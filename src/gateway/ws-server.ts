@@ -1,10 +1,10 @@
 // The `/ws` WebSocket endpoint: refuses upgrades from foreign origins and hosts, authenticates each connection, turns
 // client frames into dispatcher and store calls, and forwards run events of the sessions a connection follows.
-// Frame shapes and mappings live in ws-protocol.ts.
+// Frame shapes and mappings live in ws-protocol.ts. The `ws` package is imported on the first upgrade request.
 import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { buildSessionKey, newId, parseSessionKey } from "../core/ids.ts";
 import { hasOwnEntry } from "../core/own-entry.ts";
 import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
@@ -85,7 +85,11 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     port: () => (server.address() as AddressInfo | null)?.port,
   });
   const defaultAgent = hasOwnEntry(ctx.config.agents, "default") ? "default" : (Object.keys(ctx.config.agents)[0] ?? "default");
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
+  let wss: Promise<WebSocketServer> | undefined; // created on the first upgrade that passes the checks
+  const loadServer = async (): Promise<WebSocketServer> => {
+    const { WebSocketServer } = await import("ws");
+    return new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
+  };
   const conns = new Set<Connection>();
   const runSessions = new Map<string, string>(); // runId → session key, for runs in flight
   let closed = false;
@@ -94,6 +98,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     if (event.type === "run_started") runSessions.set(event.runId, event.sessionKey);
     const session = event.type === "run_started" ? event.sessionKey : runSessions.get(event.runId);
     if (event.type === "run_finished") runSessions.delete(event.runId);
+    if (conns.size === 0) return; // no one to tell: build no frame
     const frame = session === undefined ? undefined : toRunFrame(event, session);
     if (!frame || session === undefined) return;
     for (const c of conns) {
@@ -122,7 +127,24 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       log.warn({ remote: req.socket.remoteAddress, origin: req.headers.origin }, "upgrade refused: foreign Origin");
       return refuseUpgrade(socket, "forbidden_origin", origin.message);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+    // Until the upgrade completes the socket is paused (its bytes wait in its buffer) and its errors are ours to catch.
+    const onSocketError = (): void => void socket.destroy();
+    socket.on("error", onSocketError);
+    wss ??= loadServer();
+    wss.then(
+      (ready) => {
+        socket.off("error", onSocketError);
+        if (closed) {
+          socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+          return;
+        }
+        ready.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+      },
+      (err: unknown) => {
+        log.error({ err }, "upgrade failed: the WebSocket server could not be loaded");
+        socket.end("HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      },
+    );
   };
   server.on("upgrade", onUpgrade);
 
@@ -329,7 +351,8 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       unsubscribe();
       server.off("upgrade", onUpgrade);
       await Promise.all([...conns].map((c) => closeGracefully(c.ws)));
-      await new Promise<void>((done) => wss.close(() => done()));
+      const loaded = await wss?.catch(() => undefined);
+      if (loaded) await new Promise<void>((done) => loaded.close(() => done()));
     },
   };
 }

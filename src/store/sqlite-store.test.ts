@@ -61,6 +61,34 @@ describe("openSqliteStore", () => {
     await second.close();
   });
 
+  it("reopens a file at the latest schema without the Migrator (its lock table is not recreated)", async () => {
+    const path = nextPath();
+    await (await openSqliteStore({ path })).close();
+    const raw = new DatabaseSync(path);
+    raw.exec("DROP TABLE kysely_migration_lock");
+    raw.close();
+
+    const store = await openSqliteStore({ path });
+    expect(await store.sessions.get("none")).toBeUndefined();
+    await store.close();
+    expect(readPragma(path, "journal_mode")).toBe("wal");
+    const check = new DatabaseSync(path);
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'kysely_migration_lock'").all()).toEqual([]);
+    check.close();
+  });
+
+  it("hands a file whose applied migrations differ from the known ones to the Migrator", async () => {
+    const path = nextPath();
+    await (await openSqliteStore({ path })).close();
+    const raw = new DatabaseSync(path);
+    raw.exec("INSERT INTO kysely_migration (name, timestamp) VALUES ('999_from_a_newer_version', '2030-01-01T00:00:00.000Z')");
+    raw.close();
+
+    const err: unknown = await openSqliteStore({ path }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).cause)).toContain("999_from_a_newer_version");
+  });
+
   it("closes cleanly when no query ever ran, and close is idempotent", async () => {
     const path = nextPath();
     const store = await openSqliteStore({ path, migrate: false });

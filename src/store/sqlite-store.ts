@@ -1,12 +1,13 @@
 // The embedded Store backend: opens a node:sqlite file (WAL, owner-only permissions) and hands it to the Kysely store.
-// Queries and migrations are shared with every backend (kysely-store.ts, migrations.ts); nothing SQL lives here.
+// Queries and migrations are shared with every backend (kysely-store.ts, migrations.ts); the only SQL here reads
+// which migrations a file has applied.
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely } from "kysely";
 import type { Database } from "./db-schema.ts";
 import { createKyselyStore } from "./kysely-store.ts";
-import { SQLITE_SQL_TYPES } from "./migrations.ts";
+import { listMigrations, SQLITE_SQL_TYPES } from "./migrations.ts";
 import { createNodeSqliteDialect } from "./sqlite-dialect.ts";
 import type { Store } from "./store.ts";
 
@@ -42,7 +43,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     // Kysely only closes a database it has used; close it ourselves if it never ran a query.
     if (database.isOpen) database.close();
   };
-  if (opts.migrate ?? true) {
+  // A file already at the latest schema (every start but the first) skips the Migrator, its lock and its queries.
+  if ((opts.migrate ?? true) && !isSchemaCurrent(database)) {
     try {
       await store.migrate();
     } catch (err) {
@@ -51,6 +53,17 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     }
   }
   return { ...store, close };
+}
+
+/** True when exactly the migrations this version knows have been applied, read with one plain statement. */
+function isSchemaCurrent(database: DatabaseSync): boolean {
+  const known = Object.keys(listMigrations(SQLITE_SQL_TYPES));
+  try {
+    const applied = database.prepare("SELECT name FROM kysely_migration ORDER BY name").all().map((row) => row["name"]);
+    return applied.length === known.length && applied.every((name, i) => name === known[i]);
+  } catch {
+    return false; // no bookkeeping table yet (a new file): the Migrator creates it
+  }
 }
 
 /** Creates the parent directory and the file with owner-only permissions before SQLite opens it. */
