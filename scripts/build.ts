@@ -3,7 +3,8 @@
 // first use, linked source maps, and the WebChat files. Type checking stays with `npm run check`; tests run src/.
 // `--if-stale` (npm start) builds only when a source, the lock file or this script is newer than dist/.
 import type { Plugin } from "esbuild";
-import { cpSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,6 +44,40 @@ const externals: Plugin = {
       const fromSource = !args.importer.includes("/node_modules/");
       if (fromSource && !BUNDLED.has(name)) return { path: args.path, external: true };
       return undefined;
+    });
+  },
+};
+
+/** Whether esbuild treats `file` as CommonJS: `.cjs`, or `.js` in a package that is not `"type": "module"`. */
+function isCommonJs(file: string): boolean {
+  if (file.endsWith(".cjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, "utf8")) as { type?: string }).type !== "module";
+  }
+  return true;
+}
+
+/**
+ * `await import("prom-client")` of a bundled CommonJS package: Node gives named exports (`{ Registry }`), esbuild's
+ * chunk only a default export. This puts an ES module in between that re-exports module.exports' keys by name, as
+ * Node does.
+ */
+const dynamicCommonJs: Plugin = {
+  name: "pincer-dynamic-commonjs",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== "dynamic-import" || args.pluginData === "facade" || !BUNDLED.has(packageName(args.path))) return undefined;
+      const target = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: "facade" });
+      if (target.errors.length > 0 || !isCommonJs(target.path)) return undefined;
+      return { path: args.path, namespace: "commonjs-facade", pluginData: args.resolveDir };
+    });
+    b.onLoad({ filter: /.*/, namespace: "commonjs-facade" }, (args) => {
+      const names = Object.keys(createRequire(join(ROOT, "package.json"))(args.path) as object)
+        .filter((name) => name !== "default" && /^[A-Za-z_$][\w$]*$/.test(name));
+      const contents = `import m from ${JSON.stringify(args.path)};export default m;export const {${names.join(",")}}=m;`;
+      return { contents, loader: "js", resolveDir: args.pluginData as string };
     });
   },
 };
@@ -88,7 +123,7 @@ const result = await build({
   logLevel: "warning",
   // CommonJS packages bundled into ESM still call require() for Node built-ins.
   banner: { js: 'import{createRequire as __pincerRequire}from"node:module";const require=__pincerRequire(import.meta.url);' },
-  plugins: [externals],
+  plugins: [dynamicCommonJs, externals],
 });
 
 // Static files served by the gateway, at the same place relative to the code as in src/.

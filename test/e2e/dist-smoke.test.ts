@@ -102,6 +102,12 @@ describe.skipIf(process.platform === "win32")("the bundled gateway (dist/ throug
     expect(await res.text()).toContain("pincer_runs_total");
   });
 
+  it("edits pincer.yaml with config set (the YAML library loads on first use)", async () => {
+    const cfg = await fx.home();
+    await promisify(execFile)(BIN, ["config", "set", "gateway.rate_limit_per_minute", "120"], { env: { PATH: path, HOME: cfg.dir, PINCER_HOME: cfg.dir } });
+    expect(await readFile(join(cfg.dir, "pincer.yaml"), "utf8")).toContain("rate_limit_per_minute: 120");
+  });
+
   it.skipIf(process.platform !== "linux")("writes a service unit that starts bin/pincer.js with the flags", async () => {
     const svc = await fx.home();
     await promisify(execFile)(BIN, ["gateway", "install", "--no-start"], { env: { PATH: path, HOME: svc.dir, PINCER_HOME: svc.dir } });
