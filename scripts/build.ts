@@ -82,11 +82,11 @@ const dynamicCommonJs: Plugin = {
   },
 };
 
-/** Newest modification time (ms) of the files under `path`, test files aside. */
+/** Newest modification time (ms) under `path`, test files aside; a folder's own time changes when a file is removed. */
 function newestMtime(path: string): number {
   const stat = statSync(path);
   if (!stat.isDirectory()) return path.endsWith(".test.ts") ? 0 : stat.mtimeMs;
-  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), 0);
+  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), stat.mtimeMs);
 }
 
 function isFresh(): boolean {
