@@ -1,10 +1,13 @@
 #!/bin/sh
 ':' //; d=--max-semi-space-size=8; exec node ${PINCER_NODE_OPTIONS-$d} "$0" "$@"
-// Entry point of the installed `pincer` command: the built JavaScript when present, else the TypeScript sources
-// (Node 22.18+/23.6+ runs them directly). Refuses, with a fix, a Node that lacks what Pincer needs.
+// Entry point of the installed `pincer` command: the bundled JavaScript in dist/ when present (`npm run build`), else
+// the TypeScript sources (Node 22.18+/23.6+ runs them directly). Refuses, with a fix, a Node that lacks what Pincer needs.
 // The two lines above are read by sh, not Node: they start Node with Pincer's heap flags (src/config/node-flags.ts),
 // or with PINCER_NODE_OPTIONS instead when it is set, in place of the shell (no second process).
 import { existsSync } from "node:fs";
+import module from "node:module";
+import { homedir } from "node:os";
+import { join } from "node:path";
 
 if (!process.getBuiltinModule?.("node:sqlite")) {
   process.stderr.write(
@@ -13,6 +16,13 @@ if (!process.getBuiltinModule?.("node:sqlite")) {
   );
   process.exit(78);
 }
+
+// Node's compile cache keeps V8's compiled code between starts (keyed by file content, so a rebuild never runs stale
+// code). Per user, like any cache: NODE_COMPILE_CACHE when set, else $XDG_CACHE_HOME/pincer or ~/.cache/pincer.
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off; a directory that cannot be written only means no cache.
+const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(cacheRoot, "pincer", "compile-cache"));
+
 const built = new URL("../dist/cli/main.js", import.meta.url);
 const source = new URL("../src/cli/main.ts", import.meta.url);
 await import(existsSync(built) ? built.href : source.href);

@@ -1,10 +1,137 @@
-// `npm run build`: compiles src/ to dist/ (for `npm install -g .`), rewriting .ts imports to .js, and copies the WebChat files.
-import { spawnSync } from "node:child_process";
-import { cpSync, rmSync } from "node:fs";
+// `npm run build` (and `prepare`, so `npm install` produces it): bundles src/ into dist/ with esbuild — minified ESM,
+// one entry (dist/cli/main.js) whose lazily imported commands, channel adapters and stores become chunks loaded on
+// first use, linked source maps, and the WebChat files. Type checking stays with `npm run check`; tests run src/.
+// `--if-stale` (npm start) builds only when a source, the lock file or this script is newer than dist/.
+import type { Plugin } from "esbuild";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
-const result = spawnSync("tsc", ["-p", "tsconfig.build.json"], { stdio: "inherit", shell: false });
-if (result.status !== 0) process.exit(result.status ?? 1);
-// Static files tsc does not copy: the WebChat page.
-cpSync(new URL("../src/gateway/webchat", import.meta.url), new URL("../dist/gateway/webchat", import.meta.url), { recursive: true });
-process.stdout.write("built dist/ — install the command with: npm install -g .\n");
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const DIST = join(ROOT, "dist");
+
+/**
+ * Packages bundled in (with their dependencies): pure JavaScript that start-up or the first turn loads, so hundreds of
+ * files become a few chunks — the AI SDK and its providers included. Every other package stays external and is
+ * loaded from node_modules when used, as before: the channel SDKs (loaded only when configured; discord.js and
+ * Baileys load optional native add-ons and worker files, Slack's socket-mode client is loaded through Bolt's own
+ * require), pg (optional pg-native), NATS, the web-fetch libraries, and whatever is added later — external is always
+ * correct, bundled is only faster. Check a package added here with test/e2e/dist-smoke.test.ts: grammY, for one,
+ * fails bundled (its node-fetch rejects Node's AbortSignal).
+ */
+const BUNDLED = new Set([
+  "commander", "zod", "yaml", "pino", "hono", "@hono/node-server", "ws", "kysely", "prom-client", "marked",
+  "ai", "@ai-sdk/openai", "@ai-sdk/openai-compatible", "@ai-sdk/anthropic", "@ai-sdk/google", "@ai-sdk/gateway",
+]);
+
+/** Optional native add-ons some bundled packages try to load; absent or present, they stay runtime look-ups. */
+const OPTIONAL_NATIVE = new Set(["bufferutil", "utf-8-validate"]);
+
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+}
+
+/** Keeps every package that is not in BUNDLED (and its whole dependency tree) external. */
+const externals: Plugin = {
+  name: "pincer-externals",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith("node:")) return { path: args.path, external: true };
+      const name = packageName(args.path);
+      if (OPTIONAL_NATIVE.has(name)) return { path: args.path, external: true };
+      const fromSource = !args.importer.includes("/node_modules/");
+      if (fromSource && !BUNDLED.has(name)) return { path: args.path, external: true };
+      return undefined;
+    });
+  },
+};
+
+/** Whether esbuild treats `file` as CommonJS: `.cjs`, or `.js` in a package that is not `"type": "module"`. */
+function isCommonJs(file: string): boolean {
+  if (file.endsWith(".cjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, "utf8")) as { type?: string }).type !== "module";
+  }
+  return true;
+}
+
+/**
+ * `await import("prom-client")` of a bundled CommonJS package: Node gives named exports (`{ Registry }`), esbuild's
+ * chunk only a default export. This puts an ES module in between that re-exports module.exports' keys by name, as
+ * Node does.
+ */
+const dynamicCommonJs: Plugin = {
+  name: "pincer-dynamic-commonjs",
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== "dynamic-import" || args.pluginData === "facade" || !BUNDLED.has(packageName(args.path))) return undefined;
+      const target = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: "facade" });
+      if (target.errors.length > 0 || !isCommonJs(target.path)) return undefined;
+      return { path: args.path, namespace: "commonjs-facade", pluginData: args.resolveDir };
+    });
+    b.onLoad({ filter: /.*/, namespace: "commonjs-facade" }, (args) => {
+      const names = Object.keys(createRequire(join(ROOT, "package.json"))(args.path) as object)
+        .filter((name) => name !== "default" && /^[A-Za-z_$][\w$]*$/.test(name));
+      const contents = `import m from ${JSON.stringify(args.path)};export default m;export const {${names.join(",")}}=m;`;
+      return { contents, loader: "js", resolveDir: args.pluginData as string };
+    });
+  },
+};
+
+/** Newest modification time (ms) under `path`, test files aside; a folder's own time changes when a file is removed. */
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return path.endsWith(".test.ts") ? 0 : stat.mtimeMs;
+  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), stat.mtimeMs);
+}
+
+function isFresh(): boolean {
+  const entry = join(DIST, "cli/main.js");
+  if (!existsSync(entry)) return false;
+  const inputs = ["src", "package-lock.json", "scripts/build.ts"].map((p) => join(ROOT, p)).filter((p) => existsSync(p));
+  return Math.max(...inputs.map(newestMtime)) < statSync(entry).mtimeMs;
+}
+
+if (process.argv.includes("--if-stale") && isFresh()) process.exit(0);
+
+rmSync(DIST, { recursive: true, force: true });
+const { build } = await import("esbuild");
+const result = await build({
+  absWorkingDir: ROOT,
+  entryPoints: { "cli/main": "src/cli/main.ts" },
+  outdir: DIST,
+  // Every chunk sits in dist/cli/, one folder below dist/ as the sources sit one folder below src/: paths written
+  // relative to import.meta.url (`../gateway/webchat/`, `../../bin/pincer.js`) hold in both trees.
+  chunkNames: "cli/[name]-[hash]",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node22",
+  // Identifiers keep their names: stack traces name the failing function even without source maps, and the
+  // bigger files start no slower.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: "linked",
+  sourcesContent: false,
+  legalComments: "linked",
+  metafile: true,
+  logLevel: "warning",
+  // CommonJS packages bundled into ESM still call require() for Node built-ins.
+  banner: { js: 'import{createRequire as __pincerRequire}from"node:module";const require=__pincerRequire(import.meta.url);' },
+  plugins: [dynamicCommonJs, externals],
+});
+
+// Static files served by the gateway, at the same place relative to the code as in src/.
+cpSync(join(ROOT, "src/gateway/webchat"), join(DIST, "gateway/webchat"), { recursive: true });
+
+const outputs = Object.keys(result.metafile.outputs).filter((file) => file.endsWith(".js"));
+for (const file of outputs) {
+  if (dirname(relative(DIST, join(ROOT, file))) !== "cli") throw new Error(`build: ${file} is outside dist/cli/`);
+}
+const bytes = readdirSync(join(DIST, "cli")).reduce((sum, f) => sum + (f.endsWith(".js") ? statSync(join(DIST, "cli", f)).size : 0), 0);
+process.stdout.write(`built dist/: ${outputs.length} files, ${Math.round(bytes / 1024)} KB of JavaScript\n`);

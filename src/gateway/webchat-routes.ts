@@ -28,7 +28,8 @@ export const WEBCHAT_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const ASSET_DIR = new URL("./webchat/", import.meta.url);
+// Spelled `../gateway/` so it holds from src/gateway/ and from the bundled chunks in dist/cli/ (scripts/build.ts).
+const ASSET_DIR = new URL("../gateway/webchat/", import.meta.url);
 
 /** Routes for the WebChat files. Contract: open (no token needed); conditional GETs answer 304. */
 export function createWebChatRoutes(): Hono {

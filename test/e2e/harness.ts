@@ -121,6 +121,8 @@ export interface ProcessOptions {
   args?: string[];
   /** Extra environment, e.g. PINCER_BUS_URL. */
   env?: Record<string, string>;
+  /** The program that runs `pincer` (default: this Node on src/cli/main.ts), e.g. [BIN] for the installed command. */
+  command?: string[];
 }
 
 /** How long a gateway or worker may take to start: generous, for a loaded 2-core machine. */
@@ -128,7 +130,8 @@ const START_TIMEOUT_MS = 45_000;
 
 /** Starts `pincer gateway --port 0` for a home and waits until it listens; the token is given by env. */
 export async function startGatewayProcess(home: Home, token = TEST_GATEWAY_TOKEN, opts: ProcessOptions = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [CLI, "gateway", "--port", "0", ...(opts.args ?? [])], {
+  const [program, ...head] = opts.command ?? [process.execPath, CLI];
+  const child = spawn(program!, [...head, "gateway", "--port", "0", ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home.dir, PINCER_HOME: home.dir, PINCER_GATEWAY_TOKEN: token, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
