@@ -143,8 +143,9 @@ const home = await makeHome("gw", model.baseURL);
 const gw = await startGateway(home);
 const http = openHttpClient(gw.url, TOKEN);
 const wsClients = Array.from({ length: 32 }, (_, c) => openWsClient(gw.url, TOKEN, `bench${c}`));
-for (let i = 0; i < 50; i++) await http.v1(`warm${i}`, i % 2 === 0);
-for (let i = 0; i < 20; i++) await wsClients[0]!.turn(`agent:default:webchat:dm:warm${i}`);
+// Warm-up, so the first phase does not pay for the JIT compiling the turn's code paths.
+for (let i = 0; i < 200; i++) await http.v1(`warm${i}`, i % 2 === 0);
+for (let i = 0; i < 60; i++) await wsClients[0]!.turn(`agent:default:webchat:dm:warm${i}`);
 
 async function phase(name: string, clients: number, turns: number, turn: (client: number, i: number) => Promise<void>): Promise<PhaseResult> {
   const result = await runPhase({ clients, turns, gatewayPid: gw.pid, fakeModelPid: model.pid, turn });
