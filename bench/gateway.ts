@@ -105,7 +105,7 @@ async function measureStarts(label: string, extraYaml: () => string, connected: 
   }
 }
 
-// Start-up on a fresh state dir whose pincer.yaml names only the model (what `pincer onboard` leaves).
+// Start-up on a fresh state dir whose pincer.yaml sets only the model, a high rate limit and log level warn.
 const plain = await measureStarts("defaults", () => "");
 say(`idle ${IDLE_MS / 1000} s`);
 await new Promise((r) => setTimeout(r, IDLE_MS));
