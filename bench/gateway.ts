@@ -13,10 +13,10 @@ import { startSlackFake } from "../test/fakes/slack-api.ts";
 import { startTelegramFake } from "../test/fakes/telegram-api.ts";
 import { openHttpClient, openWsClient, runPhase, type PhaseResult } from "./bench-client.ts";
 import { makeHome, startModelProcess } from "./bench-home.ts";
-import { progress, rssMb, summarize, writeResult } from "./bench-stats.ts";
+import { cpuSeconds, progress, rssMb, summarize, writeResult } from "./bench-stats.ts";
 
 const BIN = fileURLToPath(new URL("../bin/pincer.js", import.meta.url));
-const DIST = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const DIST = fileURLToPath(new URL("../dist", import.meta.url));
 const TOKEN = `pgw_bench_${randomBytes(16).toString("hex")}`; // a fresh strong token per run
 const STARTS = Number(process.env.BENCH_STARTS ?? 7);
 const IDLE_MS = 10_000; // idle RSS is read this long after ready
@@ -36,6 +36,8 @@ interface Gateway {
   url: string;
   /** Spawn → first 200 from /readyz, ms. */
   readyMs: number;
+  /** CPU the process had used when /readyz first answered 200, ms: start-up cost, less sensitive to a busy machine. */
+  readyCpuMs: number;
   /** Resolves with ms since spawn once every pattern has appeared on stderr. */
   logged(patterns: RegExp[]): Promise<number>;
 }
@@ -61,11 +63,13 @@ async function startGateway(home: string): Promise<Gateway> {
     child.on("exit", () => reject(new Error(`gateway exited: ${err}`)));
   });
   while ((await statusOf(`${url}/readyz`)) !== 200) await new Promise((r) => setTimeout(r, 2));
+  const readyMs = performance.now() - t0;
   return {
     child,
     pid: child.pid!,
     url,
-    readyMs: performance.now() - t0,
+    readyMs,
+    readyCpuMs: cpuSeconds(child.pid!) * 1000,
     logged: (patterns) =>
       new Promise((resolve) => {
         if (patterns.every((p) => p.test(err))) resolve(performance.now() - t0);
@@ -90,16 +94,18 @@ async function stop(gw: Gateway): Promise<void> {
 }
 
 /** STARTS starts, each on a fresh state dir; the last gateway is kept running and returned. */
-async function measureStarts(label: string, extraYaml: () => string, connected: RegExp[] = []): Promise<{ readyMs: number[]; connectedMs: number[]; last: Gateway; home: string }> {
+async function measureStarts(label: string, extraYaml: () => string, connected: RegExp[] = []): Promise<{ readyMs: number[]; readyCpuMs: number[]; connectedMs: number[]; last: Gateway; home: string }> {
   const readyMs: number[] = [];
+  const readyCpuMs: number[] = [];
   const connectedMs: number[] = [];
   for (let i = 0; ; i++) {
     const home = await makeHome("gw", model.baseURL, extraYaml());
     const gw = await startGateway(home);
     readyMs.push(gw.readyMs);
+    readyCpuMs.push(gw.readyCpuMs);
     if (connected.length > 0) connectedMs.push(await gw.logged(connected));
     say(`${label}: start ${i + 1}/${STARTS}: ready in ${Math.round(gw.readyMs)} ms`);
-    if (i === STARTS - 1) return { readyMs, connectedMs, last: gw, home };
+    if (i === STARTS - 1) return { readyMs, readyCpuMs, connectedMs, last: gw, home };
     await stop(gw);
     await rm(home, { recursive: true, force: true });
   }
@@ -182,10 +188,16 @@ const result = {
   benchmark: "gateway",
   at: new Date().toISOString(),
   node: process.version,
-  startedWith: existsSync(DIST) ? "bin/pincer.js → dist/" : "bin/pincer.js → src/ (no dist/ built)",
+  startedWith: existsSync(DIST) ? "bin/pincer.js with dist/ built" : "bin/pincer.js, no dist/ built (runs src/)",
   usedDist: existsSync(DIST),
   startToReady: summarize(plain.readyMs),
-  startToReadyWithChannels: { ...summarize(withChannels.readyMs), channels: ["telegram", "slack"], untilBothConnected: summarize(withChannels.connectedMs) },
+  cpuUntilReady: summarize(plain.readyCpuMs),
+  startToReadyWithChannels: {
+    ...summarize(withChannels.readyMs),
+    channels: ["telegram", "slack"],
+    cpuUntilReady: summarize(withChannels.readyCpuMs),
+    untilBothConnected: summarize(withChannels.connectedMs),
+  },
   idleRssMb: { value: idleRss, afterMs: IDLE_MS },
   ...phases,
   rssAfterLoadMb: loadedRss,
