@@ -1,16 +1,19 @@
 // `npm run bench` (part 3): the cluster runtime (control gateway + workers on NATS JetStream and PostgreSQL)
-// against the embedded runtime, with the loopback fake provider. Turns/s and p50/p99 with 1 and 2 workers,
-// redelivery time after a worker is killed mid-run, and the same workload on one embedded gateway.
+// against the embedded runtime, started as users start them (bin/pincer.js). Turns/s, p50/p99 and the CPU of the
+// Pincer processes per turn with 1 and 2 workers and on one embedded gateway, load from this process over keep-alive
+// connections to the canned fake model in its own process; redelivery time after a worker is killed mid-run (with
+// the scripted fake in this process, which can hold a reply).
 import { randomBytes } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import { delimiter, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { openBenchHome, PONG } from "./bench-home.ts";
-import { median, percentile, round, writeResult } from "./bench-stats.ts";
+import { openHttpClient, type HttpClient } from "./bench-client.ts";
+import { makeHome, openBenchHome, PONG, startModelProcess } from "./bench-home.ts";
+import { cpuSeconds, median, percentile, progress, round, writeResult } from "./bench-stats.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(ROOT, "src/cli/main.ts");
+const BIN = fileURLToPath(new URL("../bin/pincer.js", import.meta.url));
 const TOKEN = `pgw_bench_${randomBytes(16).toString("hex")}`; // a fresh strong token per run
 const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -18,7 +21,10 @@ const TURNS = Number(process.env.BENCH_CLUSTER_TURNS ?? 400);
 const CONCURRENCY = 16;
 const ACK_WAIT_MS = 2_000;
 
-const { fake, home, close: closeHome } = await openBenchHome("cluster");
+const { fake, home: scriptedHome, close: closeHome } = await openBenchHome("cluster");
+const model = await startModelProcess();
+const cannedHome = await makeHome("cluster", model.baseURL);
+const say = (text: string): void => progress("cluster", text);
 
 const children = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -26,9 +32,18 @@ process.on("exit", () => {
 });
 const instances: string[] = [];
 
-function spawnPincer(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, PINCER_HOME: home, PINCER_GATEWAY_TOKEN: TOKEN, PINCER_LOG_LEVEL: "warn", ...env },
+interface SpawnOptions {
+  env: Record<string, string>;
+  ready: RegExp;
+  /** PINCER_HOME; default: the one whose model is the canned fake process. */
+  home?: string;
+}
+
+function spawnPincer(args: string[], opts: SpawnOptions): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const { env, ready } = opts;
+  const home = opts.home ?? cannedHome;
+  const child = spawn(BIN, args, {
+    env: { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: home, PINCER_HOME: home, PINCER_GATEWAY_TOKEN: TOKEN, PINCER_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   children.add(child);
@@ -63,19 +78,37 @@ async function turn(url: string, user: string): Promise<number> {
   return performance.now() - t0;
 }
 
-/** TURNS turns from CONCURRENCY clients, each on its own session. */
-async function load(url: string, tag: string): Promise<{ turnsPerSec: number; p50Ms: number; p99Ms: number }> {
-  for (let i = 0; i < 20; i++) await turn(url, `${tag}-warm${i}`);
+interface LoadResult {
+  turnsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** CPU of every Pincer process (gateway and workers) per turn, ms. */
+  pincerCpuMsPerTurn: number;
+}
+
+/** TURNS turns from CONCURRENCY clients, each on its own session; `pids` are the Pincer processes to charge. */
+async function load(url: string, tag: string, pids: number[]): Promise<LoadResult> {
+  const http: HttpClient = openHttpClient(url, TOKEN);
+  for (let i = 0; i < 20; i++) await http.v1(`${tag}-warm${i}`, false);
+  const cpu = (): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const times: number[] = [];
   let next = 0;
+  const cpu0 = cpu();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < TURNS) times.push(await turn(url, `${tag}-${next++}`));
+      while (next < TURNS) {
+        const start = performance.now();
+        await http.v1(`${tag}-${next++}`, false);
+        times.push(performance.now() - start);
+      }
     }),
   );
   const ms = performance.now() - t0;
-  return { turnsPerSec: round((TURNS / ms) * 1000), p50Ms: round(median(times)), p99Ms: round(percentile(times, 99)) };
+  const cpuMs = (cpu() - cpu0) * 1000;
+  http.close();
+  say(`${tag}: ${TURNS} turns, ${round((TURNS / ms) * 1000)} turns/s`);
+  return { turnsPerSec: round((TURNS / ms) * 1000), p50Ms: round(median(times)), p99Ms: round(percentile(times, 99)), pincerCpuMsPerTurn: round(cpuMs / TURNS) };
 }
 
 function clusterEnv(): Record<string, string> {
@@ -84,12 +117,12 @@ function clusterEnv(): Record<string, string> {
   return { PINCER_BUS_URL: NATS_URL, PINCER_STORE_URL: PG_URL, PINCER_INSTANCE: instance, PINCER__BUS__ACK_WAIT_MS: String(ACK_WAIT_MS) };
 }
 
-async function cluster(workers: number): Promise<ReturnType<typeof load>> {
+async function cluster(workers: number): Promise<LoadResult> {
   const env = clusterEnv();
-  const gw = await spawnPincer(["gateway", "--port", "0", "--role", "control"], env, /listening on (http:\/\/\S+) /);
-  const ws = await Promise.all(Array.from({ length: workers }, () => spawnPincer(["worker", "--concurrency", "16"], env, /pincer worker \S+ running/)));
+  const gw = await spawnPincer(["gateway", "--port", "0", "--role", "control"], { env, ready: /listening on (http:\/\/\S+) / });
+  const ws = await Promise.all(Array.from({ length: workers }, () => spawnPincer(["worker", "--concurrency", "16"], { env, ready: /pincer worker \S+ running/ })));
   try {
-    return await load(gw.match[1]!, `w${workers}`);
+    return await load(gw.match[1]!, `w${workers}`, [gw.child.pid!, ...ws.map((w) => w.child.pid!)]);
   } finally {
     await stop(gw.child);
     for (const w of ws) await stop(w.child);
@@ -99,17 +132,17 @@ async function cluster(workers: number): Promise<ReturnType<typeof load>> {
 /** A worker is killed while it runs a turn; how long until another worker has answered it. */
 async function redelivery(): Promise<{ samples: number; p50Ms: number; ackWaitMs: number }> {
   const env = clusterEnv();
-  const gw = await spawnPincer(["gateway", "--port", "0", "--role", "control"], env, /listening on (http:\/\/\S+) /);
+  const gw = await spawnPincer(["gateway", "--port", "0", "--role", "control"], { env, ready: /listening on (http:\/\/\S+) /, home: scriptedHome });
   const url = gw.match[1]!;
   const samples: number[] = [];
   try {
     for (let i = 0; i < 3; i++) {
-      const doomed = await spawnPincer(["worker"], env, /pincer worker \S+ running/);
+      const doomed = await spawnPincer(["worker"], { env, ready: /pincer worker \S+ running/, home: scriptedHome });
       fake.setFallback(() => ({ text: "slow", delayMs: 60_000 }));
       const seen = fake.requests.length;
       const answered = turn(url, `redeliver${i}`);
       while (fake.requests.length === seen) await new Promise((r) => setTimeout(r, 5));
-      const survivor = await spawnPincer(["worker"], env, /pincer worker \S+ running/);
+      const survivor = await spawnPincer(["worker"], { env, ready: /pincer worker \S+ running/, home: scriptedHome });
       fake.setFallback(() => PONG);
       const t0 = performance.now();
       await stop(doomed.child, "SIGKILL");
@@ -123,11 +156,12 @@ async function redelivery(): Promise<{ samples: number; p50Ms: number; ackWaitMs
   return { samples: samples.length, p50Ms: round(median(samples)), ackWaitMs: ACK_WAIT_MS };
 }
 
-const embeddedGw = await spawnPincer(["gateway", "--port", "0"], {}, /listening on (http:\/\/\S+) /);
-const embedded = await load(embeddedGw.match[1]!, "embedded");
+const embeddedGw = await spawnPincer(["gateway", "--port", "0"], { env: {}, ready: /listening on (http:\/\/\S+) / });
+const embedded = await load(embeddedGw.match[1]!, "embedded", [embeddedGw.child.pid!]);
 await stop(embeddedGw.child);
 const oneWorker = await cluster(1);
 const twoWorkers = await cluster(2);
+say("redelivery after a killed worker ×3");
 const redeliver = await redelivery();
 
 const db = new pg.Client({ connectionString: PG_URL });
@@ -141,6 +175,8 @@ const jsm = await jetstreamManager(nc);
 for (const id of instances) for (const name of [`PINCER_${id}`, `PINCER_${id}_DLQ`]) await jsm.streams.delete(name).catch(() => undefined);
 await nc.close();
 await closeHome();
+await model.close();
+await rm(cannedHome, { recursive: true, force: true });
 
 const result = {
   benchmark: "cluster",

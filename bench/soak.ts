@@ -1,16 +1,19 @@
 // `npm run bench` (part 4): memory over time. A real `pincer gateway`, started as users start it (bin/pincer.js, so
 // with Pincer's Node flags), takes 5,000 turns (half streamed) over 200 sessions from 16 clients against the loopback
 // fake provider; RSS, then RSS and heap used after a forced GC, at idle, halfway and at the end, with Pincer's flags and
-// with Node's defaults. The GC is forced through an inspector on loopback that only this bench opens (NODE_OPTIONS):
-// the gateway itself has no GC route.
+// with Node's defaults; the end RSS relative to the idle RSS (read 10 s after start). Load comes from this process over
+// keep-alive connections, the model is the canned fake in a process of its own. The GC is forced through an inspector
+// on loopback that only this bench opens (NODE_OPTIONS): the gateway itself has no GC route.
 import { randomBytes } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { openBenchHome } from "./bench-home.ts";
-import { round, writeResult } from "./bench-stats.ts";
+import { openHttpClient } from "./bench-client.ts";
+import { makeHome, startModelProcess } from "./bench-home.ts";
+import { cpuSeconds, progress, round, writeResult } from "./bench-stats.ts";
 
 const BIN = fileURLToPath(new URL("../bin/pincer.js", import.meta.url));
 const TOKEN = randomBytes(24).toString("base64url"); // 32 characters
@@ -18,10 +21,12 @@ const TURNS = Number(process.env.BENCH_SOAK_TURNS ?? 5_000);
 const SESSIONS = Number(process.env.BENCH_SOAK_SESSIONS ?? 200);
 const CONCURRENCY = 16;
 const TARGET_GROWTH = 0.15; // end within 15 % of middle
+const IDLE_MS = 10_000; // the idle point is measured this long after the gateway listens
 /** Set to a folder to also write a heap snapshot at each measuring point (for comparing object counts). */
 const SNAPSHOT_DIR = process.env.BENCH_SOAK_SNAPSHOTS;
 
-const { home, close: closeHome } = await openBenchHome("soak");
+const model = await startModelProcess();
+const home = await makeHome("soak", model.baseURL);
 
 const children = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -123,7 +128,7 @@ async function measure(gw: Gateway, turns: number, label: string): Promise<Memor
   if (SNAPSHOT_DIR) await writeSnapshot(gw, join(SNAPSHOT_DIR, `${label}.heapsnapshot`));
   const mb = (bytes: number): number => round(bytes / 1048576);
   const point = { turns, rssMb: mb(before.memory.rss), rssAfterGcMb: mb(after.memory.rss), heapUsedAfterGcMb: mb(after.memory.heapUsed), cpuMs: round((before.cpu.user + before.cpu.system) / 1000) };
-  process.stderr.write(`soak: ${label}: ${JSON.stringify(point)}\n`);
+  progress("soak", `${label}: ${JSON.stringify(point)}`);
   return point;
 }
 
@@ -141,40 +146,39 @@ async function writeSnapshot(gw: Gateway, file: string): Promise<void> {
   await new Promise((resolve) => out.end(resolve));
 }
 
-/** One turn; `stream` asks for SSE, which follows the run through a dispatcher subscription. */
-async function turn(url: string, user: string, stream: boolean): Promise<void> {
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "pincer", user, stream, messages: [{ role: "user", content: "hi" }] }),
-  });
-  const body = await res.text();
-  if (res.status !== 200 || (stream && !body.includes("[DONE]"))) throw new Error(`turn failed: ${res.status} ${body}`);
-}
-
 /** Turns `from`..`to` - 1, CONCURRENCY at a time, turn i on session i mod SESSIONS; every other one streamed. */
 async function load(url: string, from: number, to: number): Promise<void> {
+  const http = openHttpClient(url, TOKEN);
   let next = from;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < to) {
         const i = next++;
-        await turn(url, `soak-${i % SESSIONS}`, i % 2 === 1);
-        if ((i + 1) % 500 === 0) process.stderr.write(`soak: ${i + 1}/${TURNS} turns\n`);
+        await http.v1(`soak-${i % SESSIONS}`, i % 2 === 1);
+        if ((i + 1) % 500 === 0) progress("soak", `${i + 1}/${TURNS} turns`);
       }
     }),
   );
+  http.close();
 }
 
 async function soak(name: string, nodeOptions: string | undefined): Promise<Record<string, unknown>> {
-  process.stderr.write(`soak: gateway with ${name}\n`);
+  progress("soak", `gateway with ${name}; idle ${IDLE_MS / 1000} s`);
   const gw = await startGateway(nodeOptions);
   const execArgv = (await gw.inspector.call("Runtime.evaluate", { expression: "JSON.stringify(process.execArgv)", returnByValue: true }))["result"] as { value: string };
+  await new Promise((r) => setTimeout(r, IDLE_MS));
   const idle = await measure(gw, 0, `${name}-idle`);
   const t0 = performance.now();
-  await load(gw.url, 0, Math.floor(TURNS / 2));
+  // Gateway CPU during the load only: the forced GCs at the measuring points are the bench's doing.
+  let cpuSec = 0;
+  const loadCounted = async (from: number, to: number): Promise<void> => {
+    const cpu0 = cpuSeconds(gw.child.pid!);
+    await load(gw.url, from, to);
+    cpuSec += cpuSeconds(gw.child.pid!) - cpu0;
+  };
+  await loadCounted(0, Math.floor(TURNS / 2));
   const middle = await measure(gw, Math.floor(TURNS / 2), `${name}-middle`);
-  await load(gw.url, Math.floor(TURNS / 2), TURNS);
+  await loadCounted(Math.floor(TURNS / 2), TURNS);
   const end = await measure(gw, TURNS, `${name}-end`);
   const seconds = (performance.now() - t0) / 1000;
   await stop(gw);
@@ -189,15 +193,17 @@ async function soak(name: string, nodeOptions: string | undefined): Promise<Reco
       rssAfterGc: within(end.rssAfterGcMb, middle.rssAfterGcMb),
       heapUsedAfterGc: within(end.heapUsedAfterGcMb, middle.heapUsedAfterGcMb),
     },
+    endRssToIdle: round(end.rssMb / idle.rssMb),
     turnsPerSec: round(TURNS / seconds),
-    gatewayCpuMsPerTurn: round((end.cpuMs - idle.cpuMs) / TURNS),
+    gatewayCpuMsPerTurn: round((cpuSec * 1000) / TURNS),
   };
 }
 
 // BENCH_SOAK_NODE_OPTIONS measures other flags instead (e.g. "--max-semi-space-size=4 --max-old-space-size=256").
 const custom = process.env.BENCH_SOAK_NODE_OPTIONS;
 const variants = custom === undefined ? { pincerFlags: await soak("pincer-flags", undefined), nodeDefaults: await soak("node-defaults", "") } : { custom: await soak("custom", custom) };
-await closeHome();
+await model.close();
+await rm(home, { recursive: true, force: true });
 
 const result = {
   benchmark: "soak",
@@ -206,7 +212,8 @@ const result = {
   turns: TURNS,
   sessions: SESSIONS,
   concurrency: CONCURRENCY,
-  note: "rssMb as found, then RSS and heap used after two forced full GCs; nodeFlags are the gateway's own (the bench adds --inspect through NODE_OPTIONS)",
+  idleAfterMs: IDLE_MS,
+  note: "rssMb as found, then RSS and heap used after two forced full GCs; endRssToIdle compares rssMb; nodeFlags are the gateway's own (the bench adds --inspect through NODE_OPTIONS)",
   ...variants,
 };
 await writeResult("soak", result);

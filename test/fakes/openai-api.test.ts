@@ -3,7 +3,7 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { APICallError, generateText, jsonSchema, streamText, tool } from "ai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startFakeOpenAI } from "./index.ts";
+import { startCannedOpenAI, startFakeOpenAI } from "./index.ts";
 import type { FakeModelServer } from "./index.ts";
 
 const KEY = "sk-test-123";
@@ -112,5 +112,24 @@ describe("fake OpenAI extras", () => {
     const p = generateText({ model: compat(), prompt: "hi", maxRetries: 0, abortSignal: AbortSignal.timeout(100) });
     await expect(p).rejects.toThrow();
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("canned fake OpenAI", () => {
+  it("answers streamed and plain calls with its one reply and usage, and 404s other routes", async () => {
+    const canned = await startCannedOpenAI({ text: "pong pong", usage: { input: 50, output: 2 } });
+    try {
+      const model = createOpenAICompatible({ name: "canned", baseURL: canned.baseURL, apiKey: "any", includeUsage: true })("gpt-4o-mini");
+      const streamed = streamText({ model, prompt: "hi", maxRetries: 0 });
+      expect(await streamed.text).toBe("pong pong");
+      expect((await streamed.usage).inputTokens).toBe(50);
+      const plain = await generateText({ model, prompt: "hi", maxRetries: 0 });
+      expect(plain.text).toBe("pong pong");
+      expect(plain.usage.outputTokens).toBe(2);
+      expect((await fetch(`${canned.baseURL}/models`)).status).toBe(404);
+      expect(canned.answered()).toBe(2);
+    } finally {
+      await canned.close();
+    }
   });
 });

@@ -1,5 +1,8 @@
 // Loopback fake of the OpenAI Chat Completions API (POST /v1/chat/completions, streaming and not,
 // GET /v1/models) speaking the real wire format, for @ai-sdk/openai and @ai-sdk/openai-compatible.
+// `startCannedOpenAI` is the benchmarks' variant: one precomputed answer, no script, no recording.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { resolveUsage, sseFrame, splitEvenly, splitText, startScriptedServer } from "./model-script.ts";
 import type {
   FakeModelServer,
@@ -7,6 +10,7 @@ import type {
   ResolvedUsage,
   ScriptedErrorSpec,
   ScriptedSuccess,
+  ScriptedUsage,
   VendorSpec,
 } from "./model-script.ts";
 
@@ -145,4 +149,61 @@ export const openaiSpec: VendorSpec = {
 /** Start a fake OpenAI API; pass `server.baseURL` as the SDK's `baseURL`. */
 export function startFakeOpenAI(opts: FakeServerOptions = {}): Promise<FakeModelServer> {
   return startScriptedServer(openaiSpec, opts);
+}
+
+/** A canned fake: every chat completion gets the same reply, streamed or not as the request asks. */
+export interface CannedOpenAIServer {
+  /** e.g. http://127.0.0.1:PORT/v1 — the value to pass as the SDK's baseURL */
+  baseURL: string;
+  /** Chat completions answered so far. */
+  answered(): number;
+  close(): Promise<void>;
+}
+
+export type CannedOpenAIOptions = { text: string; usage?: ScriptedUsage; port?: number };
+
+/**
+ * Start a fake whose answers are bytes computed once at start: the SSE frames (with the usage chunk, as for
+ * `stream_options.include_usage`) and the JSON completion. Per request it only drains the body, looks for
+ * `"stream":true` in it and writes the bytes, so a benchmark driving it measures its client, not the fake.
+ * Contract: accepts any API key and any request on POST /v1/chat/completions; everything else is a 404.
+ */
+export async function startCannedOpenAI(opts: CannedOpenAIOptions): Promise<CannedOpenAIServer> {
+  const reply: ScriptedSuccess = { text: opts.text, ...(opts.usage ? { usage: opts.usage } : {}) };
+  const request = { model: "gpt-4o-mini", stream: true, stream_options: { include_usage: true } };
+  const streamed = Buffer.from(streamFrames(reply, request, "chatcmpl-canned").join(""));
+  const plain = Buffer.from(JSON.stringify(completion(reply, request, "chatcmpl-canned")));
+  const streamedHead = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "content-length": streamed.length };
+  const plainHead = { "content-type": "application/json", "content-length": plain.length };
+  const streamFlag = Buffer.from('"stream":true');
+  let answered = 0;
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+        res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"no route","type":"invalid_request_error","param":null,"code":null}}');
+        return;
+      }
+      answered++;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      if (body.includes(streamFlag)) res.writeHead(200, streamedHead).end(streamed);
+      else res.writeHead(200, plainHead).end(plain);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    answered: () => answered,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
