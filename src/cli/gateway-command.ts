@@ -4,6 +4,8 @@ import { resolveStateDir } from "../config/index.ts";
 import { setLogLevel } from "../config/logger.ts";
 import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
 import { checkBindSafety, resolveListenAddress } from "../gateway/listen-address.ts";
+import type { ChannelManager } from "../channels/channel-manager.ts";
+import type { Run } from "../core/domain.ts";
 import { CliFailure, EXIT_USAGE, printJson } from "./output.ts";
 import { needsOnboarding, openApp, type GlobalOptions } from "./cli-app.ts";
 
@@ -58,20 +60,6 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     if (app.runtime === "cluster") {
       process.stderr.write(`cluster runtime: instance "${app.config.instance}", role ${opts.role}${worker ? ` (worker ${worker.id})` : " (runs execute on 'pincer worker' processes)"}\n`);
     }
-    // Chat channels: connect the configured accounts, then answer what arrived but was never handled before the last
-    // stop, and tell chats whose runs were interrupted.
-    const channels = await app.startChannels();
-    const replayedInbound = await channels.ingress.replay();
-    if (replayedInbound > 0) app.log.warn({ messages: replayedInbound }, "channel messages received before the last stop are being handled now");
-    await channels.queueReplies(recovered.interrupted);
-    // Embedded: the in-process reply queue died with the last process; replies it still held are sent now.
-    if (app.runtime === "embedded") {
-      const resent = await channels.recoverReplies();
-      if (resent > 0) app.log.warn({ replies: resent }, "replies not delivered before the last stop are being sent now");
-    }
-    for (const s of channels.status()) {
-      process.stderr.write(`channel ${s.channel}/${s.account}: ${s.state}${s.identity ? ` as ${s.identity}` : ""}${s.detail ? ` (${s.detail})` : ""}\n`);
-    }
     const { watchConfig } = await import("../gateway/config-watch.ts");
     const watcher = watchConfig({ file: app.configFile, reload: () => app.reload(), log: app.log });
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
@@ -80,18 +68,26 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
       const link = firstToken ? `${gateway.url}/#token=${encodeURIComponent(firstToken)}` : `${gateway.url}/`;
       process.stderr.write(`WebChat: ${link}\n`);
     }
+    // Chat channels connect after the gateway serves (their SDKs load and log in meanwhile; /readyz lists them as
+    // `starting`): then what arrived but was never handled before the last stop is answered, and chats whose runs
+    // were interrupted are told. Their messages are journaled in the store, open since before listening.
+    const channelsStarted = startChannels(app, recovered.interrupted);
+    channelsStarted.catch(() => undefined); // handled below, once the signal handlers are set
     try {
       await app.models.preflight(app.agentConfig("default").model);
     } catch (err) {
       process.stderr.write(`warning: chats will fail until a model is set up: ${err instanceof Error ? err.message : String(err)}\n`);
     }
-    await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stopped = new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
         process.stderr.write(`${signal}: stopping (running turns get ${deadlineMs} ms)\n`);
         watcher.close();
         void (async () => {
           await gateway.close({ deadlineMs });
-          await channels.stop();
+          await (await channelsStarted.catch(() => undefined))?.stop();
           await router?.stop();
           const left = await worker?.close({ deadlineMs });
           if (left?.unfinished) process.stderr.write(`${left.unfinished} run(s) still running are handed back to the bus for another worker\n`);
@@ -101,9 +97,40 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
       process.once("SIGTERM", () => stop("SIGTERM"));
       process.once("SIGINT", () => stop("SIGINT"));
     });
+    // Channels that cannot start at all (e.g. an adapter rejecting its config) stop the gateway, as before it listened.
+    await Promise.race([
+      stopped,
+      channelsStarted.then(() => stopped, async (err: unknown) => {
+        if (stopping) return stopped;
+        stopping = true;
+        watcher.close();
+        await gateway.close({ deadlineMs });
+        await app.channels?.stop();
+        await router?.stop();
+        await worker?.close({ deadlineMs });
+        throw err;
+      }),
+    ]);
   } finally {
     await app.close();
   }
+}
+
+/** Connects the configured channel accounts, then replays and queues what the last stop left; prints each account's state. */
+async function startChannels(app: Awaited<ReturnType<typeof openApp>>, interrupted: Run[]): Promise<ChannelManager> {
+  const channels = await app.startChannels();
+  const replayedInbound = await channels.ingress.replay();
+  if (replayedInbound > 0) app.log.warn({ messages: replayedInbound }, "channel messages received before the last stop are being handled now");
+  await channels.queueReplies(interrupted);
+  // Embedded: the in-process reply queue died with the last process; replies it still held are sent now.
+  if (app.runtime === "embedded") {
+    const resent = await channels.recoverReplies();
+    if (resent > 0) app.log.warn({ replies: resent }, "replies not delivered before the last stop are being sent now");
+  }
+  for (const s of channels.status()) {
+    process.stderr.write(`channel ${s.channel}/${s.account}: ${s.state}${s.identity ? ` as ${s.identity}` : ""}${s.detail ? ` (${s.detail})` : ""}\n`);
+  }
+  return channels;
 }
 
 export async function tokenCommand(_g: GlobalOptions, opts: { rotate?: boolean; json?: boolean }): Promise<void> {

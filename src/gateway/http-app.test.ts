@@ -60,6 +60,15 @@ describe("probes and auth", () => {
     expect(await ready.json()).toEqual({ ok: true, checks: { store: "ok", providers: "ok" } });
   });
 
+  it("stays ready while chat channels connect, listing each enabled account's state in /readyz", async () => {
+    const config = { ...app.config, channels: { telegram: { accounts: { default: { enabled: true }, old: { enabled: false } } }, slack: { accounts: { work: { enabled: true } } } } } as unknown as GatewayContext["config"];
+    const channels = { webhook: () => undefined, stats: { inbound: new Map(), replies: new Map() }, status: () => [{ channel: "slack", account: "work", state: "connected", since: 0 }] };
+    const connecting = createHttpApp({ ctx: { ...app, config, channels }, tokens, metrics: createGatewayMetrics() });
+    const ready = await get("/readyz", {}, connecting);
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).channels).toEqual({ "telegram/default": "starting", "slack/work": "connected" });
+  });
+
   it("serves the WebChat page without a token (it holds no data), and nothing else; gateway.webchat: false turns it off", async () => {
     const page = await get("/", {});
     expect(page.status).toBe(200);

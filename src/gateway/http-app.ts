@@ -22,6 +22,9 @@ export interface Readiness {
   ok: boolean;
   /** Component → "ok" or what is wrong with it. */
   checks: Record<string, string>;
+  /** `<channel>/<account>` → its state (`starting`, `connected`, `reconnecting`, `failed`…), for each enabled account.
+   * Informational: chat channels connect after the gateway is ready and never make it unready. */
+  channels?: Record<string, string>;
 }
 
 export interface HttpAppOptions {
@@ -202,5 +205,19 @@ async function checkReadiness(ctx: GatewayContext): Promise<Readiness> {
   };
   await attempt("store", () => ctx.store.sessions.list({ limit: 1 }));
   await attempt("providers", () => ctx.models.preflight(ctx.agentConfig(defaultAgentId(ctx.config)).model));
-  return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+  const ok = Object.values(checks).every((v) => v === "ok");
+  const channels = channelStates(ctx);
+  return Object.keys(channels).length > 0 ? { ok, checks, channels } : { ok, checks };
+}
+
+/** Each enabled channel account's state; `starting` until its adapter exists. */
+function channelStates(ctx: GatewayContext): Record<string, string> {
+  const states: Record<string, string> = {};
+  for (const [name, section] of Object.entries(ctx.config.channels)) {
+    for (const [account, cfg] of Object.entries((section as { accounts?: Record<string, { enabled: boolean }> } | undefined)?.accounts ?? {})) {
+      if (cfg.enabled) states[`${name}/${account}`] = "starting";
+    }
+  }
+  for (const s of ctx.channels?.status() ?? []) states[`${s.channel}/${s.account}`] = s.state;
+  return states;
 }
