@@ -71,7 +71,9 @@ function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo
     async ensure({ key, agentId, channel }) {
       const t = now();
       const row = toSessionRow({ key, agentId, channel, modelOverride: undefined, queueMode: undefined, activation: undefined, createdAt: t, updatedAt: t });
-      await db.insertInto("sessions").values(row).onConflict((oc) => oc.column("key").doNothing()).execute();
+      // A new session comes back from the insert itself; only an existing one needs the read.
+      const inserted = await db.insertInto("sessions").values(row).onConflict((oc) => oc.column("key").doNothing()).returningAll().executeTakeFirst();
+      if (inserted) return fromSessionRow(inserted);
       const session = await get(key);
       if (!session) throw new Error(`Session ${key} vanished right after it was ensured`);
       return session;
