@@ -155,14 +155,14 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         const at = opts.now();
         const created = await opts.store.runs.create({
           id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at,
+          // Created claimed, attempt 1: a restart claims it again (attempt 2, …) to resume it.
+          worker: WORKER,
           ...(job.origin ? { origin: job.origin } : {}),
         });
         runId = created.id;
         // The run now holds the text; a crash from here on is recovered by resuming the run, not by a replay.
         for (const tag of job.tags) await opts.store.journal.mark(tag, "processed", created.id);
-        // The first claim: attempt 1. A restart claims it again (attempt 2, …) to resume it.
-        const run = (await opts.store.runs.claim(created.id, { from: ["running"], worker: WORKER })) ?? created;
-        return executeRun(deps, { run, session, controls, emit, takeSteering: () => steering.splice(0) });
+        return executeRun(deps, { run: created, session, controls, emit, takeSteering: () => steering.splice(0) });
       })();
     },
   });

@@ -127,7 +127,8 @@ function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
         id: input.id, sessionKey: input.sessionKey, agentId: input.agentId, parentRunId: input.parentRunId,
         status: input.status ?? "pending", input: input.input, reply: undefined, errorCode: undefined, error: undefined, model: undefined,
         usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 },
-        createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined, attempt: 0, worker: undefined, origin: input.origin,
+        createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined,
+        attempt: input.worker === undefined ? 0 : 1, worker: input.worker, origin: input.origin,
       });
       return fromRunRow(await db.insertInto("runs").values(row).returningAll().executeTakeFirstOrThrow());
     },
