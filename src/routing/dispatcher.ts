@@ -126,6 +126,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   // The session submit() just ensured, while lanes.submit() may start its run synchronously: that run needs no re-read.
   let justEnsured: Session | undefined;
+  // Journal entries already marked processed by the run created for them; their outcome needs no second write.
+  const markedAtCreation = new Set<number>();
   const lanes = new SessionLanes<RunOutcome>({
     audit: (record) => opts.store.audit.write(record),
     now: opts.now,
@@ -164,7 +166,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         });
         runId = created.id;
         // The run now holds the text; a crash from here on is recovered by resuming the run, not by a replay.
-        for (const tag of job.tags) await opts.store.journal.mark(tag, "processed", created.id);
+        for (const tag of job.tags) {
+          await opts.store.journal.mark(tag, "processed", created.id);
+          markedAtCreation.add(tag);
+        }
         return executeRun(deps, { run: created, session, controls, emit, takeSteering: () => steering.splice(0) });
       })();
     },
@@ -183,9 +188,12 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     if (tag !== undefined) {
       // A message answered by a run that was interrupted (queued behind it, or steered into it) stays `received`
       // and is replayed at the next start; one whose run never got created is `failed`.
-      void submitted.result.then((outcome) =>
-        outcome.status === "interrupted" ? undefined : opts.store.journal.mark(tag, outcome.runId ? "processed" : "failed", outcome.runId || undefined),
-      );
+      // A steered message, whose tag the run never saw, is marked here.
+      void submitted.result.then((outcome) => {
+        const marked = markedAtCreation.delete(tag);
+        if (outcome.status === "interrupted" || (marked && outcome.runId)) return undefined;
+        return opts.store.journal.mark(tag, outcome.runId ? "processed" : "failed", outcome.runId || undefined);
+      });
     }
     return submitted;
   };
