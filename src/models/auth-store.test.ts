@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../core/errors.ts";
-import { authStorePath, listCredentials, loadAuthStore, maskSecret, removeCredential, setCredential } from "./auth-store.ts";
+import { authStorePath, createAuthStoreReader, listCredentials, loadAuthStore, maskSecret, removeCredential, setCredential } from "./auth-store.ts";
 
 async function freshStateDir(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), "pincer-auth-"));
@@ -30,6 +30,18 @@ describe("auth store", () => {
       { provider: "openai", types: ["api_key"], fingerprint: "sk-…abcd" },
     ]);
     expect(JSON.stringify(listing)).not.toContain("secret");
+  });
+
+  it("a reader sees a credential set or removed after its first read, and keeps one object while nothing changed", async () => {
+    const dir = await freshStateDir();
+    const read = createAuthStoreReader(dir);
+    expect(await read()).toEqual({});
+    await setCredential(dir, "openai", { type: "api_key", value: "sk-proj-0123456789abcd" });
+    const first = await read();
+    expect(first).toEqual({ openai: { api_key: "sk-proj-0123456789abcd" } });
+    expect(await read()).toBe(first);
+    await removeCredential(dir, "openai");
+    expect(await read()).toEqual({});
   });
 
   it("removes one type, then the whole entry", async () => {

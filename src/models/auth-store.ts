@@ -1,6 +1,7 @@
 // The credential file `<stateDir>/auth.json` (0600, dir 0700, atomic temp+rename writes): read, set, remove, list.
 // It stores secrets; listing only ever returns masked fingerprints. Resolution order lives in credentials.ts.
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -59,6 +60,30 @@ export async function loadAuthStore(stateDir: string): Promise<AuthStore> {
     throw new ConfigError({ file, keyPath, problem: `unexpected auth store shape: ${issue?.message ?? "invalid"}`, fix: `fix or delete ${file}`, cause: parsed.error });
   }
   return parsed.data;
+}
+
+/**
+ * A reader for a long-running process that needs the store on every model call: it re-reads auth.json only when
+ * the file's inode, size or mtime changed (a `pincer auth set` renames a new file in, so the next call sees it),
+ * and otherwise returns the same parsed object. Contract: callers must not mutate the returned store.
+ */
+export function createAuthStoreReader(stateDir: string): () => Promise<AuthStore> {
+  const file = authStorePath(stateDir);
+  let cached: { version: string; store: AuthStore } | undefined;
+  return async () => {
+    // A sync stat is a few microseconds; a missing file comes back undefined instead of as a thrown error.
+    let stat;
+    try {
+      stat = statSync(file, { throwIfNoEntry: false, bigint: true });
+    } catch {
+      return loadAuthStore(stateDir); // unreadable: let the full read report it as a ConfigError
+    }
+    const version = stat ? `${stat.ino}:${stat.size}:${stat.mtimeNs}` : "missing";
+    if (cached?.version === version) return cached.store;
+    const store = stat ? await loadAuthStore(stateDir) : {};
+    cached = { version, store };
+    return store;
+  };
 }
 
 /** Writes the whole store atomically: a 0600 temp file in the same dir, then rename over auth.json. */

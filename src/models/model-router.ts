@@ -4,7 +4,7 @@ import type * as Ai from "ai";
 import type { PincerConfig } from "../core/config-schema.ts";
 import { ProviderError } from "../core/errors.ts";
 import type { ProviderErrorCode } from "../core/errors.ts";
-import { loadAuthStore } from "./auth-store.ts";
+import { createAuthStoreReader } from "./auth-store.ts";
 import type { AuthStore } from "./auth-store.ts";
 import { resolveCredential } from "./credentials.ts";
 import { createKeyPool } from "./key-pool.ts";
@@ -53,6 +53,7 @@ const ACTIONABLE: Partial<Record<ProviderErrorCode, number>> = { missing_credent
 export function createModelRouter(opts: ModelRouterOptions): ModelRouter {
   const now = opts.now ?? Date.now;
   const keys = createKeyPool();
+  const loadAuthStore = createAuthStoreReader(opts.stateDir); // read on every call, parsed only when it changed
   const settings: Omit<AttemptSettings, "sdk"> = {
     cache: createModelCache(),
     prices: mergePrices(opts.config.prices),
@@ -72,7 +73,7 @@ export function createModelRouter(opts: ModelRouterOptions): ModelRouter {
     try {
       candidates = resolveCandidates(opts.config, req.ref);
       code = "missing_credential";
-      authStore = await loadAuthStore(opts.stateDir);
+      authStore = await loadAuthStore();
       code = "server_error";
       ai = await (sdk ??= import("ai"));
     } catch (err) {
@@ -117,7 +118,7 @@ export function createModelRouter(opts: ModelRouterOptions): ModelRouter {
   async function preflight(ref: string): Promise<void> {
     const [primary] = resolveCandidates(opts.config, ref);
     if (!primary) return;
-    resolveCredential({ ...primary, env: opts.env, authStore: await loadAuthStore(opts.stateDir), where: primary.origin });
+    resolveCredential({ ...primary, env: opts.env, authStore: await loadAuthStore(), where: primary.origin });
   }
 
   return { resolveCandidates: (ref) => resolveCandidates(opts.config, ref), stream, preflight };

@@ -164,6 +164,26 @@ describe("createDispatcher", () => {
       expect(streamed).toHaveLength(1);
     });
 
+    it("marks a message steered into a running run processed once that run ends", async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const dispatcher = makeDispatcher({
+        models: {
+          async *stream(req) {
+            await gate;
+            yield* answeringModel("ok").stream(req);
+          },
+        },
+      });
+      const a = await dispatcher.receive(inbound("a", "first"));
+      const b = await dispatcher.receive({ ...inbound("b", "second"), queueMode: "steer" });
+      expect(b.duplicate || b.disposition).toBe("steered");
+      release();
+      if (!a.duplicate) expect((await a.result).status).toBe("succeeded");
+      if (!b.duplicate) await b.result;
+      await vi.waitFor(async () => expect(await store.journal.pending()).toEqual([]));
+    });
+
     it("leaves a message queued behind a run interrupted at shutdown received, and replays it at the next start", async () => {
       let started = 0;
       const dispatcher = makeDispatcher({ models: hangingModel(() => started++) });

@@ -2,7 +2,7 @@
 // Owns run creation, cancellation, timeouts, event fan-out and resuming the runs a stopped process left in flight;
 // the agent loop itself lives in src/agent.
 import type { AgentConfig, QueueMode } from "../core/config-schema.ts";
-import type { JournalEntry, Run } from "../core/domain.ts";
+import type { JournalEntry, Run, Session } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
@@ -124,6 +124,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     }
   };
 
+  // The session submit() just ensured, while lanes.submit() may start its run synchronously: that run needs no re-read.
+  let justEnsured: Session | undefined;
+  // Journal entries already marked processed by the run created for them; their outcome needs no second write.
+  const markedAtCreation = new Set<number>();
   const lanes = new SessionLanes<RunOutcome>({
     audit: (record) => opts.store.audit.write(record),
     now: opts.now,
@@ -132,8 +136,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       let runId: string | undefined;
       const steering: string[] = [];
       bind({ abort: (why) => controls.abort(why), steering, runId: () => runId });
+      const ensured = justEnsured?.key === job.sessionKey ? justEnsured : undefined;
       return (async () => {
-        const session = await opts.store.sessions.get(job.sessionKey);
+        const session = ensured ?? (await opts.store.sessions.get(job.sessionKey));
         if (job.runId !== undefined) {
           const claimed = await opts.store.runs.claim(job.runId, { from: ["pending", "running"], worker: WORKER, patch: { status: "running", startedAt: opts.now() } });
           const run = claimed ?? (await opts.store.runs.get(job.runId));
@@ -155,14 +160,17 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         const at = opts.now();
         const created = await opts.store.runs.create({
           id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at,
+          // Created claimed, attempt 1: a restart claims it again (attempt 2, …) to resume it.
+          worker: WORKER,
           ...(job.origin ? { origin: job.origin } : {}),
         });
         runId = created.id;
         // The run now holds the text; a crash from here on is recovered by resuming the run, not by a replay.
-        for (const tag of job.tags) await opts.store.journal.mark(tag, "processed", created.id);
-        // The first claim: attempt 1. A restart claims it again (attempt 2, …) to resume it.
-        const run = (await opts.store.runs.claim(created.id, { from: ["running"], worker: WORKER })) ?? created;
-        return executeRun(deps, { run, session, controls, emit, takeSteering: () => steering.splice(0) });
+        for (const tag of job.tags) {
+          await opts.store.journal.mark(tag, "processed", created.id);
+          markedAtCreation.add(tag);
+        }
+        return executeRun(deps, { run: created, session, controls, emit, takeSteering: () => steering.splice(0) });
       })();
     },
   });
@@ -170,13 +178,22 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const submit = async (req: TurnRequest, tag?: number): Promise<LaneSubmit<RunOutcome>> => {
     const session = await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
     const mode = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
-    const submitted = lanes.submit(req.sessionKey, req.text, mode, { ...(tag !== undefined ? { tag } : {}), ...(req.origin ? { origin: req.origin } : {}) });
+    justEnsured = session;
+    let submitted: LaneSubmit<RunOutcome>;
+    try {
+      submitted = lanes.submit(req.sessionKey, req.text, mode, { ...(tag !== undefined ? { tag } : {}), ...(req.origin ? { origin: req.origin } : {}) });
+    } finally {
+      justEnsured = undefined;
+    }
     if (tag !== undefined) {
       // A message answered by a run that was interrupted (queued behind it, or steered into it) stays `received`
       // and is replayed at the next start; one whose run never got created is `failed`.
-      void submitted.result.then((outcome) =>
-        outcome.status === "interrupted" ? undefined : opts.store.journal.mark(tag, outcome.runId ? "processed" : "failed", outcome.runId || undefined),
-      );
+      // A steered message, whose tag the run never saw, is marked here.
+      void submitted.result.then((outcome) => {
+        const marked = markedAtCreation.delete(tag);
+        if (outcome.status === "interrupted" || (marked && outcome.runId)) return undefined;
+        return opts.store.journal.mark(tag, outcome.runId ? "processed" : "failed", outcome.runId || undefined);
+      });
     }
     return submitted;
   };

@@ -71,7 +71,9 @@ function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo
     async ensure({ key, agentId, channel }) {
       const t = now();
       const row = toSessionRow({ key, agentId, channel, modelOverride: undefined, queueMode: undefined, activation: undefined, createdAt: t, updatedAt: t });
-      await db.insertInto("sessions").values(row).onConflict((oc) => oc.column("key").doNothing()).execute();
+      // A new session comes back from the insert itself; only an existing one needs the read.
+      const inserted = await db.insertInto("sessions").values(row).onConflict((oc) => oc.column("key").doNothing()).returningAll().executeTakeFirst();
+      if (inserted) return fromSessionRow(inserted);
       const session = await get(key);
       if (!session) throw new Error(`Session ${key} vanished right after it was ensured`);
       return session;
@@ -125,7 +127,8 @@ function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
         id: input.id, sessionKey: input.sessionKey, agentId: input.agentId, parentRunId: input.parentRunId,
         status: input.status ?? "pending", input: input.input, reply: undefined, errorCode: undefined, error: undefined, model: undefined,
         usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 },
-        createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined, attempt: 0, worker: undefined, origin: input.origin,
+        createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined,
+        attempt: input.worker === undefined ? 0 : 1, worker: input.worker, origin: input.origin,
       });
       return fromRunRow(await db.insertInto("runs").values(row).returningAll().executeTakeFirstOrThrow());
     },

@@ -132,6 +132,14 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect(await store.runs.get("missing")).toBeUndefined();
       });
 
+      it("creates a running run claimed by a worker: attempt 1, as a claim right after creating it", async () => {
+        await ensure("s1");
+        const run = await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello", status: "running", startedAt: T0, worker: "w1" });
+        expect(run).toMatchObject({ status: "running", startedAt: T0, attempt: 1, worker: "w1" });
+        expect(await store.runs.get("r1")).toEqual(run);
+        expect(await store.runs.claim("r1", { from: ["running"], worker: "w2" })).toMatchObject({ attempt: 2, worker: "w2" });
+      });
+
       it("update sets only the given fields", async () => {
         await ensure("s1");
         await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello" });

@@ -43,9 +43,12 @@ export interface RunClaim {
 }
 
 export interface RunRepo {
-  /** Creates a run, `pending` unless created already started (`status: "running"` with `startedAt`). */
+  /**
+   * Creates a run, `pending` unless created already started (`status: "running"` with `startedAt`). With `worker`
+   * it is created claimed by that worker: `attempt` 1, as a `claim` right after creating it would leave it.
+   */
   create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & {
-    parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number; origin?: ReplyRoute;
+    parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number; origin?: ReplyRoute; worker?: string;
   }): Promise<Run>;
   get(id: string): Promise<Run | undefined>;
   /** Sets status and whichever of the other fields are given. */
