@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-api.ts";
-import { echoLastUserMessage, fakeProviderConfig, makeHome, REPO_ROOT, startGatewayProcess, TEST_GATEWAY_TOKEN, until, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
+import { echoLastUserMessage, fakeProviderConfig, makeHome, REPO_ROOT, startGatewayProcess, telegramAccountConfig, TEST_GATEWAY_TOKEN, until, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
 
 const BIN = join(REPO_ROOT, "bin/pincer.js");
 const ANN = { id: 501, first_name: "Ann" };
@@ -30,15 +30,7 @@ describe.skipIf(process.platform === "win32")("the bundled gateway (dist/ throug
     tg = await startTelegramFake();
     echoLastUserMessage(fx.fake);
     home = await makeHome(
-      fakeProviderConfig(fx.fake.baseURL, [
-        "channels:",
-        "  telegram:",
-        "    accounts:",
-        "      default:",
-        `        token: "${tg.token}"`,
-        `        api_root: ${tg.apiRoot}`,
-        `        allow_from: ["${ANN.id}"]`,
-      ].join("\n")),
+      fakeProviderConfig(fx.fake.baseURL, telegramAccountConfig(tg, [`allow_from: ["${ANN.id}"]`])),
     );
     gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { command: [BIN], env: { PATH: path, PINCER_LOG_LEVEL: "warn" } });
   }, 60_000);

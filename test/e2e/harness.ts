@@ -68,6 +68,20 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
 }
 
 /** A config with one OpenAI-compatible provider `fake` at the given base URL as the default tier. */
+/** The `channels:` block of one Telegram bot account `default` on the fake Bot API, plus extra account keys
+ * (YAML lines without indentation, e.g. `dm_policy: open`). */
+export function telegramAccountConfig(tg: { token: string; apiRoot: string }, accountLines: string[] = []): string {
+  return [
+    "channels:",
+    "  telegram:",
+    "    accounts:",
+    "      default:",
+    `        token: "${tg.token}"`,
+    `        api_root: ${tg.apiRoot}`,
+    ...accountLines.map((line) => `        ${line}`),
+  ].join("\n");
+}
+
 export function fakeProviderConfig(baseURL: string, extra = ""): string {
   return [
     "models:",

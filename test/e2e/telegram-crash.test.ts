@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { startTelegramFake } from "../fakes/telegram-api.ts";
 import type { RecordedRequest } from "../fakes/index.ts";
-import { fakeProviderConfig, startGatewayProcess, TEST_GATEWAY_TOKEN, until, useCliFixture } from "./harness.ts";
+import { fakeProviderConfig, startGatewayProcess, telegramAccountConfig, TEST_GATEWAY_TOKEN, until, useCliFixture } from "./harness.ts";
 
 const fx = useCliFixture();
 const USERS = Array.from({ length: 4 }, (_, i) => ({ id: 601 + i, first_name: `User${i}` }));
@@ -19,15 +19,7 @@ const token = (user: number, n: number) => `tg-u${user}-m${n}`;
 describe("Telegram after kill -9 of the embedded gateway", () => {
   it("answers every confirmed update exactly once", async () => {
     const tg = await startTelegramFake();
-    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL, [
-      "channels:",
-      "  telegram:",
-      "    accounts:",
-      "      default:",
-      `        token: "${tg.token}"`,
-      `        api_root: ${tg.apiRoot}`,
-      "        dm_policy: open",
-    ].join("\n")));
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL, telegramAccountConfig(tg, ["dm_policy: open"])));
     let holding = true; // the first process never gets an answer: its runs are in flight when it dies
     fx.fake.setFallback((req) => (holding ? { hang: true } : { text: `echo: ${lastUserText(req)}` }));
     const env = { PINCER_LOG_LEVEL: "warn" };

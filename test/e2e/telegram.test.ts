@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-api.ts";
-import { echoLastUserMessage, fakeProviderConfig, makeHome, startGatewayProcess, startWorkerProcess, TEST_GATEWAY_TOKEN, until, useCliFixture, type GatewayProcess, type Home, type WorkerProcess } from "./harness.ts";
+import { echoLastUserMessage, fakeProviderConfig, makeHome, startGatewayProcess, startWorkerProcess, telegramAccountConfig, TEST_GATEWAY_TOKEN, until, useCliFixture, type GatewayProcess, type Home, type WorkerProcess } from "./harness.ts";
 
 const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -52,16 +52,7 @@ for (const runtime of ["embedded", "cluster"] as const) {
       echo();
       // Not fx.home: that one is removed after each test, and this gateway lives for the whole suite.
       home = await makeHome(
-        fakeProviderConfig(fx.fake.baseURL, [
-          "channels:",
-          "  telegram:",
-          "    accounts:",
-          "      default:",
-          `        token: "${tg.token}"`,
-          `        api_root: ${tg.apiRoot}`,
-          "        groups:",
-          `          "${GROUP.id}": {}`,
-        ].join("\n")),
+        fakeProviderConfig(fx.fake.baseURL, telegramAccountConfig(tg, ["groups:", `  "${GROUP.id}": {}`])),
       );
       gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, runtime === "cluster" ? { args: ["--role", "control"], env } : { env });
       if (runtime === "cluster") worker = await startWorkerProcess(home, { env });
