@@ -176,18 +176,12 @@ describe("Telegram webhook mode through the gateway", () => {
     const tg = await startTelegramFake();
     echo();
     const home = await fx.home(
-      fakeProviderConfig(fx.fake.baseURL, [
-        "channels:",
-        "  telegram:",
-        "    accounts:",
-        "      default:",
-        `        token: "${tg.token}"`,
-        `        api_root: ${tg.apiRoot}`,
-        "        mode: webhook",
-        "        webhook_url: https://bot.example.invalid/channels/telegram/default/webhook",
-        "        webhook_secret: s3cret-token",
-        "        dm_policy: open",
-      ].join("\n")),
+      fakeProviderConfig(fx.fake.baseURL, telegramAccountConfig(tg, [
+        "mode: webhook",
+        "webhook_url: https://bot.example.invalid/channels/telegram/default/webhook",
+        "webhook_secret: s3cret-token",
+        "dm_policy: open",
+      ])),
     );
     const gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env: { PINCER_LOG_LEVEL: "warn" } });
     try {
