@@ -1,8 +1,8 @@
 // Kysely's built-in SqliteDialect over node:sqlite: a tiny adapter making `DatabaseSync` look like better-sqlite3.
 // Owns only the statement shape Kysely's SqliteDriver calls; pragmas and file handling live in sqlite-store.ts.
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
-import { SqliteDialect } from "kysely";
-import type { SqliteDatabase, SqliteStatement } from "kysely";
+import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from "kysely";
+import type { DatabaseConnection, DialectAdapter, Driver, SqliteDatabase, SqliteStatement } from "kysely";
 
 /**
  * Wraps a node:sqlite database for Kysely. Rows keep node:sqlite's null-prototype objects; integers come
@@ -46,7 +46,44 @@ function toKyselyStatement(stmt: StatementSync): SqliteStatement {
   };
 }
 
+/**
+ * Kysely's SQLite driver with transactions that take the write lock when they begin. A plain (deferred) `begin`
+ * reads first and upgrades to a writer later, and in WAL mode an upgrade that loses to another process's commit
+ * fails at once with SQLITE_BUSY instead of waiting out busy_timeout. Two processes migrating a new file, or a
+ * CLI command writing while the gateway runs, then fail. `begin immediate` waits for the lock instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's adapter says it does not, so its Migrator would apply each
+ * migration statement by statement: a crash midway left a half-made schema, and two processes opening a new
+ * file both created the tables. Saying so makes every migration one `begin immediate` transaction.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class NodeSqliteDialect extends SqliteDialect {
+  readonly #config: { database: SqliteDatabase };
+  constructor(config: { database: SqliteDatabase }) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
 /** A Kysely dialect for a node:sqlite database. `Kysely.destroy()` closes the database. */
 export function createNodeSqliteDialect(database: DatabaseSync): SqliteDialect {
-  return new SqliteDialect({ database: toKyselySqliteDatabase(database) });
+  return new NodeSqliteDialect({ database: toKyselySqliteDatabase(database) });
 }

@@ -1,7 +1,9 @@
 // Runs the Store contract on SQLite (a temp file and :memory:), plus SQLite-only cases: WAL, file mode, reopen.
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "./sqlite-store.ts";
@@ -95,5 +97,38 @@ describe("openSqliteStore", () => {
     await store.close();
     await store.close();
     expect(readPragma(path, "journal_mode")).toBe("wal");
+  });
+
+  it("several processes opening one new file at once all migrate it and write to it", async () => {
+    const path = nextPath();
+    const storeModule = fileURLToPath(new URL("./sqlite-store.ts", import.meta.url));
+    // Each child opens the file only after every child is loaded (a barrier on stdin), so the opens collide.
+    const script = `
+      import { openSqliteStore } from ${JSON.stringify(storeModule)};
+      process.stdout.write("ready\\n");
+      process.stdin.once("data", async () => {
+        const store = await openSqliteStore({ path: ${JSON.stringify(path)} });
+        const key = "s-" + process.pid;
+        await store.sessions.ensure({ key, agentId: "a", channel: "test" });
+        for (let i = 0; i < 5; i++) await store.transcript.append(key, undefined, [{ role: "user", content: "m" + i }]);
+        await store.close();
+        process.exit(0);
+      });`;
+    const children = Array.from({ length: 6 }, () => {
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const ready = new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+      const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
+      return { child, ready, exit };
+    });
+    await Promise.all(children.map((c) => c.ready));
+    for (const c of children) c.child.stdin.end("go\n");
+    const results = await Promise.all(children.map((c) => c.exit));
+    expect(results).toEqual(results.map(() => ({ code: 0, stderr: "" })));
+
+    const check = new DatabaseSync(path);
+    expect(check.prepare("SELECT count(*) AS n FROM transcript").get()?.["n"]).toBe(30);
+    check.close();
   });
 });

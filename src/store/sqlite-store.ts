@@ -77,7 +77,32 @@ function prepareFile(path: string): void {
 function applyPragmas(database: DatabaseSync): void {
   // busy_timeout first, so switching to WAL waits for another process's lock instead of failing.
   database.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  database.exec("PRAGMA journal_mode = WAL");
+  switchToWal(database);
   database.exec("PRAGMA synchronous = NORMAL");
   database.exec("PRAGMA foreign_keys = ON");
 }
+
+/**
+ * WAL mode is stored in the file, so only a new file needs the switch. Two processes switching one new file can
+ * deadlock on the upgrade to an exclusive lock, and SQLite then fails one at once rather than calling the busy
+ * handler; the loser waits a moment and looks again (usually to find the other has switched it).
+ */
+function switchToWal(database: DatabaseSync): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      const row = database.prepare("PRAGMA journal_mode").get();
+      if (row?.["journal_mode"] === "wal") return;
+      database.exec("PRAGMA journal_mode = WAL");
+      return;
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+    }
+  }
+}
+
+const isBusy = (err: unknown): boolean => {
+  const code = (err as { errcode?: unknown }).errcode;
+  return typeof code === "number" && (code & 0xff) === 5; // SQLITE_BUSY and its extended codes
+};
