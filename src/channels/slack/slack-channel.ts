@@ -18,7 +18,7 @@ import { downloadSlackFile } from "./slack-download.ts";
 import { renderMrkdwn } from "./slack-format.ts";
 import { chatKindOf, mentionedUserIds, readMessageEvent, toInbound, type SlackMessageEvent, type SlackSelf } from "./slack-inbound.ts";
 import { toSlackLogger } from "./slack-logger.ts";
-import { SlackSocket } from "./slack-socket.ts";
+import type { SlackSocket } from "./slack-socket.ts";
 
 export interface SlackChannelOptions extends ChannelFactoryOptions<SlackAccountConfig> {
   /** Reconnect delays; tests shorten them. */
@@ -189,6 +189,10 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable, Thread
 
   /** The inbound side once the bot's identity is known: Socket Mode here; the HTTP variant overrides it. */
   protected async startInbound(): Promise<void> {
+    // Loaded here, once the bot token works: @slack/socket-mode (with undici) is most of the adapter's load time, and
+    // the gateway answers requests meanwhile; `mode: http` never loads it.
+    const { SlackSocket } = await import("./slack-socket.ts");
+    if (!this.running) return; // stopped while loading
     const socket = new SlackSocket({
       appToken: this.config.app_token ?? "",
       clientOptions: this.clientOptions,
