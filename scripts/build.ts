@@ -15,10 +15,9 @@ const DIST = join(ROOT, "dist");
  * Packages bundled in (with their dependencies): pure JavaScript that start-up or the first turn loads, so hundreds of
  * files become a few chunks — the AI SDK and its providers included. Every other package stays external and is
  * loaded from node_modules when used, as before: the channel SDKs (loaded only when configured; discord.js and
- * Baileys load optional native add-ons and worker files, Slack's socket-mode client is loaded through Bolt's own
- * require), pg (optional pg-native), NATS, the web-fetch libraries, and whatever is added later — external is always
- * correct, bundled is only faster. Check a package added here with test/e2e/dist-smoke.test.ts: grammY, for one,
- * fails bundled (its node-fetch rejects Node's AbortSignal).
+ * Baileys load optional native add-ons and worker files), pg (optional pg-native), NATS, the web-fetch libraries, and
+ * whatever is added later — external is always correct, bundled is only faster. Check a package added here with
+ * test/e2e/dist-smoke.test.ts: grammY, for one, fails bundled (its node-fetch rejects Node's AbortSignal).
  */
 const BUNDLED = new Set([
   "commander", "zod", "yaml", "pino", "hono", "@hono/node-server", "ws", "kysely", "prom-client", "marked",

@@ -78,6 +78,12 @@ const TYPING_EVERY_MS = 4_000;
 const TYPING_MAX_MS = 10 * 60_000;
 /** Replies of runs that finished this long before a restart are not sent any more. */
 const RECOVER_WINDOW_MS = 24 * 60 * 60_000;
+/**
+ * Turns of the event loop left to pending I/O before each adapter (and its SDK) is imported, which is synchronous work
+ * of tens of ms: a connection waiting to be accepted, its request read, and the file-system check of /readyz take one
+ * turn each, so a request made as the gateway starts listening is answered first.
+ */
+const IO_TURNS_BEFORE_IMPORT = 3;
 
 export function createChannelManager(opts: ChannelManagerOptions): ChannelManager {
   const log = opts.log.child({ component: "channels" });
@@ -245,7 +251,7 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
         const accounts = (config.channels[name]?.accounts ?? {}) as Record<string, ChannelAccountConfig>;
         for (const [account, cfg] of Object.entries(accounts)) {
           if (!cfg.enabled) continue;
-          const factory = (opts.factories?.[name] ?? (await loadChannelFactory(name))) as ChannelFactory<ChannelName>;
+          const factory = (opts.factories?.[name] ?? (await loadAfterPendingIo(name))) as ChannelFactory<ChannelName>;
           const channel = factory({
             account, config: cfg as never, log: opts.log, stateDir: opts.stateDir, now: opts.now, ...(opts.fetch ? { fetch: opts.fetch } : {}),
           });
@@ -297,4 +303,10 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
       return queued;
     },
   };
+}
+
+/** Imports the adapter of `name` once pending I/O had IO_TURNS_BEFORE_IMPORT turns of the event loop. */
+async function loadAfterPendingIo<N extends ChannelName>(name: N): Promise<ChannelFactory<N>> {
+  for (let turn = 0; turn < IO_TURNS_BEFORE_IMPORT; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+  return loadChannelFactory(name);
 }

@@ -228,6 +228,15 @@ describe("SlackChannel inbound", () => {
     expect(channel.health().detail).toContain("app-level token");
   });
 
+  it("opens no Socket Mode connection when stopped while starting", async () => {
+    const channel = makeChannel();
+    const starting = channel.start(recordingSink());
+    await channel.stop();
+    await starting;
+    expect(channel.health().state).toBe("stopped");
+    expect(fake.openSockets).toBe(0);
+  });
+
   it("delivers nothing after stop, and stop is idempotent", async () => {
     const { channel, sink } = await started();
     await channel.stop();

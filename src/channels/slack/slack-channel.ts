@@ -1,9 +1,9 @@
-// SlackChannel: one Slack app account. Web API calls go through @slack/web-api's WebClient (re-exported by Bolt) with
-// the SDK's retries off; inbound arrives over Socket Mode (slack-socket.ts) or, in `mode: http`, through
-// SlackEventsChannel's webhook. Maps with slack-inbound.ts, renders with slack-format.ts. Slack shows no typing
-// indicator for bots in ordinary channels, so this deliberately does not implement TypingCapable.
+// SlackChannel: one Slack app account. Web API calls go through @slack/web-api's WebClient with the SDK's retries off;
+// inbound arrives over Socket Mode (slack-socket.ts) or, in `mode: http`, through SlackEventsChannel's webhook. Maps
+// with slack-inbound.ts, renders with slack-format.ts. Slack shows no typing indicator for bots in ordinary channels,
+// so this deliberately does not implement TypingCapable.
 import { readFile, stat } from "node:fs/promises";
-import { webApi } from "@slack/bolt";
+import { WebClient, type WebClientOptions } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { SlackAccountConfig } from "../../core/channel-config.ts";
 import { ChannelError, ConfigError } from "../../core/errors.ts";
@@ -18,7 +18,7 @@ import { downloadSlackFile } from "./slack-download.ts";
 import { renderMrkdwn } from "./slack-format.ts";
 import { chatKindOf, mentionedUserIds, readMessageEvent, toInbound, type SlackMessageEvent, type SlackSelf } from "./slack-inbound.ts";
 import { toSlackLogger } from "./slack-logger.ts";
-import { SlackSocket } from "./slack-socket.ts";
+import type { SlackSocket } from "./slack-socket.ts";
 
 export interface SlackChannelOptions extends ChannelFactoryOptions<SlackAccountConfig> {
   /** Reconnect delays; tests shorten them. */
@@ -38,7 +38,7 @@ interface CompletedUpload {
   files?: { id?: string; shares?: { public?: Record<string, { ts?: string }[]>; private?: Record<string, { ts?: string }[]> } }[];
 }
 
-type ClientOptions = Omit<webApi.WebClientOptions, "logger" | "logLevel">;
+type ClientOptions = Omit<WebClientOptions, "logger" | "logLevel">;
 
 /** Validates what the schema cannot: which credentials the mode needs. Throws ConfigError naming the key. */
 export function checkSlackConfig(opts: SlackChannelOptions): void {
@@ -73,7 +73,7 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable, Thread
   private readonly apiRoot: string;
   private readonly clientOptions: ClientOptions;
   private readonly sdkLogger: ReturnType<typeof toSlackLogger>;
-  private readonly web: webApi.WebClient;
+  private readonly web: WebClient;
   private readonly users = new Map<string, { name?: string; username?: string }>();
   private readonly titles = new Map<string, string>();
   private status: ChannelHealth;
@@ -104,7 +104,7 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable, Thread
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
     };
     this.sdkLogger = toSlackLogger(this.log);
-    this.web = new webApi.WebClient(opts.config.bot_token, { ...this.clientOptions, logger: this.sdkLogger });
+    this.web = new WebClient(opts.config.bot_token, { ...this.clientOptions, logger: this.sdkLogger });
     this.status = { state: "stopped", since: this.now() };
   }
 
@@ -179,7 +179,7 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable, Thread
     if (this.config.mode === "http") return { ok: true, identity, detail: "bot token accepted (HTTP Events API mode)" };
     try {
       signal?.throwIfAborted();
-      const appClient = new webApi.WebClient(this.config.app_token, { ...this.clientOptions, logger: this.sdkLogger });
+      const appClient = new WebClient(this.config.app_token, { ...this.clientOptions, logger: this.sdkLogger });
       await appClient.apps.connections.open({});
     } catch (err) {
       return { ok: false, identity, detail: toChannelError(err, "apps.connections.open", "app").message };
@@ -189,6 +189,10 @@ export class SlackChannel implements Channel, MediaCapable, ProbeCapable, Thread
 
   /** The inbound side once the bot's identity is known: Socket Mode here; the HTTP variant overrides it. */
   protected async startInbound(): Promise<void> {
+    // Loaded here, once the bot token works: @slack/socket-mode (with undici) is most of the adapter's load time, and
+    // the gateway answers requests meanwhile; `mode: http` never loads it.
+    const { SlackSocket } = await import("./slack-socket.ts");
+    if (!this.running) return; // stopped while loading
     const socket = new SlackSocket({
       appToken: this.config.app_token ?? "",
       clientOptions: this.clientOptions,

@@ -1,5 +1,5 @@
 // toChannelError: the SDK's error classes and Slack's error strings → one ChannelError code each.
-import { webApi } from "@slack/bolt";
+import * as webApi from "@slack/web-api";
 import { describe, expect, it } from "vitest";
 import { ChannelError } from "../../core/errors.ts";
 import { toChannelError } from "./slack-errors.ts";

@@ -8,7 +8,7 @@ import { slackAccountSchema } from "../../core/channel-config.ts";
 import type { InboundMessage } from "../../core/inbound.ts";
 import { hasWebhook, type ChannelSink } from "../kit/channel.ts";
 import { createSlackChannel } from "./index.ts";
-import type { SlackEventsChannel } from "./slack-events-channel.ts";
+import { signatureMatches, type SlackEventsChannel } from "./slack-events-channel.ts";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 const NOW_MS = 1_800_000_000_000;
@@ -134,5 +134,37 @@ describe("SlackEventsChannel", () => {
     const body = messageBody("late");
     expect((await channel.handleWebhook(request(body, signSlackRequest(body, SECRET, nowS)))).status).toBe(503);
     expect(got).toEqual([]);
+  });
+});
+
+describe("signatureMatches", () => {
+  // The worked example of https://api.slack.com/authentication/verifying-requests-from-slack.
+  const example = {
+    signingSecret: SECRET,
+    timestamp: 1_531_420_618,
+    nowMs: 1_531_420_618_000 + 60_000,
+    rawBody:
+      "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA" +
+      "&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN" +
+      "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+    signature: "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
+  };
+
+  it("accepts Slack's documented example", () => {
+    expect(signatureMatches(example)).toBe(true);
+  });
+
+  it("refuses another body, secret, timestamp or version, a padded signature, an empty secret and a stale or future timestamp", () => {
+    const refused = [
+      { ...example, rawBody: `${example.rawBody}&x=1` },
+      { ...example, signingSecret: "not-the-secret" },
+      { ...example, timestamp: example.timestamp + 1 },
+      { ...example, signature: example.signature.replace("v0=", "v1=") },
+      { ...example, signature: `${example.signature}00` },
+      { ...example, signingSecret: "" },
+      { ...example, nowMs: (example.timestamp + 301) * 1000 },
+      { ...example, nowMs: (example.timestamp - 301) * 1000 },
+    ];
+    expect(refused.map((opts) => signatureMatches(opts))).toEqual(refused.map(() => false));
   });
 });

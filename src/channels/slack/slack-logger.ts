@@ -1,6 +1,6 @@
 // The Slack SDK's Logger interface on top of the adapter's pino child: SDK chatter at debug, its warnings and errors at
 // warn (the adapter reports the failures that matter itself, with a fix). The SDK redacts tokens in what it logs.
-import { LogLevel, type Logger as SlackLogger } from "@slack/bolt";
+import { LogLevel, type Logger as SlackLogger } from "@slack/web-api";
 import type { Logger } from "pino";
 
 export function toSlackLogger(log: Logger): SlackLogger {

@@ -6,22 +6,12 @@
 // before the journal; the client hands each envelope over with its own ack(), which we call after deliver resolved.
 // Its auto-reconnect is off: when apps.connections.open fails during an automatic reconnect, the SDK rejects a promise
 // nobody awaits (SocketModeClient.delayReconnectAttempt → start()), and it waits clientPingTimeout × attempts.
-import { createRequire } from "node:module";
-import type { Logger as SlackLogger, SocketModeReceiver, webApi } from "@slack/bolt";
+import { SocketModeClient } from "@slack/socket-mode";
+import type { Logger as SlackLogger, WebClientOptions } from "@slack/web-api";
 import type { Logger } from "pino";
 import { ChannelError } from "../../core/errors.ts";
 import { backoffDelay, sleep, type BackoffOptions } from "../kit/backoff.ts";
 import { toChannelError } from "./slack-errors.ts";
-
-type SocketModeClient = SocketModeReceiver["client"];
-
-interface SocketModeClientOptions {
-  appToken: string;
-  logger: SlackLogger;
-  autoReconnectEnabled: boolean;
-  clientPingTimeout?: number;
-  clientOptions: Omit<webApi.WebClientOptions, "logger" | "logLevel">;
-}
 
 /** What the client emits as `slack_event` for every envelope but hello/disconnect. */
 interface SocketEnvelope {
@@ -32,13 +22,6 @@ interface SocketEnvelope {
   retry_num?: number;
 }
 
-/** @slack/socket-mode is Bolt's dependency, not Pincer's: load the copy Bolt itself runs on. */
-function loadSocketModeClient(): new (opts: SocketModeClientOptions) => SocketModeClient {
-  const boltEntry = createRequire(import.meta.url).resolve("@slack/bolt");
-  return (createRequire(boltEntry)("@slack/socket-mode") as { SocketModeClient: new (opts: SocketModeClientOptions) => SocketModeClient })
-    .SocketModeClient;
-}
-
 const CONNECT_TIMEOUT_MS = 30_000;
 /** A connection that lived this long resets the backoff; shorter ones keep counting up, ms. */
 const STABLE_CONNECTION_MS = 60_000;
@@ -46,7 +29,7 @@ const STABLE_CONNECTION_MS = 60_000;
 export interface SlackSocketOptions {
   appToken: string;
   /** Web API options for apps.connections.open (API root, no retries). */
-  clientOptions: Omit<webApi.WebClientOptions, "logger" | "logLevel">;
+  clientOptions: Omit<WebClientOptions, "logger" | "logLevel">;
   log: Logger;
   sdkLogger: SlackLogger;
   backoff?: BackoffOptions;
@@ -68,8 +51,7 @@ export class SlackSocket {
 
   constructor(opts: SlackSocketOptions) {
     this.opts = opts;
-    const SocketModeClientClass = loadSocketModeClient();
-    this.client = new SocketModeClientClass({
+    this.client = new SocketModeClient({
       appToken: opts.appToken,
       logger: opts.sdkLogger,
       autoReconnectEnabled: false,
