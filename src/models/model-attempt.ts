@@ -46,11 +46,15 @@ export async function* runAttempt(
   const fail = (err: unknown): AttemptOutcome => ({
     ok: false,
     streamed,
-    error: toProviderError(
-      err,
-      { providerId: candidate.providerId, modelId: candidate.modelId, timedOut, callerAborted: req.signal.aborted, timeoutMs: s.timeoutMs, secrets, now: s.now },
-      s.sdk,
-    ),
+    error: toProviderError(err, {
+      providerId: candidate.providerId,
+      modelId: candidate.modelId,
+      timedOut,
+      callerAborted: req.signal.aborted,
+      timeoutMs: s.timeoutMs,
+      secrets,
+      now: s.now,
+    }),
   });
   let streamed = false;
   try {
