@@ -1,20 +1,18 @@
-// One streaming call to one candidate with one credential: first-chunk/idle timeout, text deltas out,
-// a `done` event on success, or a mapped ProviderError for the router to decide on failover.
-import type * as Ai from "ai";
-import type { LanguageModelUsage, ToolSet } from "ai";
+// One streaming call to one candidate with one credential, straight to the provider model's `doStream`: first-chunk
+// and idle timeout, text deltas out, a `done` event on success, or a mapped ProviderError for the router's failover.
 import type { Price } from "../core/config-schema.ts";
-import type { Usage } from "../core/domain.ts";
 import type { ProviderError } from "../core/errors.ts";
 import type { Candidate } from "./model-candidates.ts";
-import type { ModelEvent, ModelRequest, ToolCallRequest } from "./model-events.ts";
+import type { ModelEvent, ModelRequest } from "./model-events.ts";
+import { toFunctionTools, toProviderPrompt } from "./model-prompt.ts";
+import { ModelStep } from "./model-step.ts";
 import { computeCost, findPrice } from "./prices.ts";
 import { toProviderError } from "./provider-errors.ts";
-import { loadLanguageModel } from "./provider-registry.ts";
-import type { ModelCache } from "./provider-registry.ts";
+import type { LanguageModelOptions, ProviderModel, ProviderStreamPart } from "./provider-registry.ts";
 
 export interface AttemptSettings {
-  sdk: typeof Ai;
-  cache: ModelCache;
+  /** The provider model for a candidate and credential (cached by the router). */
+  loadModel: (opts: LanguageModelOptions) => Promise<ProviderModel>;
   prices: Record<string, Price>;
   /** ms without any stream part (before the first one, or between parts) before the attempt is aborted. */
   timeoutMs: number;
@@ -24,7 +22,10 @@ export interface AttemptSettings {
 
 export type AttemptOutcome = { ok: true } | { ok: false; error: ProviderError; streamed: boolean };
 
-/** Yields text deltas and, on success, `done`. Contract: never throws; failures are returned, not yielded. */
+/**
+ * Yields text deltas and, on success, `done`. No retries: failover is the router's.
+ * Contract: never throws; failures are returned, not yielded.
+ */
 export async function* runAttempt(
   s: AttemptSettings,
   candidate: Candidate,
@@ -46,61 +47,56 @@ export async function* runAttempt(
   const fail = (err: unknown): AttemptOutcome => ({
     ok: false,
     streamed,
-    error: toProviderError(
-      err,
-      { providerId: candidate.providerId, modelId: candidate.modelId, timedOut, callerAborted: req.signal.aborted, timeoutMs: s.timeoutMs, secrets, now: s.now },
-      s.sdk,
-    ),
+    error: toProviderError(err, {
+      providerId: candidate.providerId,
+      modelId: candidate.modelId,
+      timedOut,
+      callerAborted: req.signal.aborted,
+      timeoutMs: s.timeoutMs,
+      secrets,
+      now: s.now,
+    }),
   });
   let streamed = false;
+  let reader: ReadableStreamDefaultReader<ProviderStreamPart> | undefined;
+  let ended = false;
   try {
     startTimer();
-    const model = await loadLanguageModel(s.cache, { ...candidate, ...auth, fetch: s.fetch });
-    const result = s.sdk.streamText({
-      model,
-      system: req.system,
-      messages: req.messages,
-      tools: toToolSet(s.sdk, req.tools),
-      maxRetries: 0, // failover is ours: next key, then next candidate
+    const model = await s.loadModel({ ...candidate, ...auth, fetch: s.fetch });
+    const { stream } = await model.doStream({
+      prompt: toProviderPrompt(req.system, req.messages),
+      ...toFunctionTools(req.tools),
       abortSignal: AbortSignal.any([req.signal, own.signal]),
-      onError: () => {}, // errors arrive as stream parts; the default handler would console.error them
     });
-    let text = "";
-    const toolCalls: ToolCallRequest[] = [];
-    let finish: { finishReason: string; totalUsage: LanguageModelUsage } | undefined;
-    let error: unknown;
-    for await (const part of result.fullStream) {
-      if (part.type !== "start") startTimer(); // anything past `start` means the provider is answering
-      if (part.type === "text-delta" && part.text.length > 0) {
-        text += part.text;
+    reader = stream.getReader();
+    const step = new ModelStep(req.tools);
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      // Any part but the opening one (sent once the response headers are in) means the provider is answering.
+      if (next.value.type !== "stream-start") startTimer();
+      const text = step.add(next.value);
+      if (text !== undefined) {
         streamed = true;
         stopTimer(); // a slow consumer is not a slow provider
-        yield { type: "text_delta", text: part.text };
+        yield { type: "text_delta", text };
         startTimer();
-      } else if (part.type === "tool-call") {
-        toolCalls.push({ id: part.toolCallId, name: part.toolName, args: part.input });
-      } else if (part.type === "finish") {
-        finish = part;
-      } else if (part.type === "error") {
-        error ??= part.error;
-      } else if (part.type === "abort") {
-        error ??= new DOMException("aborted", "AbortError");
       }
     }
+    ended = true;
     stopTimer();
-    if (error !== undefined || timedOut || req.signal.aborted) return fail(error);
-    if (!finish) return fail(new Error("the stream ended without a finish event"));
-    const response = await result.response;
-    const usage = toUsage(finish.totalUsage);
+    const result = step.finish();
+    if (!result.ok || timedOut || req.signal.aborted) return fail(result.ok ? undefined : result.error);
+    const { usage, ...rest } = result;
     const price = findPrice(s.prices, { providerId: candidate.providerId, providerType: candidate.providerConfig.type, modelId: candidate.modelId });
     yield {
       type: "done",
       provider: candidate.providerId,
       model: candidate.modelId,
-      finishReason: finish.finishReason,
-      toolCalls,
-      text,
-      responseMessages: response.messages,
+      finishReason: rest.finishReason,
+      toolCalls: rest.toolCalls,
+      text: rest.text,
+      responseMessages: rest.responseMessages,
       usage: { ...usage, costUsd: computeCost(price, usage) },
     };
     return { ok: true };
@@ -108,24 +104,9 @@ export async function* runAttempt(
     return fail(err);
   } finally {
     stopTimer();
-    own.abort(); // ends the HTTP request if the consumer stopped early; a no-op after completion
+    if (!ended) {
+      own.abort(); // ends the HTTP request when the consumer stopped early or the call failed
+      reader?.cancel().catch(() => {});
+    }
   }
-}
-
-/** Declared without `execute`: the SDK stops after the model's tool calls and the caller runs them. */
-function toToolSet(sdk: typeof Ai, tools: ModelRequest["tools"]): ToolSet | undefined {
-  if (tools.length === 0) return undefined;
-  const set: ToolSet = {};
-  for (const t of tools) {
-    set[t.name] = sdk.tool({ description: t.description, inputSchema: sdk.jsonSchema(t.parameters as Ai.JSONSchema7) });
-  }
-  return set;
-}
-
-function toUsage(u: LanguageModelUsage): Omit<Usage, "costUsd"> {
-  return {
-    inputTokens: u.inputTokens ?? 0,
-    outputTokens: u.outputTokens ?? 0,
-    cachedTokens: u.inputTokenDetails?.cacheReadTokens ?? u.cachedInputTokens ?? 0,
-  };
 }

@@ -1,6 +1,5 @@
 // The model router: streams one model turn for a tier or `provider/model`, failing over across API keys
 // and candidate models, and reporting everything as events. It does not execute tools or keep history.
-import type * as Ai from "ai";
 import type { PincerConfig } from "../core/config-schema.ts";
 import { ProviderError } from "../core/errors.ts";
 import type { ProviderErrorCode } from "../core/errors.ts";
@@ -14,7 +13,7 @@ import { runAttempt } from "./model-attempt.ts";
 import type { AttemptSettings } from "./model-attempt.ts";
 import type { ModelEvent, ModelRequest } from "./model-events.ts";
 import { mergePrices } from "./prices.ts";
-import { createModelCache } from "./provider-registry.ts";
+import { createModelCache, loadLanguageModel } from "./provider-registry.ts";
 
 export interface ModelRouter {
   /** Candidates for a tier or `provider/model`, in failover order. Throws ConfigError for unknown ones. */
@@ -54,28 +53,23 @@ export function createModelRouter(opts: ModelRouterOptions): ModelRouter {
   const now = opts.now ?? Date.now;
   const keys = createKeyPool();
   const loadAuthStore = createAuthStoreReader(opts.stateDir); // read on every call, parsed only when it changed
-  const settings: Omit<AttemptSettings, "sdk"> = {
-    cache: createModelCache(),
+  const cache = createModelCache();
+  const settings: AttemptSettings = {
+    loadModel: (o) => loadLanguageModel(cache, o),
     prices: mergePrices(opts.config.prices),
     timeoutMs: opts.config.timeout_ms,
     fetch: opts.fetch,
     now,
   };
-  let sdk: Promise<typeof Ai> | undefined; // `ai` is loaded on the first call, not at start-up
-  // The SDK prints call warnings with console.warn unless told not to; this layer must not log.
-  (globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS ??= false;
 
   async function* stream(req: ModelRequest): AsyncGenerator<ModelEvent> {
     let candidates: Candidate[];
     let authStore: AuthStore;
-    let ai: typeof Ai;
     let code: ProviderErrorCode = "unknown_provider"; // what a setup failure means at each step
     try {
       candidates = resolveCandidates(opts.config, req.ref);
       code = "missing_credential";
       authStore = await loadAuthStore();
-      code = "server_error";
-      ai = await (sdk ??= import("ai"));
     } catch (err) {
       yield { type: "failed", code, message: err instanceof Error ? err.message : String(err) };
       return;
@@ -95,7 +89,7 @@ export function createModelRouter(opts: ModelRouterOptions): ModelRouter {
       const pool = credential.keys.length > 0 ? keys.orderKeys(candidate.providerId, credential.keys, now()) : [undefined];
       for (const key of pool) {
         const auth = key === undefined ? {} : credential.type === "oauth" ? { authToken: key } : { apiKey: key };
-        const outcome = yield* runAttempt({ ...settings, sdk: ai }, candidate, auth, req);
+        const outcome = yield* runAttempt(settings, candidate, auth, req);
         if (outcome.ok) {
           if (key !== undefined) keys.markGood(candidate.providerId, key);
           return;

@@ -1,12 +1,8 @@
 // The one mapping from whatever a model call throws (AI SDK APICallError, gateway errors, aborts, network
 // failures) to ProviderError codes, with user-facing messages that never contain the secrets in use.
-import type * as Ai from "ai";
 import { ProviderError } from "../core/errors.ts";
 import type { ProviderErrorCode } from "../core/errors.ts";
 import { maskSecret } from "./auth-store.ts";
-
-/** The error classes of the lazily loaded `ai` module. */
-export type SdkErrors = Pick<typeof Ai, "APICallError" | "RetryError" | "LoadAPIKeyError">;
 
 export interface AttemptContext {
   providerId: string;
@@ -24,7 +20,7 @@ export interface AttemptContext {
 const RETRYABLE: ReadonlySet<ProviderErrorCode> = new Set(["rate_limited", "server_error", "timeout", "auth_failed", "network"]);
 
 /** Maps anything a model call throws or streams as an error part to a ProviderError. Never throws. */
-export function toProviderError(err: unknown, ctx: AttemptContext, sdk: SdkErrors): ProviderError {
+export function toProviderError(err: unknown, ctx: AttemptContext): ProviderError {
   const label = `${ctx.providerId}/${ctx.modelId}`;
   const make = (code: ProviderErrorCode, message: string, extra: { status?: number; retryAfterMs?: number } = {}): ProviderError =>
     new ProviderError({ code, message, retryable: RETRYABLE.has(code), provider: ctx.providerId, model: ctx.modelId, cause: err, ...extra });
@@ -32,8 +28,7 @@ export function toProviderError(err: unknown, ctx: AttemptContext, sdk: SdkError
   if (ctx.callerAborted) return make("aborted", `${label}: cancelled`);
   if (ctx.timedOut) return make("timeout", `${label}: no response within ${ctx.timeoutMs} ms (models.timeout_ms)`);
   if (err instanceof ProviderError) return err;
-  if (sdk.RetryError.isInstance(err)) return toProviderError(err.lastError, ctx, sdk);
-  if (sdk.LoadAPIKeyError.isInstance(err)) {
+  if (isSdkError(err, "AI_LoadAPIKeyError")) {
     return make("missing_credential", `${label}: the SDK found no API key. Fix: run 'pincer auth set ${ctx.providerId}'`);
   }
 
@@ -41,8 +36,9 @@ export function toProviderError(err: unknown, ctx: AttemptContext, sdk: SdkError
   const status = statusOf(err);
   if (status === undefined) {
     if (isAbortError(err)) return make("timeout", `${label}: the request was aborted before completing`);
-    if (sdk.APICallError.isInstance(err) || isNetworkError(err)) {
-      const url = sdk.APICallError.isInstance(err) ? ` ${redactUrl(err.url)}` : "";
+    const apiCall = isSdkError(err, "AI_APICallError");
+    if (apiCall || isNetworkError(err)) {
+      const url = apiCall ? ` ${redactUrl(String((err as { url?: unknown }).url))}` : "";
       return make("network", `${label}: cannot reach the provider${url}: ${detail}`);
     }
     // Malformed stream, unexpected response shape: a provider-side fault worth failing over.
@@ -59,6 +55,14 @@ export function toProviderError(err: unknown, ctx: AttemptContext, sdk: SdkError
   if (status === 408) return make("timeout", `${label}: the provider timed out (408): ${detail}`, { status });
   if (status >= 500) return make("server_error", `${label}: provider error (${status}): ${detail}`, { status });
   return make("bad_request", `${label}: the provider refused the request (${status}): ${detail}`, { status });
+}
+
+/**
+ * Whether `err` is the AI SDK error of that name (`AI_APICallError`…), tested by the marker the SDK's own `isInstance`
+ * tests, so no SDK module is needed here and errors from every copy of the SDK's packages are recognised.
+ */
+function isSdkError(err: unknown, name: string): boolean {
+  return typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[Symbol.for(`vercel.ai.error.${name}`)] === true;
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -1,4 +1,4 @@
-// Builds AI SDK language models per provider type, importing each SDK package lazily on first use.
+// Builds AI SDK language models per provider type, importing each provider package lazily on first use.
 // The instance cache is a value the router owns and passes in; this module holds no state.
 import type { LanguageModel } from "ai";
 import { PROVIDER_TYPES } from "../core/config-schema.ts";
@@ -17,15 +17,24 @@ export interface LanguageModelOptions {
   fetch?: typeof fetch;
 }
 
+/**
+ * A provider's language model: the AI SDK's language-model specification (v3), which every provider package
+ * implements. The model layer calls its `doStream` directly; the types below are the spec's call and stream shapes.
+ */
+export type ProviderModel = Extract<LanguageModel, { specificationVersion: "v3" }>;
+export type ProviderCallOptions = Parameters<ProviderModel["doStream"]>[0];
+export type ProviderPrompt = ProviderCallOptions["prompt"];
+export type ProviderStreamPart = Awaited<ReturnType<ProviderModel["doStream"]>>["stream"] extends ReadableStream<infer P> ? P : never;
+
 /** Model instances keyed by provider, model and credential; owned by one router. */
-export type ModelCache = Map<string, Promise<LanguageModel>>;
+export type ModelCache = Map<string, Promise<ProviderModel>>;
 
 export function createModelCache(): ModelCache {
   return new Map();
 }
 
 /** createLanguageModel through `cache`; a failed creation is not cached. */
-export function loadLanguageModel(cache: ModelCache, opts: LanguageModelOptions): Promise<LanguageModel> {
+export function loadLanguageModel(cache: ModelCache, opts: LanguageModelOptions): Promise<ProviderModel> {
   const key = [opts.providerId, opts.modelId, opts.apiKey ? `k:${opts.apiKey}` : "", opts.authToken ? `t:${opts.authToken}` : ""].join("\u0000");
   let model = cache.get(key);
   if (!model) {
@@ -37,7 +46,7 @@ export function loadLanguageModel(cache: ModelCache, opts: LanguageModelOptions)
 }
 
 /** A language model for one provider/model pair. Throws ConfigError for an unknown provider type. */
-export async function createLanguageModel(opts: LanguageModelOptions): Promise<LanguageModel> {
+export async function createLanguageModel(opts: LanguageModelOptions): Promise<ProviderModel> {
   const { providerConfig: cfg, modelId } = opts;
   const baseURL = baseURLOf(cfg);
   const common = { baseURL, headers: cfg.headers, fetch: opts.fetch };
