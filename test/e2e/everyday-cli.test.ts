@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-api.ts";
 import { echoLastUserMessage, fakeProviderConfig, makeHome, startGatewayProcess, telegramAccountConfig, until, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
 
@@ -40,6 +41,19 @@ const json = (text: string): Json => JSON.parse(text) as Json;
 const exchange = (code: string) =>
   fetch(`${gw.url}/api/v1/auth/exchange`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code }) });
 const sessionsWith = (token: string) => fetch(`${gw.url}/api/v1/sessions`, { headers: { authorization: `Bearer ${token}` } });
+
+/** The first frame the gateway answers a /ws auth frame carrying `token` with. */
+function wsHello(token: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${gw.url.replace("http", "ws")}/ws`, { origin: gw.url });
+    ws.on("open", () => ws.send(JSON.stringify({ type: "auth", token })));
+    ws.on("message", (data) => {
+      resolve((JSON.parse(String(data)) as { type: string }).type);
+      ws.close();
+    });
+    ws.on("error", reject);
+  });
+}
 
 /** A loopback port nothing listens on (just released), so "not running" never depends on what else runs here. */
 async function closedPort(): Promise<string> {
@@ -80,6 +94,7 @@ describe("against a running gateway", () => {
     expect(first.status).toBe(200);
     const { token } = (await first.json()) as { token: string };
     expect((await sessionsWith(token)).status).toBe(200);
+    expect(await wsHello(token)).toBe("hello"); // the /ws auth frame takes it too
     expect((await exchange(code)).status).toBe(401);
     expect((await sessionsWith(firstToken)).status).toBe(200); // the gateway token still works: nothing was rotated
   });
@@ -125,7 +140,7 @@ describe("against a running gateway", () => {
     expect(await readFile(join(home.dir, "pincer.yaml"), "utf8")).toBe(before);
   });
 
-  // Last: it changes the token every other case uses.
+  // Last but one: it changes the token every other case uses.
   it("gateway token --rotate applies at once: the old token and the UI sessions stop working, the new one works", async () => {
     const { stdout } = await home.cli(["dashboard", "--json"]);
     const code = new URL(json(stdout).url as string).hash.replace("#login=", "");
@@ -139,8 +154,17 @@ describe("against a running gateway", () => {
     expect((await sessionsWith(firstToken)).status).toBe(401);
     expect((await sessionsWith(session)).status).toBe(401);
     expect((await sessionsWith(next)).status).toBe(200);
+    expect(await wsHello(session)).toBe("error");
     // The CLI itself still gets in (a fresh login code), e.g. for status.
     expect(json((await home.cli(["status", "--json"])).stdout).gateway.note).toBeUndefined();
+  });
+
+  it("a stopped gateway removes gateway.json, and status then says it is not running", async () => {
+    gw.child.kill("SIGTERM");
+    expect(await gw.exited).toBe(0);
+    await expect(readFile(join(home.dir, "gateway.json"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
+    const report = json((await home.cli(["status", "--json"], { env: { PORT: await closedPort() } })).stdout);
+    expect(report.gateway.running).toBe(false);
   });
 });
 
