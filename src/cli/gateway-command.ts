@@ -77,7 +77,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
     if (app.config.gateway.webchat) {
       // The token rides in the URL fragment, which browsers never send to a server; the page stores it and drops it.
-      const link = firstToken ? `${gateway.url}/#token=${encodeURIComponent(firstToken)}` : `${gateway.url}/`;
+      const link = firstToken ? `${gateway.url}/#token=${encodeURIComponent(firstToken)}` : `${gateway.url}/ (log in with the link 'pincer dashboard' prints)`;
       process.stderr.write(`WebChat: ${link}\n`);
     }
     // Chat channels connect after the gateway serves (their SDKs load and log in meanwhile; /readyz lists them as
