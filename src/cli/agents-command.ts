@@ -1,6 +1,7 @@
 // `pincer agents list | add | remove`: the agents in pincer.yaml (each edit validated before the file is written).
 // Removing an agent deletes nothing else: its sessions, runs and workspace stay where they are.
 import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
 import { loadConfig, resolveWorkspace, setConfigValue, unsetConfigValue } from "../config/index.ts";
 import { modelRefSchema } from "../core/config-schema.ts";
 import { hasOwnEntry, ownEntry } from "../core/own-entry.ts";
@@ -38,15 +39,17 @@ export async function agentsAddCommand(g: GlobalOptions, id: string, opts: { mod
   // An `agents:` map in the file replaces the built-in `default` agent, so keep that one when adding the first.
   if (!(await fileDeclaresAgents(file)) && hasOwnEntry(loaded.config.agents, "default")) await setConfigValue(file, "agents.default", "{}", { env: process.env });
   await setConfigValue(file, `agents.${id}.model`, opts.model ?? "default", { env: process.env });
-  if (opts.workspace !== undefined) {
+  // A relative folder on the command line means relative to here (in the file it would mean the state dir).
+  const workspaceArg = opts.workspace === undefined || opts.workspace.startsWith("~") || isAbsolute(opts.workspace) ? opts.workspace : resolve(opts.workspace);
+  if (workspaceArg !== undefined) {
     try {
-      await setConfigValue(file, `agents.${id}.workspace`, opts.workspace, { env: process.env });
+      await setConfigValue(file, `agents.${id}.workspace`, workspaceArg, { env: process.env });
     } catch (err) {
       await unsetConfigValue(file, `agents.${id}`, { env: process.env }); // leave no half-added agent behind
       throw err;
     }
   }
-  const workspace = resolveWorkspace(loaded.stateDir, id, opts.workspace, process.env);
+  const workspace = resolveWorkspace(loaded.stateDir, id, workspaceArg, process.env);
   if (opts.json) return printJson({ id, model: opts.model ?? "default", workspace, file });
   process.stdout.write(`added agent ${id} (model ${opts.model ?? "default"}, workspace ${workspace}) to ${file}\n`);
   process.stdout.write(`route chats to it with a binding, e.g. 'pincer config set bindings "[{agent: ${id}, match: {channel: telegram}}]"'; a running gateway applies it at once\n`);

@@ -93,7 +93,8 @@ export function gatewayClient(found: { url: string; runtime: GatewayRuntime | un
   const envToken = opts.env[TOKEN_ENV]?.trim() || undefined;
   // A gateway that says it uses the stored token would refuse a different PINCER_GATEWAY_TOKEN of this shell.
   const order: Array<"env" | "code"> = envToken && runtime?.tokenSource !== "file" ? ["env", "code"] : envToken ? ["code", "env"] : ["code"];
-  let bearer: string | undefined;
+  // One credential at a time, shared by concurrent requests; replaced by the next way in when it is refused.
+  let bearer: Promise<string | undefined> | undefined;
   let tried = 0;
   const refused = (): CliFailure =>
     new CliFailure(
@@ -102,6 +103,14 @@ export function gatewayClient(found: { url: string; runtime: GatewayRuntime | un
         : `the gateway at ${url} refused this command's login code (it uses another state dir?). Fix: run the command with the gateway's PINCER_HOME, or set ${TOKEN_ENV}`,
     );
 
+  /** The next way in (env token or a fresh login code), skipping codes the gateway refuses; undefined when none is left. */
+  const nextCredential = async (): Promise<string | undefined> => {
+    for (let how = order[tried++]; how !== undefined; how = order[tried++]) {
+      const token = how === "env" ? envToken : await exchangeCode(url, opts.stateDir);
+      if (token !== undefined) return token;
+    }
+    return undefined;
+  };
   const send = (path: string, token: string, init: Parameters<GatewayClient["request"]>[1] = {}): Promise<Response> =>
     fetch(`${url}${path}`, {
       method: init.method ?? (init.json === undefined ? "GET" : "POST"),
@@ -117,15 +126,12 @@ export function gatewayClient(found: { url: string; runtime: GatewayRuntime | un
     runtime,
     async request(path, init) {
       for (;;) {
-        if (bearer === undefined) {
-          const how = order[tried++];
-          if (how === undefined) throw refused();
-          bearer = how === "env" ? envToken : await exchangeCode(url, opts.stateDir);
-          if (bearer === undefined) continue;
-        }
-        const res = await send(path, bearer, init);
+        const current = (bearer ??= nextCredential());
+        const token = await current;
+        if (token === undefined) throw refused();
+        const res = await send(path, token, init);
         if (res.status !== 401) return res;
-        bearer = undefined;
+        if (bearer === current) bearer = undefined; // another request may have moved on already
       }
     },
   };

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { loadConfig, resolveStateDir, type LoadedConfig } from "../config/index.ts";
 import { CHANNEL_NAMES } from "../core/channel-config.ts";
 import type { Run } from "../core/domain.ts";
+import { ownEntry } from "../core/own-entry.ts";
 import type { Store } from "../store/store.ts";
 import type { GlobalOptions } from "./cli-app.ts";
 import { findGateway, gatewayClient, type GatewayClient } from "./gateway-client.ts";
@@ -47,7 +48,7 @@ async function collectStatus(g: GlobalOptions): Promise<StatusReport> {
   if (found.running) {
     const client = gatewayClient(found, { stateDir, env: process.env });
     try {
-      await fromGateway(client, draft);
+      await fromGateway(client, draft, loaded);
     } catch (err) {
       if (!(err instanceof CliFailure)) throw err;
       draft.gateway.note = `only part of its status could be read: ${err.message}`;
@@ -61,7 +62,7 @@ async function collectStatus(g: GlobalOptions): Promise<StatusReport> {
 }
 
 /** GET /api/v1/status; a gateway without it (404) is asked through the endpoints every version has. */
-async function fromGateway(client: GatewayClient, draft: Draft): Promise<void> {
+async function fromGateway(client: GatewayClient, draft: Draft, loaded: LoadedConfig | undefined): Promise<void> {
   const res = await client.request("/api/v1/status", { timeoutMs: 10_000 });
   if (res.ok) {
     const api = readApiStatus(await res.json());
@@ -89,7 +90,9 @@ async function fromGateway(client: GatewayClient, draft: Draft): Promise<void> {
   draft.lastErrors = (failed.data ?? []).filter((r) => r.finishedAt !== undefined && r.finishedAt >= since).map(toLastError);
   if (usage.total) draft.today = { tokens: usage.total.inputTokens + usage.total.outputTokens, costUsd: usage.total.costUsd };
   const providers = ready.checks?.providers;
-  if (providers !== undefined) draft.models = [{ id: "default model", ok: providers === "ok", checked: "credential", ...(providers === "ok" ? {} : { error: providers }) }];
+  // /readyz checks the default agent's model in the gateway's own environment (which may differ from this shell's).
+  const model = loaded ? `${defaultAgentOf(loaded).model} (default agent)` : "the default agent's model";
+  if (providers !== undefined) draft.models = [{ id: model, ok: providers === "ok", checked: "credential", ...(providers === "ok" ? {} : { error: providers }) }];
   draft.source = "gateway+store";
 }
 
@@ -107,8 +110,7 @@ async function localModels(loaded: LoadedConfig): Promise<Draft["models"]> {
   const [{ resolveCandidates }, { resolveCredential }, { loadAuthStore }] = await Promise.all([
     import("../models/model-candidates.ts"), import("../models/credentials.ts"), import("../models/auth-store.ts"),
   ]);
-  const agent = loaded.config.agents.default ?? Object.values(loaded.config.agents)[0];
-  const ref = agent?.model ?? "default";
+  const ref = defaultAgentOf(loaded).model;
   if (ref === "default" && !loaded.config.models.tiers.default) return [];
   let candidates;
   try {
@@ -159,6 +161,11 @@ async function fromStore(loaded: LoadedConfig, draft: Draft, opts: { inFlight: b
 
 const toInFlight = (r: Run): Draft["runsInFlight"][number] => ({ id: r.id, sessionKey: r.sessionKey, status: r.status, ...(r.startedAt ? { startedAt: r.startedAt } : {}) });
 const toLastError = (r: Run): Draft["lastErrors"][number] => ({ ...(r.finishedAt ? { at: r.finishedAt } : {}), message: `run ${r.id} failed${r.errorCode ? ` (${r.errorCode})` : ""}: ${r.error ?? "no details"}` });
+
+/** The agent that answers what no binding routes elsewhere: `default`, else the first. */
+function defaultAgentOf(loaded: LoadedConfig): { model: string } {
+  return ownEntry(loaded.config.agents, "default") ?? Object.values(loaded.config.agents)[0] ?? { model: "default" };
+}
 
 /** Local midnight, epoch ms. */
 function startOfToday(): number {

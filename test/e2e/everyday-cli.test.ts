@@ -71,7 +71,7 @@ describe("against a running gateway", () => {
     const report = json(stdout);
     expect(report.gateway).toMatchObject({ running: true, url: gw.url, pid: gw.child.pid });
     expect(report.channels).toEqual([{ channel: "telegram", account: "default", state: "connected" }]);
-    expect(report.models).toEqual([{ id: "default model", ok: true, checked: "credential" }]);
+    expect(report.models).toEqual([{ id: "default (default agent)", ok: true, checked: "credential" }]);
     expect(report.today).toEqual({ tokens: 0, costUsd: 0 });
     expect(report.next).toContain("open the dashboard: pincer dashboard");
 
