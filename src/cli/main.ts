@@ -3,7 +3,7 @@
 import { Command, Option } from "commander";
 import { addEverydayCommands } from "./everyday-commands.ts";
 import { applyHelpConventions } from "./help-conventions.ts";
-import { printError } from "./output.ts";
+import { exitOnClosedStdout, printError } from "./output.ts";
 
 const program = new Command("pincer")
   .description("Self-hosted AI assistant gateway: your agent, your chat apps, your rules.")
@@ -240,6 +240,7 @@ auth
 
 addEverydayCommands(program, globals);
 applyHelpConventions(program);
+exitOnClosedStdout();
 
 try {
   await program.parseAsync(process.argv);

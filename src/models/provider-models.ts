@@ -36,8 +36,8 @@ export async function listProviderModels(opts: ListModelsOptions): Promise<Model
   try {
     res = await (opts.fetch ?? fetch)(request.url, { headers: { ...cfg.headers, ...request.headers }, signal: AbortSignal.timeout(opts.timeoutMs) });
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const why = e.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : (e.cause?.code ?? e.message);
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const why = e.name === "TimeoutError" ? `no answer within ${opts.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
     return { ok: false, error: `cannot reach ${where}: ${why}` };
   }
   if (res.status === 401 || res.status === 403) return { ok: false, error: `${where} refused the credential (${res.status}). Fix: 'pincer auth set ${opts.providerId}'` };
