@@ -55,6 +55,21 @@ function wsHello(token: string): Promise<string> {
   });
 }
 
+/** An authenticated /ws connection; `closed` gives its close code and the last frame before it. */
+function wsConnect(token: string): Promise<{ send(frame: string): void; closed: Promise<{ code: number; frame: string }> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${gw.url.replace("http", "ws")}/ws`, { origin: gw.url });
+    let last = "";
+    const closed = new Promise<{ code: number; frame: string }>((done) => ws.on("close", (code) => done({ code, frame: last })));
+    ws.on("open", () => ws.send(JSON.stringify({ type: "auth", token })));
+    ws.on("message", (data) => {
+      last = String(data);
+      if ((JSON.parse(last) as { type: string }).type === "hello") resolve({ send: (f) => ws.send(f), closed });
+    });
+    ws.on("error", reject);
+  });
+}
+
 /** A loopback port nothing listens on (just released), so "not running" never depends on what else runs here. */
 async function closedPort(): Promise<string> {
   const server = createServer();
@@ -146,6 +161,7 @@ describe("against a running gateway", () => {
     const code = new URL(json(stdout).url as string).hash.replace("#login=", "");
     const { token: session } = (await (await exchange(code)).json()) as { token: string };
     expect((await sessionsWith(session)).status).toBe(200);
+    const open = await wsConnect(session); // authenticated before the rotation
 
     const rotated = await home.cli(["gateway", "token", "--rotate"]);
     expect(rotated.code).toBe(0);
@@ -155,6 +171,9 @@ describe("against a running gateway", () => {
     expect((await sessionsWith(session)).status).toBe(401);
     expect((await sessionsWith(next)).status).toBe(200);
     expect(await wsHello(session)).toBe("error");
+    // The connection opened with it ends at its next frame.
+    open.send(JSON.stringify({ type: "ping", id: 1 }));
+    expect(await open.closed).toEqual({ code: 4401, frame: expect.stringContaining("the token is no longer valid") });
     // The CLI itself still gets in (a fresh login code), e.g. for status.
     expect(json((await home.cli(["status", "--json"])).stdout).gateway.note).toBeUndefined();
   });
