@@ -50,6 +50,28 @@ export interface AccountStatus extends ChannelHealth {
   account: string;
 }
 
+/** A message the owner sends first (`pincer message send`, POST /api/v1/messages), not a reply to a run. */
+export interface ProactiveMessage {
+  channel: string;
+  account: string;
+  /** The chat id on the platform (a DM's user or chat id). */
+  to: string;
+  text: string;
+  /** Caller-chosen key: a retry with the same key sends nothing already sent. */
+  idempotencyKey: string;
+}
+
+export type ProactiveOutcome =
+  | { status: "sent"; messages: number }
+  /** Every message of this key had been sent before. */
+  | { status: "duplicate" }
+  /** Nothing to send once reply directives are read (empty, or `NO_REPLY`). */
+  | { status: "empty" }
+  /** The platform refused it for good (e.g. unknown chat). */
+  | { status: "failed"; error: string }
+  /** The account is not connected in this process; `state` is its channel state or `not running`. */
+  | { status: "unavailable"; state: string; detail?: string };
+
 export interface ChannelStats {
   /** `<channel>/<account>/<outcome>` → count */
   inbound: Map<string, number>;
@@ -72,6 +94,10 @@ export interface ChannelManager {
   /** Embedded runtime after a restart: queues replies of recently finished channel runs that were never sent
    * (the in-process queue died with the process). Returns how many. */
   recoverReplies(): Promise<number>;
+  /** Sends a proactive message through the reply sender (chunking, retries, one delivery per key and chunk).
+   * Contract: throws a retryable ChannelError when the platform stays unavailable; a retry with the same key then
+   * sends only what is missing. */
+  sendMessage(msg: ProactiveMessage): Promise<ProactiveOutcome>;
 }
 
 const TYPING_EVERY_MS = 4_000;
@@ -289,6 +315,24 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
     status: () => [...channels.values()].map(({ channel }) => ({ channel: channel.channel, account: channel.account, ...channel.health() })),
     async queueReplies(runs) {
       for (const run of runs) await queueReply(opts.bus, run);
+    },
+    async sendMessage(msg) {
+      const channel = find(msg.channel, msg.account);
+      const account = accountConfig(msg.channel, msg.account);
+      if (!channel || !account) return { status: "unavailable", state: "not running" };
+      const health = channel.health();
+      if (health.state !== "connected") return { status: "unavailable", state: health.state, ...(health.detail ? { detail: health.detail } : {}) };
+      const route: ReplyRoute = { channel: msg.channel, account: msg.account, chatKind: "dm", chatId: msg.to };
+      // No workspace: a MEDIA line names no file this message may attach.
+      const result = await sender.send({ channel, account, route, text: msg.text, key: `message:${msg.channel}:${msg.account}:${msg.idempotencyKey}` });
+      if (result.status === "silent") return { status: "empty" };
+      if (result.status === "failed") {
+        count(stats.replies, `${msg.channel}/${msg.account}/failed`);
+        return result;
+      }
+      if (result.messages === 0) return { status: "duplicate" };
+      count(stats.replies, `${msg.channel}/${msg.account}/sent`);
+      return result;
     },
     async recoverReplies() {
       const since = opts.now() - RECOVER_WINDOW_MS;

@@ -24,8 +24,9 @@ export interface Check {
   fix?: string;
 }
 
-export async function doctorCommand(g: GlobalOptions, opts: { json?: boolean }): Promise<void> {
+export async function doctorCommand(g: GlobalOptions, opts: { json?: boolean; probe?: boolean }): Promise<void> {
   const checks = await runChecks(g.config, process.env);
+  if (opts.probe) checks.push(...(await probeChecks(g.config, process.env)));
   if (opts.json) printJson({ ok: checks.every((c) => c.status !== "fail"), checks });
   else {
     const icon = { ok: "✓", warn: "!", fail: "✗" } as const;
@@ -62,6 +63,13 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
     checks.push(...(await (await import("../channels/channel-doctor.ts")).checkChannels(loaded.config, stateDir)));
   }
   return checks;
+}
+
+/** `--probe`: a live request to each model provider (skipped when the config does not load). */
+async function probeChecks(configFile: string | undefined, env: Record<string, string | undefined>): Promise<Check[]> {
+  const loaded = await loadConfig({ file: configFile, env }).catch(() => undefined);
+  if (!loaded) return [{ name: "probe", status: "fail", detail: "not run: the config does not load", fix: "fix the config first" }];
+  return (await import("./doctor-probe.ts")).probeProviders(loaded.config, loaded.stateDir, env);
 }
 
 /** With bus.url set: the NATS server, its JetStream and the instance's streams and consumers. */

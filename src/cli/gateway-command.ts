@@ -2,7 +2,10 @@
 // SIGTERM/SIGINT stop intake and let running turns finish up to a deadline; SIGHUP or an edit of the config file reloads it.
 import { resolveStateDir } from "../config/index.ts";
 import { setLogLevel } from "../config/logger.ts";
-import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
+import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV, watchGatewayToken } from "../gateway/gateway-token.ts";
+import { isGatewayProcessAlive, readGatewayRuntime, removeGatewayRuntime, writeGatewayRuntime } from "../gateway/gateway-runtime.ts";
+import { clearLoginCodes } from "../gateway/login-codes.ts";
+import { openUiSessions, revokeUiSessions } from "../gateway/ui-sessions.ts";
 import { checkBindSafety, resolveListenAddress } from "../gateway/listen-address.ts";
 import type { ChannelManager } from "../channels/channel-manager.ts";
 import type { Run } from "../core/domain.ts";
@@ -49,7 +52,13 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     const replayed = await app.dispatcher.replayJournal();
     if (replayed > 0) app.log.warn({ messages: replayed }, "messages received but not yet answered before the last stop were queued again");
     const { startGateway } = await import("../gateway/gateway-server.ts");
-    const gateway = await startGateway({ ctx: app, address, tokens: loaded.verifier!, serverVersion: VERSION }).catch((err: NodeJS.ErrnoException) => {
+    // The token file is followed while running (a rotation applies at once); UI sessions from `pincer dashboard`
+    // links are accepted wherever the token is, until they expire or the token changes.
+    const token = watchGatewayToken(app.stateDir, process.env);
+    const sessions = openUiSessions({ stateDir: app.stateDir, epoch: () => token.epoch() });
+    const tokens = { verify: (t: string) => token.verify(t) || sessions.verify(t) };
+    const login = { stateDir: app.stateDir, sessions };
+    const gateway = await startGateway({ ctx: app, address, tokens, serverVersion: VERSION, login }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== "EADDRINUSE" && err.code !== "EACCES") throw err;
       const why = err.code === "EADDRINUSE" ? "is already in use" : "needs privileges this user does not have";
       throw new CliFailure(`cannot listen on ${address.host}:${address.port}: the port ${why}. Fix: stop the other program, or pick another port with --port, PORT or gateway.port ('pincer doctor' shows who holds it)`, 78);
@@ -62,10 +71,13 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     }
     const { watchConfig } = await import("../gateway/config-watch.ts");
     const watcher = watchConfig({ file: app.configFile, reload: () => app.reload(), log: app.log });
+    const tokenSource = loaded.source.kind === "env" ? "env" : "file";
+    await writeGatewayRuntime(app.stateDir, { url: gateway.url, startedAt: Date.now(), version: VERSION, tokenSource }).catch((err: unknown) =>
+      app.log.warn({ err }, "gateway.json not written: 'pincer status' and 'pincer dashboard' will not find this gateway"));
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
     if (app.config.gateway.webchat) {
       // The token rides in the URL fragment, which browsers never send to a server; the page stores it and drops it.
-      const link = firstToken ? `${gateway.url}/#token=${encodeURIComponent(firstToken)}` : `${gateway.url}/`;
+      const link = firstToken ? `${gateway.url}/#token=${encodeURIComponent(firstToken)}` : `${gateway.url}/ (log in with the link 'pincer dashboard' prints)`;
       process.stderr.write(`WebChat: ${link}\n`);
     }
     // Chat channels connect after the gateway serves (their SDKs load and log in meanwhile; /readyz lists them as
@@ -86,6 +98,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
         process.stderr.write(`${signal}: stopping (running turns get ${deadlineMs} ms)\n`);
         watcher.close();
         void (async () => {
+          await removeGatewayRuntime(app.stateDir).catch(() => undefined);
           await gateway.close({ deadlineMs });
           await (await channelsStarted.catch(() => undefined))?.stop();
           await router?.stop();
@@ -104,6 +117,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
         if (stopping) return stopped;
         stopping = true;
         watcher.close();
+        await removeGatewayRuntime(app.stateDir).catch(() => undefined);
         await gateway.close({ deadlineMs });
         await app.channels?.stop();
         await router?.stop();
@@ -146,9 +160,19 @@ export async function tokenCommand(_g: GlobalOptions, opts: { rotate?: boolean; 
     return;
   }
   const token = await rotateGatewayToken(stateDir);
-  if (opts.json) return printJson({ token });
+  // Every browser login and pending login code goes with the old token (the gateway also checks the token generation).
+  await Promise.all([revokeUiSessions(stateDir), clearLoginCodes(stateDir)]);
+  const runtime = await readGatewayRuntime(stateDir);
+  const running = runtime !== undefined && isGatewayProcessAlive(runtime) !== false ? runtime : undefined;
+  const applies =
+    running?.tokenSource === "env"
+      ? `the running gateway (pid ${running.pid}) takes its token from ${TOKEN_ENV}, so it keeps that one until it starts without it`
+      : running
+        ? `the running gateway (pid ${running.pid}) uses it at once`
+        : "a gateway started from now on uses it";
+  if (opts.json) return printJson({ token, uiSessionsRevoked: true, gateway: running ? { pid: running.pid, tokenSource: running.tokenSource } : null });
   process.stdout.write(`${token}\n`);
-  process.stderr.write("new gateway token above (shown once); the previous one no longer works — restart a running gateway to apply it\n");
+  process.stderr.write(`new gateway token above (shown once); the previous one and every dashboard login no longer work; ${applies}\n`);
 }
 
 export function toPort(text: string): number {

@@ -1,7 +1,9 @@
 // The `pincer` command line: declares every command and lazy-loads its implementation, so `--help` stays fast.
 // Error boundary: user mistakes print one line (exit 78 for setup problems), bugs print a stack (exit 1).
 import { Command, Option } from "commander";
-import { printError } from "./output.ts";
+import { addEverydayCommands } from "./everyday-commands.ts";
+import { applyHelpConventions } from "./help-conventions.ts";
+import { exitOnClosedStdout, printError } from "./output.ts";
 
 const program = new Command("pincer")
   .description("Self-hosted AI assistant gateway: your agent, your chat apps, your rules.")
@@ -34,7 +36,7 @@ const gateway = program
   .option("-p, --port <port>", "port (default: gateway.port or PORT, 18790)")
   .option("--shutdown-deadline <ms>", "on SIGTERM, how long running turns may take to finish", "10000")
   .option("--role <role>", "cluster runtime: 'control' (HTTP/WS, routing) or 'all' (also executes runs here)", "all")
-  .option("--workers <n>", "with --role all in the cluster runtime: runs executed at once in this process (default 4)")
+  .option("--workers <n>", "with --role all in the cluster runtime: runs executed at once in this process (default: 4)")
   .action(async (opts) => (await import("./gateway-command.ts")).gatewayCommand(globals(), opts));
 gateway
   .command("token")
@@ -114,6 +116,7 @@ program
   .command("doctor")
   .description("check config, state dir, store, credentials, sandbox and Node; each check says how to fix it")
   .option("--json", "machine-readable output")
+  .option("--probe", "also make a tiny request to each model provider and report its latency or the exact failure")
   .action(async (opts) => (await import("./doctor-command.ts")).doctorCommand(globals(), opts));
 
 const config = program.command("config").description("validate, read and change pincer.yaml");
@@ -234,6 +237,10 @@ auth
   .option("--oauth", "remove only the OAuth token")
   .option("--api-key", "remove only the API key")
   .action(async (provider: string, opts) => (await import("./auth-command.ts")).removeAuth(globals(), provider, opts));
+
+addEverydayCommands(program, globals);
+applyHelpConventions(program);
+exitOnClosedStdout();
 
 try {
   await program.parseAsync(process.argv);

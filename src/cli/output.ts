@@ -47,6 +47,14 @@ export function exitCodeForRun(errorCode: string | undefined): number {
   return SETUP_CODES.has(errorCode) ? EXIT_CONFIG : 1;
 }
 
+/** `pincer … | head` closes stdout early: end quietly instead of with an EPIPE stack. */
+export function exitOnClosedStdout(): void {
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -9,6 +9,7 @@ import { createHttpApp } from "./http-app.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { createOriginGuard } from "./origin-guard.ts";
+import type { UiSessions } from "./ui-sessions.ts";
 import { attachWebSocket } from "./ws-server.ts";
 
 export interface GatewayOptions {
@@ -17,6 +18,8 @@ export interface GatewayOptions {
   tokens: TokenVerifier;
   now?: () => number;
   serverVersion?: string;
+  /** Login codes of this state dir and the UI sessions they open (POST /api/v1/auth/exchange). */
+  login?: { stateDir: string; sessions: UiSessions };
 }
 
 export interface ShutdownReport {
@@ -56,6 +59,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     authLockout,
     originGuard,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.login ? { login: opts.login } : {}),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A client that trickles its headers or body is cut off (408) rather than holding a connection for Node's 5-minute

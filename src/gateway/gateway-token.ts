@@ -1,7 +1,9 @@
 // The gateway token: created once, stored only as a SHA-256 hash in <state>/gateway-token.json (0600),
 // or supplied by PINCER_GATEWAY_TOKEN. Verification is constant-time; the plaintext is shown once at creation.
-// A supplied token must be strong (length and variety); a generated one always is.
+// A supplied token must be strong (length and variety); a generated one always is. A running gateway follows the
+// file (`watchGatewayToken`), so a rotation takes effect at once.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../core/errors.ts";
@@ -87,4 +89,69 @@ export async function loadGatewayToken(stateDir: string, env: Record<string, str
     throw new ConfigError({ file: tokenFilePath(stateDir), problem: "the gateway token file is damaged", fix: "create a new token with 'pincer gateway token --rotate'" });
   }
   return { verifier: createTokenVerifier(Buffer.from(parsed.sha256, "hex")), source: { kind: "file", createdAt: parsed.created_at ?? 0 } };
+}
+
+/** A verifier that follows the token's source, plus the token generation UI sessions are bound to. */
+export interface LiveTokenVerifier extends TokenVerifier {
+  /** Changes whenever the token does (a rotation, another PINCER_GATEWAY_TOKEN); undefined while there is none.
+   * Not secret: a hash of the token's hash. */
+  epoch(): string | undefined;
+}
+
+/**
+ * The running gateway's view of its token. With PINCER_GATEWAY_TOKEN it is fixed for the process's life; otherwise
+ * the token file is stat'ed on every check (one syscall) and re-read when it changed, so `pincer gateway token
+ * --rotate` takes effect at the next request and the old token stops working at once. A missing or damaged file
+ * accepts no token until a valid one is written.
+ * Contract: never throws; constant-time in the token's content.
+ */
+export function watchGatewayToken(stateDir: string, env: Record<string, string | undefined>): LiveTokenVerifier {
+  const fromEnv = env[TOKEN_ENV]?.trim();
+  if (fromEnv) {
+    const hash = sha256(fromEnv);
+    const epoch = `env:${epochOf(hash)}`;
+    return { verify: (token) => timingSafeEqual(sha256(token), hash), epoch: () => epoch };
+  }
+  const path = tokenFilePath(stateDir);
+  let seen: string | undefined; // identity of the file version last read: inode, mtime, size
+  let hash: Buffer | undefined;
+  let epoch: string | undefined;
+  const refresh = (): void => {
+    let key = "none";
+    try {
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st) key = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      key = "unreadable";
+    }
+    if (key === seen) return;
+    seen = key;
+    hash = undefined;
+    epoch = undefined;
+    if (key === "none" || key === "unreadable") return;
+    try {
+      const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<TokenFile>;
+      if (typeof parsed.sha256 === "string" && /^[0-9a-f]{64}$/.test(parsed.sha256)) {
+        hash = Buffer.from(parsed.sha256, "hex");
+        epoch = `file:${epochOf(hash)}`;
+      }
+    } catch {
+      // Damaged or vanished between stat and read: nothing is accepted until the next change.
+    }
+  };
+  return {
+    verify(token) {
+      refresh();
+      const digest = sha256(token); // computed either way, so a missing file answers in the same time
+      return hash !== undefined && timingSafeEqual(digest, hash);
+    },
+    epoch() {
+      refresh();
+      return epoch;
+    },
+  };
+}
+
+function epochOf(hash: Buffer): string {
+  return createHash("sha256").update(hash).digest("hex").slice(0, 16);
 }

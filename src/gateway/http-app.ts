@@ -7,6 +7,8 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
 import { redactSecrets } from "../config/redact.ts";
+import { createAuthRoutes } from "./api-auth.ts";
+import { createMessageRoutes } from "./api-messages.ts";
 import { createApiRoutes } from "./api-routes.ts";
 import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
@@ -14,6 +16,7 @@ import type { GatewayMetrics } from "./metrics.ts";
 import { createOpenAIRoutes, defaultAgentId } from "./openai-routes.ts";
 import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
 import { createRateLimiter } from "./rate-limit.ts";
+import type { UiSessions } from "./ui-sessions.ts";
 import { createWebChatRoutes } from "./webchat-routes.ts";
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
@@ -42,6 +45,8 @@ export interface HttpAppOptions {
   originGuard?: OriginGuard;
   /** Replaces the built-in readiness checks (store query + default agent's model credential). */
   ready?: () => Promise<Readiness>;
+  /** Login codes in this state dir and the UI sessions they open (POST /api/v1/auth/exchange); absent: no exchange. */
+  login?: { stateDir: string; sessions: UiSessions };
 }
 
 /** `guessed`: a token was presented and did not match (a missing or malformed header guesses nothing). */
@@ -50,8 +55,8 @@ type Auth = { ok: true; token: string } | { ok: false; reason: string; guessed: 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
- * Builds the HTTP app. Open: GET /healthz, GET /readyz, the WebChat page's static files (`/`, `/webchat/*`) and channel
- * webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter). Everything else needs `Authorization: Bearer <token>`.
+ * Builds the HTTP app. Open: GET /healthz, GET /readyz, the WebChat page's static files (`/`, `/webchat/*`), the login
+ * code exchange (`POST /api/v1/auth/exchange`) and channel webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter). Everything else needs `Authorization: Bearer <token>`.
  * Bound to loopback, every route but /healthz and the webhooks needs a Host naming this machine or listed in
  * gateway.allowed_hosts (403).
  * Failed attempts — wrong bearer tokens, webhook requests the adapter answers 401 — count per client address; a locked
@@ -115,6 +120,8 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
     const result = await ready();
     return c.json(result, result.ok ? 200 : 503);
   });
+  // Open: a login code is the credential here; wrong ones count against the address like wrong tokens.
+  if (opts.login) app.route("/api/v1/auth", createAuthRoutes({ ...opts.login, lockout, remote: remoteAddress, now, log }));
 
   app.use(async (c, next) => {
     const lockKey = `gateway:${addressKey(remoteAddress(c))}`;
@@ -141,6 +148,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
   app.route("/v1", createOpenAIRoutes({ ctx, now }));
   app.get("/api/v1/channels", (c) => c.json({ channels: ctx.channels?.status() ?? [] }));
   app.route("/api/v1", createApiRoutes({ ctx }));
+  app.route("/api/v1", createMessageRoutes({ ctx, now }));
 
   app.notFound((c) => c.json({ error: { type: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

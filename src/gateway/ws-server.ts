@@ -55,6 +55,9 @@ interface Connection {
   ws: WebSocket;
   remote: string | undefined;
   authed: boolean;
+  /** The credential it authenticated with, checked again on each frame and heartbeat: a rotated token or an
+   * expired UI session ends the connection. */
+  token: string | undefined;
   closing: boolean;
   alive: boolean;
   client: string | undefined;
@@ -150,6 +153,10 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
 
   const heartbeat = setInterval(() => {
     for (const c of conns) {
+      if (c.authed && !tokens.verify(c.token ?? "")) {
+        revoke(c);
+        continue;
+      }
       if (!c.alive) {
         log.debug({ remote: c.remote }, "no pong; terminating");
         c.ws.terminate();
@@ -163,7 +170,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
 
   function accept(ws: WebSocket, req: IncomingMessage): void {
     const c: Connection = {
-      ws, remote: req.socket.remoteAddress, authed: false, closing: false, alive: true, client: undefined,
+      ws, remote: req.socket.remoteAddress, authed: false, token: undefined, closing: false, alive: true, client: undefined,
       follows: new Set(), holds: new Map(), sends: createRateLimiter({ perMinute: sendsPerMinute, now }), queue: Promise.resolve(),
     };
     conns.add(c);
@@ -199,11 +206,13 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       }
       authDone();
       c.authed = true;
+      c.token = parsed.frame.token;
       c.client = parsed.frame.client;
       log.info({ remote: c.remote, client: c.client }, "client connected");
       send(c, { type: "hello", protocol: PROTOCOL_VERSION, serverVersion: opts.serverVersion ?? "0.1.0", defaultAgent, defaultSession: defaultSessionOf(c, defaultAgent) });
       return;
     }
+    if (!tokens.verify(c.token ?? "")) return revoke(c);
     if (!parsed.ok) return sendError(c, parsed.id, "bad_frame", parsed.message, parsed.path);
     const frame = parsed.frame;
     const id = "id" in frame ? frame.id : undefined;
@@ -334,6 +343,15 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     c.closing = true;
     sendError(c, undefined, code, message, path);
     c.ws.close(CLOSE_UNAUTHORIZED, reason);
+  }
+
+  /** Ends an authenticated connection whose token no longer holds (rotated, or a UI session that expired). */
+  function revoke(c: Connection): void {
+    if (c.closing) return;
+    c.closing = true;
+    log.info({ remote: c.remote, client: c.client }, "connection closed: its token was revoked");
+    sendError(c, undefined, "unauthorized", "the token is no longer valid (rotated, or the login expired). Fix: log in again, e.g. with a link from 'pincer dashboard'");
+    c.ws.close(CLOSE_UNAUTHORIZED, "token revoked");
   }
 
   function lockOut(c: Connection, retryAfterSec: number): void {
