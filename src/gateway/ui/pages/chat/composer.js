@@ -124,7 +124,9 @@ export function Composer({ onSend, onStop, running, sessionKey }) {
         setHint((h) => (h + (e.key === "ArrowDown" ? 1 : hints.length - 1)) % hints.length);
         return;
       }
-      if (e.key === "Tab" || (e.key === "Enter" && !e.shiftKey)) {
+      // Enter on a command typed in full sends it; otherwise Enter and Tab complete the highlighted one.
+      const complete = hints.some(([name]) => `/${name}` === text.toLowerCase());
+      if (e.key === "Tab" || (e.key === "Enter" && !e.shiftKey && !complete)) {
         e.preventDefault();
         pick(hints[Math.min(hint, hints.length - 1)][0]);
         return;

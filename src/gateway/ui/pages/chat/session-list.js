@@ -6,12 +6,12 @@ import { formatRelative } from "../../lib/format.js";
 
 const CLIENT = "webchat";
 
-/** A conversation's name: its title, else "Main chat" / "New chat" for this browser's, else channel and peer. */
+/** A conversation's name: its title, else "Main chat" / "Untitled chat" for this browser's, else channel and peer. */
 export function sessionLabel(session, defaultAgent) {
   const [, agent, channel, , ...rest] = session.key.split(":");
   const peer = rest.join(":");
   const base = session.title
-    ?? (channel === "webchat" && peer === CLIENT ? "Main chat" : channel === "webchat" && peer.startsWith(`${CLIENT}-`) ? "New chat" : `${channel ?? "?"}: ${peer || session.key}`);
+    ?? (channel === "webchat" && peer === CLIENT ? "Main chat" : channel === "webchat" && peer.startsWith(`${CLIENT}-`) ? "Untitled chat" : `${channel ?? "?"}: ${peer || session.key}`);
   return agent && defaultAgent && agent !== defaultAgent ? `${base} (${agent})` : base;
 }
 
