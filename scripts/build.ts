@@ -1,6 +1,6 @@
 // `npm run build` (and `prepare`, so `npm install` produces it): bundles src/ into dist/ with esbuild — minified ESM,
 // one entry (dist/cli/main.js) whose lazily imported commands, channel adapters and stores become chunks loaded on
-// first use, linked source maps, and the WebChat files. Type checking stays with `npm run check`; tests run src/.
+// first use, linked source maps, and the Control UI's files (src/gateway/ui, served as they are). Type checking stays with `npm run check`; tests run src/.
 // `--if-stale` (npm start) builds only when a source, the lock file or this script is newer than dist/.
 import type { Plugin } from "esbuild";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -104,7 +104,7 @@ const result = await build({
   entryPoints: { "cli/main": "src/cli/main.ts" },
   outdir: DIST,
   // Every chunk sits in dist/cli/, one folder below dist/ as the sources sit one folder below src/: paths written
-  // relative to import.meta.url (`../gateway/webchat/`, `../../bin/pincer.js`) hold in both trees.
+  // relative to import.meta.url (`../gateway/ui/`, `../../bin/pincer.js`) hold in both trees.
   chunkNames: "cli/[name]-[hash]",
   bundle: true,
   splitting: true,
@@ -126,7 +126,7 @@ const result = await build({
 });
 
 // Static files served by the gateway, at the same place relative to the code as in src/.
-cpSync(join(ROOT, "src/gateway/webchat"), join(DIST, "gateway/webchat"), { recursive: true });
+cpSync(join(ROOT, "src/gateway/ui"), join(DIST, "gateway/ui"), { recursive: true });
 
 const outputs = Object.keys(result.metafile.outputs).filter((file) => file.endsWith(".js"));
 for (const file of outputs) {

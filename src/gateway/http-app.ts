@@ -16,8 +16,8 @@ import type { GatewayMetrics } from "./metrics.ts";
 import { createOpenAIRoutes, defaultAgentId } from "./openai-routes.ts";
 import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
 import { createRateLimiter } from "./rate-limit.ts";
+import { createUiRoutes } from "./ui-routes.ts";
 import type { UiSessions } from "./ui-sessions.ts";
-import { createWebChatRoutes } from "./webchat-routes.ts";
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 
@@ -55,7 +55,7 @@ type Auth = { ok: true; token: string } | { ok: false; reason: string; guessed: 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
- * Builds the HTTP app. Open: GET /healthz, GET /readyz, the WebChat page's static files (`/`, `/webchat/*`), the login
+ * Builds the HTTP app. Open: GET /healthz, GET /readyz, the Control UI's static files (`/`, `/ui/*`), the login
  * code exchange (`POST /api/v1/auth/exchange`) and channel webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter). Everything else needs `Authorization: Bearer <token>`.
  * Bound to loopback, every route but /healthz and the webhooks needs a Host naming this machine or listed in
  * gateway.allowed_hosts (403).
@@ -115,7 +115,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
     log.warn({ remote: remoteAddress(c), host: c.req.header("host"), path: c.req.path }, "request refused: Host not allowed");
     return c.json({ error: { type: "forbidden_host", message: host.message } }, 403);
   });
-  if (ctx.config.gateway.webchat) app.route("/", createWebChatRoutes());
+  if (ctx.config.gateway.webchat) app.route("/", createUiRoutes());
   app.get("/readyz", async (c) => {
     const result = await ready();
     return c.json(result, result.ok ? 200 : 503);

@@ -60,7 +60,7 @@ describe("execute", () => {
     const r = await call({ name: "ls" }, { allow: ["*"], deny: ["ls"] });
     expect(r).toEqual({ text: 'tool "ls" is not allowed here (denied by policy.tools.deny "ls")', isError: true, decision: "deny" });
     expect(audits).toEqual([
-      { at: 42, kind: "tool.call", decision: "deny", runId: "r1", sessionKey: "s1", tool: "ls", reason: 'denied by policy.tools.deny "ls"', detail: { args: {}, durationMs: 0 } },
+      { at: 42, kind: "tool.call", decision: "deny", runId: "r1", sessionKey: "s1", tool: "ls", reason: 'denied by policy.tools.deny "ls"', detail: { callId: "c1", args: {}, durationMs: 0 } },
     ]);
   });
 

@@ -85,7 +85,8 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
         sessionKey: ctx.sessionKey,
         tool: call.name,
         reason: outcome.reason,
-        detail: { args: redactArgs(call.args), ...outcome.detail, durationMs: now() - started },
+        // callId: lets a reloaded conversation show which of its tool calls policy denied.
+        detail: { callId: call.id, args: redactArgs(call.args), ...outcome.detail, durationMs: now() - started },
       });
     } catch (err) {
       opts.onAuditError?.(err);

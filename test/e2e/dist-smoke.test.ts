@@ -1,5 +1,5 @@
 // The bundled build as users start it: `bin/pincer.js gateway` running dist/ (built here when missing or older than
-// the sources), answering a turn over /v1, one over /ws, serving the WebChat files and /metrics, and a Telegram DM.
+// the sources), answering a turn over /v1, one over /ws, serving the Control UI files and /metrics, and a Telegram DM.
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -79,8 +79,9 @@ describe.skipIf(process.platform === "win32")("the bundled gateway (dist/ throug
     }
   });
 
-  it("serves the WebChat page and its assets from the built tree", async () => {
-    for (const [path, type] of [["/", "text/html"], ["/webchat/webchat.js", "text/javascript"], ["/webchat/webchat.css", "text/css"]] as const) {
+  it("serves the Control UI, its assets and its libraries (from node_modules) from the built tree", async () => {
+    const files = [["/", "text/html"], ["/ui/app.js", "text/javascript"], ["/ui/ui.css", "text/css"], ["/ui/vendor/preact.mjs", "text/javascript"], ["/ui/vendor/highlight/core.mjs", "text/javascript"]] as const;
+    for (const [path, type] of files) {
       const res = await fetch(`${gw.url}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get("content-type"), path).toContain(type);

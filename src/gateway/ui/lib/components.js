@@ -1,0 +1,189 @@
+// Small shared components for every page: Table (sortable), Badge, StatusPill, EmptyState, ErrorBanner, Spinner,
+// CopyButton, Modal and confirmDialog, and Markdown — the one component that puts sanitized HTML on the page.
+import { html, render, useEffect, useLayoutEffect, useMemo, useRef, useState } from "./html.js";
+import { highlighterFor, renderMarkdown } from "./markdown.js";
+import { formatStatus } from "./format.js";
+
+let highlighterReady = 0; // bumped when highlight.js has loaded, so memoized renders are redone with highlighting
+
+/**
+ * A table whose columns sort on click. `columns`: [{ key, label, value?(row) → sortable, render?(row) → node,
+ * align?: "right", sortable? (default true) }]. `rowKey(row)` gives each row a stable key; `onRowClick` makes rows
+ * activatable (Enter too).
+ */
+export function Table({ columns, rows, rowKey, onRowClick, empty = "Nothing here yet.", initialSort, caption }) {
+  const [sort, setSort] = useState(initialSort ?? { key: undefined, dir: "asc" });
+  const sorted = useMemo(() => {
+    const col = columns.find((c) => c.key === sort.key);
+    if (!col) return rows;
+    const value = col.value ?? ((row) => row[col.key]);
+    const out = [...rows].sort((a, b) => compare(value(a), value(b)));
+    return sort.dir === "desc" ? out.reverse() : out;
+  }, [rows, sort, columns]);
+  if (rows.length === 0) return html`<${EmptyState} title=${empty} />`;
+  const toggle = (key) => setSort((s) => ({ key, dir: s.key === key && s.dir === "asc" ? "desc" : "asc" }));
+  return html`
+    <div class="table-wrap">
+      <table class="table">
+        ${caption ? html`<caption class="sr-only">${caption}</caption>` : null}
+        <thead>
+          <tr>
+            ${columns.map((c) => {
+              const active = sort.key === c.key;
+              const ariaSort = active ? (sort.dir === "asc" ? "ascending" : "descending") : "none";
+              return html`<th scope="col" class=${c.align === "right" ? "num" : ""} aria-sort=${c.sortable === false ? undefined : ariaSort}>
+                ${c.sortable === false
+                  ? c.label
+                  : html`<button type="button" class="sort" onClick=${() => toggle(c.key)}>${c.label}<span aria-hidden="true">${active ? (sort.dir === "asc" ? " ▲" : " ▼") : ""}</span></button>`}
+              </th>`;
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          ${sorted.map((row) => html`
+            <tr key=${rowKey(row)} class=${onRowClick ? "clickable" : ""} tabindex=${onRowClick ? 0 : undefined}
+              onClick=${onRowClick ? () => onRowClick(row) : undefined}
+              onKeyDown=${onRowClick ? (e) => e.key === "Enter" && onRowClick(row) : undefined}>
+              ${columns.map((c) => html`<td class=${c.align === "right" ? "num" : ""}>${c.render ? c.render(row) : String(row[c.key] ?? "")}</td>`)}
+            </tr>`)}
+        </tbody>
+      </table>
+    </div>`;
+}
+
+function compare(a, b) {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return 1;
+  if (b === undefined || b === null) return -1;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return String(a).localeCompare(String(b), undefined, { numeric: true });
+}
+
+/** A small label; `tone`: neutral | ok | warn | error | info. */
+export function Badge({ tone = "neutral", children, title }) {
+  return html`<span class=${`badge ${tone}`} title=${title}>${children}</span>`;
+}
+
+const STATUS_TONES = { succeeded: "ok", ok: "ok", connected: "ok", running: "info", pending: "info", starting: "info", failed: "error", error: "error", denied: "error", cancelled: "warn", interrupted: "warn", reconnecting: "warn" };
+
+/** A run, account or tool status as a coloured pill with its word. */
+export function StatusPill({ status, label }) {
+  return html`<span class=${`pill ${STATUS_TONES[status] ?? "neutral"}`} data-status=${status}>${label ?? formatStatus(status)}</span>`;
+}
+
+/** What a page shows when there is nothing to list. */
+export function EmptyState({ title, children }) {
+  return html`<div class="empty"><p class="empty-title">${title}</p>${children ? html`<div class="muted">${children}</div>` : null}</div>`;
+}
+
+/** An error to read and act on; `onRetry` adds a Retry button, `onDismiss` a close button. */
+export function ErrorBanner({ error, onRetry, onDismiss }) {
+  if (!error) return null;
+  const message = typeof error === "string" ? error : error.message;
+  return html`<div class="banner error" role="alert">
+    <span>${message}</span>
+    ${onRetry ? html`<button type="button" class="small" onClick=${onRetry}>Retry</button>` : null}
+    ${onDismiss ? html`<button type="button" class="small ghost" aria-label="Dismiss" onClick=${onDismiss}>✕</button>` : null}
+  </div>`;
+}
+
+export function Spinner({ label = "Loading…" }) {
+  return html`<span class="spinner" role="status"><span class="spinner-dot" aria-hidden="true"></span><span class="sr-only">${label}</span></span>`;
+}
+
+/** Copies `text` to the clipboard; says "Copied" for a moment. */
+export function CopyButton({ text, label = "Copy" }) {
+  const [done, setDone] = useState(false);
+  useEffect(() => {
+    if (!done) return undefined;
+    const t = setTimeout(() => setDone(false), 1500);
+    return () => clearTimeout(t);
+  }, [done]);
+  const copy = async () => {
+    await copyText(typeof text === "function" ? text() : text);
+    setDone(true);
+  };
+  return html`<button type="button" class="small ghost copy" onClick=${copy}>${done ? "Copied" : label}</button>`;
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // No clipboard API (plain http on another host): select-and-copy fallback.
+    const area = document.createElement("textarea");
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+  }
+}
+
+/** A modal dialog (native <dialog>): closes on Escape and on `onClose`. */
+export function Modal({ title, children, onClose, actions }) {
+  const ref = useRef();
+  useLayoutEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.open && dialog.close();
+  }, []);
+  return html`<dialog ref=${ref} class="modal" aria-label=${title} onCancel=${(e) => (e.preventDefault(), onClose?.())}>
+    <h2 class="modal-title">${title}</h2>
+    <div class="modal-body">${children}</div>
+    ${actions ? html`<div class="modal-actions">${actions}</div>` : null}
+  </dialog>`;
+}
+
+/** Asks a yes/no question in a modal; resolves true when confirmed. */
+export function confirmDialog({ title, message, confirmLabel = "OK", danger = false }) {
+  return new Promise((resolve) => {
+    const host = document.createElement("div");
+    document.body.append(host);
+    const done = (answer) => {
+      render(null, host);
+      host.remove();
+      resolve(answer);
+    };
+    render(html`<${Modal} title=${title} onClose=${() => done(false)} actions=${html`
+      <button type="button" class="ghost" onClick=${() => done(false)}>Cancel</button>
+      <button type="button" class=${danger ? "danger" : "primary"} onClick=${() => done(true)} autofocus>${confirmLabel}</button>`}>
+      <p>${message}</p>
+    <//>`, host);
+  });
+}
+
+/**
+ * Untrusted Markdown (model answers, tool output) rendered sanitized (lib/markdown.js), with a Copy button on each
+ * code block. Contract: the only component that sets innerHTML.
+ */
+export function Markdown({ text, class: cls = "" }) {
+  const ref = useRef();
+  const [, setHighlighted] = useState(0);
+  const rendered = useMemo(() => renderMarkdown(text), [text, highlighterReady]);
+  useEffect(() => {
+    const loading = highlighterFor(text);
+    if (!loading) return undefined;
+    let live = true;
+    loading.then(() => live && (highlighterReady++, setHighlighted(highlighterReady)), () => undefined);
+    return () => (live = false);
+  }, [text]);
+  useLayoutEffect(() => {
+    for (const pre of ref.current?.querySelectorAll("pre") ?? []) {
+      if (pre.querySelector(":scope > button.copy-code")) continue;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy-code small ghost";
+      button.textContent = "Copy";
+      pre.prepend(button);
+    }
+  }, [rendered]);
+  const onClick = async (e) => {
+    const button = e.target.closest?.("button.copy-code");
+    if (!button) return;
+    await copyText(button.parentElement.querySelector("code")?.textContent ?? "");
+    button.textContent = "Copied";
+    setTimeout(() => (button.textContent = "Copy"), 1500);
+  };
+  return html`<div ref=${ref} class=${`md ${cls}`} onClick=${onClick} dangerouslySetInnerHTML=${{ __html: rendered }}></div>`;
+}
