@@ -1,6 +1,7 @@
 // A pg.Pool wrapped in Kysely's PostgresDialect: pool limits, per-pool type parsers, and each connection's
 // search_path set to the store's schema. `pg` is imported on first use, so the SQLite path never loads it.
-import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
+import { CompiledQuery, Kysely, PostgresDialect, sql } from "kysely";
+import type { DatabaseIntrospector, DatabaseMetadata, DatabaseMetadataOptions, PostgresDialectConfig, SchemaMetadata, TableMetadata } from "kysely";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { redactSecrets } from "../../config/redact.ts";
@@ -78,7 +79,7 @@ export async function connectPostgres(opts: PostgresConnectionOptions): Promise<
   }
   const session = sessionSettings(opts);
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool, onCreateConnection: (connection) => connection.executeQuery(session).then(() => undefined) }),
+    dialect: new SchemaScopedPostgresDialect(opts.schema, { pool, onCreateConnection: (connection) => connection.executeQuery(session).then(() => undefined) }),
   });
   return {
     db,
@@ -86,6 +87,40 @@ export async function connectPostgres(opts: PostgresConnectionOptions): Promise<
       await db.destroy();
       await close();
     },
+  };
+}
+
+/**
+ * PostgresDialect whose introspection (which Kysely's Migrator uses to see whether its tables exist) looks at one
+ * schema. Kysely's own lists every column of every schema in the database and calls pg_get_serial_sequence on each,
+ * which fails with "schema … does not exist" when another instance's schema is dropped meanwhile.
+ */
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  readonly #schema: string;
+  constructor(schema: string, config: PostgresDialectConfig) {
+    super(config);
+    this.#schema = schema;
+  }
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return createSchemaIntrospector(db, this.#schema);
+  }
+}
+
+/** Tables and views of one schema, without their columns (the Migrator needs names only). */
+function createSchemaIntrospector(db: Kysely<unknown>, schema: string): DatabaseIntrospector {
+  const getSchemas = async (): Promise<SchemaMetadata[]> => {
+    const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+    return rows.map((r) => ({ name: r.name }));
+  };
+  const getTables = async (_options?: DatabaseMetadataOptions): Promise<TableMetadata[]> => {
+    const { rows } = await sql<{ name: string; kind: string }>`select c.relname as name, c.relkind as kind from pg_catalog.pg_class c
+      join pg_catalog.pg_namespace ns on ns.oid = c.relnamespace where ns.nspname = ${schema} and c.relkind in ('r', 'v', 'p') order by c.relname`.execute(db);
+    return rows.map((r) => ({ name: r.name, schema, isView: r.kind === "v", columns: [] }));
+  };
+  return {
+    getSchemas,
+    getTables,
+    getMetadata: async (options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> => ({ tables: await getTables(options) }),
   };
 }
 

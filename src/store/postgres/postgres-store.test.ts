@@ -51,6 +51,35 @@ describeWithPostgres("PostgreSQL store", () => {
       return rows.map((r) => r.table_name);
     };
 
+    it("migrates while other schemas of the database come and go (its introspection looks at its own schema only)", async () => {
+      // Another instance (or test) creating and dropping its schema meanwhile: Kysely's own introspection read every
+      // schema's columns and failed with "schema … does not exist" when one vanished mid-query.
+      let churning = true;
+      const churn = (async () => {
+        const conn = await admin.connect();
+        try {
+          for (let i = 0; churning; i++) {
+            const other = `${uniqueSchemaName()}_churn`;
+            await conn.query(`create schema "${other}"; create table "${other}".t (id serial primary key, a serial, b serial)`);
+            await conn.query(`drop schema "${other}" cascade`);
+          }
+        } finally {
+          conn.release();
+        }
+      })();
+      try {
+        for (let i = 0; i < 8; i++) {
+          const schema = nextSchema();
+          const store = await openPostgresStore({ url: URL, schema });
+          await store.close();
+          await dropSchema(schema);
+        }
+      } finally {
+        churning = false;
+        await churn;
+      }
+    });
+
     it("creates its schema and keeps every table, Kysely's included, inside it", async () => {
       const schema = nextSchema();
       const store = await openPostgresStore({ url: URL, schema });
