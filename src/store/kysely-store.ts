@@ -28,6 +28,18 @@ type Executor = Pick<Kysely<Database>, "executeQuery">;
 
 const rowsOf = async <R>(exec: Executor, query: CompiledQuery<R>): Promise<R[]> => (await exec.executeQuery(query)).rows;
 
+/** Runs the statements in order: one alone as it is, several in one transaction (one commit). */
+async function writeTogether(db: Kysely<Database>, writes: CompiledQuery[]): Promise<void> {
+  if (writes.length === 0) return;
+  if (writes.length === 1) {
+    await db.executeQuery(writes[0]!);
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const write of writes) await trx.executeQuery(write);
+  });
+}
+
 // Aggregates come back as number (SQLite) or string/bigint (PostgreSQL numeric/int8), NULL over no rows.
 type Aggregate = number | string | bigint | null;
 const toNumber = (v: Aggregate | undefined): number => Number(v ?? 0);
@@ -152,6 +164,18 @@ function createRunRepo(db: Kysely<Database>, q: TurnQueries, now: () => number):
     async update(id, patch) {
       const update = q.updateRun(id, toRunRow(patch));
       if (update) await db.executeQuery(update);
+    },
+    async record(run, { usage, messages = [], patch }) {
+      const writes: CompiledQuery[] = [];
+      if (usage) writes.push(q.insertUsage(toUsageRow(usage)));
+      if (messages.length > 0) {
+        const createdAt = now();
+        writes.push(q.insertTranscript(toTranscriptRows(run.sessionKey, run.id, messages, createdAt), { returning: false }));
+        writes.push(q.touchSession(run.sessionKey, createdAt));
+      }
+      const update = patch && q.updateRun(run.id, toRunRow(patch));
+      if (update) writes.push(update);
+      await writeTogether(db, writes);
     },
     async claim(id, { from, worker, patch = {} }) {
       if (from.length === 0) return undefined;
