@@ -49,6 +49,8 @@ export interface AgentLoopOptions {
   input: string;
   /** What the model sees for this turn's input when it is richer than the text (images); the transcript keeps `input`. */
   inputContent?: UserContent;
+  /** The transcript holds `inputMessage(input)` already (the run was created with it): it is not persisted again. */
+  inputPersisted?: boolean;
   maxSteps: number;
   models: ModelStreamer;
   tools: ToolRunner;
@@ -90,9 +92,9 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
   const messages: ModelMessage[] = [...opts.history];
   if (opts.resume) messages.push(...opts.resume.messages);
   else {
-    const userMessage: ModelMessage = { role: "user", content: opts.input };
+    const userMessage = inputMessage(opts.input);
     messages.push(opts.inputContent ? { role: "user", content: opts.inputContent } : userMessage);
-    await opts.persist([userMessage]);
+    if (!opts.inputPersisted) await opts.persist([userMessage]);
   }
 
   const specs = opts.tools.specs();
@@ -181,6 +183,11 @@ async function pushSteering(messages: ModelMessage[], steering: string[], opts: 
   const added: ModelMessage[] = steering.map((text) => ({ role: "user", content: text }));
   messages.push(...added);
   await opts.persist(added);
+}
+
+/** The transcript message of a turn's input. */
+export function inputMessage(input: string): ModelMessage {
+  return { role: "user", content: input };
 }
 
 /** The transcript message answering one tool call; an error result is `error-text`, which providers mark as failed. */

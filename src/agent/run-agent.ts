@@ -77,7 +77,9 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     const persist = async (messages: ModelMessage[]): Promise<void> => {
       await store.transcript.append(run.sessionKey, runId, toTranscript(messages));
     };
-    const plan = own.length > 0 ? planResume(own) : undefined;
+    // A run created with its input (its only message) starts like a new one; a run with more is resumed from them.
+    const inputOnly = own.length === 1 && isInputOf(own[0]!, run.input);
+    const plan = own.length > 0 && !inputOnly ? planResume(own) : undefined;
     if (plan?.kind === "continue" && plan.repairs.length > 0) await persist(plan.repairs);
     const inputContent = !plan && run.input.includes("[image: ") ? await attachImages(run.input, input.workspace) : undefined;
     const loop: AgentLoopResult = plan?.kind === "answered"
@@ -89,6 +91,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
         history: trimToValidStart(history),
         input: run.input,
         ...(inputContent ? { inputContent } : {}),
+        ...(inputOnly ? { inputPersisted: true } : {}),
         ...(plan ? { resume: { messages: plan.messages, steps: plan.steps } } : {}),
         maxSteps: input.agent.max_steps,
         models: deps.models,
@@ -153,6 +156,10 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     });
   }
   return outcome;
+}
+
+function isInputOf(message: ModelMessage, input: string): boolean {
+  return message.role === "user" && message.content === input;
 }
 
 /** Transcript entries of model messages; a system message is kept as a user one. */

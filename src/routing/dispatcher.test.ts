@@ -92,6 +92,27 @@ describe("createDispatcher", () => {
     expect(await store.runs.get(outcome.runId)).toMatchObject({ status: "succeeded", reply: "hi", model: "fake/m1", usage, input: "hello" });
   });
 
+  it("writes a turn's input once, with its run, before the model is called", async () => {
+    const atModelCall: unknown[][] = [];
+    const model = answeringModel("hi");
+    const dispatcher = makeDispatcher({
+      models: {
+        async *stream(req) {
+          atModelCall.push((await store.transcript.list(SESSION)).map((m) => m.content));
+          yield* model.stream(req);
+        },
+      },
+    });
+
+    await (await send(dispatcher, "first")).result;
+    await (await send(dispatcher, "second")).result;
+
+    expect(atModelCall.map((contents) => contents.at(-1))).toEqual([{ role: "user", content: "first" }, { role: "user", content: "second" }]);
+    expect((await store.transcript.list(SESSION)).map((m) => m.content)).toEqual([
+      { role: "user", content: "first" }, { role: "assistant", content: "hi" }, { role: "user", content: "second" }, { role: "assistant", content: "hi" },
+    ]);
+  });
+
   it("fails a run that exceeds run_timeout_ms with errorCode timeout", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const streaming = Promise.withResolvers<void>();
@@ -210,7 +231,8 @@ describe("createDispatcher", () => {
         },
       });
       expect(await next.replayJournal()).toBe(1);
-      await vi.waitFor(async () => expect(await store.journal.pending()).toEqual([]));
+      await vi.waitFor(async () => expect((await store.runs.list({ status: ["succeeded"] })).map((r) => r.input)).toEqual(["second"]));
+      expect(await store.journal.pending()).toEqual([]);
       expect(texts.join("")).toContain("second");
       const runs = await store.runs.list({});
       expect(runs.map((r) => [r.input, r.status]).sort()).toEqual([["first", "interrupted"], ["second", "succeeded"]]);

@@ -153,7 +153,20 @@ function createRunRepo(db: Kysely<Database>, q: TurnQueries, now: () => number):
         createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined,
         attempt: input.worker === undefined ? 0 : 1, worker: input.worker, origin: input.origin,
       });
-      const [created] = await rowsOf(db, q.insertRun(row));
+      const insert = q.insertRun(row);
+      const writes: CompiledQuery[] = [];
+      const { messages = [], journalIds = [] } = input;
+      if (messages.length > 0) {
+        const createdAt = now();
+        writes.push(q.insertTranscript(toTranscriptRows(input.sessionKey, input.id, messages, createdAt), { returning: false }));
+        writes.push(q.touchSession(input.sessionKey, createdAt));
+      }
+      for (const id of journalIds) writes.push(q.markJournal(id, "processed", input.id));
+      const [created] = writes.length === 0 ? await rowsOf(db, insert) : await db.transaction().execute(async (trx) => {
+        const rows = await rowsOf(trx, insert);
+        for (const write of writes) await trx.executeQuery(write);
+        return rows;
+      });
       if (!created) throw new Error(`Run ${input.id} was not returned by its INSERT`);
       return fromRunRow(created);
     },

@@ -140,6 +140,21 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect(await store.runs.claim("r1", { from: ["running"], worker: "w2" })).toMatchObject({ attempt: 2, worker: "w2" });
       });
 
+      it("creates a run with its messages in the transcript and its journal entries marked processed", async () => {
+        await ensure("s1");
+        const { entry } = await store.journal.append({ channel: "webchat", account: "web", platformMessageId: "m1", sessionKey: "s1", payload: {} });
+        tick();
+        await store.runs.create({
+          id: "r1", sessionKey: "s1", agentId: "main", input: "hello", status: "running", startedAt: T0, worker: "w1",
+          messages: [{ role: "user", content: { role: "user", content: "hello" } }], journalIds: [entry.id],
+        });
+        expect(await store.transcript.list("s1")).toMatchObject([{ runId: "r1", role: "user", content: { role: "user", content: "hello" }, createdAt: T0 + 1000 }]);
+        expect((await store.sessions.get("s1"))?.updatedAt).toBe(T0 + 1000);
+        expect(await store.journal.pending()).toEqual([]);
+        expect((await store.journal.append({ channel: "webchat", account: "web", platformMessageId: "m1", sessionKey: "s1", payload: {} })).entry)
+          .toMatchObject({ status: "processed", runId: "r1" });
+      });
+
       it("update sets only the given fields", async () => {
         await ensure("s1");
         await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello" });

@@ -56,9 +56,12 @@ export interface RunRepo {
   /**
    * Creates a run, `pending` unless created already started (`status: "running"` with `startedAt`). With `worker`
    * it is created claimed by that worker: `attempt` 1, as a `claim` right after creating it would leave it.
+   * `messages` are appended to the session's transcript under the run (as `transcript.append` does) and the journal
+   * entries `journalIds` marked `processed` by it (as `journal.mark` does), in the same transaction as the run.
    */
   create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & {
     parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number; origin?: ReplyRoute; worker?: string;
+    messages?: Array<{ role: TranscriptRole; content: unknown }>; journalIds?: number[];
   }): Promise<Run>;
   get(id: string): Promise<Run | undefined>;
   /** Sets status and whichever of the other fields are given. */
