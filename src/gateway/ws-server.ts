@@ -273,7 +273,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     try {
       log.debug({ session: sessionKey, chars: frame.text.length }, "chat.send");
       const submitted = await ctx.dispatcher.receive({
-        agentId, sessionKey, channel: "webchat", text: frame.text,
+        agentId, sessionKey, channel: "webchat", text: frame.text, ...(existing ? { session: existing } : {}),
         inbound: { account: c.client ?? "default", messageId: frame.messageId ?? newId("wsmsg") },
       });
       if (submitted.duplicate) {

@@ -113,6 +113,22 @@ describe("createDispatcher", () => {
     ]);
   });
 
+  it("uses the session a turn brings instead of ensuring it again, and its model override", async () => {
+    const session = await store.sessions.ensure({ key: SESSION, agentId: "default", channel: "test" });
+    await store.sessions.update(SESSION, { modelOverride: "fake/override" });
+    const ensured: string[] = [];
+    const refs: string[] = [];
+    const tracked: Store = { ...store, sessions: { ...store.sessions, ensure: async (input) => (ensured.push(input.key), store.sessions.ensure(input)) } };
+    const model = answeringModel("hi");
+    const dispatcher = makeDispatcher({ models: { stream: (req) => (refs.push(req.ref), model.stream(req)) }, store: tracked });
+
+    await (await dispatcher.send({ agentId: "default", sessionKey: SESSION, channel: "test", text: "a", session: { ...session, modelOverride: "fake/override" } })).result;
+    await (await send(dispatcher, "b")).result;
+
+    expect(ensured).toEqual([SESSION]); // only the turn without a session
+    expect(refs).toEqual(["fake/override", "fake/override"]);
+  });
+
   it("fails a run that exceeds run_timeout_ms with errorCode timeout", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const streaming = Promise.withResolvers<void>();

@@ -23,6 +23,8 @@ export interface TurnRequest {
   queueMode?: QueueMode;
   /** The chat the reply goes to, when the turn came from a channel. */
   origin?: ReplyRoute;
+  /** The session `sessionKey` names, when the caller has just read it: it is used as it is instead of ensured again. */
+  session?: Session;
 }
 
 /** Where an inbound message came from; journaled (deduplicated on channel + account + messageId) before it is accepted. */
@@ -177,7 +179,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   });
 
   const submit = async (req: TurnRequest, tag?: number): Promise<LaneSubmit<RunOutcome>> => {
-    const session = await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
+    const session = req.session?.key === req.sessionKey
+      ? req.session
+      : await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
     const mode = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
     justEnsured = session;
     let submitted: LaneSubmit<RunOutcome>;
