@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Usage } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import type { ToolCall } from "../tools/tool.ts";
-import { runAgentLoop, type AgentLoopOptions, type ModelStreamEvent, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
+import { runAgentLoop, type AgentLoopOptions, type ModelStep, type ModelStreamEvent, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 
 type StreamRequest = Parameters<ModelStreamer["stream"]>[0];
 /** One model step: the events it streams, or a function of the request returning them. */
@@ -65,10 +65,12 @@ function scriptedTools(
   };
 }
 
+/** Runs the loop with recording fakes: `persisted` gets every message written, through `persist` or `recordStep`. */
 async function runLoop(overrides: Partial<AgentLoopOptions> & Pick<AgentLoopOptions, "models">) {
   const events: RunEvent[] = [];
   const persisted: ModelMessage[] = [];
-  const usageRecords: Array<{ provider: string; model: string; usage: Usage }> = [];
+  const steps: ModelStep[] = [];
+  const persist = overrides.persist ?? (async (m: ModelMessage[]) => void persisted.push(...m));
   const result = await runAgentLoop({
     runId: "run-1",
     modelRef: "default",
@@ -79,15 +81,14 @@ async function runLoop(overrides: Partial<AgentLoopOptions> & Pick<AgentLoopOpti
     tools: scriptedTools(),
     signal: new AbortController().signal,
     emit: (e) => events.push(e),
-    persist: async (m) => {
-      persisted.push(...m);
-    },
-    recordUsage: async (u) => {
-      usageRecords.push(u);
+    recordStep: async (step) => {
+      steps.push(step);
+      await persist(step.messages);
     },
     ...overrides,
+    persist,
   });
-  return { result, events, persisted, usageRecords };
+  return { result, events, persisted, steps };
 }
 
 const toolOutputs = (messages: ModelMessage[]) =>
@@ -257,9 +258,29 @@ describe("runAgentLoop", () => {
   it("sums usage across steps and records it once per step", async () => {
     const models = scriptedModel([[done({ toolCalls: [call("c1")], usage: usageOf(100, 20) })], [done({ text: "ok", usage: usageOf(150, 30) })]]);
 
-    const { result, usageRecords } = await runLoop({ models });
+    const { result, steps } = await runLoop({ models });
 
     expect(result.usage).toEqual({ inputTokens: 250, outputTokens: 50, cachedTokens: 0, costUsd: 0.002 });
-    expect(usageRecords.map((r) => r.usage.inputTokens)).toEqual([100, 150]);
+    expect(steps.map((r) => r.usage.inputTokens)).toEqual([100, 150]);
+  });
+
+  it("marks only the step the loop ends with as last: tools run after the others, and a final answer that takes steering is not last", async () => {
+    const models = scriptedModel([[done({ toolCalls: [call("c1")] })], [done({ text: "first" })], [done({ text: "second" })]]);
+    // Asked after the tool step (nothing), after "first" (one message), after "second" (nothing).
+    const steering = [[], ["one more thing"], []];
+
+    const { steps, persisted } = await runLoop({ models, takeSteering: () => steering.shift() ?? [] });
+
+    expect(steps.map((s) => s.last)).toEqual([false, false, true]);
+    expect(persisted.map((m) => m.role)).toEqual(["user", "assistant", "tool", "assistant", "user", "assistant"]);
+  });
+
+  it("ends on a last step when the final answer comes with no steering", async () => {
+    const models = scriptedModel([[done({ text: "only" })]]);
+
+    const { result, steps } = await runLoop({ models });
+
+    expect(result).toMatchObject({ status: "succeeded", reply: "only" });
+    expect(steps).toEqual([{ provider: "fake", model: "m1", usage: usageOf(10, 5), messages: [{ role: "assistant", content: [{ type: "text", text: "only" }] }], last: true }]);
   });
 });

@@ -49,20 +49,37 @@ export interface AgentLoopOptions {
   input: string;
   /** What the model sees for this turn's input when it is richer than the text (images); the transcript keeps `input`. */
   inputContent?: UserContent;
+  /** The transcript holds `inputMessage(input)` already (the run was created with it): it is not persisted again. */
+  inputPersisted?: boolean;
   maxSteps: number;
   models: ModelStreamer;
   tools: ToolRunner;
   /** Aborted by /stop, interrupt mode, timeout or shutdown; checked at safe points (between steps and tool calls). */
   signal: AbortSignal;
   emit: (event: RunEvent) => void;
-  /** Persists messages as they are produced, so a crash keeps what was done. */
+  /** Persists messages as they are produced (the input, tool results, steering), so a crash keeps what was done. */
   persist: (messages: ModelMessage[]) => Promise<void>;
-  recordUsage: (entry: { provider: string; model: string; usage: Usage }) => Promise<void>;
+  /**
+   * Records a model step as it ends: its usage and its response messages. Contract: what a step that is not `last` left
+   * is durable before this resolves, since its tool calls run next. The `last` step (no tool calls, no steering to
+   * answer) ends the loop, so the caller may write it together with the run's outcome instead.
+   */
+  recordStep: (step: ModelStep) => Promise<void>;
   /** Steering messages queued while the run was active; injected after the current step. */
   takeSteering?: () => string[];
   /** Continues a run from its persisted transcript instead of starting it: `input` is not sent or persisted again,
    * the model is called next with `history` + `messages`, and `steps` model steps count as used. */
   resume?: { messages: ModelMessage[]; steps: number };
+}
+
+/** One model call of the loop, as `recordStep` receives it. */
+export interface ModelStep {
+  provider: string;
+  model: string;
+  usage: Usage;
+  messages: ModelMessage[];
+  /** The loop returns `succeeded` right after this step. */
+  last: boolean;
 }
 
 export type AgentLoopResult =
@@ -75,9 +92,9 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
   const messages: ModelMessage[] = [...opts.history];
   if (opts.resume) messages.push(...opts.resume.messages);
   else {
-    const userMessage: ModelMessage = { role: "user", content: opts.input };
+    const userMessage = inputMessage(opts.input);
     messages.push(opts.inputContent ? { role: "user", content: opts.inputContent } : userMessage);
-    await opts.persist([userMessage]);
+    if (!opts.inputPersisted) await opts.persist([userMessage]);
   }
 
   const specs = opts.tools.specs();
@@ -105,16 +122,18 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
     }
     model = `${done.provider}/${done.model}`;
     usage = addUsage(usage, done.usage);
-    await opts.recordUsage({ provider: done.provider, model: done.model, usage: done.usage });
+    // A final answer takes steering that arrived meanwhile; with no step left to answer it, it stays queued for the
+    // caller to run as a follow-up.
+    const final = done.toolCalls.length === 0;
+    const steering = final && step < opts.maxSteps ? (opts.takeSteering?.() ?? []) : [];
+    const last = final && steering.length === 0;
+    await opts.recordStep({ provider: done.provider, model: done.model, usage: done.usage, messages: done.responseMessages, last });
     opts.emit({ type: "step_finished", runId: opts.runId, step, provider: done.provider, model: done.model, usage: done.usage });
     messages.push(...done.responseMessages);
-    await opts.persist(done.responseMessages);
     if (done.text) reply = done.text;
 
-    if (done.toolCalls.length === 0) {
-      // No step left to answer steering: leave it queued so the caller runs it as a follow-up.
-      const steering = step < opts.maxSteps ? (opts.takeSteering?.() ?? []) : [];
-      if (steering.length === 0) return { status: "succeeded", reply, usage, model };
+    if (final) {
+      if (last) return { status: "succeeded", reply, usage, model };
       await pushSteering(messages, steering, opts);
       continue;
     }
@@ -147,8 +166,8 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
       await opts.persist(skipped);
     }
     if (opts.signal.aborted) return { status: "cancelled", reply, usage, model };
-    const steering = opts.takeSteering?.() ?? [];
-    if (steering.length > 0) await pushSteering(messages, steering, opts);
+    const steered = opts.takeSteering?.() ?? [];
+    if (steered.length > 0) await pushSteering(messages, steered, opts);
   }
   return {
     status: "failed",
@@ -164,6 +183,11 @@ async function pushSteering(messages: ModelMessage[], steering: string[], opts: 
   const added: ModelMessage[] = steering.map((text) => ({ role: "user", content: text }));
   messages.push(...added);
   await opts.persist(added);
+}
+
+/** The transcript message of a turn's input. */
+export function inputMessage(input: string): ModelMessage {
+  return { role: "user", content: input };
 }
 
 /** The transcript message answering one tool call; an error result is `error-text`, which providers mark as failed. */

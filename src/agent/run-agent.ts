@@ -3,9 +3,9 @@
 // Used by every executor (in-process and cluster workers); queueing and session choice happen before this.
 import type { ModelMessage } from "ai";
 import type { AgentConfig } from "../core/config-schema.ts";
-import { addUsage, ZERO_USAGE, type Run, type RunStatus, type Usage } from "../core/domain.ts";
+import { addUsage, ZERO_USAGE, type Run, type RunStatus, type TranscriptRole, type Usage } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
-import type { Store } from "../store/store.ts";
+import type { RunProgress, Store } from "../store/store.ts";
 import { runAgentLoop, type AgentLoopResult, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { attachImages } from "./input-media.ts";
 import { planResume } from "./resume-plan.ts";
@@ -59,6 +59,8 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
   let usageCalls = 0;
   // Usage of earlier attempts (kept on the run as each model call ends) adds up with this attempt's.
   let runUsage = run.usage;
+  // The loop's last step, written in one transaction with the outcome below.
+  let lastStep: RunProgress | undefined;
   try {
     const tools = deps.toolsFor(run, input.workspace);
     const files = await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
@@ -73,13 +75,11 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     const history = rows.filter((m) => m.runId !== runId).map((m) => m.content as ModelMessage);
     const own = rows.filter((m) => m.runId === runId).map((m) => m.content as ModelMessage);
     const persist = async (messages: ModelMessage[]): Promise<void> => {
-      await store.transcript.append(
-        run.sessionKey,
-        runId,
-        messages.map((m) => ({ role: m.role === "system" ? "user" : m.role, content: m })),
-      );
+      await store.transcript.append(run.sessionKey, runId, toTranscript(messages));
     };
-    const plan = own.length > 0 ? planResume(own) : undefined;
+    // A run created with its input (its only message) starts like a new one; a run with more is resumed from them.
+    const inputOnly = own.length === 1 && isInputOf(own[0]!, run.input);
+    const plan = own.length > 0 && !inputOnly ? planResume(own) : undefined;
     if (plan?.kind === "continue" && plan.repairs.length > 0) await persist(plan.repairs);
     const inputContent = !plan && run.input.includes("[image: ") ? await attachImages(run.input, input.workspace) : undefined;
     const loop: AgentLoopResult = plan?.kind === "answered"
@@ -91,6 +91,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
         history: trimToValidStart(history),
         input: run.input,
         ...(inputContent ? { inputContent } : {}),
+        ...(inputOnly ? { inputPersisted: true } : {}),
         ...(plan ? { resume: { messages: plan.messages, steps: plan.steps } } : {}),
         maxSteps: input.agent.max_steps,
         models: deps.models,
@@ -98,12 +99,18 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
         signal: input.signal,
         emit: input.emit,
         persist,
-        recordUsage: async ({ provider, model, usage }) => {
+        recordStep: async ({ provider, model, usage, messages, last }) => {
           // Keyed by run, attempt and model call: recording one call twice never counts it twice.
           const idempotencyKey = `${runId}:${run.attempt}:${usageCalls++}`;
-          await store.usage.record({ runId, sessionKey: run.sessionKey, agentId: input.agentId, provider, model, ...usage, at: deps.now(), idempotencyKey });
           runUsage = addUsage(runUsage, usage);
-          await store.runs.update(runId, { usage: runUsage });
+          // The ledger entry, the run's running total and the step's messages commit together.
+          const step: RunProgress = {
+            usage: { runId, sessionKey: run.sessionKey, agentId: input.agentId, provider, model, ...usage, at: deps.now(), idempotencyKey },
+            messages: toTranscript(messages),
+            patch: { usage: runUsage },
+          };
+          if (last) lastStep = step;
+          else await store.runs.record(run, step);
         },
         takeSteering: input.takeSteering,
       });
@@ -125,14 +132,17 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
   }
 
   try {
-    await store.runs.update(runId, {
-      status: outcome.status,
-      reply: outcome.reply,
-      usage: outcome.usage,
-      model: outcome.model,
-      errorCode: outcome.errorCode,
-      error: outcome.error,
-      finishedAt: deps.now(),
+    await store.runs.record(run, {
+      ...lastStep,
+      patch: {
+        status: outcome.status,
+        reply: outcome.reply,
+        usage: outcome.usage,
+        model: outcome.model,
+        errorCode: outcome.errorCode,
+        error: outcome.error,
+        finishedAt: deps.now(),
+      },
     });
   } finally {
     // Sent even when the store fails: followers (WebSocket, metrics) drop what they keep per run on this event.
@@ -146,6 +156,15 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     });
   }
   return outcome;
+}
+
+function isInputOf(message: ModelMessage, input: string): boolean {
+  return message.role === "user" && message.content === input;
+}
+
+/** Transcript entries of model messages; a system message is kept as a user one. */
+function toTranscript(messages: ModelMessage[]): Array<{ role: TranscriptRole; content: ModelMessage }> {
+  return messages.map((m) => ({ role: m.role === "system" ? "user" : m.role, content: m }));
 }
 
 function errorCodeOf(err: unknown): string {

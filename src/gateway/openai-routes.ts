@@ -12,6 +12,7 @@ import {
 } from "./openai-compat.ts";
 import type { ChatRequest } from "./openai-compat.ts";
 import { completeOutcome, sendFollowing } from "./turn-follower.ts";
+import type { TurnRequest } from "../routing/dispatcher.ts";
 import { hasOwnEntry } from "../core/own-entry.ts";
 
 export const SESSION_HEADER = "x-pincer-session";
@@ -83,7 +84,7 @@ export function createOpenAIRoutes(opts: OpenAIRoutesOptions): Hono {
       return c.json(openAIError({ message, type: "service_unavailable", code: typeof code === "string" ? code : "config" }), 503);
     }
 
-    const turn = { agentId, sessionKey, channel: CHANNEL, text };
+    const turn = { agentId, sessionKey, channel: CHANNEL, text, ...(session ? { session } : {}) };
     const meta = { model: request.model, created: Math.floor(now() / 1000) };
     if (request.stream) return streamCompletion(c, { ctx, turn, meta, request });
     const submit = await ctx.dispatcher.send(turn);
@@ -99,7 +100,7 @@ export function createOpenAIRoutes(opts: OpenAIRoutesOptions): Hono {
 
 interface StreamInput {
   ctx: GatewayContext;
-  turn: { agentId: string; sessionKey: string; channel: string; text: string };
+  turn: TurnRequest;
   meta: { model: string; created: number };
   request: ChatRequest;
 }

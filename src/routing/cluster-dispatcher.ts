@@ -119,7 +119,7 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
   return {
     lanes: view,
     async send(req) {
-      await store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
+      if (req.session?.key !== req.sessionKey) await store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
       opts.agentConfig(req.agentId);
       const runId = newId("run");
       await store.runs.create({

@@ -7,7 +7,7 @@ import type { ModelStreamer } from "../agent/agent-loop.ts";
 import { agentSchema, type AgentConfig } from "../core/config-schema.ts";
 import type { RunStatus } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
-import { openSqliteStore, type Store } from "../store/index.ts";
+import { openSqliteStore, type RunProgress, type Store } from "../store/index.ts";
 import type { ToolRunner } from "../agent/agent-loop.ts";
 import { TOOL_INTERRUPTED_TEXT, TOOL_NOT_STARTED_TEXT } from "../agent/resume-plan.ts";
 import { createDispatcher, INTERRUPTED_NOTICE, MAX_RUN_ATTEMPTS, type DispatcherOptions } from "./dispatcher.ts";
@@ -78,6 +78,10 @@ describe("createDispatcher", () => {
           if (patch.status) statuses.push(patch.status);
           await store.runs.update(id, patch);
         },
+        record: async (run, progress) => {
+          if (progress.patch?.status) statuses.push(progress.patch.status);
+          await store.runs.record(run, progress);
+        },
       },
     };
     const dispatcher = makeDispatcher({ models: answeringModel("hi"), store: tracked });
@@ -86,6 +90,43 @@ describe("createDispatcher", () => {
 
     expect(statuses).toEqual(["running", "succeeded"]);
     expect(await store.runs.get(outcome.runId)).toMatchObject({ status: "succeeded", reply: "hi", model: "fake/m1", usage, input: "hello" });
+  });
+
+  it("writes a turn's input once, with its run, before the model is called", async () => {
+    const atModelCall: unknown[][] = [];
+    const model = answeringModel("hi");
+    const dispatcher = makeDispatcher({
+      models: {
+        async *stream(req) {
+          atModelCall.push((await store.transcript.list(SESSION)).map((m) => m.content));
+          yield* model.stream(req);
+        },
+      },
+    });
+
+    await (await send(dispatcher, "first")).result;
+    await (await send(dispatcher, "second")).result;
+
+    expect(atModelCall.map((contents) => contents.at(-1))).toEqual([{ role: "user", content: "first" }, { role: "user", content: "second" }]);
+    expect((await store.transcript.list(SESSION)).map((m) => m.content)).toEqual([
+      { role: "user", content: "first" }, { role: "assistant", content: "hi" }, { role: "user", content: "second" }, { role: "assistant", content: "hi" },
+    ]);
+  });
+
+  it("uses the session a turn brings instead of ensuring it again, and its model override", async () => {
+    const session = await store.sessions.ensure({ key: SESSION, agentId: "default", channel: "test" });
+    await store.sessions.update(SESSION, { modelOverride: "fake/override" });
+    const ensured: string[] = [];
+    const refs: string[] = [];
+    const tracked: Store = { ...store, sessions: { ...store.sessions, ensure: async (input) => (ensured.push(input.key), store.sessions.ensure(input)) } };
+    const model = answeringModel("hi");
+    const dispatcher = makeDispatcher({ models: { stream: (req) => (refs.push(req.ref), model.stream(req)) }, store: tracked });
+
+    await (await dispatcher.send({ agentId: "default", sessionKey: SESSION, channel: "test", text: "a", session: { ...session, modelOverride: "fake/override" } })).result;
+    await (await send(dispatcher, "b")).result;
+
+    expect(ensured).toEqual([SESSION]); // only the turn without a session
+    expect(refs).toEqual(["fake/override", "fake/override"]);
   });
 
   it("fails a run that exceeds run_timeout_ms with errorCode timeout", async () => {
@@ -119,9 +160,9 @@ describe("createDispatcher", () => {
       ...store,
       runs: {
         ...store.runs,
-        update: async (id, patch) => {
-          if (patch.finishedAt !== undefined) throw new Error("disk full");
-          await store.runs.update(id, patch);
+        record: async (run, progress) => {
+          if (progress.patch?.finishedAt !== undefined) throw new Error("disk full");
+          await store.runs.record(run, progress);
         },
       },
     };
@@ -206,7 +247,8 @@ describe("createDispatcher", () => {
         },
       });
       expect(await next.replayJournal()).toBe(1);
-      await vi.waitFor(async () => expect(await store.journal.pending()).toEqual([]));
+      await vi.waitFor(async () => expect((await store.runs.list({ status: ["succeeded"] })).map((r) => r.input)).toEqual(["second"]));
+      expect(await store.journal.pending()).toEqual([]);
       expect(texts.join("")).toContain("second");
       const runs = await store.runs.list({});
       expect(runs.map((r) => [r.input, r.status]).sort()).toEqual([["first", "interrupted"], ["second", "succeeded"]]);
@@ -253,6 +295,27 @@ describe("createDispatcher", () => {
     }
     const finished = (dispatcher: ReturnType<typeof createDispatcher>, runId: string) =>
       new Promise<void>((resolve) => dispatcher.subscribe((e) => e.type === "run_finished" && e.runId === runId && resolve()));
+
+    it("writes a step with tool calls before its tools run, and the last step in one write with the run's outcome", async () => {
+      const written: RunProgress[] = [];
+      const tracked: Store = { ...store, runs: { ...store.runs, record: async (run, progress) => (written.push(progress), store.runs.record(run, progress)) } };
+      const writesAtCall: number[] = [];
+      const executed: string[] = [];
+      const tool = countingTool(executed);
+      const dispatcher = makeDispatcher({
+        store: tracked, models: scriptedModel([{ call: "c1" }, { text: "counted" }], []),
+        tools: { ...tool, execute: (call, signal) => (writesAtCall.push(written.length), tool.execute(call, signal)) },
+      });
+
+      await (await send(dispatcher)).result;
+
+      expect(writesAtCall).toEqual([1]);
+      expect(written.map((w) => ({ roles: w.messages?.map((m) => m.role), usage: w.usage?.inputTokens, status: w.patch?.status }))).toEqual([
+        { roles: ["assistant"], usage: usage.inputTokens, status: undefined },
+        { roles: ["assistant"], usage: usage.inputTokens, status: "succeeded" },
+      ]);
+      expect(await store.usage.sessionTotal(SESSION)).toEqual({ ...usage, inputTokens: 2 * usage.inputTokens, outputTokens: 2 * usage.outputTokens, costUsd: 2 * usage.costUsd });
+    });
 
     it("resumes a run from its transcript: finished tools are not run again, the unfinished call is reported interrupted", async () => {
       // c1 finished (result recorded); c2 was running (no result); c3 never started.

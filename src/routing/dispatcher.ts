@@ -6,6 +6,7 @@ import type { JournalEntry, Run, Session } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
+import { inputMessage } from "../agent/agent-loop.ts";
 import type { RunAgentDeps, RunOutcome } from "../agent/run-agent.ts";
 import { createRunControls, executeRun } from "./run-executor.ts";
 import { outcomeOf } from "./cluster-messages.ts";
@@ -22,6 +23,8 @@ export interface TurnRequest {
   queueMode?: QueueMode;
   /** The chat the reply goes to, when the turn came from a channel. */
   origin?: ReplyRoute;
+  /** The session `sessionKey` names, when the caller has just read it: it is used as it is instead of ensured again. */
+  session?: Session;
 }
 
 /** Where an inbound message came from; journaled (deduplicated on channel + account + messageId) before it is accepted. */
@@ -158,25 +161,27 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         const agentId = session?.agentId ?? "default";
         opts.agentConfig(agentId); // an unknown agent fails here, before a run record exists
         const at = opts.now();
+        // Created claimed, attempt 1 (a restart claims it again, attempt 2 …, to resume it), with its input in the
+        // transcript and its journal entries marked processed, in one transaction: the run now holds the text, so a
+        // crash from here on is recovered by resuming the run, not by a replay.
         const created = await opts.store.runs.create({
           id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at,
-          // Created claimed, attempt 1: a restart claims it again (attempt 2, …) to resume it.
           worker: WORKER,
           ...(job.origin ? { origin: job.origin } : {}),
+          messages: [{ role: "user", content: inputMessage(job.text) }],
+          journalIds: job.tags,
         });
         runId = created.id;
-        // The run now holds the text; a crash from here on is recovered by resuming the run, not by a replay.
-        for (const tag of job.tags) {
-          await opts.store.journal.mark(tag, "processed", created.id);
-          markedAtCreation.add(tag);
-        }
+        for (const tag of job.tags) markedAtCreation.add(tag);
         return executeRun(deps, { run: created, session, controls, emit, takeSteering: () => steering.splice(0) });
       })();
     },
   });
 
   const submit = async (req: TurnRequest, tag?: number): Promise<LaneSubmit<RunOutcome>> => {
-    const session = await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
+    const session = req.session?.key === req.sessionKey
+      ? req.session
+      : await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
     const mode = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
     justEnsured = session;
     let submitted: LaneSubmit<RunOutcome>;

@@ -1,7 +1,7 @@
 // Public surface of the store folder: the Store port, its Kysely implementation and the SQLite and PostgreSQL backends.
 // Other folders import from here only; row mapping and the driver adapters stay internal (pg loads on first use).
 export type {
-  AuditRepo, DeliveryRepo, JournalRepo, LeaseRepo, RunClaim, RunPatch, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo,
+  AuditRepo, DeliveryRepo, JournalRepo, LeaseRepo, RunClaim, RunPatch, RunProgress, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo,
 } from "./store.ts";
 export type { Database } from "./db-schema.ts";
 export { createKyselyStore } from "./kysely-store.ts";

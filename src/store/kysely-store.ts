@@ -1,7 +1,8 @@
-// The Store port implemented once against Kysely: every repo's queries, dialect-neutral (SQLite and PostgreSQL).
-// Opening the database, connections, pragmas and file permissions belong to the backends, not here.
-import { sql, type Kysely } from "kysely";
-import type { Usage, UsageTotals } from "../core/domain.ts";
+// The Store port implemented once against Kysely: every repo, dialect-neutral (SQLite and PostgreSQL); the statements of
+// a turn are prepared once in turn-queries.ts. Opening the database, connections, pragmas and file permissions belong to
+// the backends, not here.
+import { sql, type CompiledQuery, type Kysely } from "kysely";
+import type { TranscriptRole, Usage, UsageTotals } from "../core/domain.ts";
 import { messageText, titleFromText } from "../core/session-title.ts";
 import type { Database } from "./db-schema.ts";
 import { createMigrator, SQLITE_SQL_TYPES } from "./migrations.ts";
@@ -11,6 +12,7 @@ import {
   toAuditRow, toJournalRow, toRunRow, toSessionRow, toTranscriptRow, toUsageRow,
 } from "./row-mapping.ts";
 import type { AuditRepo, JournalRepo, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo } from "./store.ts";
+import { createTurnQueries, type TurnQueries } from "./turn-queries.ts";
 import { createDeliveryRepo, createLeaseRepo } from "./cluster-repos.ts";
 import { createGroupContextRepo, createNoticeRepo, createPairingRepo } from "./channel-repos.ts";
 
@@ -21,6 +23,22 @@ export interface KyselyStoreOptions {
   schema?: string;
   /** Clock in epoch ms; default `Date.now()`. */
   now?: () => number;
+}
+
+type Executor = Pick<Kysely<Database>, "executeQuery">;
+
+const rowsOf = async <R>(exec: Executor, query: CompiledQuery<R>): Promise<R[]> => (await exec.executeQuery(query)).rows;
+
+/** Runs the statements in order: one alone as it is, several in one transaction (one commit). */
+async function writeTogether(db: Kysely<Database>, writes: CompiledQuery[]): Promise<void> {
+  if (writes.length === 0) return;
+  if (writes.length === 1) {
+    await db.executeQuery(writes[0]!);
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const write of writes) await trx.executeQuery(write);
+  });
 }
 
 // Aggregates come back as number (SQLite) or string/bigint (PostgreSQL numeric/int8), NULL over no rows.
@@ -34,13 +52,14 @@ const toNumber = (v: Aggregate | undefined): number => Number(v ?? 0);
 export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions = {}): Store {
   const now = opts.now ?? (() => Date.now());
   const migrator = createMigrator(db, { types: opts.sqlTypes ?? SQLITE_SQL_TYPES, schema: opts.schema });
+  const q = createTurnQueries(db);
   return {
-    sessions: createSessionRepo(db, now),
-    transcript: createTranscriptRepo(db, now),
-    runs: createRunRepo(db, now),
-    usage: createUsageRepo(db),
-    audit: createAuditRepo(db),
-    journal: createJournalRepo(db, now),
+    sessions: createSessionRepo(db, q, now),
+    transcript: createTranscriptRepo(db, q, now),
+    runs: createRunRepo(db, q, now),
+    usage: createUsageRepo(db, q),
+    audit: createAuditRepo(db, q),
+    journal: createJournalRepo(db, q, now),
     leases: createLeaseRepo(db, now),
     deliveries: createDeliveryRepo(db, now),
     pairing: createPairingRepo(db, now),
@@ -62,9 +81,9 @@ export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions
   };
 }
 
-function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo {
+function createSessionRepo(db: Kysely<Database>, q: TurnQueries, now: () => number): SessionRepo {
   const get: SessionRepo["get"] = async (key) => {
-    const row = await db.selectFrom("sessions").selectAll().where("key", "=", key).executeTakeFirst();
+    const [row] = await rowsOf(db, q.selectSession(key));
     return row && fromSessionRow(row);
   };
   return {
@@ -73,27 +92,27 @@ function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo
       const t = now();
       const row = toSessionRow({ key, agentId, channel, modelOverride: undefined, queueMode: undefined, activation: undefined, title: undefined, createdAt: t, updatedAt: t });
       // A new session comes back from the insert itself; only an existing one needs the read.
-      const inserted = await db.insertInto("sessions").values(row).onConflict((oc) => oc.column("key").doNothing()).returningAll().executeTakeFirst();
+      const [inserted] = await rowsOf(db, q.insertSession(row));
       if (inserted) return fromSessionRow(inserted);
       const session = await get(key);
       if (!session) throw new Error(`Session ${key} vanished right after it was ensured`);
       return session;
     },
     async list(opts = {}) {
-      let q = db.selectFrom("sessions").selectAll().orderBy("updated_at", "desc").orderBy("key");
-      if (opts.agentId !== undefined) q = q.where("agent_id", "=", opts.agentId);
+      let query = db.selectFrom("sessions").selectAll().orderBy("updated_at", "desc").orderBy("key");
+      if (opts.agentId !== undefined) query = query.where("agent_id", "=", opts.agentId);
       if (opts.query) {
         // LIKE with its wildcards escaped; lower() on both sides: case-insensitive for ASCII in both dialects.
         const pattern = `%${opts.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         const like = (column: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
-        q = q.where((eb) => eb.or([
+        query = query.where((eb) => eb.or([
           like("sessions.title"),
           like("sessions.key"),
           eb.exists(eb.selectFrom("transcript").select(sql`1`.as("one")).whereRef("transcript.session_key", "=", "sessions.key").where(like("transcript.content"))),
         ]));
       }
-      if (opts.limit !== undefined) q = q.limit(opts.limit);
-      return (await q.execute()).map(fromSessionRow);
+      if (opts.limit !== undefined) query = query.limit(opts.limit);
+      return (await query.execute()).map(fromSessionRow);
     },
     async update(key, patch) {
       await db.updateTable("sessions").set(toSessionRow({ ...patch, updatedAt: now() })).where("key", "=", key).execute();
@@ -116,29 +135,38 @@ function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo
   };
 }
 
-function createTranscriptRepo(db: Kysely<Database>, now: () => number): TranscriptRepo {
+/** The transcript rows of `messages`, appended under `runId` at `createdAt`. */
+/**
+ * New messages are session activity (sessions.list orders by `updated_at`); a session without a title takes it from
+ * the first user message among them.
+ */
+function touchSession(q: TurnQueries, sessionKey: string, at: number, messages: Array<{ role: TranscriptRole; content: unknown }>): CompiledQuery {
+  const firstUser = messages.find((m) => m.role === "user");
+  return q.touchSession(sessionKey, at, firstUser ? titleFromText(messageText(firstUser.content)) : undefined);
+}
+
+function toTranscriptRows(sessionKey: string, runId: string | undefined, messages: Array<{ role: TranscriptRole; content: unknown }>, createdAt: number) {
+  return messages.map((m) => toTranscriptRow({ sessionKey, runId, role: m.role, content: m.content, createdAt }));
+}
+
+function createTranscriptRepo(db: Kysely<Database>, q: TurnQueries, now: () => number): TranscriptRepo {
   return {
     async append(sessionKey, runId, messages) {
       if (messages.length === 0) return [];
       const createdAt = now();
-      const values = messages.map((m) => toTranscriptRow({ sessionKey, runId, role: m.role, content: m.content, createdAt }));
-      const firstUser = messages.find((m) => m.role === "user");
-      const title = firstUser ? titleFromText(messageText(firstUser.content)) : undefined;
+      const insert = q.insertTranscript(toTranscriptRows(sessionKey, runId, messages, createdAt), { returning: true });
+      const touch = touchSession(q, sessionKey, createdAt, messages);
       return db.transaction().execute(async (trx) => {
-        const rows = await trx.insertInto("transcript").values(values).returningAll().execute();
-        // A new message is session activity: sessions.list orders by it. A session without a title takes it from here.
-        await trx.updateTable("sessions")
-          .set(title === undefined ? { updated_at: createdAt } : { updated_at: createdAt, title: sql<string>`coalesce(title, ${title})` })
-          .where("key", "=", sessionKey).execute();
+        const rows = await rowsOf(trx, insert);
+        await trx.executeQuery(touch);
         // RETURNING order is unspecified in both dialects; ids follow VALUES order.
         return rows.map(fromTranscriptRow).sort((a, b) => a.id - b.id);
       });
     },
     async list(sessionKey, opts = {}) {
-      const q = db.selectFrom("transcript").selectAll().where("session_key", "=", sessionKey);
-      if (opts.limit === undefined) return (await q.orderBy("id").execute()).map(fromTranscriptRow);
-      const newest = await q.orderBy("id", "desc").limit(opts.limit).execute();
-      return newest.reverse().map(fromTranscriptRow);
+      const rows = await rowsOf(db, q.selectTranscript(sessionKey, opts.limit));
+      if (opts.limit !== undefined) rows.reverse();
+      return rows.map(fromTranscriptRow);
     },
     async deleteRun(runId) {
       const result = await db.deleteFrom("transcript").where("run_id", "=", runId).executeTakeFirst();
@@ -147,7 +175,7 @@ function createTranscriptRepo(db: Kysely<Database>, now: () => number): Transcri
   };
 }
 
-function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
+function createRunRepo(db: Kysely<Database>, q: TurnQueries, now: () => number): RunRepo {
   return {
     async create(input) {
       const row = toRunRow({
@@ -157,40 +185,60 @@ function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
         createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined,
         attempt: input.worker === undefined ? 0 : 1, worker: input.worker, origin: input.origin,
       });
-      return fromRunRow(await db.insertInto("runs").values(row).returningAll().executeTakeFirstOrThrow());
+      const insert = q.insertRun(row);
+      const writes: CompiledQuery[] = [];
+      const { messages = [], journalIds = [] } = input;
+      if (messages.length > 0) {
+        const createdAt = now();
+        writes.push(q.insertTranscript(toTranscriptRows(input.sessionKey, input.id, messages, createdAt), { returning: false }));
+        writes.push(touchSession(q, input.sessionKey, createdAt, messages));
+      }
+      for (const id of journalIds) writes.push(q.markJournal(id, "processed", input.id));
+      const [created] = writes.length === 0 ? await rowsOf(db, insert) : await db.transaction().execute(async (trx) => {
+        const rows = await rowsOf(trx, insert);
+        for (const write of writes) await trx.executeQuery(write);
+        return rows;
+      });
+      if (!created) throw new Error(`Run ${input.id} was not returned by its INSERT`);
+      return fromRunRow(created);
     },
     async get(id) {
-      const row = await db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      const [row] = await rowsOf(db, q.selectRun(id));
       return row && fromRunRow(row);
     },
     async update(id, patch) {
-      const row = toRunRow(patch);
-      if (Object.keys(row).length === 0) return;
-      await db.updateTable("runs").set(row).where("id", "=", id).execute();
+      const update = q.updateRun(id, toRunRow(patch));
+      if (update) await db.executeQuery(update);
+    },
+    async record(run, { usage, messages = [], patch }) {
+      const writes: CompiledQuery[] = [];
+      if (usage) writes.push(q.insertUsage(toUsageRow(usage)));
+      if (messages.length > 0) {
+        const createdAt = now();
+        writes.push(q.insertTranscript(toTranscriptRows(run.sessionKey, run.id, messages, createdAt), { returning: false }));
+        writes.push(touchSession(q, run.sessionKey, createdAt, messages));
+      }
+      const update = patch && q.updateRun(run.id, toRunRow(patch));
+      if (update) writes.push(update);
+      await writeTogether(db, writes);
     },
     async claim(id, { from, worker, patch = {} }) {
       if (from.length === 0) return undefined;
-      // One UPDATE … WHERE status IN (…): the row lock makes a concurrent claimer re-check the status it waited on.
-      const row = await db.updateTable("runs")
-        .set((eb) => ({ ...toRunRow(patch), worker, attempt: eb("attempt", "+", 1) }))
-        .where("id", "=", id)
-        .where("status", "in", from)
-        .returningAll()
-        .executeTakeFirst();
+      const [row] = await rowsOf(db, q.claimRun(id, { from, worker, row: toRunRow(patch) }));
       return row && fromRunRow(row);
     },
     async list(opts = {}) {
       if (opts.status?.length === 0) return [];
-      let q = db.selectFrom("runs").selectAll().orderBy("created_at", "desc").orderBy("id", "desc");
-      if (opts.sessionKey !== undefined) q = q.where("session_key", "=", opts.sessionKey);
-      if (opts.status !== undefined) q = q.where("status", "in", opts.status);
-      if (opts.limit !== undefined) q = q.limit(opts.limit);
-      return (await q.execute()).map(fromRunRow);
+      let query = db.selectFrom("runs").selectAll().orderBy("created_at", "desc").orderBy("id", "desc");
+      if (opts.sessionKey !== undefined) query = query.where("session_key", "=", opts.sessionKey);
+      if (opts.status !== undefined) query = query.where("status", "in", opts.status);
+      if (opts.limit !== undefined) query = query.limit(opts.limit);
+      return (await query.execute()).map(fromRunRow);
     },
   };
 }
 
-function createUsageRepo(db: Kysely<Database>): UsageRepo {
+function createUsageRepo(db: Kysely<Database>, q: TurnQueries): UsageRepo {
   const sums = db.selectFrom("usage").select((eb) => [
     eb.fn.sum<Aggregate>("input_tokens").as("input_tokens"),
     eb.fn.sum<Aggregate>("output_tokens").as("output_tokens"),
@@ -205,9 +253,7 @@ function createUsageRepo(db: Kysely<Database>): UsageRepo {
   });
   return {
     async record(entry) {
-      await db.insertInto("usage").values(toUsageRow(entry))
-        .onConflict((oc) => oc.column("idempotency_key").doNothing())
-        .execute();
+      await db.executeQuery(q.insertUsage(toUsageRow(entry)));
     },
     async totals(opts = {}) {
       let q = sums
@@ -226,10 +272,10 @@ function createUsageRepo(db: Kysely<Database>): UsageRepo {
   };
 }
 
-function createAuditRepo(db: Kysely<Database>): AuditRepo {
+function createAuditRepo(db: Kysely<Database>, q: TurnQueries): AuditRepo {
   return {
     async write(record) {
-      await db.insertInto("audit").values(toAuditRow(record)).execute();
+      await db.executeQuery(q.insertAudit(toAuditRow(record)));
     },
     async list(opts = {}) {
       let q = db.selectFrom("audit").selectAll().orderBy("at", "desc").orderBy("id", "desc");
@@ -241,7 +287,7 @@ function createAuditRepo(db: Kysely<Database>): AuditRepo {
   };
 }
 
-function createJournalRepo(db: Kysely<Database>, now: () => number): JournalRepo {
+function createJournalRepo(db: Kysely<Database>, q: TurnQueries, now: () => number): JournalRepo {
   return {
     async append(entry) {
       const row = toJournalRow({
@@ -249,19 +295,14 @@ function createJournalRepo(db: Kysely<Database>, now: () => number): JournalRepo
         sessionKey: entry.sessionKey, payload: entry.payload, status: "received", receivedAt: entry.receivedAt ?? now(), runId: undefined,
       });
       // Insert-or-nothing, then read: atomic under concurrency in both dialects (the unique index arbitrates).
-      const inserted = await db.insertInto("journal").values(row)
-        .onConflict((oc) => oc.columns(["channel", "account", "platform_message_id"]).doNothing())
-        .returningAll().executeTakeFirst();
+      const [inserted] = await rowsOf(db, q.insertJournal(row));
       if (inserted) return { entry: fromJournalRow(inserted), duplicate: false };
-      const existing = await db.selectFrom("journal").selectAll()
-        .where("channel", "=", entry.channel)
-        .where("account", "=", entry.account)
-        .where("platform_message_id", "=", entry.platformMessageId)
-        .executeTakeFirstOrThrow();
+      const [existing] = await rowsOf(db, q.selectJournal(entry));
+      if (!existing) throw new Error(`Journal entry ${entry.channel}/${entry.account}/${entry.platformMessageId} vanished right after a duplicate insert`);
       return { entry: fromJournalRow(existing), duplicate: true };
     },
     async mark(id, status, runId) {
-      await db.updateTable("journal").set({ status, ...(runId !== undefined ? { run_id: runId } : {}) }).where("id", "=", id).execute();
+      await db.executeQuery(q.markJournal(id, status, runId));
     },
     async pending() {
       const rows = await db.selectFrom("journal").selectAll().where("status", "=", "received").orderBy("id").execute();

@@ -188,6 +188,21 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect(await store.runs.claim("r1", { from: ["running"], worker: "w2" })).toMatchObject({ attempt: 2, worker: "w2" });
       });
 
+      it("creates a run with its messages in the transcript and its journal entries marked processed", async () => {
+        await ensure("s1");
+        const { entry } = await store.journal.append({ channel: "webchat", account: "web", platformMessageId: "m1", sessionKey: "s1", payload: {} });
+        tick();
+        await store.runs.create({
+          id: "r1", sessionKey: "s1", agentId: "main", input: "hello", status: "running", startedAt: T0, worker: "w1",
+          messages: [{ role: "user", content: { role: "user", content: "hello" } }], journalIds: [entry.id],
+        });
+        expect(await store.transcript.list("s1")).toMatchObject([{ runId: "r1", role: "user", content: { role: "user", content: "hello" }, createdAt: T0 + 1000 }]);
+        expect((await store.sessions.get("s1"))?.updatedAt).toBe(T0 + 1000);
+        expect(await store.journal.pending()).toEqual([]);
+        expect((await store.journal.append({ channel: "webchat", account: "web", platformMessageId: "m1", sessionKey: "s1", payload: {} })).entry)
+          .toMatchObject({ status: "processed", runId: "r1" });
+      });
+
       it("update sets only the given fields", async () => {
         await ensure("s1");
         await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello" });
@@ -196,6 +211,57 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         await store.runs.update("r1", { status: "succeeded", reply: "hi!", model: "openai/gpt-5", usage, finishedAt: T0 + 2 });
         expect(await store.runs.get("r1")).toMatchObject({
           status: "succeeded", input: "hello", reply: "hi!", model: "openai/gpt-5", usage, startedAt: T0 + 1, finishedAt: T0 + 2, errorCode: undefined,
+        });
+      });
+
+      describe("record", () => {
+        const step = (over: Partial<UsageRecord> = {}): UsageRecord => ({
+          runId: "r1", sessionKey: "s1", agentId: "main", provider: "openai", model: "gpt-5",
+          inputTokens: 100, outputTokens: 10, cachedTokens: 1, costUsd: 0.25, at: T0, idempotencyKey: "r1:1:0", ...over,
+        });
+        const usage = { inputTokens: 100, outputTokens: 10, cachedTokens: 1, costUsd: 0.25 };
+
+        it("writes usage, messages under the run, session activity and the patch", async () => {
+          await ensure("s1");
+          const run = await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello" });
+          tick();
+          await store.runs.record(run, {
+            usage: step(),
+            messages: [{ role: "assistant", content: { role: "assistant", content: "one" } }, { role: "tool", content: "two" }],
+            patch: { status: "succeeded", reply: "one", usage, finishedAt: T0 + 1000 },
+          });
+          expect(await store.usage.sessionTotal("s1")).toEqual(usage);
+          expect(await store.transcript.list("s1")).toMatchObject([
+            { runId: "r1", role: "assistant", content: { role: "assistant", content: "one" }, createdAt: T0 + 1000 },
+            { runId: "r1", role: "tool", content: "two" },
+          ]);
+          expect((await store.sessions.get("s1"))?.updatedAt).toBe(T0 + 1000);
+          expect(await store.runs.get("r1")).toMatchObject({ status: "succeeded", reply: "one", usage, finishedAt: T0 + 1000, input: "hello" });
+        });
+
+        it("writes any part alone, and counts a usage entry recorded before only once", async () => {
+          await ensure("s1");
+          const run = await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello" });
+          await store.runs.record(run, { usage: step() });
+          await store.runs.record(run, { usage: step(), patch: { usage } });
+          await store.runs.record(run, { messages: [{ role: "user", content: "more" }] });
+          await store.runs.record(run, { patch: { status: "failed", errorCode: "timeout" } });
+          await store.runs.record(run, {});
+          expect(await store.usage.sessionTotal("s1")).toEqual(usage);
+          expect((await store.transcript.list("s1")).map((m) => m.content)).toEqual(["more"]);
+          expect(await store.runs.get("r1")).toMatchObject({ status: "failed", errorCode: "timeout", usage });
+        });
+
+        it("stores nothing when any part fails", async () => {
+          await ensure("s1");
+          await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello" });
+          // The messages go to a session that does not exist: their insert fails after the usage insert ran.
+          const write = store.runs.record({ id: "r1", sessionKey: "missing" }, {
+            usage: step({ sessionKey: "missing" }), messages: [{ role: "assistant", content: "lost" }], patch: { status: "succeeded" },
+          });
+          await expect(write).rejects.toThrow();
+          expect(await store.usage.totals()).toEqual([]);
+          expect(await store.runs.get("r1")).toMatchObject({ status: "pending" });
         });
       });
 

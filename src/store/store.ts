@@ -46,17 +46,35 @@ export interface RunClaim {
   patch?: Omit<RunPatch, "worker">;
 }
 
+/** What a run leaves behind at one point of its execution, written by `runs.record` in one transaction. */
+export interface RunProgress {
+  /** A model call for the usage ledger, as `usage.record` takes it (an already recorded `idempotencyKey` is ignored). */
+  usage?: UsageRecord;
+  /** Appended to the run's session transcript under the run, in order, as `transcript.append` does. */
+  messages?: Array<{ role: TranscriptRole; content: unknown }>;
+  /** Written to the run after the rest, as `update` does. */
+  patch?: RunPatch;
+}
+
 export interface RunRepo {
   /**
    * Creates a run, `pending` unless created already started (`status: "running"` with `startedAt`). With `worker`
    * it is created claimed by that worker: `attempt` 1, as a `claim` right after creating it would leave it.
+   * `messages` are appended to the session's transcript under the run (as `transcript.append` does) and the journal
+   * entries `journalIds` marked `processed` by it (as `journal.mark` does), in the same transaction as the run.
    */
   create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & {
     parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number; origin?: ReplyRoute; worker?: string;
+    messages?: Array<{ role: TranscriptRole; content: unknown }>; journalIds?: number[];
   }): Promise<Run>;
   get(id: string): Promise<Run | undefined>;
   /** Sets status and whichever of the other fields are given. */
   update(id: string, patch: RunPatch): Promise<void>;
+  /**
+   * Writes a step of the run: its model call's usage, its messages and a patch of the run, one commit for all.
+   * Contract: atomic; after a crash either all of `progress` is stored or none of it.
+   */
+  record(run: Pick<Run, "id" | "sessionKey">, progress: RunProgress): Promise<void>;
   /**
    * Compare-and-set: if the run's status is in `from`, writes `patch` and `worker` and increments `attempt`.
    * Returns the run as updated, or undefined when it is missing or in another status.
