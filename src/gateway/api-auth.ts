@@ -6,9 +6,9 @@ import type { Context } from "hono";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { addressKey, type AuthLockout } from "./auth-lockout.ts";
-import { readJsonBody } from "./json-body.ts";
 import { consumeLoginCode, LOGIN_CODE_PATTERN } from "./login-codes.ts";
 import type { UiSessions } from "./ui-sessions.ts";
+import { parseJsonBody } from "./api-input.ts";
 
 /** Largest exchange body read (bytes): a code is 32 characters. */
 const MAX_EXCHANGE_BYTES = 1024;
@@ -40,7 +40,7 @@ export function createAuthRoutes(opts: AuthRoutesOptions): Hono {
       c.header("Retry-After", String(locked.retryAfterSec));
       return c.json({ error: { type: "rate_limited", message: `too many failed authentication attempts from this address; retry after ${locked.retryAfterSec} s` } }, 429);
     }
-    const body = await readJsonBody(c.req.raw, exchangeSchema, { maxBytes: MAX_EXCHANGE_BYTES });
+    const body = await parseJsonBody(c, exchangeSchema, MAX_EXCHANGE_BYTES);
     if (!body.ok) {
       opts.lockout.fail(lockKey); // malformed codes are guesses too
       return body.response;

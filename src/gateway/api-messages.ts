@@ -8,7 +8,7 @@ import { CHANNEL_NAMES } from "../core/channel-config.ts";
 import { ChannelError } from "../core/errors.ts";
 import { ownEntry } from "../core/own-entry.ts";
 import type { ChannelsView, GatewayContext } from "./gateway-context.ts";
-import { readJsonBody } from "./json-body.ts";
+import { parseJsonBody } from "./api-input.ts";
 
 /** Largest body read (bytes): room for a long message. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -53,7 +53,7 @@ export function createMessageRoutes(opts: { ctx: GatewayContext; now: () => numb
     if (headerKey !== undefined && !IDEMPOTENCY_KEY.test(headerKey)) {
       return fail(400, "invalid_request", "Idempotency-Key: must be 1-128 letters, digits, '.', '_', ':' or '-'", { param: "Idempotency-Key" });
     }
-    const body = await readJsonBody(c.req.raw, messageSchema, { maxBytes: MAX_MESSAGE_BYTES });
+    const body = await parseJsonBody(c, messageSchema, MAX_MESSAGE_BYTES);
     if (!body.ok) return body.response;
     const { channel, to, text } = body.value;
 

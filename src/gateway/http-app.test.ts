@@ -246,7 +246,7 @@ describe("/api/v1", () => {
     expect((await (await get(`/api/v1/sessions/${key}`)).json()).session.title).toBe("Greetings");
     for (const [body, message] of [
       ['{"title":""}', "title: must not be empty"], ['{"title":5}', "title: Invalid input: expected string, received number"],
-      [JSON.stringify({ title: "x".repeat(201) }), "title: must be at most 200 characters"], ['{"title":"a","key":"b"}', "body: unknown field(s) key"], ["not json", "the body is not valid JSON"],
+      [JSON.stringify({ title: "x".repeat(201) }), "title: must be at most 200 characters"], ['{"title":"a","key":"b"}', "body: unknown field(s) key"], ["not json", "body: not valid JSON. Fix: send a JSON object"],
     ]) {
       const res = await patch(body!);
       expect(res.status, body).toBe(400);

@@ -10,6 +10,7 @@ import { redactSecrets } from "../config/redact.ts";
 import { createAuthRoutes } from "./api-auth.ts";
 import { createMessageRoutes } from "./api-messages.ts";
 import { createApiRoutes } from "./api-routes.ts";
+import { mountControlRoutes } from "./api-control.ts";
 import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import type { GatewayMetrics } from "./metrics.ts";
@@ -47,6 +48,10 @@ export interface HttpAppOptions {
   ready?: () => Promise<Readiness>;
   /** Login codes in this state dir and the UI sessions they open (POST /api/v1/auth/exchange); absent: no exchange. */
   login?: { stateDir: string; sessions: UiSessions };
+  /** Shown by /api/v1/status. Default "unknown". */
+  serverVersion?: string;
+  /** When the gateway started, epoch ms (/api/v1/status uptime). Default: when the app was created. */
+  startedAt?: number;
 }
 
 /** `guessed`: a token was presented and did not match (a missing or malformed header guesses nothing). */
@@ -146,9 +151,9 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
 
   app.get("/metrics", async (c) => c.body(await metrics.render(), 200, { "Content-Type": metrics.contentType }));
   app.route("/v1", createOpenAIRoutes({ ctx, now }));
-  app.get("/api/v1/channels", (c) => c.json({ channels: ctx.channels?.status() ?? [] }));
   app.route("/api/v1", createApiRoutes({ ctx }));
   app.route("/api/v1", createMessageRoutes({ ctx, now }));
+  mountControlRoutes(app, { ctx, now, version: opts.serverVersion ?? "unknown", startedAt: opts.startedAt ?? now() });
 
   app.notFound((c) => c.json({ error: { type: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

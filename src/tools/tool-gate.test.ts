@@ -55,7 +55,7 @@ describe("specs", () => {
 });
 
 describe("execute", () => {
-  it("denies by policy (deny wins) and audits the reason", async () => {
+  it("denies by policy (deny wins) and audits the reason with the call id", async () => {
     const { call, audits } = setup();
     const r = await call({ name: "ls" }, { allow: ["*"], deny: ["ls"] });
     expect(r).toEqual({ text: 'tool "ls" is not allowed here (denied by policy.tools.deny "ls")', isError: true, decision: "deny" });
