@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
 import { ConfigError } from "./core/errors.ts";
-import { loadConfig, resolveWorkspace } from "./config/index.ts";
+import { loadConfig, resolveWorkspace, type WithheldPart } from "./config/index.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
 import { createLogger, setLogLevel } from "./config/logger.ts";
 import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./store/index.ts";
@@ -42,6 +42,8 @@ export interface App {
   configFile: string;
   configExists: boolean;
   stateDir: string;
+  /** Parts of the config left out because an `${env:X}` in them is unset (channel accounts); the rest runs. */
+  withheld: readonly WithheldPart[];
   log: Logger;
   store: Store;
   models: ModelRouter;
@@ -194,7 +196,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     channels = createChannelManager({
       config: () => config, store, dispatcher, bus: replyBus!, log, stateDir, now, workspaceFor,
       transcribe: createTranscriber({ config: () => config, stateDir, env: opts.env, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
-      knownModels: () => listKnownModels(config), isUsableModel, ...(opts.fetch ? { fetch: opts.fetch } : {}), ...o,
+      knownModels: () => listKnownModels(config), isUsableModel, unavailable: unavailableAccounts(loaded.withheld),
+      ...(opts.fetch ? { fetch: opts.fetch } : {}), ...o,
     });
     await channels.start();
     return channels;
@@ -232,6 +235,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     reload,
     configFile: loaded.file,
     configExists: loaded.exists,
+    withheld: loaded.withheld,
     stateDir,
     log,
     store,
@@ -256,6 +260,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await store.close();
     },
   };
+}
+
+/** Channel accounts withheld from the config, with the reason the channel manager reports for each. */
+function unavailableAccounts(withheld: readonly WithheldPart[]): ChannelManagerOptions["unavailable"] {
+  return withheld.flatMap(({ path, error }) =>
+    path[0] === "channels" && path[2] === "accounts" ? [{ channel: String(path[1]), account: String(path[3]), detail: `${error.message} (then restart the gateway)` }] : [],
+  );
 }
 
 async function openBus(config: PincerConfig, log: Logger): Promise<Bus> {

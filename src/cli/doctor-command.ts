@@ -2,7 +2,7 @@
 import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PincerConfig } from "../core/config-schema.ts";
-import { loadConfig, resolveStateDir, resolveWorkspace, type LoadedConfig } from "../config/index.ts";
+import { formatKeyPath, loadConfig, resolveStateDir, resolveWorkspace, type LoadedConfig, type WithheldPart } from "../config/index.ts";
 import { loadAuthStore, resolveCandidates, resolveCredential } from "../models/index.ts";
 import { detectBubblewrap } from "../sandbox/detect.ts";
 import { checkConfinement } from "../sandbox/sandbox-doctor.ts";
@@ -60,8 +60,21 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
     checks.push(...(await checkGateway(loaded, env)));
     checks.push(...(await checkBus(loaded.config)));
     checks.push(...(await (await import("../channels/channel-doctor.ts")).checkChannels(loaded.config, stateDir)));
+    checks.push(...loaded.withheld.map(checkWithheld));
   }
   return checks;
+}
+
+/** A config part left out because a variable it references is unset here (a channel account): the rest works. */
+function checkWithheld(part: WithheldPart): Check {
+  const [, channel, , account] = part.path;
+  const vars = part.variables.join(", ");
+  return {
+    name: part.path[0] === "channels" ? `${String(channel)}/${String(account)}` : formatKeyPath(part.path),
+    status: "fail",
+    detail: `left out: ${vars} ${part.variables.length === 1 ? "is" : "are"} not set (${formatKeyPath(part.path)} in ${part.error.file ?? "the config"})`,
+    fix: `export ${vars} in the environment that runs pincer (for a service, in its unit or plist), then restart the gateway`,
+  };
 }
 
 /** With bus.url set: the NATS server, its JetStream and the instance's streams and consumers. */

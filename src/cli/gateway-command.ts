@@ -30,7 +30,8 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
   if (process.stdin.isTTY && (await needsOnboarding(g, "default"))) {
     await (await import("./onboard-command.ts")).onboardCommand(g, {});
   }
-  const app = await openApp(g, { level: "info" });
+  // Channel accounts withheld from the config are reported as failed accounts, once channels start.
+  const app = await openApp(g, { level: "info", warnWithheld: false });
   try {
     // The daemon logs at the configured level (log.level, default info; PINCER_LOG_LEVEL is already folded in).
     setLogLevel(app.log, app.config.log.level);

@@ -4,10 +4,10 @@ export { applyEnvOverrides, NAMED_ENV_OVERRIDES, substituteEnvRefs } from "./con
 export { CONFIG_SCHEMA_ID, renderConfigJsonSchema } from "./config-json-schema.ts";
 export { ConfigIssuesError, formatKeyPath } from "./config-source.ts";
 export { IMPLICIT_PROVIDERS } from "./check-references.ts";
-export { getConfigValue, parseKeyPath, setConfigValue, unsetConfigValue, writeFileAtomic } from "./edit-config.ts";
-export type { EditOptions } from "./edit-config.ts";
-export { loadConfig } from "./load-config.ts";
-export type { LoadConfigOptions, LoadedConfig } from "./load-config.ts";
+export { getConfigValue, parseKeyPath, planConfigEdits, setConfigValue, unsetConfigValue, writeConfigPlan, writeFileAtomic } from "./edit-config.ts";
+export type { ConfigEdit, ConfigPlan, EditOptions } from "./edit-config.ts";
+export { loadConfig, loadConfigText } from "./load-config.ts";
+export type { LoadConfigOptions, LoadedConfig, WithheldPart } from "./load-config.ts";
 export { createLogger, REDACT_PATHS } from "./logger.ts";
 export { DEFAULT_NODE_FLAGS, NODE_FLAGS_ENV, nodeFlagsFor } from "./node-flags.ts";
 export type { Logger, LoggerOptions } from "./logger.ts";
