@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
 import { ConfigError } from "./core/errors.ts";
-import { loadConfig, resolveWorkspace, type WithheldPart } from "./config/index.ts";
+import { loadConfig, prepareStateDir, resolveWorkspace, toSetupError, type WithheldPart } from "./config/index.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
 import { createLogger, setLogLevel } from "./config/logger.ts";
 import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./store/index.ts";
@@ -79,7 +79,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let config = loaded.config;
   const now = opts.now ?? Date.now;
   const log = opts.logger ?? createLogger({ level: config.log.level });
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // A state dir this user cannot write is one clear ConfigError here, before anything else touches it.
+  await prepareStateDir(stateDir);
 
   const workspaces = new Map<string, string>();
   // Agents added by a reload get their workspace then; an existing agent keeps its directory until a restart.
@@ -87,7 +88,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     for (const [agentId, agent] of Object.entries(agents)) {
       if (workspaces.has(agentId)) continue;
       const dir = resolveWorkspace(stateDir, agentId, agent.workspace, opts.env);
-      const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+      const created = await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+        throw toSetupError(err, { dir, what: `the workspace of agent "${agentId}"`, setting: `agents.${agentId}.workspace` }) ?? err;
+      });
       // Sandboxed commands never run as root: a root gateway hands a workspace it creates to nobody, whom its
       // commands then run as (an existing workspace keeps its owner; `pincer doctor` explains the choice).
       if (created !== undefined && process.getuid?.() === 0) await chown(dir, NOBODY.uid, NOBODY.gid);
@@ -289,7 +292,12 @@ async function openBus(config: PincerConfig, log: Logger): Promise<Bus> {
 /** store.url unset or `sqlite`: the SQLite file in the state dir; a postgres:// URL (validated by the schema): PostgreSQL. */
 async function openStore(config: PincerConfig, stateDir: string, log: Logger): Promise<Store> {
   const { url } = config.store;
-  if (!url || url === "sqlite") return openSqliteStore({ path: join(stateDir, "pincer.db") });
+  if (!url || url === "sqlite") {
+    const path = join(stateDir, "pincer.db");
+    return openSqliteStore({ path }).catch((err: unknown) => {
+      throw toSetupError(err, { dir: stateDir, path }) ?? err;
+    });
+  }
   return openPostgresStore({
     url,
     schema: config.store.schema ?? defaultPostgresSchema(config.instance),

@@ -2,7 +2,7 @@
 import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PincerConfig } from "../core/config-schema.ts";
-import { formatKeyPath, loadConfig, resolveStateDir, resolveWorkspace, type LoadedConfig, type WithheldPart } from "../config/index.ts";
+import { formatKeyPath, loadConfig, resolveStateDir, resolveWorkspace, toSetupError, type FsPlace, type LoadedConfig, type WithheldPart } from "../config/index.ts";
 import { loadAuthStore, resolveCandidates, resolveCredential } from "../models/index.ts";
 import { detectBubblewrap } from "../sandbox/detect.ts";
 import { checkConfinement } from "../sandbox/sandbox-doctor.ts";
@@ -47,13 +47,19 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
     checks.push({ name: "config", status: "fail", detail: err instanceof Error ? err.message : String(err), fix: "correct the file, then run 'pincer config validate'" });
   }
   const stateDir = loaded?.stateDir ?? resolveStateDir(env);
-  checks.push(await checkWritable("state dir", stateDir));
+  const stateCheck = await checkWritable("state dir", { dir: stateDir });
+  checks.push(stateCheck);
   const storeUrl = loaded?.config.store.url;
-  checks.push(...(loaded && storeUrl && isPostgresUrl(storeUrl) ? await checkPostgresStore(loaded.config, storeUrl) : [await checkStore(stateDir)]));
+  if (loaded && storeUrl && isPostgresUrl(storeUrl)) checks.push(...(await checkPostgresStore(loaded.config, storeUrl)));
+  else if (stateCheck.status === "fail") {
+    // The SQLite file lives in the state dir: it cannot be created or opened either (the same fix applies).
+    checks.push({ name: "store", status: "fail", detail: `${join(stateDir, "pincer.db")} cannot be created or opened: the state dir is not usable`, ...(stateCheck.fix ? { fix: stateCheck.fix } : {}) });
+  } else checks.push(await checkStore(stateDir));
   if (loaded) {
     checks.push(...(await checkModels(loaded.config, stateDir, env)));
     for (const [agentId, agent] of Object.entries(loaded.config.agents)) {
-      checks.push(await checkWritable(`workspace`, resolveWorkspace(stateDir, agentId, agent.workspace, env), agentId));
+      const dir = resolveWorkspace(stateDir, agentId, agent.workspace, env);
+      checks.push(await checkWritable("workspace", { dir, what: `the workspace of agent "${agentId}"`, setting: `agents.${agentId}.workspace` }, agentId));
     }
     checks.push(await checkSandbox(loaded.config));
     checks.push(...(await checkExecConfinement(loaded, env)));
@@ -141,7 +147,9 @@ function checkNode(): Check {
   return { name: "node", status: "ok", detail: `Node ${process.versions.node}` };
 }
 
-async function checkWritable(name: string, dir: string, label?: string): Promise<Check> {
+/** Creates `place.dir` when absent and writes a probe file there; a failure says why, and the fix, as commands would. */
+async function checkWritable(name: string, place: FsPlace, label?: string): Promise<Check> {
+  const { dir } = place;
   const probe = join(dir, `.doctor-${process.pid}`);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -149,6 +157,8 @@ async function checkWritable(name: string, dir: string, label?: string): Promise
     await rm(probe);
     return { name, status: "ok", detail: `${label ? `${label}: ` : ""}${dir} is writable` };
   } catch (err) {
+    const setup = toSetupError(err, place);
+    if (setup) return { name, status: "fail", detail: `${dir}: ${setup.problem}`, ...(setup.fix ? { fix: setup.fix } : {}) };
     return { name, status: "fail", detail: `${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? "error"})`, fix: `fix the permissions of ${dir}, or set PINCER_HOME to a writable folder` };
   }
 }
@@ -239,7 +249,9 @@ async function credentialChecks(config: PincerConfig, stateDir: string, env: Rec
   try {
     authStore = await loadAuthStore(stateDir);
   } catch (err) {
-    return [{ name: "credentials", status: "fail", detail: err instanceof Error ? err.message : String(err), fix: "repair or remove auth.json, then 'pincer auth set <provider>'" }];
+    const fix = err instanceof ConfigError && err.fix ? err.fix : "repair or remove auth.json, then 'pincer auth set <provider>'";
+    const detail = err instanceof ConfigError ? `${err.file ? `${err.file}: ` : ""}${err.problem}` : err instanceof Error ? err.message : String(err);
+    return [{ name: "credentials", status: "fail", detail, fix }];
   }
   for (const ref of refs) {
     let candidates;

@@ -2,7 +2,7 @@
 // SIGTERM/SIGINT stop intake and let running turns finish up to a deadline; SIGHUP or an edit of the config file reloads it.
 import { resolveStateDir } from "../config/index.ts";
 import { setLogLevel } from "../config/logger.ts";
-import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
+import { createGatewayToken, loadGatewayToken, rotateGatewayToken, saveGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
 import { checkBindSafety, resolveListenAddress } from "../gateway/listen-address.ts";
 import type { ChannelManager } from "../channels/channel-manager.ts";
 import type { Run } from "../core/domain.ts";
@@ -36,21 +36,18 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     // The daemon logs at the configured level (log.level, default info; PINCER_LOG_LEVEL is already folded in).
     setLogLevel(app.log, app.config.log.level);
     const address = resolveListenAddress(app.config.gateway, { ...(portOverride === undefined ? {} : { portOverride }), file: app.configFile });
-    let loaded = await loadGatewayToken(app.stateDir, process.env);
+    const loaded = await loadGatewayToken(app.stateDir, process.env);
     checkBindSafety(address, loaded.source.kind !== "none", app.configFile);
-    let firstToken: string | undefined;
-    if (!loaded.verifier) {
-      firstToken = await rotateGatewayToken(app.stateDir);
-      process.stderr.write(`created a gateway token (shown once; 'pincer gateway token --rotate' makes a new one):\n  ${firstToken}\n`);
-      loaded = await loadGatewayToken(app.stateDir, process.env);
-    }
+    // First start: the new token is stored and shown only once the gateway listens, so a start that fails (port taken,
+    // …) leaves no token behind that nobody ever saw; the next start creates and shows one.
+    const fresh = loaded.verifier ? undefined : createGatewayToken();
     const recovered = await app.dispatcher.recoverInterrupted();
     if (recovered.resumed.length > 0) app.log.warn({ runs: recovered.resumed.length }, "runs in flight at the last stop are being resumed");
     if (recovered.interrupted.length > 0) app.log.warn({ runs: recovered.interrupted.length }, "runs interrupted too often were marked interrupted and their sessions told");
     const replayed = await app.dispatcher.replayJournal();
     if (replayed > 0) app.log.warn({ messages: replayed }, "messages received but not yet answered before the last stop were queued again");
     const { startGateway } = await import("../gateway/gateway-server.ts");
-    const gateway = await startGateway({ ctx: app, address, tokens: loaded.verifier!, serverVersion: VERSION }).catch((err: NodeJS.ErrnoException) => {
+    const gateway = await startGateway({ ctx: app, address, tokens: (loaded.verifier ?? fresh?.verifier)!, serverVersion: VERSION }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== "EADDRINUSE" && err.code !== "EACCES") throw err;
       const why = err.code === "EADDRINUSE" ? "is already in use" : "needs privileges this user does not have";
       throw new CliFailure(`cannot listen on ${address.host}:${address.port}: the port ${why}. Fix: stop the other program, or pick another port with --port, PORT or gateway.port ('pincer doctor' shows who holds it)`, 78);
@@ -61,12 +58,19 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     if (app.runtime === "cluster") {
       process.stderr.write(`cluster runtime: instance "${app.config.instance}", role ${opts.role}${worker ? ` (worker ${worker.id})` : " (runs execute on 'pincer worker' processes)"}\n`);
     }
+    if (fresh) {
+      await saveGatewayToken(app.stateDir, fresh.token).catch(async (err: unknown) => {
+        await gateway.close({ deadlineMs: 0 });
+        throw err;
+      });
+    }
     const { watchConfig } = await import("../gateway/config-watch.ts");
     const watcher = watchConfig({ file: app.configFile, reload: () => app.reload(), log: app.log });
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
+    if (fresh) process.stderr.write(`created a gateway token (shown once; 'pincer gateway token --rotate' makes a new one):\n  ${fresh.token}\n`);
     if (app.config.gateway.webchat) {
       // The token rides in the URL fragment, which browsers never send to a server; the page stores it and drops it.
-      const link = firstToken ? `${gateway.url}/#token=${encodeURIComponent(firstToken)}` : `${gateway.url}/`;
+      const link = fresh ? `${gateway.url}/#token=${encodeURIComponent(fresh.token)}` : `${gateway.url}/`;
       process.stderr.write(`WebChat: ${link}\n`);
     }
     // Chat channels connect after the gateway serves (their SDKs load and log in meanwhile; /readyz lists them as

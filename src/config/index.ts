@@ -12,5 +12,7 @@ export { createLogger, REDACT_PATHS } from "./logger.ts";
 export { DEFAULT_NODE_FLAGS, NODE_FLAGS_ENV, nodeFlagsFor } from "./node-flags.ts";
 export type { Logger, LoggerOptions } from "./logger.ts";
 export { defaultConfigPath, expandHome, resolveStateDir, resolveWorkspace } from "./paths.ts";
+export { prepareStateDir, toSetupError } from "./state-dir.ts";
+export type { FsPlace } from "./state-dir.ts";
 export type { Env } from "./paths.ts";
 export { isSecretKey, redactConfig, redactSecrets } from "./redact.ts";

@@ -1,7 +1,7 @@
 // Loads pincer.yaml: read → parse with lines → `${env:X}` substitution → env overrides → schema + references
 // → workspaces kept apart from the state dir.
 // Returns a validated config or throws a ConfigError naming file:line, key path and fix; never exits.
-import { readFile } from "node:fs/promises";
+import { access, constants, readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { PincerConfig } from "../core/config-schema.ts";
 import { ConfigError } from "../core/errors.ts";
@@ -11,6 +11,7 @@ import { ConfigIssuesError, decodeConfigText, emptyConfigSource, formatKeyPath, 
 import type { ConfigSource } from "./config-source.ts";
 import type { KeyPath } from "./schema-walk.ts";
 import { defaultConfigPath, expandHome, resolveStateDir } from "./paths.ts";
+import { toSetupError } from "./state-dir.ts";
 import type { Env } from "./paths.ts";
 import { validateConfigData } from "./validate-config.ts";
 
@@ -50,7 +51,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   const stateDir = resolveStateDir(opts.env);
   const explicit = opts.file !== undefined && opts.file !== "";
   const file = explicit && opts.file ? resolve(expandHome(opts.file, opts.env)) : defaultConfigPath(stateDir);
-  const text = await readConfigText(file, explicit);
+  const text = await readConfigText(file, { explicit, stateDir });
   // The YAML parser (72 modules) loads only for a file, or for env overrides that need typing (PORT=8080).
   const source =
     text === undefined && !envOverridesNeedYaml(opts.env) ? emptyConfigSource(file) : (await import("./config-yaml.ts")).parseConfigSource(text ?? "", file);
@@ -125,13 +126,20 @@ function withholdParts(data: unknown, deferred: readonly DeferredRef[], source: 
 }
 
 /** The file's text; undefined when the default file is absent. */
-async function readConfigText(file: string, explicit: boolean): Promise<string | undefined> {
+async function readConfigText(file: string, opts: { explicit: boolean; stateDir: string }): Promise<string | undefined> {
+  const { explicit } = opts;
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT" && !explicit) return undefined;
+    // The default file's folder is the state dir: a file in its place, or a dir this user may not enter, is the state
+    // dir's problem (and said so the same way as everywhere else).
+    if ((code === "ENOTDIR" || code === "EACCES") && !explicit) {
+      const dirProblem = await access(opts.stateDir, constants.R_OK | constants.W_OK | constants.X_OK).then(() => undefined, (dirErr: unknown) => toSetupError(dirErr, { dir: opts.stateDir }));
+      if (dirProblem) throw dirProblem;
+    }
     if (code === "ENOENT") {
       throw new ConfigError({
         file,
