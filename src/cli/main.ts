@@ -108,6 +108,7 @@ program
   .option("--base-url <url>", "API base URL (OpenAI-compatible servers)")
   .option("--api-key-env <var>", "env var that holds the API key (the key itself is never written to the config)")
   .option("--skip-test", "do not make a test call")
+  .option("--test-timeout <seconds>", "how long the test call may take", "30")
   .action(async (opts) => (await import("./onboard-command.ts")).onboardCommand(globals(), opts));
 
 program
