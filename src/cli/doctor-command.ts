@@ -138,10 +138,14 @@ async function checkPort(address: ListenAddress): Promise<Check> {
   return { name: "gw port", status: "fail", detail: `port ${address.port} is taken by another program`, fix: "stop it, or set gateway.port (or PORT, or --port) to a free port" };
 }
 
+/** Node 22.16+ (node:sqlite's StatementSync#columns()), as bin/pincer.js requires; 24 LTS is what Pincer ships with. */
+export const MIN_NODE = "22.16";
+
 function checkNode(): Check {
-  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  if (major < 22 || (major === 22 && minor < 12)) {
-    return { name: "node", status: "fail", detail: `Node ${process.versions.node} is too old (need ≥ 22.12)`, fix: "run through npm scripts (they use the bundled Node 24) or install Node 24 LTS" };
+  const sqlite = process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite") | undefined;
+  const major = Number(process.versions.node.split(".")[0]);
+  if (typeof sqlite?.StatementSync.prototype.columns !== "function") {
+    return { name: "node", status: "fail", detail: `Node ${process.versions.node} is too old (need ≥ ${MIN_NODE}: node:sqlite with StatementSync#columns())`, fix: "run through npm scripts (they use the bundled Node 24) or install Node 24 LTS" };
   }
   if (major < 24) return { name: "node", status: "warn", detail: `Node ${process.versions.node}; Node 24 LTS is recommended`, fix: "install Node 24 LTS" };
   return { name: "node", status: "ok", detail: `Node ${process.versions.node}` };

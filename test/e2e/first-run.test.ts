@@ -1,7 +1,7 @@
 // First-run failure paths through the real CLI: a state dir that cannot be written is one clear error (exit 78) in
 // every command, doctor included; a first gateway start that fails leaves no token behind, and the next start shows
 // a working WebChat link.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
@@ -96,6 +96,28 @@ describe("the first gateway start", () => {
       gw.child.kill("SIGTERM");
       await gw.exited;
     }
+  });
+});
+
+// The machine's own Node, when it is older than Pincer needs (the project's npm scripts bring Node 24).
+const OLD_NODE = ["/usr/bin/node", "/usr/local/bin/node"].find((path) => {
+  if (!existsSync(path)) return false;
+  const [major = 0, minor = 0] = execFileSync(path, ["-p", "process.versions.node"], { encoding: "utf8" }).trim().split(".").map(Number);
+  return major < 22 || (major === 22 && minor < 16);
+});
+
+describe("the installed command on an older Node", () => {
+  it.skipIf(!OLD_NODE)("refuses to start, with the version it needs and the fix, exit 78", async () => {
+    const r = await new Promise<CliResult>((resolve) => {
+      const child = spawn(OLD_NODE!, [join(REPO_ROOT, "bin/pincer.js"), "--version"], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/^error: pincer needs Node\.js 22\.16 or newer \(it keeps its data with node:sqlite\); this is v\d+\.\d+\.\d+\. Fix: install Node\.js 24 LTS, or run it through the project's npm scripts/);
   });
 });
 
