@@ -86,8 +86,9 @@ sessions
 sessions
   .command("show")
   .description("show a session's transcript and runs")
-  .argument("<key>", "session key")
-  .option("-n, --limit <n>", "newest N messages", "50")
+  .argument("<key>", "session key, full or as 'sessions list' shows it (e.g. cli:dm:local)")
+  .option("-a, --agent <id>", "the agent whose session a short key names (default: the one agent that has it)")
+  .option("-n, --limit <n>", "newest N messages and runs", "50")
   .option("--json", "machine-readable output")
   .action(async (key: string, opts) => (await import("./sessions-command.ts")).showSession(globals(), key, opts));
 
