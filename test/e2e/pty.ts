@@ -14,6 +14,8 @@ export interface PtySession {
   write(text: string): void;
   /** Everything shown so far, with colours and cursor movements removed. */
   screen(): string;
+  /** Everything written to the terminal so far, escape sequences included. */
+  raw(): string;
   /** Resolves once `pattern` appears on the screen after the `from` offset (default: anywhere); returns its end offset. */
   waitFor(pattern: RegExp | string, from?: number): Promise<number>;
   /** Resolves with the exit code. */
@@ -50,6 +52,7 @@ export function startPty(home: Home, args: string[], env: Record<string, string>
   return {
     write: (text) => void child.stdin.write(text),
     screen: () => stripAnsi(raw),
+    raw: () => raw,
     waitFor(pattern, from = 0) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
