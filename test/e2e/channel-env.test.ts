@@ -106,6 +106,8 @@ describe("the gateway with an account whose variable is unset", () => {
     });
     expect(status.r.code).toBe(0);
     expect(status.body.channels.find((c) => c.account === "default")).toMatchObject({ state: "failed", detail: expect.stringContaining(`export ${MISSING}`) });
+    const api = (await (await fetch(`${gw.url}/api/v1/channels`, { headers: { authorization: `Bearer ${gw.token}` } })).json()) as { channels: Array<{ account: string; state: string; detail?: string }> };
+    expect(api.channels.find((c) => c.account === "default")).toMatchObject({ state: "failed", detail: expect.stringContaining(`${MISSING} is not set`) });
   });
 });
 
