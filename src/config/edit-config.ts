@@ -3,13 +3,14 @@
 // is imported by the edits, not with this module.
 import { randomUUID } from "node:crypto";
 import { chmod, mkdir, open, readFile, realpath, rename, rm } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { ConfigError } from "../core/errors.ts";
 import { isPlainObject } from "./config-env.ts";
 import { decodeConfigText } from "./config-source.ts";
 import { validateConfigSource } from "./load-config.ts";
 import type { Env } from "./paths.ts";
 import { coerceRawValue } from "./schema-walk.ts";
+import { toSetupError } from "./state-dir.ts";
 
 export interface EditOptions {
   /** Env for `${env:X}` references while validating; unset variables are tolerated when editing. */
@@ -131,7 +132,9 @@ export async function writeConfigPlan(plan: ConfigPlan): Promise<void> {
   if ((await readIfExists(plan.file)) !== plan.before) {
     throw new ConfigError({ file: plan.file, problem: "the file changed while this command ran; nothing was written", fix: "run the command again" });
   }
-  await writeFileAtomic(plan.file, plan.text);
+  await writeFileAtomic(plan.file, plan.text).catch((err: unknown) => {
+    throw toSetupError(err, { dir: dirname(plan.file), path: plan.file, what: `the folder of ${basename(plan.file)}`, setting: "PINCER_HOME (or --config)" }) ?? err;
+  });
 }
 
 /**

@@ -60,6 +60,11 @@ describe("a state dir that cannot be written", () => {
       const expected = `error: ${stateDir}: this user (nobody) may not write the state dir (permission denied). Fix: give it the folder ('sudo chown -R nobody ${stateDir}'), or set PINCER_HOME to a folder this user can write\n`;
       const results = await Promise.all(COMMANDS.map(async (args) => ({ args, r: await runAsNobody(args, { PINCER_HOME: stateDir, SOME_KEY: "sk-test" }) })));
       for (const { args, r } of results) expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 78, stderr: expected });
+      const set = await runAsNobody(["config", "set", "gateway.port", "9100"], { PINCER_HOME: stateDir });
+      expect(set.stderr).toBe(
+        `error: ${join(stateDir, "pincer.yaml")}: this user (nobody) may not write the folder of pincer.yaml (permission denied). Fix: give it the folder ('sudo chown -R nobody ${stateDir}'), or set PINCER_HOME (or --config) to a folder this user can write\n`,
+      );
+      expect(set.code).toBe(78);
       const doctor = await runAsNobody(["doctor"], { PINCER_HOME: stateDir });
       expect(doctor.stdout).toContain(`✗ state dir    ${stateDir}: this user (nobody) may not write the state dir (permission denied)`);
       expect(doctor.stdout).toContain(`✗ store        ${join(stateDir, "pincer.db")} cannot be created or opened: the state dir is not usable`);
