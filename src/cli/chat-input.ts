@@ -18,8 +18,6 @@ export interface ChatInputOptions {
 export interface ChatInput {
   /** The next message in order; undefined once input has ended and every message was taken. */
   next(): Promise<string | undefined>;
-  /** True while a pasted block waits for Enter (nothing to send yet). */
-  pending(): boolean;
   close(): void;
 }
 
@@ -40,7 +38,7 @@ export function readChatMessages(rl: Interface, opts: ChatInputOptions): ChatInp
   /** Sends what is held as one message, unless a paste is still arriving or its last line is still being edited. */
   const flush = (): void => {
     flushScheduled = false;
-    if (pasting || held.length === 0 || (opts.terminal && rl.line !== "" && !ended)) return;
+    if (pasting || held.length === 0 || ended || (opts.terminal && rl.line !== "")) return;
     push(held.splice(0).join("\n"));
   };
 
@@ -69,7 +67,8 @@ export function readChatMessages(rl: Interface, opts: ChatInputOptions): ChatInp
   rl.on("close", () => {
     ended = true;
     pasting = false;
-    flush();
+    // Leaving (Ctrl-C, Ctrl-D) drops a paste that was never sent with Enter.
+    held.length = 0;
     for (const waiter of waiting.splice(0)) waiter(undefined);
   });
 
@@ -79,7 +78,6 @@ export function readChatMessages(rl: Interface, opts: ChatInputOptions): ChatInp
       if (message !== undefined || ended) return Promise.resolve(message);
       return new Promise((resolve) => waiting.push(resolve));
     },
-    pending: () => held.length > 0,
     close: () => {
       opts.input.off("keypress", onKey);
       restore();
