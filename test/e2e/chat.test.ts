@@ -2,7 +2,7 @@
 // until the answer starts, the chat channels' slash commands, and an unknown /command is an error, not a prompt.
 import { describe, expect, it } from "vitest";
 import { fakeProviderConfig, useCliFixture } from "./harness.ts";
-import { KEY, startPty } from "./pty.ts";
+import { HAS_SCRIPT, KEY, startPty } from "./pty.ts";
 
 const fx = useCliFixture();
 
@@ -12,7 +12,7 @@ const userMessages = (from: number): unknown[] =>
     return messages.filter((m) => m.role === "user").at(-1)?.content;
   });
 
-describe("pincer chat at a terminal", () => {
+describe.skipIf(!HAS_SCRIPT)("pincer chat at a terminal", () => {
   it("sends a paste as one message and shows thinking… until the answer starts", async () => {
     const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
     const before = fx.fake.requests.length;

@@ -7,11 +7,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useCliFixture } from "./harness.ts";
-import { KEY, startPty } from "./pty.ts";
+import { HAS_SCRIPT, KEY, startPty } from "./pty.ts";
 
 const fx = useCliFixture();
 
-describe("pincer onboard at a terminal", () => {
+describe.skipIf(!HAS_SCRIPT)("pincer onboard at a terminal", () => {
   it("keeps the answers through a failed test, offers the provider's models, and writes only when saved", async () => {
     const home = await fx.home();
     const tty = startPty(home, ["onboard", "--provider", "openai-compatible"]);

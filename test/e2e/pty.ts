@@ -1,11 +1,15 @@
 // The real `pincer` CLI on a pseudo-terminal, for interactive commands (onboard's prompts, chat's paste handling):
 // util-linux `script` allocates the terminal; the test types keys and waits for screen text, never for time.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { REPO_ROOT, type Home } from "./harness.ts";
 
 const CLI = join(REPO_ROOT, "src/cli/main.ts");
+
+/** util-linux `script`, which the PTY tests need; they are skipped without it. */
+export const HAS_SCRIPT = existsSync("/usr/bin/script") || existsSync("/bin/script");
 
 export const KEY = { enter: "\r", down: "\x1b[B", up: "\x1b[A", ctrlC: "\x03", backspace: "\x7f" } as const;
 
