@@ -9,9 +9,20 @@ import module from "node:module";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-if (!process.getBuiltinModule?.("node:sqlite")) {
+// What Pincer needs of Node, checked by feature: node:sqlite with StatementSync#columns() (Node 22.16 / 23.11; its data
+// lives in SQLite), and, when it runs from its TypeScript sources (no dist/), type stripping (Node 22.18 / 23.6).
+// package.json's engines, `pincer doctor` and the README say the same.
+const built = new URL("../dist/cli/main.js", import.meta.url);
+const source = new URL("../src/cli/main.ts", import.meta.url);
+const fromSource = !existsSync(built);
+const sqlite = process.getBuiltinModule?.("node:sqlite");
+const missing =
+  typeof sqlite?.StatementSync?.prototype.columns !== "function" ? "Node.js 22.16 or newer (it keeps its data with node:sqlite)"
+  : fromSource && !process.features?.typescript ? "Node.js 22.18 or newer to run from its TypeScript sources (there is no dist/: run 'npm run build')"
+  : undefined;
+if (missing) {
   process.stderr.write(
-    `error: pincer needs Node.js 22.13 or newer with node:sqlite (this is ${process.version}). ` +
+    `error: pincer needs ${missing}; this is ${process.version}. ` +
       "Fix: install Node.js 24 LTS, or run it through the project's npm scripts (npm run pincer -- <command>), which bring Node 24.\n",
   );
   process.exit(78);
@@ -23,6 +34,4 @@ if (!process.getBuiltinModule?.("node:sqlite")) {
 const cacheRoot = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
 module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || join(cacheRoot, "pincer", "compile-cache"));
 
-const built = new URL("../dist/cli/main.js", import.meta.url);
-const source = new URL("../src/cli/main.ts", import.meta.url);
-await import(existsSync(built) ? built.href : source.href);
+await import(fromSource ? source.href : built.href);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
 import { ConfigError } from "./core/errors.ts";
-import { loadConfig, resolveWorkspace } from "./config/index.ts";
+import { loadConfig, prepareStateDir, resolveWorkspace, toSetupError, type WithheldPart } from "./config/index.ts";
 import { validateConfigText } from "./config/load-config.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
 import { createLogger, setLogLevel } from "./config/logger.ts";
@@ -47,6 +47,8 @@ export interface App {
   configFile: string;
   configExists: boolean;
   stateDir: string;
+  /** Parts of the config left out because an `${env:X}` in them is unset (channel accounts); the rest runs. */
+  withheld: readonly WithheldPart[];
   log: Logger;
   store: Store;
   models: ModelRouter;
@@ -54,7 +56,7 @@ export interface App {
   sandboxName: "bubblewrap" | "host";
   agentConfig(agentId: string): AgentConfig;
   workspaceFor(agentId: string): string;
-  /** True when `ref` can be used as a model: a configured tier, or a provider/model of a configured provider. */
+  /** True when `ref` can be used now: a configured tier, or a provider/model of a configured provider (`/model`). */
   isUsableModel(ref: string): boolean;
   /** Re-reads the config file. Contract: an invalid file changes nothing and is reported, never thrown; valid
    * changes are applied live (models, agents, policy, rate limit, log level) except those listed in `restart`.
@@ -93,7 +95,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const log = opts.logger ?? createLogger({ level: config.log.level });
   const configureLogFile = (c: PincerConfig): void => opts.logFile?.configure({ maxBytes: c.log.file.max_mb * 1024 * 1024, files: c.log.file.files });
   configureLogFile(config);
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // A state dir this user cannot write is one clear ConfigError here, before anything else touches it.
+  await prepareStateDir(stateDir);
 
   const workspaces = new Map<string, string>();
   // Agents added by a reload get their workspace then; an existing agent keeps its directory until a restart.
@@ -101,7 +104,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     for (const [agentId, agent] of Object.entries(agents)) {
       if (workspaces.has(agentId)) continue;
       const dir = resolveWorkspace(stateDir, agentId, agent.workspace, opts.env);
-      const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+      const created = await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+        throw toSetupError(err, { dir, what: `the workspace of agent "${agentId}"`, setting: `agents.${agentId}.workspace` }) ?? err;
+      });
       // Sandboxed commands never run as root: a root gateway hands a workspace it creates to nobody, whom its
       // commands then run as (an existing workspace keeps its owner; `pincer doctor` explains the choice).
       if (created !== undefined && process.getuid?.() === 0) await chown(dir, NOBODY.uid, NOBODY.gid);
@@ -210,7 +215,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     channels = createChannelManager({
       config: () => config, store, dispatcher, bus: replyBus!, log, stateDir, now, workspaceFor,
       transcribe: createTranscriber({ config: () => config, stateDir, env: opts.env, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
-      knownModels: () => listKnownModels(config), isUsableModel, ...(opts.fetch ? { fetch: opts.fetch } : {}), ...o,
+      knownModels: () => listKnownModels(config), isUsableModel, unavailable: unavailableAccounts(loaded.withheld),
+      ...(opts.fetch ? { fetch: opts.fetch } : {}), ...o,
     });
     await channels.start();
     return channels;
@@ -265,6 +271,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     probeProviders,
     configFile: loaded.file,
     configExists: loaded.exists,
+    withheld: loaded.withheld,
     stateDir,
     log,
     store,
@@ -293,6 +300,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
 }
 
+/** Channel accounts withheld from the config, with the reason the channel manager reports for each. */
+function unavailableAccounts(withheld: readonly WithheldPart[]): ChannelManagerOptions["unavailable"] {
+  return withheld.flatMap(({ path, error }) =>
+    path[0] === "channels" && path[2] === "accounts" ? [{ channel: String(path[1]), account: String(path[3]), detail: `${error.message} (then restart the gateway)` }] : [],
+  );
+}
+
 async function openBus(config: PincerConfig, log: Logger): Promise<Bus> {
   const { openNatsBus } = await import("./bus/nats-bus.ts");
   const b = config.bus;
@@ -313,7 +327,12 @@ async function openBus(config: PincerConfig, log: Logger): Promise<Bus> {
 /** store.url unset or `sqlite`: the SQLite file in the state dir; a postgres:// URL (validated by the schema): PostgreSQL. */
 async function openStore(config: PincerConfig, stateDir: string, log: Logger): Promise<Store> {
   const { url } = config.store;
-  if (!url || url === "sqlite") return openSqliteStore({ path: join(stateDir, "pincer.db") });
+  if (!url || url === "sqlite") {
+    const path = join(stateDir, "pincer.db");
+    return openSqliteStore({ path }).catch((err: unknown) => {
+      throw toSetupError(err, { dir: stateDir, path }) ?? err;
+    });
+  }
   return openPostgresStore({
     url,
     schema: config.store.schema ?? defaultPostgresSchema(config.instance),

@@ -37,6 +37,9 @@ export interface ChannelManagerOptions {
   knownModels: () => string[];
   isUsableModel: (ref: string) => boolean;
   fetch?: typeof fetch;
+  /** Configured accounts that cannot start (their config is incomplete here, e.g. an unset `${env:X}`): reported as
+   * `failed` with `detail`, never started. */
+  unavailable?: ReadonlyArray<{ channel: string; account: string; detail: string }>;
   /** Replace adapter factories (tests, e.g. WhatsApp on a fake socket). */
   factories?: Partial<{ [N in ChannelName]: ChannelFactory<N> }>;
   /** How often queued notices are looked for, ms. Default 2000. */
@@ -137,6 +140,11 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
     const lastError = lastErrors.get(key);
     return { channel: channel.channel, account: channel.account, ...health, ...(lastError ? { lastError } : {}) };
   };
+  const createdAt = opts.now();
+  const unavailable = (opts.unavailable ?? []).map((u): AccountStatus => ({
+    channel: u.channel, account: u.account, state: "failed", since: createdAt, detail: u.detail, lastError: { at: createdAt, message: u.detail },
+  }));
+  const statuses = (): AccountStatus[] => [...unavailable, ...[...channels.values()].map(({ channel }) => statusOf(channel))];
 
   const accountConfig = (channel: string, account: string): ChannelAccountConfig | undefined => {
     const section = ownEntry(opts.config().channels as Record<string, { accounts: Record<string, ChannelAccountConfig> } | undefined>, channel);
@@ -307,11 +315,13 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
           timers.push(poll);
         }
       }
+      // The detail (file:line key path: …) is shown by the gateway's status line and `pincer channels status`.
+      for (const u of unavailable) log.error({ channel: u.channel, account: u.account }, "channel not started: its config is incomplete in this environment");
       await Promise.all([...channels.values()].map(({ channel }) => startAccount(channel)));
-      if (channels.size > 0) {
+      if (channels.size > 0 || unavailable.length > 0) {
         let written: string | undefined;
         const report = (): void => {
-          const status = { pid: process.pid, updatedAt: opts.now(), accounts: [...channels.values()].map(({ channel }) => statusOf(channel)) };
+          const status = { pid: process.pid, updatedAt: opts.now(), accounts: statuses() };
           writeStatusFile(opts.stateDir, status, written).then((k) => (written = k), (err: unknown) => log.debug({ err }, "status file not written"));
         };
         report();
@@ -328,7 +338,7 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
       await ingress.idle();
     },
     webhook: (path) => webhooks.get(path),
-    status: () => [...channels.values()].map(({ channel }) => statusOf(channel)),
+    status: statuses,
     async queueReplies(runs) {
       for (const run of runs) await queueReply(opts.bus, run);
     },

@@ -1,22 +1,22 @@
 // `pincer config validate|get|set|unset|schema`: read and change pincer.yaml without ever writing an invalid file.
-import { defaultConfigPath, getConfigValue, loadConfig, redactConfig, renderConfigJsonSchema, resolveStateDir, setConfigValue, unsetConfigValue } from "../config/index.ts";
+import { defaultConfigPath, getConfigValue, redactConfig, renderConfigJsonSchema, resolveStateDir, setConfigValue, unsetConfigValue } from "../config/index.ts";
 import { stringify } from "yaml";
 import { CliFailure, printJson } from "./output.ts";
-import type { GlobalOptions } from "./cli-app.ts";
+import { loadCliConfig, type GlobalOptions } from "./cli-app.ts";
 
 function configPath(g: GlobalOptions): string {
   return g.config ?? defaultConfigPath(resolveStateDir(process.env));
 }
 
 export async function validateConfig(g: GlobalOptions): Promise<void> {
-  const loaded = await loadConfig({ file: g.config, env: process.env });
+  const loaded = await loadCliConfig(g);
   const { config } = loaded;
   const summary = `${Object.keys(config.agents).length} agent(s), ${Object.keys(config.models.providers).length} provider(s), ${Object.keys(config.models.tiers).length} tier(s)`;
   process.stdout.write(loaded.exists ? `ok: ${loaded.file} is valid — ${summary}\n` : `ok: no config at ${loaded.file}; the defaults are in force (run 'pincer onboard' to create one)\n`);
 }
 
 export async function getConfig(g: GlobalOptions, key: string | undefined, opts: { json?: boolean }): Promise<void> {
-  const { config } = await loadConfig({ file: g.config, env: process.env });
+  const { config } = await loadCliConfig(g);
   const redacted = redactConfig(config);
   const value = key ? getConfigValue(redacted, key) : redacted;
   if (value === undefined) throw new CliFailure(`${key}: not set (see 'pincer config schema' for valid keys)`);

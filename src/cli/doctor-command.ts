@@ -2,7 +2,7 @@
 import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PincerConfig } from "../core/config-schema.ts";
-import { loadConfig, resolveStateDir, resolveWorkspace, type LoadedConfig } from "../config/index.ts";
+import { formatKeyPath, loadConfig, resolveStateDir, resolveWorkspace, toSetupError, type FsPlace, type LoadedConfig, type WithheldPart } from "../config/index.ts";
 import { loadAuthStore, resolveCandidates, resolveCredential } from "../models/index.ts";
 import { detectBubblewrap } from "../sandbox/detect.ts";
 import { checkConfinement } from "../sandbox/sandbox-doctor.ts";
@@ -48,20 +48,27 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
     checks.push({ name: "config", status: "fail", detail: err instanceof Error ? err.message : String(err), fix: "correct the file, then run 'pincer config validate'" });
   }
   const stateDir = loaded?.stateDir ?? resolveStateDir(env);
-  checks.push(await checkWritable("state dir", stateDir));
+  const stateCheck = await checkWritable("state dir", { dir: stateDir });
+  checks.push(stateCheck);
   checks.push(await (await import("./doctor-logs.ts")).checkLogFile(stateDir));
   const storeUrl = loaded?.config.store.url;
-  checks.push(...(loaded && storeUrl && isPostgresUrl(storeUrl) ? await checkPostgresStore(loaded.config, storeUrl) : [await checkStore(stateDir)]));
+  if (loaded && storeUrl && isPostgresUrl(storeUrl)) checks.push(...(await checkPostgresStore(loaded.config, storeUrl)));
+  else if (stateCheck.status === "fail") {
+    // The SQLite file lives in the state dir: it cannot be created or opened either (the same fix applies).
+    checks.push({ name: "store", status: "fail", detail: `${join(stateDir, "pincer.db")} cannot be created or opened: the state dir is not usable`, ...(stateCheck.fix ? { fix: stateCheck.fix } : {}) });
+  } else checks.push(await checkStore(stateDir));
   if (loaded) {
     checks.push(...(await checkModels(loaded.config, stateDir, env)));
     for (const [agentId, agent] of Object.entries(loaded.config.agents)) {
-      checks.push(await checkWritable(`workspace`, resolveWorkspace(stateDir, agentId, agent.workspace, env), agentId));
+      const dir = resolveWorkspace(stateDir, agentId, agent.workspace, env);
+      checks.push(await checkWritable("workspace", { dir, what: `the workspace of agent "${agentId}"`, setting: `agents.${agentId}.workspace` }, agentId));
     }
     checks.push(await checkSandbox(loaded.config));
     checks.push(...(await checkExecConfinement(loaded, env)));
     checks.push(...(await checkGateway(loaded, env)));
     checks.push(...(await checkBus(loaded.config)));
     checks.push(...(await (await import("../channels/channel-doctor.ts")).checkChannels(loaded.config, stateDir)));
+    checks.push(...loaded.withheld.map(checkWithheld));
   }
   return checks;
 }
@@ -71,6 +78,18 @@ async function probeChecks(configFile: string | undefined, env: Record<string, s
   const loaded = await loadConfig({ file: configFile, env }).catch(() => undefined);
   if (!loaded) return [{ name: "probe", status: "fail", detail: "not run: the config does not load", fix: "fix the config first" }];
   return (await import("./doctor-probe.ts")).probeProviders(loaded.config, loaded.stateDir, env);
+}
+
+/** A config part left out because a variable it references is unset here (a channel account): the rest works. */
+function checkWithheld(part: WithheldPart): Check {
+  const [, channel, , account] = part.path;
+  const vars = part.variables.join(", ");
+  return {
+    name: part.path[0] === "channels" ? `${String(channel)}/${String(account)}` : formatKeyPath(part.path),
+    status: "fail",
+    detail: `left out: ${vars} ${part.variables.length === 1 ? "is" : "are"} not set (${formatKeyPath(part.path)} in ${part.error.file ?? "the config"})`,
+    fix: `export ${vars} in the environment that runs pincer (for a service, in its unit or plist), then restart the gateway`,
+  };
 }
 
 /** With bus.url set: the NATS server, its JetStream and the instance's streams and consumers. */
@@ -128,16 +147,22 @@ async function checkPort(address: ListenAddress): Promise<Check> {
   return { name: "gw port", status: "fail", detail: `port ${address.port} is taken by another program`, fix: "stop it, or set gateway.port (or PORT, or --port) to a free port" };
 }
 
+/** Node 22.16+ (node:sqlite's StatementSync#columns()), as bin/pincer.js requires; 24 LTS is what Pincer ships with. */
+export const MIN_NODE = "22.16";
+
 function checkNode(): Check {
-  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  if (major < 22 || (major === 22 && minor < 12)) {
-    return { name: "node", status: "fail", detail: `Node ${process.versions.node} is too old (need ≥ 22.12)`, fix: "run through npm scripts (they use the bundled Node 24) or install Node 24 LTS" };
+  const sqlite = process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite") | undefined;
+  const major = Number(process.versions.node.split(".")[0]);
+  if (typeof sqlite?.StatementSync.prototype.columns !== "function") {
+    return { name: "node", status: "fail", detail: `Node ${process.versions.node} is too old (need ≥ ${MIN_NODE}: node:sqlite with StatementSync#columns())`, fix: "run through npm scripts (they use the bundled Node 24) or install Node 24 LTS" };
   }
   if (major < 24) return { name: "node", status: "warn", detail: `Node ${process.versions.node}; Node 24 LTS is recommended`, fix: "install Node 24 LTS" };
   return { name: "node", status: "ok", detail: `Node ${process.versions.node}` };
 }
 
-async function checkWritable(name: string, dir: string, label?: string): Promise<Check> {
+/** Creates `place.dir` when absent and writes a probe file there; a failure says why, and the fix, as commands would. */
+async function checkWritable(name: string, place: FsPlace, label?: string): Promise<Check> {
+  const { dir } = place;
   const probe = join(dir, `.doctor-${process.pid}`);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -145,6 +170,8 @@ async function checkWritable(name: string, dir: string, label?: string): Promise
     await rm(probe);
     return { name, status: "ok", detail: `${label ? `${label}: ` : ""}${dir} is writable` };
   } catch (err) {
+    const setup = toSetupError(err, place);
+    if (setup) return { name, status: "fail", detail: `${dir}: ${setup.problem}`, ...(setup.fix ? { fix: setup.fix } : {}) };
     return { name, status: "fail", detail: `${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? "error"})`, fix: `fix the permissions of ${dir}, or set PINCER_HOME to a writable folder` };
   }
 }
@@ -235,7 +262,9 @@ async function credentialChecks(config: PincerConfig, stateDir: string, env: Rec
   try {
     authStore = await loadAuthStore(stateDir);
   } catch (err) {
-    return [{ name: "credentials", status: "fail", detail: err instanceof Error ? err.message : String(err), fix: "repair or remove auth.json, then 'pincer auth set <provider>'" }];
+    const fix = err instanceof ConfigError && err.fix ? err.fix : "repair or remove auth.json, then 'pincer auth set <provider>'";
+    const detail = err instanceof ConfigError ? `${err.file ? `${err.file}: ` : ""}${err.problem}` : err instanceof Error ? err.message : String(err);
+    return [{ name: "credentials", status: "fail", detail, fix }];
   }
   for (const ref of refs) {
     let candidates;

@@ -2,7 +2,7 @@
 // SIGTERM/SIGINT stop intake and let running turns finish up to a deadline; SIGHUP or an edit of the config file reloads it.
 import { resolveStateDir } from "../config/index.ts";
 import { setLogLevel } from "../config/logger.ts";
-import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV, watchGatewayToken } from "../gateway/gateway-token.ts";
+import { createGatewayToken, loadGatewayToken, rotateGatewayToken, saveGatewayToken, TOKEN_ENV, watchGatewayToken } from "../gateway/gateway-token.ts";
 import { isGatewayProcessAlive, readGatewayRuntime, removeGatewayRuntime, writeGatewayRuntime } from "../gateway/gateway-runtime.ts";
 import { clearLoginCodes } from "../gateway/login-codes.ts";
 import { openUiSessions, revokeUiSessions } from "../gateway/ui-sessions.ts";
@@ -33,27 +33,25 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
   if (process.stdin.isTTY && (await needsOnboarding(g, "default"))) {
     await (await import("./onboard-command.ts")).onboardCommand(g, {});
   }
-  const app = await openApp(g, { level: "info", logFile: true });
+  // Channel accounts withheld from the config are reported as failed accounts, once channels start.
+  const app = await openApp(g, { level: "info", logFile: true, warnWithheld: false });
   try {
     // The daemon logs at the configured level (log.level, default info; PINCER_LOG_LEVEL is already folded in).
     setLogLevel(app.log, app.config.log.level);
     const address = resolveListenAddress(app.config.gateway, { ...(portOverride === undefined ? {} : { portOverride }), file: app.configFile });
-    let loaded = await loadGatewayToken(app.stateDir, process.env);
+    const loaded = await loadGatewayToken(app.stateDir, process.env);
     checkBindSafety(address, loaded.source.kind !== "none", app.configFile);
-    let firstToken: string | undefined;
-    if (!loaded.verifier) {
-      firstToken = await rotateGatewayToken(app.stateDir);
-      process.stderr.write(`created a gateway token (shown once; 'pincer gateway token --rotate' makes a new one):\n  ${firstToken}\n`);
-      loaded = await loadGatewayToken(app.stateDir, process.env);
-    }
+    // First start: the new token is stored and shown only once the gateway listens, so a start that fails (port taken,
+    // …) leaves no token behind that nobody ever saw; the next start creates and shows one.
+    const fresh = loaded.verifier ? undefined : createGatewayToken();
     const recovered = await app.dispatcher.recoverInterrupted();
     if (recovered.resumed.length > 0) app.log.warn({ runs: recovered.resumed.length }, "runs in flight at the last stop are being resumed");
     if (recovered.interrupted.length > 0) app.log.warn({ runs: recovered.interrupted.length }, "runs interrupted too often were marked interrupted and their sessions told");
     const replayed = await app.dispatcher.replayJournal();
     if (replayed > 0) app.log.warn({ messages: replayed }, "messages received but not yet answered before the last stop were queued again");
     const { startGateway } = await import("../gateway/gateway-server.ts");
-    // The token file is followed while running (a rotation applies at once); UI sessions from `pincer dashboard`
-    // links are accepted wherever the token is, until they expire or the token changes.
+    // The token file is followed while running (a rotation applies at once; a first token is saved once listening);
+    // UI sessions from `pincer dashboard` links are accepted wherever the token is, until they expire or it changes.
     const token = watchGatewayToken(app.stateDir, process.env);
     const sessions = openUiSessions({ stateDir: app.stateDir, epoch: () => token.epoch() });
     const tokens = { verify: (t: string) => token.verify(t) || sessions.verify(t) };
@@ -69,15 +67,22 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     if (app.runtime === "cluster") {
       process.stderr.write(`cluster runtime: instance "${app.config.instance}", role ${opts.role}${worker ? ` (worker ${worker.id})` : " (runs execute on 'pincer worker' processes)"}\n`);
     }
+    if (fresh) {
+      await saveGatewayToken(app.stateDir, fresh.token).catch(async (err: unknown) => {
+        await gateway.close({ deadlineMs: 0 });
+        throw err;
+      });
+    }
     const { watchConfig } = await import("../gateway/config-watch.ts");
     const watcher = watchConfig({ file: app.configFile, reload: () => app.reload(), log: app.log });
     const tokenSource = loaded.source.kind === "env" ? "env" : "file";
     await writeGatewayRuntime(app.stateDir, { url: gateway.url, startedAt: Date.now(), version: VERSION, tokenSource }).catch((err: unknown) =>
       app.log.warn({ err }, "gateway.json not written: 'pincer status' and 'pincer dashboard' will not find this gateway"));
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
+    if (fresh) process.stderr.write(`created a gateway token (shown once; 'pincer gateway token --rotate' makes a new one):\n  ${fresh.token}\n`);
     if (app.config.gateway.webchat) {
       // The token rides in the URL fragment, which browsers never send to a server; the page stores it and drops it.
-      const link = firstToken ? `${gateway.url}/#token=${encodeURIComponent(firstToken)}` : `${gateway.url}/ (log in with the link 'pincer dashboard' prints)`;
+      const link = fresh ? `${gateway.url}/#token=${encodeURIComponent(fresh.token)}` : `${gateway.url}/ (log in with the link 'pincer dashboard' prints)`;
       process.stderr.write(`Control UI: ${link}\n`);
     }
     // Chat channels connect after the gateway serves (their SDKs load and log in meanwhile; /readyz lists them as

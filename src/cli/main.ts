@@ -107,8 +107,9 @@ sessions
 sessions
   .command("show")
   .description("show a session's transcript and runs")
-  .argument("<key>", "session key")
-  .option("-n, --limit <n>", "newest N messages", "50")
+  .argument("<key>", "session key, full or as 'sessions list' shows it (e.g. cli:dm:local)")
+  .option("-a, --agent <id>", "the agent whose session a short key names (default: the one agent that has it)")
+  .option("-n, --limit <n>", "newest N messages and runs", "50")
   .option("--json", "machine-readable output")
   .action(async (key: string, opts) => (await import("./sessions-command.ts")).showSession(globals(), key, opts));
 
@@ -129,6 +130,7 @@ program
   .option("--base-url <url>", "API base URL (OpenAI-compatible servers)")
   .option("--api-key-env <var>", "env var that holds the API key (the key itself is never written to the config)")
   .option("--skip-test", "do not make a test call")
+  .option("--test-timeout <seconds>", "how long the test call may take", "30")
   .action(async (opts) => (await import("./onboard-command.ts")).onboardCommand(globals(), opts));
 
 program

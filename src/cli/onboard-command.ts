@@ -1,11 +1,10 @@
 // `pincer onboard`: choose a model provider, give a key or base URL, make a test call, then write the config.
-// The config is only written after the test passes (or with --skip-test); keys go to the auth store, never the YAML.
-import { copyFile, rename, rm } from "node:fs/promises";
-import { existsSync } from "node:fs";
-import * as p from "@clack/prompts";
-import { COMPAT_PRESETS, type CompatPreset } from "../core/config-schema.ts";
-import { defaultConfigPath, loadConfig, resolveStateDir, setConfigValue } from "../config/index.ts";
-import { COMPAT_PRESET_INFO, createModelRouter, setCredential } from "../models/index.ts";
+// Nothing is written before the user saves: the config edit and the key are held in memory while the test runs (the
+// key reaches the test call through the in-memory config), so a failed or cancelled onboarding leaves no trace.
+// The questions themselves are in onboard-prompts.ts; keys go to the auth store, never the YAML.
+import { loadConfigText, planConfigEdits, prepareStateDir, resolveStateDir, defaultConfigPath, writeConfigPlan, type ConfigPlan } from "../config/index.ts";
+import { COMPAT_PRESETS, type PincerConfig } from "../core/config-schema.ts";
+import { createModelRouter, setCredential } from "../models/index.ts";
 import { CliFailure, EXIT_USAGE } from "./output.ts";
 import type { GlobalOptions } from "./cli-app.ts";
 
@@ -16,11 +15,13 @@ export interface OnboardOptions {
   baseUrl?: string;
   apiKeyEnv?: string;
   skipTest?: boolean;
+  /** Seconds the test call may take. */
+  testTimeout?: string;
 }
 
-const DIRECT = ["openai", "anthropic", "google", "gateway"] as const;
-const PROVIDERS = [...DIRECT, ...COMPAT_PRESETS, "openai-compatible"] as const;
-const DEFAULT_MODELS: Record<string, string | undefined> = {
+export const DIRECT = ["openai", "anthropic", "google", "gateway"] as const;
+export const PROVIDERS = [...DIRECT, ...COMPAT_PRESETS, "openai-compatible"] as const;
+export const DEFAULT_MODELS: Record<string, string | undefined> = {
   openai: "gpt-4o-mini",
   anthropic: "claude-sonnet-4-5",
   google: "gemini-2.5-flash",
@@ -32,8 +33,10 @@ const DEFAULT_MODELS: Record<string, string | undefined> = {
 };
 /** Provider id used in the config for a custom OpenAI-compatible server. */
 const CUSTOM_ID = "custom";
+const DEFAULT_TEST_TIMEOUT_S = 30;
 
-interface Choice {
+/** What the user chose; `apiKey` is held in memory until the config is saved. */
+export interface Choice {
   provider: string;
   model: string;
   baseUrl?: string;
@@ -41,25 +44,37 @@ interface Choice {
   apiKey?: string;
 }
 
-export async function onboardCommand(g: GlobalOptions, opts: OnboardOptions): Promise<void> {
-  const choice = opts.nonInteractive ? fromFlags(opts) : await ask(opts);
-  const file = g.config ?? defaultConfigPath(resolveStateDir(process.env));
-  const stateDir = resolveStateDir(process.env);
-  if (choice.apiKey) await setCredential(stateDir, providerId(choice.provider), { type: "api_key", value: choice.apiKey });
-  const draft = await writeDraft(file, choice);
-  try {
-    if (!opts.skipTest) await testCall(draft, choice);
-    await rename(draft, file);
-  } finally {
-    await rm(draft, { force: true });
-  }
-  const ref = `${providerId(choice.provider)}/${choice.model}`;
-  const done = `wrote ${file}: default tier → ${ref}${opts.skipTest ? " (not tested)" : " (test call ok)"}\nnext: pincer chat   or   pincer run "hello"\n`;
-  if (opts.nonInteractive) process.stdout.write(done);
-  else p.outro(done.trimEnd());
+/** The config edit for a choice, planned and validated but not written, and the models config to test it with. */
+export interface Draft {
+  plan: ConfigPlan;
+  /** The models section as it would be loaded, with the typed key in place (in memory only). */
+  models: PincerConfig["models"];
+  ref: string;
 }
 
-function providerId(provider: string): string {
+export type TestResult = { ok: true; text: string } | { ok: false; code: string; message: string };
+
+export async function onboardCommand(g: GlobalOptions, opts: OnboardOptions): Promise<void> {
+  const stateDir = resolveStateDir(process.env);
+  const file = g.config ?? defaultConfigPath(stateDir);
+  const timeoutS = toSeconds(opts.testTimeout);
+  // Before the first question: a state dir that cannot be written would throw every answer away at the end.
+  await prepareStateDir(stateDir);
+  if (!opts.nonInteractive) {
+    const { onboardInteractively } = await import("./onboard-prompts.ts");
+    return onboardInteractively({ file, stateDir, opts, timeoutS });
+  }
+  const choice = fromFlags(opts);
+  const draft = await draftConfig(file, choice);
+  if (!opts.skipTest) {
+    const result = await testCall(draft, { timeoutS });
+    if (!result.ok) throw new CliFailure(`test call to ${draft.ref} failed (${result.code}): ${result.message}. Nothing was written; fix it or use --skip-test`);
+  }
+  await saveChoice(draft, choice, stateDir);
+  process.stdout.write(`${doneText(file, draft.ref, opts.skipTest ? "not tested" : "test call ok")}\n`);
+}
+
+export function providerId(provider: string): string {
   return provider === "openai-compatible" ? CUSTOM_ID : provider;
 }
 
@@ -78,84 +93,65 @@ function fromFlags(opts: OnboardOptions): Choice {
   return { provider: opts.provider, model, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), ...(opts.apiKeyEnv ? { apiKeyEnv: opts.apiKeyEnv } : {}) };
 }
 
-async function ask(opts: OnboardOptions): Promise<Choice> {
-  if (!process.stdin.isTTY) throw new CliFailure("onboard needs a terminal; for scripts use: pincer onboard --non-interactive --provider <id> --model <name>", EXIT_USAGE);
-  p.intro("pincer onboard");
-  const provider = unwrap(
-    await p.select({
-      message: "Model provider",
-      initialValue: opts.provider ?? "openai",
-      options: PROVIDERS.map((id) => ({ value: id as string, label: id, hint: hintFor(id) })),
-    }),
-  );
-  const preset = (COMPAT_PRESETS as readonly string[]).includes(provider) ? COMPAT_PRESET_INFO[provider as CompatPreset] : undefined;
-  let baseUrl: string | undefined;
-  if (provider === "openai-compatible" || preset) {
-    const answer = unwrap(
-      await p.text({
-        message: "Base URL",
-        initialValue: opts.baseUrl ?? preset?.baseURL ?? "http://127.0.0.1:8080/v1",
-        validate: (v) => (v && URL.canParse(v) ? undefined : "enter a URL like http://127.0.0.1:11434/v1"),
-      }),
-    );
-    if (answer !== preset?.baseURL) baseUrl = answer;
-  }
-  const model = unwrap(
-    await p.text({ message: "Model", initialValue: opts.model ?? DEFAULT_MODELS[provider] ?? "", validate: (v) => (v?.trim() ? undefined : "a model name is required") }),
-  ).trim();
-  const needsKey = preset ? preset.keyRequired : true;
-  const apiKey = unwrap(
-    await p.password({ message: needsKey ? "API key (stored in auth.json, mode 0600; leave empty to use the env var)" : "API key (optional for local servers)" }),
-  ).trim();
-  return { provider, model, ...(baseUrl ? { baseUrl } : {}), ...(apiKey ? { apiKey } : {}) };
+function toSeconds(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_TEST_TIMEOUT_S;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new CliFailure(`--test-timeout: expected seconds (1-3600), got ${JSON.stringify(text)}`, EXIT_USAGE);
+  return n;
 }
 
-function hintFor(id: string): string {
-  if (id === "openai-compatible") return "any OpenAI-compatible server (base URL)";
-  const preset = COMPAT_PRESET_INFO[id as CompatPreset] as { baseURL: string } | undefined;
-  return preset ? preset.baseURL : "";
-}
-
-function unwrap<T>(value: T): Exclude<T, symbol> {
-  if (p.isCancel(value)) {
-    p.cancel("onboarding cancelled; nothing was written");
-    throw new CliFailure("cancelled", 130);
-  }
-  return value as Exclude<T, symbol>;
-}
-
-/** Copies the current config (if any) to a draft and applies the choice; validation happens on each set. */
-async function writeDraft(file: string, choice: Choice): Promise<string> {
-  const draft = `${file}.onboard-${process.pid}.tmp`;
-  if (existsSync(file)) await copyFile(file, draft);
+/** The current config (if any) with the choice applied, validated in memory; nothing is written. */
+export async function draftConfig(file: string, choice: Choice): Promise<Draft> {
   const id = providerId(choice.provider);
   const type = (DIRECT as readonly string[]).includes(choice.provider) ? choice.provider : "openai-compatible";
   const fields = [`type: ${type}`];
   if ((COMPAT_PRESETS as readonly string[]).includes(choice.provider)) fields.push(`preset: ${choice.provider}`);
-  if (choice.baseUrl) fields.push(`base_url: "${choice.baseUrl}"`);
+  if (choice.baseUrl) fields.push(`base_url: ${JSON.stringify(choice.baseUrl)}`);
   if (choice.apiKeyEnv) fields.push(`api_key_env: ${choice.apiKeyEnv}`);
-  try {
-    await setConfigValue(draft, `models.providers.${id}`, `{ ${fields.join(", ")} }`, { env: process.env });
-    await setConfigValue(draft, "models.tiers.default", `{ primary: "${id}/${choice.model}" }`, { env: process.env });
-  } catch (err) {
-    await rm(draft, { force: true });
-    throw err;
-  }
-  return draft;
+  const ref = `${id}/${choice.model}`;
+  const plan = await planConfigEdits(file, [
+    { keyPath: `models.providers.${id}`, value: `{ ${fields.join(", ")} }` },
+    { keyPath: "models.tiers.default", value: `{ primary: ${JSON.stringify(ref)} }` },
+  ], { env: process.env });
+  const { config } = await loadConfigText(plan.text, { file: plan.file, env: process.env });
+  const provider = config.models.providers[id];
+  const providers = choice.apiKey && provider ? { ...config.models.providers, [id]: { ...provider, api_key: choice.apiKey } } : config.models.providers;
+  return { plan, models: { ...config.models, providers }, ref };
 }
 
-/** One tiny model call through the same router the agent uses. */
-async function testCall(draft: string, choice: Choice): Promise<void> {
-  const { config, stateDir } = await loadConfig({ file: draft, env: process.env });
-  const router = createModelRouter({ config: config.models, stateDir, env: process.env });
-  const ref = `${providerId(choice.provider)}/${choice.model}`;
-  await router.preflight(ref);
-  const signal = AbortSignal.timeout(60_000);
-  let text = "";
-  for await (const event of router.stream({ ref, system: "Reply with the single word OK.", messages: [{ role: "user", content: "ping" }], tools: [], signal })) {
-    if (event.type === "done") text = event.text;
-    if (event.type === "failed") throw new CliFailure(`test call to ${ref} failed (${event.code}): ${event.message}. Nothing was written; fix it or use --skip-test`);
+/**
+ * One tiny model call through the same router the agent uses, given at most `timeoutS` seconds.
+ * Contract: never throws; a hung server ends as `{ ok: false, code: "timeout", message: "… timed out after N s" }`.
+ */
+export async function testCall(draft: Draft, opts: { timeoutS: number; stateDir?: string }): Promise<TestResult> {
+  const router = createModelRouter({ config: draft.models, stateDir: opts.stateDir ?? resolveStateDir(process.env), env: process.env });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), opts.timeoutS * 1000);
+  try {
+    await router.preflight(draft.ref);
+    let text = "";
+    for await (const event of router.stream({ ref: draft.ref, system: "Reply with the single word OK.", messages: [{ role: "user", content: "ping" }], tools: [], signal: controller.signal })) {
+      if (event.type === "done") text = event.text;
+      if (event.type === "failed") {
+        if (controller.signal.aborted) return { ok: false, code: "timeout", message: `no answer from ${draft.ref}: timed out after ${opts.timeoutS} s` };
+        return { ok: false, code: event.code, message: event.message };
+      }
+    }
+    return { ok: true, text };
+  } catch (err) {
+    const code = typeof (err as { code?: unknown }).code === "string" ? (err as { code: string }).code : "error";
+    return { ok: false, code, message: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
   }
-  if (!process.stdin.isTTY) return;
-  p.log.success(`${ref} answered: ${text.slice(0, 60) || "(empty)"}`);
+}
+
+/** Writes the config edit, then the key (auth.json, 0600). */
+export async function saveChoice(draft: Draft, choice: Choice, stateDir: string): Promise<void> {
+  await writeConfigPlan(draft.plan);
+  if (choice.apiKey) await setCredential(stateDir, providerId(choice.provider), { type: "api_key", value: choice.apiKey });
+}
+
+export function doneText(file: string, ref: string, tested: string): string {
+  return `wrote ${file}: default tier → ${ref} (${tested})\nnext: pincer chat   or   pincer run "hello"`;
 }

@@ -18,40 +18,75 @@ export const NAMED_ENV_OVERRIDES: Readonly<Record<string, readonly string[]>> = 
   PINCER_INSTANCE: ["instance"],
 };
 
+/** A key path with `*` standing for any one key. */
+export type KeyPathPattern = readonly string[];
+
+/**
+ * Parts of the config that an unset `${env:X}` inside them takes out of service alone, instead of failing the whole
+ * load: a chat channel account is used only by the gateway's connection to that platform, so a bot token missing from
+ * this environment must not stop `pincer run`, `doctor` or the other accounts.
+ */
+export const ENV_ISOLATED_PARTS: readonly KeyPathPattern[] = [["channels", "*", "accounts", "*"]];
+
 export interface SubstituteOptions {
   env: Env;
   /** Leave references to unset variables as written instead of reporting them (used when editing). */
   allowMissing?: boolean;
   /** Types a value that is exactly one reference where the schema wants no string (see coerceRawValue). */
   parseYaml: (text: string) => unknown;
+  /** Parts whose unset references are reported as `deferred` (and left as written) instead of as issues. */
+  isolate?: readonly KeyPathPattern[];
+}
+
+/** An unset variable inside an isolated part: `part` is the part's key path, `issue` the reference's problem. */
+export interface DeferredRef {
+  part: KeyPath;
+  variable: string;
+  issue: RawIssue;
 }
 
 /**
  * Replaces `${env:NAME}` in every string value (keys untouched) and turns `$${env:NAME}` into the literal
  * `${env:NAME}`. A value that is exactly one reference is typed by the schema (`port: ${env:PORT}` → number).
- * Contract: never throws; unset variables and malformed references come back as issues.
+ * Contract: never throws; unset variables and malformed references come back as issues, except unset variables
+ * inside an isolated part, which come back as `deferred` with the reference left as written.
  */
-export function substituteEnvRefs(data: unknown, opts: SubstituteOptions): { value: unknown; issues: RawIssue[] } {
+export function substituteEnvRefs(data: unknown, opts: SubstituteOptions): { value: unknown; issues: RawIssue[]; deferred: DeferredRef[] } {
   const issues: RawIssue[] = [];
+  const deferred: DeferredRef[] = [];
+  const report = (issue: RawIssue, missing?: string): void => {
+    const part = missing ? isolatedPartOf(issue.path, opts.isolate ?? []) : undefined;
+    if (part && missing) deferred.push({ part, variable: missing, issue });
+    else issues.push(issue);
+  };
   const visit = (value: unknown, path: KeyPath): unknown => {
-    if (typeof value === "string") return substituteString(value, path, opts, issues);
+    if (typeof value === "string") return substituteString(value, path, opts, report);
     if (Array.isArray(value)) return value.map((item, i) => visit(item, [...path, i]));
     if (isPlainObject(value)) {
       return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, visit(item, [...path, key])]));
     }
     return value;
   };
-  return { value: visit(data, []), issues };
+  return { value: visit(data, []), issues, deferred };
 }
 
-function substituteString(text: string, path: KeyPath, opts: SubstituteOptions, issues: RawIssue[]): unknown {
+/** The key path of the isolated part that contains `path`, if any. */
+export function isolatedPartOf(path: KeyPath, patterns: readonly KeyPathPattern[]): KeyPath | undefined {
+  for (const pattern of patterns) {
+    if (path.length > pattern.length && pattern.every((segment, i) => segment === "*" || segment === path[i])) return path.slice(0, pattern.length);
+  }
+  return undefined;
+}
+
+/** `missing`: the unset variable the issue is about. */
+function substituteString(text: string, path: KeyPath, opts: SubstituteOptions, report: (issue: RawIssue, missing?: string) => void): unknown {
   if (!text.includes("{env:")) return text;
   const whole = WHOLE_REFERENCE.exec(text);
   if (whole?.[1] && opts.env[whole[1]] !== undefined) return coerceRawValue(path, opts.env[whole[1]] ?? "", opts);
   return text.replace(REFERENCE, (match, escape: string, name: string) => {
     if (escape) return match.slice(1);
     if (!VAR_NAME.test(name)) {
-      issues.push({
+      report({
         path,
         problem: `invalid env reference "${match}"`,
         fix: "write ${env:NAME} with a name of letters, digits and _, or $${env:...} for literal text",
@@ -61,11 +96,11 @@ function substituteString(text: string, path: KeyPath, opts: SubstituteOptions, 
     const value = opts.env[name];
     if (value !== undefined) return value;
     if (!opts.allowMissing) {
-      issues.push({
+      report({
         path,
         problem: `environment variable ${name} is not set`,
         fix: `export ${name} in the environment that runs pincer, or write $\${env:${name}} for literal text`,
-      });
+      }, name);
     }
     return match;
   });

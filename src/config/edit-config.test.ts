@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../core/errors.ts";
-import { getConfigValue, parseKeyPath, setConfigValue, unsetConfigValue } from "./edit-config.ts";
+import { getConfigValue, parseKeyPath, planConfigEdits, setConfigValue, unsetConfigValue, writeConfigPlan } from "./edit-config.ts";
 import { loadConfig } from "./load-config.ts";
 
 let home: string;
@@ -83,6 +83,34 @@ describe("unsetConfigValue", () => {
   it("returns false and writes nothing for an absent key", async () => {
     expect(await unsetConfigValue(file, "store.url")).toBe(false);
     expect(await readFile(file, "utf8")).toBe(ORIGINAL);
+  });
+});
+
+describe("planConfigEdits / writeConfigPlan", () => {
+  it("applies several edits as one write, or none of them when one is invalid", async () => {
+    const base = "channels.telegram.accounts.default";
+    const bad = await planConfigEdits(file, [{ keyPath: `${base}.token`, value: "1:x" }, { keyPath: `${base}.api_root`, value: "not a url" }]).catch((e: unknown) => e);
+    expect((bad as ConfigError).message).toMatch(/channels\.telegram\.accounts\.default\.api_root: expected a URL/);
+    expect(await readFile(file, "utf8")).toBe(ORIGINAL);
+    const plan = await planConfigEdits(file, [{ keyPath: `${base}.token`, value: "1:x" }, { keyPath: `${base}.mode`, value: "webhook" }]);
+    expect(await readFile(file, "utf8")).toBe(ORIGINAL);
+    await writeConfigPlan(plan);
+    expect((await load()).channels.telegram?.accounts["default"]).toMatchObject({ token: "1:x", mode: "webhook" });
+  });
+
+  it("prunes the maps an unset leaves empty, and keeps those with other keys", async () => {
+    await writeFile(file, `${ORIGINAL}channels:\n  telegram:\n    accounts:\n      default:\n        token: "1:x"\n`);
+    await writeConfigPlan(await planConfigEdits(file, [{ keyPath: "channels.telegram.accounts.default", unset: true, prune: true }]));
+    expect(await readFile(file, "utf8")).toBe(ORIGINAL);
+    await writeFile(file, `channels:\n  telegram:\n    accounts:\n      a:\n        token: "1:x"\n      b:\n        token: "2:y"\n`);
+    await writeConfigPlan(await planConfigEdits(file, [{ keyPath: "channels.telegram.accounts.a", unset: true, prune: true }]));
+    expect(await readFile(file, "utf8")).toBe(`channels:\n  telegram:\n    accounts:\n      b:\n        token: "2:y"\n`);
+  });
+
+  it("refuses to write a plan when the file changed after it was made", async () => {
+    const plan = await planConfigEdits(file, [{ keyPath: "gateway.port", value: "9100" }]);
+    await writeFile(file, `${ORIGINAL}# edited meanwhile\n`);
+    await expect(writeConfigPlan(plan)).rejects.toThrow(/the file changed while this command ran; nothing was written/);
   });
 });
 

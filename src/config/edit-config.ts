@@ -3,13 +3,14 @@
 // is imported by the edits, not with this module.
 import { randomUUID } from "node:crypto";
 import { chmod, mkdir, open, readFile, realpath, rename, rm } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { ConfigError } from "../core/errors.ts";
 import { isPlainObject } from "./config-env.ts";
 import { decodeConfigText } from "./config-source.ts";
 import { validateConfigSource } from "./load-config.ts";
 import type { Env } from "./paths.ts";
 import { coerceRawValue } from "./schema-walk.ts";
+import { toSetupError } from "./state-dir.ts";
 
 export interface EditOptions {
   /** Env for `${env:X}` references while validating; unset variables are tolerated when editing. */
@@ -63,6 +64,79 @@ export function getConfigValue(config: unknown, keyPath: string): unknown {
   return node;
 }
 
+/** One change to pincer.yaml: set a key to a raw value (typed by the schema), or remove it. */
+export type ConfigEdit =
+  | { keyPath: string; value: string }
+  /** `prune`: also remove the maps this leaves empty (`accounts: {}`, then `telegram: {}`, `channels: {}`). */
+  | { keyPath: string; unset: true; prune?: boolean };
+
+/** Edits applied to the file's text in memory, validated, not yet written. */
+export interface ConfigPlan {
+  /** The file that would be written (a symlink's target). */
+  file: string;
+  /** The new text. */
+  text: string;
+  /** False when no edit changed anything (every unset key was absent). */
+  changed: boolean;
+  /** The text the plan was made from (undefined: no file), so a write can refuse a file changed meanwhile. */
+  before: string | undefined;
+}
+
+/**
+ * Applies `edits` in order to one parse of the file and validates the result as a whole.
+ * Contract: throws a ConfigError (and touches nothing) when any edit or the result is invalid; never writes.
+ */
+export async function planConfigEdits(file: string, edits: readonly ConfigEdit[], opts: EditOptions = {}): Promise<ConfigPlan> {
+  const target = await resolveTarget(file);
+  const before = await readIfExists(target);
+  const [{ parseConfigSource }, { isMap, isNode }] = await Promise.all([import("./config-yaml.ts"), import("yaml")]);
+  const isEmptyMap = (node: unknown): boolean => isMap(node) && node.items.length === 0;
+  const source = parseConfigSource(before ?? "", target);
+  let changed = false;
+  for (const edit of edits) {
+    const path = parseKeyPath(edit.keyPath);
+    if ("unset" in edit) {
+      if (!source.doc.hasIn(path)) continue;
+      source.doc.deleteIn(path);
+      changed = true;
+      for (let parent = path.slice(0, -1); edit.prune && parent.length > 0 && isEmptyMap(source.doc.getIn(parent)); parent = parent.slice(0, -1)) source.doc.deleteIn(parent);
+      continue;
+    }
+    try {
+      const node = source.doc.createNode(coerceRawValue(path, edit.value, source));
+      const previous: unknown = source.doc.getIn(path, true);
+      // Keep the comments written around the old value (`port: 9000 # the API port`).
+      if (isNode(previous)) Object.assign(node, { comment: previous.comment, commentBefore: previous.commentBefore, spaceBefore: previous.spaceBefore });
+      source.doc.setIn(path, node);
+      changed = true;
+    } catch (err) {
+      throw new ConfigError({
+        file: target,
+        keyPath: edit.keyPath,
+        problem: `cannot set the key: ${err instanceof Error ? err.message : String(err)}`,
+        fix: "make sure every parent of the key is a map in the file",
+        cause: err,
+      });
+    }
+  }
+  // Pruning may leave nothing: an empty file rather than `{}`.
+  const empty = isEmptyMap(source.doc.contents) && !source.doc.commentBefore && !source.doc.comment;
+  const text = empty ? "" : source.doc.toString(RENDER);
+  // Re-parse the rendered text so error lines point into the file as it would be written.
+  validateConfigSource(parseConfigSource(text, target), { env: opts.env ?? {}, applyOverrides: false, allowMissingEnv: true });
+  return { file: target, text, changed, before };
+}
+
+/** Writes a plan (0600, atomically). Throws a ConfigError, writing nothing, when the file changed since the plan. */
+export async function writeConfigPlan(plan: ConfigPlan): Promise<void> {
+  if ((await readIfExists(plan.file)) !== plan.before) {
+    throw new ConfigError({ file: plan.file, problem: "the file changed while this command ran; nothing was written", fix: "run the command again" });
+  }
+  await writeFileAtomic(plan.file, plan.text).catch((err: unknown) => {
+    throw toSetupError(err, { dir: dirname(plan.file), path: plan.file, what: `the folder of ${basename(plan.file)}`, setting: "PINCER_HOME (or --config)" }) ?? err;
+  });
+}
+
 /**
  * Sets `keyPath` to `rawValue` (typed by the schema: a string where a string is expected, else parsed as
  * YAML, so `8080`, `true` and `[a, b]` work). Creates the file (0600) and its folder (0700) when absent.
@@ -70,50 +144,19 @@ export function getConfigValue(config: unknown, keyPath: string): unknown {
  * thrown and the file is left byte-identical.
  */
 export async function setConfigValue(file: string, keyPath: string, rawValue: string, opts: EditOptions = {}): Promise<void> {
-  const path = parseKeyPath(keyPath);
-  const target = await resolveTarget(file);
-  const [{ parseConfigSource }, { isNode }] = await Promise.all([import("./config-yaml.ts"), import("yaml")]);
-  const source = parseConfigSource((await readIfExists(target)) ?? "", target);
-  try {
-    const node = source.doc.createNode(coerceRawValue(path, rawValue, source));
-    const previous: unknown = source.doc.getIn(path, true);
-    // Keep the comments written around the old value (`port: 9000 # the API port`).
-    if (isNode(previous)) Object.assign(node, { comment: previous.comment, commentBefore: previous.commentBefore, spaceBefore: previous.spaceBefore });
-    source.doc.setIn(path, node);
-  } catch (err) {
-    throw new ConfigError({
-      file: target,
-      keyPath,
-      problem: `cannot set the key: ${err instanceof Error ? err.message : String(err)}`,
-      fix: "make sure every parent of the key is a map in the file",
-      cause: err,
-    });
-  }
-  await writeValidated(target, source.doc.toString(RENDER), opts);
+  await writeConfigPlan(await planConfigEdits(file, [{ keyPath, value: rawValue }], opts));
 }
 
 /** Removes `keyPath` from the file. Returns false (and writes nothing) when the key was not there. */
 export async function unsetConfigValue(file: string, keyPath: string, opts: EditOptions = {}): Promise<boolean> {
-  const path = parseKeyPath(keyPath);
-  const target = await resolveTarget(file);
-  const text = await readIfExists(target);
-  if (text === undefined) return false;
-  const { parseConfigSource } = await import("./config-yaml.ts");
-  const source = parseConfigSource(text, target);
-  if (!source.doc.hasIn(path)) return false;
-  source.doc.deleteIn(path);
-  await writeValidated(target, source.doc.toString(RENDER), opts);
-  return true;
+  parseKeyPath(keyPath);
+  if ((await readIfExists(await resolveTarget(file))) === undefined) return false;
+  const plan = await planConfigEdits(file, [{ keyPath, unset: true }], opts);
+  if (plan.changed) await writeConfigPlan(plan);
+  return plan.changed;
 }
 
 const RENDER = { lineWidth: 0, flowCollectionPadding: false } as const;
-
-async function writeValidated(file: string, text: string, opts: EditOptions): Promise<void> {
-  // Re-parse the rendered text so error lines point into the file as it would be written.
-  const { parseConfigSource } = await import("./config-yaml.ts");
-  validateConfigSource(parseConfigSource(text, file), { env: opts.env ?? {}, applyOverrides: false, allowMissingEnv: true });
-  await writeFileAtomic(file, text);
-}
 
 /** Writes via a temp file in the same folder + rename, so readers never see half a file. Mode 0600. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {

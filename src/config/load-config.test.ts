@@ -77,6 +77,40 @@ describe("loadConfig", () => {
     expect(err.message).toMatch(/pincer\.yaml:5 models\.providers\.work\.api_key: environment variable WORK_KEY is not set\. Fix: export WORK_KEY/);
   });
 
+  it("withholds only the channel account whose referenced variable is unset; the rest loads", async () => {
+    const file = await writeConfig(
+      [
+        "channels:",
+        "  telegram:",
+        "    accounts:",
+        "      default:",
+        "        token: ${env:TG_TOKEN}",
+        "        webhook_secret: ${env:TG_SECRET}",
+        "      spare:",
+        "        enabled: false",
+        "        token: ${env:SPARE_TOKEN}",
+        "      work:",
+        "        token: ${env:WORK_TOKEN}",
+        "  slack:",
+        "    accounts:",
+        "      default:",
+        "        bot_token: ${env:SLACK_BOT_TOKEN}",
+      ].join("\n"),
+    );
+    const loaded = await loadConfig({ file, env: { PINCER_HOME: home, WORK_TOKEN: "123:abc", PINCER__CHANNELS__SLACK__ACCOUNTS__DEFAULT__BOT_TOKEN: "xoxb-1" } });
+    expect(Object.keys(loaded.config.channels.telegram?.accounts ?? {})).toEqual(["spare", "work"]);
+    expect(loaded.config.channels.telegram?.accounts["work"]?.token).toBe("123:abc");
+    expect(loaded.config.channels.telegram?.accounts["spare"]).toMatchObject({ enabled: false, token: "${env:SPARE_TOKEN}" });
+    expect(loaded.config.channels.slack?.accounts["default"]?.bot_token).toBe("xoxb-1");
+    expect(loaded.withheld.map((w) => w.path)).toEqual([["channels", "telegram", "accounts", "default"]]);
+    expect(loaded.withheld[0]!.error.message).toBe(
+      [
+        `${file}:5 channels.telegram.accounts.default.token: environment variable TG_TOKEN is not set. Fix: export TG_TOKEN in the environment that runs pincer, or write $\${env:TG_TOKEN} for literal text`,
+        `${file}:6 channels.telegram.accounts.default.webhook_secret: environment variable TG_SECRET is not set. Fix: export TG_SECRET in the environment that runs pincer, or write $\${env:TG_SECRET} for literal text`,
+      ].join("\n"),
+    );
+  });
+
   it("applies PORT, PINCER_LOG_LEVEL, PINCER_STORE_URL and PINCER__A__B overrides", async () => {
     const file = await writeConfig("gateway:\n  port: 9000\n");
     const env = {

@@ -4,9 +4,10 @@
 // file (`watchGatewayToken`), so a rotation takes effect at once.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../core/errors.ts";
+import { prepareStateDir, toSetupError } from "../config/state-dir.ts";
 import type { TokenVerifier } from "./gateway-context.ts";
 
 export const TOKEN_ENV = "PINCER_GATEWAY_TOKEN";
@@ -39,15 +40,31 @@ export function createTokenVerifier(hash: Buffer): TokenVerifier {
   return { verify: (token) => timingSafeEqual(sha256(token), hash) };
 }
 
-/** Creates (or replaces) the stored token and returns its plaintext — the only time it is visible. */
-export async function rotateGatewayToken(stateDir: string, now: () => number = Date.now): Promise<string> {
+/** A new random token and its verifier, held in memory only: nothing is stored until `saveGatewayToken`. */
+export function createGatewayToken(): { token: string; verifier: TokenVerifier } {
   const token = `pgw_${randomBytes(24).toString("base64url")}`;
+  return { token, verifier: createTokenVerifier(sha256(token)) };
+}
+
+/** Stores the token's hash (0600, atomically), replacing the previous one. A state dir it cannot write → ConfigError. */
+export async function saveGatewayToken(stateDir: string, token: string, now: () => number = Date.now): Promise<void> {
   const file: TokenFile = { sha256: sha256(token).toString("hex"), created_at: now() };
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await prepareStateDir(stateDir);
   const path = tokenFilePath(stateDir);
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(file)}\n`, { mode: 0o600 });
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, `${JSON.stringify(file)}\n`, { mode: 0o600 });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw toSetupError(err, { dir: stateDir, path }) ?? err;
+  }
+}
+
+/** Creates (or replaces) the stored token and returns its plaintext — the only time it is visible. */
+export async function rotateGatewayToken(stateDir: string, now: () => number = Date.now): Promise<string> {
+  const { token } = createGatewayToken();
+  await saveGatewayToken(stateDir, token, now);
   return token;
 }
 

@@ -2,10 +2,11 @@
 // It stores secrets; listing only ever returns masked fingerprints. Resolution order lives in credentials.ts.
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
-import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../core/errors.ts";
+import { prepareStateDir, toSetupError } from "../config/state-dir.ts";
 import { ownEntry, setOwnEntry } from "../core/own-entry.ts";
 
 const oauthSchema = z.object({
@@ -45,6 +46,7 @@ export async function loadAuthStore(stateDir: string): Promise<AuthStore> {
     raw = await readFile(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    if ((err as NodeJS.ErrnoException).code === "ENOTDIR") throw toSetupError(err, { dir: stateDir }) ?? err;
     throw new ConfigError({ file, problem: `cannot read the auth store (${(err as NodeJS.ErrnoException).code ?? "error"})`, fix: "check the file's owner and permissions (0600)", cause: err });
   }
   let data: unknown;
@@ -88,7 +90,7 @@ export function createAuthStoreReader(stateDir: string): () => Promise<AuthStore
 
 /** Writes the whole store atomically: a 0600 temp file in the same dir, then rename over auth.json. */
 export async function saveAuthStore(stateDir: string, store: AuthStore): Promise<void> {
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await prepareStateDir(stateDir);
   const file = authStorePath(stateDir);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
@@ -97,7 +99,7 @@ export async function saveAuthStore(stateDir: string, store: AuthStore): Promise
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    throw toSetupError(err, { dir: stateDir, path: file }) ?? err;
   }
 }
 

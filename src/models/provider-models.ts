@@ -1,6 +1,7 @@
 // A provider's own list of models, from its `/models` endpoint (OpenAI and compatible servers, Anthropic, Google)
 // or the Vercel AI Gateway's `/config`: one GET with the provider's credential and a timeout. The credential never
 // appears in a message.
+import { readCapped } from "../core/capped-body.ts";
 import type { ProviderConfig } from "../core/config-schema.ts";
 import { baseURLOf } from "./presets.ts";
 
@@ -13,6 +14,9 @@ export interface ListModelsOptions {
   timeoutMs: number;
   fetch?: typeof fetch;
 }
+
+/** Largest model list read (OpenRouter lists a few hundred models in well under 1 MB). */
+const MAX_LIST_BYTES = 4 * 1024 * 1024;
 
 export type ModelList = { ok: true; models: string[] } | { ok: false; error: string };
 
@@ -43,9 +47,11 @@ export async function listProviderModels(opts: ListModelsOptions): Promise<Model
   if (res.status === 401 || res.status === 403) return { ok: false, error: `${where} refused the credential (${res.status}). Fix: 'pincer auth set ${opts.providerId}'` };
   if (res.status === 404) return { ok: false, error: `${where} has no model list (404)` };
   if (!res.ok) return { ok: false, error: `${where} answered ${res.status}` };
+  const bytes = await readCapped(res, MAX_LIST_BYTES).catch(() => undefined);
+  if (!bytes) return { ok: false, error: `${where} answered more than ${MAX_LIST_BYTES / 1024 / 1024} MB, or the answer broke off` };
   let body: unknown;
   try {
-    body = await res.json();
+    body = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     return { ok: false, error: `${where} did not answer JSON` };
   }

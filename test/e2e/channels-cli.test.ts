@@ -39,7 +39,7 @@ describe("pincer channels", () => {
     const home = await fx.home();
     const bad = await home.cli(["channels", "add", "telegram", "--account", "work", "--token", "999:nope", "--api-root", tg.apiRoot]);
     expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/warning: .*BotFather/);
+    expect(bad.stderr).toMatch(/^error: the credentials of telegram\/work do not work: .*BotFather/);
     const missing = await home.cli(["channels", "add", "discord"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe("error: discord needs a token: pass --token <token> or --token-env <VAR> (see docs/channels/discord.md)\n");

@@ -1,11 +1,10 @@
 // Chat commands answered by ingress without a model call: /help, /status, /new, /reset, /model, /usage, /stop,
 // /whoami, /queue, /activation. Parsing is pure; running a command reads and writes the session through the store.
 import { QUEUE_MODES, TIER_NAMES, type PincerConfig, type QueueMode } from "../../core/config-schema.ts";
-import { ACTIVATION_MODES, type ActivationMode, type ChannelAccountConfig, type DmScope } from "../../core/channel-config.ts";
+import { ACTIVATION_MODES, type ActivationMode, type DmScope } from "../../core/channel-config.ts";
 import type { InboundMessage } from "../../core/inbound.ts";
 import type { Store } from "../../store/store.ts";
 import type { Dispatcher } from "../dispatcher.ts";
-import { isOwner } from "./access-policy.ts";
 import { ownEntry } from "../../core/own-entry.ts";
 
 export const COMMAND_NAMES = ["help", "status", "new", "reset", "model", "usage", "stop", "whoami", "queue", "activation"] as const;
@@ -32,7 +31,8 @@ export interface CommandContext {
   msg: InboundMessage;
   sessionKey: string;
   agentId: string;
-  account: ChannelAccountConfig;
+  /** The sender may change state everywhere: an owner of the channel account (`owners`), or the terminal's user. */
+  owner: boolean;
   config: PincerConfig;
   dmScope: DmScope;
   store: Store;
@@ -61,7 +61,7 @@ const HELP = [
 
 /** Runs a command and returns the reply text. Contract: never calls a model; refuses state changes the sender may not make. */
 export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promise<string> {
-  const owner = isOwner(ctx.account, ctx.msg.sender);
+  const { owner } = ctx;
   // The sender alone owns their DM session unless every DM shares one (`dm_scope: main`).
   const ownsSession = owner || (ctx.msg.chat.kind === "dm" && ctx.dmScope !== "main");
   const refuse = (what: string): string =>

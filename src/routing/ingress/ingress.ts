@@ -8,7 +8,7 @@ import type { JournalEntry } from "../../core/domain.ts";
 import type { InboundMessage, ReplyRoute } from "../../core/inbound.ts";
 import type { Store } from "../../store/store.ts";
 import type { Dispatcher, Submitted } from "../dispatcher.ts";
-import { decideAccess } from "./access-policy.ts";
+import { decideAccess, isOwner } from "./access-policy.ts";
 import { parseCommand, runCommand } from "./chat-commands.ts";
 import { PAIRING_FULL_TEXT, PAIRING_MAX_PENDING, PAIRING_TTL_MS, newPairingCode, pairingCodeText } from "./pairing-code.ts";
 import { pickAgent, sessionKeyFor } from "./session-routing.ts";
@@ -145,7 +145,7 @@ export function createIngress(deps: IngressDeps): Ingress {
     await deps.store.sessions.ensure({ key: sessionKey, agentId, channel: msg.channel });
     if (command) {
       const text = await runCommand(command, {
-        msg, sessionKey, agentId, account, config: deps.config(), dmScope: deps.config().session.dm_scope, store: deps.store, dispatcher: deps.dispatcher,
+        msg, sessionKey, agentId, owner: isOwner(account, msg.sender), config: deps.config(), dmScope: deps.config().session.dm_scope, store: deps.store, dispatcher: deps.dispatcher,
         knownModels: deps.knownModels, isUsableModel: deps.isUsableModel,
       });
       await deps.reply(route, text, `j${journalId}`);
