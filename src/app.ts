@@ -7,8 +7,11 @@ import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
 import { ConfigError } from "./core/errors.ts";
 import { loadConfig, resolveWorkspace } from "./config/index.ts";
+import { validateConfigText } from "./config/load-config.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
 import { createLogger, setLogLevel } from "./config/logger.ts";
+import type { LogFile } from "./config/log-file.ts";
+import type { ProviderReachability, ReachabilityProbe } from "./models/reachability-probe.ts";
 import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./store/index.ts";
 import type { Store } from "./store/store.ts";
 import { createModelRouter, type ModelRouter } from "./models/index.ts";
@@ -35,6 +38,8 @@ export interface AppOptions {
   logger?: Logger;
   now?: () => number;
   fetch?: typeof fetch;
+  /** The log file `logger` also writes to (the gateway's); its rotation limits follow `log.file`. */
+  logFile?: LogFile;
 }
 
 export interface App {
@@ -50,8 +55,13 @@ export interface App {
   agentConfig(agentId: string): AgentConfig;
   workspaceFor(agentId: string): string;
   /** Re-reads the config file. Contract: an invalid file changes nothing and is reported, never thrown; valid
-   * changes are applied live (models, agents, policy, rate limit, log level) except those listed in `restart`. */
+   * changes are applied live (models, agents, policy, rate limit, log level) except those listed in `restart`.
+   * Reloads never overlap: a call made during another waits for it, then reads the file again. */
   reload(): Promise<ReloadReport>;
+  /** Validates text as this app would load it from its config file (same env and overrides). Throws ConfigError. */
+  checkConfigText(text: string): Promise<PincerConfig>;
+  /** Each configured model provider's live reachability (its model-list endpoint), cached 30 s unless `force`. */
+  probeProviders(opts?: { force?: boolean }): Promise<ProviderReachability[]>;
   /** `embedded`: runs execute in this process. `cluster`: runs go over the bus to workers. */
   runtime: "embedded" | "cluster";
   bus: Bus | undefined;
@@ -63,6 +73,8 @@ export interface App {
   startChannels(opts?: Pick<ChannelManagerOptions, "factories" | "noticePollMs">): Promise<ChannelManager>;
   /** The running channels, once started. */
   readonly channels: ChannelManager | undefined;
+  /** The log file this process writes, when it writes one (the gateway). */
+  logFile: LogFile | undefined;
   close(): Promise<void>;
 }
 
@@ -77,6 +89,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let config = loaded.config;
   const now = opts.now ?? Date.now;
   const log = opts.logger ?? createLogger({ level: config.log.level });
+  const configureLogFile = (c: PincerConfig): void => opts.logFile?.configure({ maxBytes: c.log.file.max_mb * 1024 * 1024, files: c.log.file.files });
+  configureLogFile(config);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 
   const workspaces = new Map<string, string>();
@@ -200,7 +214,21 @@ export async function createApp(opts: AppOptions): Promise<App> {
     return channels;
   };
 
-  const reload = async (): Promise<ReloadReport> => {
+  // Loaded on the first status request: the gateway's start does not need it.
+  let probe: Promise<ReachabilityProbe> | undefined;
+  const probeProviders = async (o: { force?: boolean } = {}): Promise<ProviderReachability[]> => {
+    probe ??= import("./models/reachability-probe.ts").then((m) =>
+      m.createReachabilityProbe({ config: () => config, stateDir, env: opts.env, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) }));
+    return (await probe).probe(o);
+  };
+
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (): Promise<ReloadReport> => {
+    const report = reloading.then(reloadNow, reloadNow);
+    reloading = report;
+    return report;
+  };
+  const reloadNow = async (): Promise<ReloadReport> => {
     let next: PincerConfig;
     try {
       next = (await loadConfig({ file: loaded.file, env: opts.env })).config;
@@ -214,6 +242,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     await ensureWorkspaces(next.agents);
     if (changes.live.some((path) => path.startsWith("models."))) router = buildRouter(next);
     if (next.log.level !== config.log.level) setLogLevel(log, next.log.level);
+    configureLogFile(next);
     config = withRestartKeysFrom(config, next, changes.restart);
     await store.audit.write({
       at: now(), kind: "config.reload", decision: "info", runId: undefined, sessionKey: undefined, tool: undefined,
@@ -230,6 +259,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return config;
     },
     reload,
+    checkConfigText: (text) => validateConfigText(text, { file: loaded.file, env: opts.env }),
+    probeProviders,
     configFile: loaded.file,
     configExists: loaded.exists,
     stateDir,
@@ -248,6 +279,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     get channels() {
       return channels;
     },
+    logFile: opts.logFile,
     async close() {
       await channels?.stop();
       if (!bus) await replyBus?.close();
