@@ -206,6 +206,10 @@ function JsonNode({ name, value, depth, openDepth }) {
   const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
   const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
   if (entries.length === 0) return html`<div class="json-leaf">${key}<span class="json-punct">${open}${close}</span></div>`;
+  // The root object's keys are listed directly: folding the whole value away helps nobody.
+  if (depth === 0 && !Array.isArray(value)) {
+    return entries.map(([k, v]) => html`<${JsonNode} key=${k} name=${k} value=${v} depth=${1} openDepth=${openDepth} />`);
+  }
   const size = Array.isArray(value) ? `${entries.length} item${entries.length === 1 ? "" : "s"}` : `${entries.length} key${entries.length === 1 ? "" : "s"}`;
   return html`<details class="json-branch" open=${depth < openDepth}>
     <summary>${key}<span class="json-punct">${open}</span><span class="json-size">${size}</span><span class="json-punct json-close-inline">${close}</span></summary>
