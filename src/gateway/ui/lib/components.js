@@ -11,9 +11,10 @@ let highlighterReady = 0; // bumped when highlight.js has loaded, so memoized re
  * A table whose columns sort on click. `columns`: [{ key, label, value?(row) → sortable, render?(row) → node,
  * align?: "right", sortable? (default true) }]. `rowKey(row)` gives each row a stable key; `onRowClick` makes rows
  * activatable (Enter too). `expanded(row)`: a node shown in a full-width row under that row (null/undefined: none);
- * with it, an activatable row says whether it is expanded (aria-expanded).
+ * with it, an activatable row says whether it is expanded (aria-expanded). `footer`: optional cells, one per column,
+ * shown as a row that does not sort (e.g. totals).
  */
-export function Table({ columns, rows, rowKey, onRowClick, empty = "Nothing here yet.", initialSort, caption, expanded }) {
+export function Table({ columns, rows, rowKey, onRowClick, empty = "Nothing here yet.", initialSort, caption, expanded, footer }) {
   const [sort, setSort] = useState(initialSort ?? { key: undefined, dir: "asc" });
   const sorted = useMemo(() => {
     const col = columns.find((c) => c.key === sort.key);
@@ -55,6 +56,7 @@ export function Table({ columns, rows, rowKey, onRowClick, empty = "Nothing here
             ${open ? html`<tr key=${`${rowKey(row)}:detail`} class="row-detail"><td colspan=${columns.length}>${detail}</td></tr>` : null}`;
           })}
         </tbody>
+        ${footer ? html`<tfoot><tr>${columns.map((c, i) => html`<td class=${c.align === "right" ? "num" : ""}>${footer[i]}</td>`)}</tr></tfoot>` : null}
       </table>
     </div>`;
 }
@@ -245,4 +247,42 @@ export function Markdown({ text, class: cls = "" }) {
     setTimeout(() => (button.textContent = "Copy"), 1500);
   };
   return html`<div ref=${ref} class=${`md ${cls}`} onClick=${onClick} dangerouslySetInnerHTML=${{ __html: rendered }}></div>`;
+}
+
+/**
+ * A JSON value as a collapsible tree: objects and arrays fold (`<details>`), the first `openDepth` levels start open;
+ * keys and values are text. `label` names the root for screen readers.
+ */
+export function JsonTree({ value, openDepth = 1, label = "value" }) {
+  return html`<div class="json-tree" role="group" aria-label=${label}><${JsonNode} value=${value} depth=${0} openDepth=${openDepth} /></div>`;
+}
+
+function JsonNode({ name, value, depth, openDepth }) {
+  const key = name === undefined ? null : html`<span class="json-key">${name}</span>: `;
+  if (value === null || typeof value !== "object") {
+    const type = value === null ? "null" : typeof value;
+    return html`<div class="json-leaf">${key}<span class=${`json-${type}`}>${type === "string" ? JSON.stringify(value) : String(value)}</span></div>`;
+  }
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
+  if (entries.length === 0) return html`<div class="json-leaf">${key}<span class="json-punct">${open}${close}</span></div>`;
+  const size = Array.isArray(value) ? `${entries.length} item${entries.length === 1 ? "" : "s"}` : `${entries.length} key${entries.length === 1 ? "" : "s"}`;
+  return html`<details class="json-branch" open=${depth < openDepth}>
+    <summary>${key}<span class="json-punct">${open}</span><span class="json-size">${size}</span><span class="json-punct json-close-inline">${close}</span></summary>
+    <div class="json-children">
+      ${entries.map(([k, v]) => html`<${JsonNode} key=${k} name=${Array.isArray(value) ? undefined : k} value=${v} depth=${depth + 1} openDepth=${openDepth} />`)}
+    </div>
+    <span class="json-punct">${close}</span>
+  </details>`;
+}
+
+/**
+ * A row of toggle buttons choosing one of `options` ([{ id, label }]); the chosen one has aria-pressed="true".
+ * `label` names the group (shown before the buttons unless `hideLabel`).
+ */
+export function Segmented({ label, value, options, onChange, hideLabel = false }) {
+  return html`<div class="segmented" role="group" aria-label=${label}>
+    ${hideLabel ? null : html`<span class="segmented-label">${label}</span>`}
+    ${options.map((o) => html`<button type="button" key=${o.id} class="small" aria-pressed=${o.id === value} onClick=${() => onChange(o.id)}>${o.label}</button>`)}
+  </div>`;
 }
