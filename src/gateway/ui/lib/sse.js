@@ -1,13 +1,14 @@
-// Server-sent event streams from the authenticated API (e.g. GET /api/v1/runs/stream): fetched with the bearer token,
-// since EventSource cannot send one, parsed as the SSE format says, and reopened with backoff until closed.
-import { clearToken, getToken } from "./auth.js";
+// A server-sent event stream from the API kept open: followEvents (lib/api.js) reopened with backoff after a network
+// error or a gateway restart, until closed. For pages that stay live while open (runs in flight, the overview).
+import { followEvents } from "./api.js";
 
 /** @typedef {"connecting" | "open" | "retrying" | "failed"} StreamState */
 
 /**
- * Opens `path` (relative to /api/v1) as an event stream. `onEvent({ event, data })` runs for each event, `data` parsed
- * as JSON when it is JSON; `onState(state, message)` on every state change (`failed`: the server refused the stream,
- * e.g. 404, and it is not retried; `message` says why). Returns the function that closes the stream for good.
+ * Follows `path` (relative to /api/v1, e.g. "/runs/stream") for as long as the page wants it. `onEvent({ event, data })`
+ * runs for each event (`data` parsed as JSON when it is JSON); `onState(state, message)` on every change: `open` once
+ * the first event arrived, `retrying` while waiting to reopen, `failed` when the server refused the stream with a 4xx
+ * (e.g. 404 on an older gateway) — not retried; `message` is the server's reason. Returns the function that closes it.
  * @param {string} path
  * @param {{ onEvent: (e: { event: string, data: unknown }) => void, onState?: (state: StreamState, message?: string) => void }} handlers
  */
@@ -19,31 +20,28 @@ export function openEventStream(path, { onEvent, onState = () => undefined }) {
 
   const open = async () => {
     controller = new AbortController();
+    let opened = false;
     onState("connecting");
     try {
-      const res = await fetch(`/api/v1${path}`, {
-        headers: { authorization: `Bearer ${getToken()}`, accept: "text/event-stream" },
-        credentials: "omit",
-        cache: "no-store",
+      await followEvents(path, {
         signal: controller.signal,
+        onEvent: (event, data) => {
+          if (!opened) {
+            opened = true;
+            retryMs = 1000;
+            onState("open");
+          }
+          onEvent({ event, data });
+        },
       });
-      if (res.status === 401) {
+    } catch (err) {
+      if (closed) return;
+      if (err?.status === 401) return void (closed = true); // logged out: the shell shows the login page
+      if (err?.status >= 400 && err?.status < 500) {
         closed = true;
-        clearToken("The gateway did not accept the saved credentials; log in again.");
+        onState("failed", err.message);
         return;
       }
-      if (res.status >= 400 && res.status < 500) {
-        closed = true;
-        const body = await res.json().catch(() => undefined);
-        onState("failed", typeof body?.error?.message === "string" ? body.error.message : `the live stream answered HTTP ${res.status}`);
-        return;
-      }
-      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
-      onState("open");
-      retryMs = 1000;
-      await readEvents(res.body, onEvent);
-    } catch {
-      // Network error or server restart: retried below.
     }
     if (closed) return;
     onState("retrying");
@@ -56,44 +54,4 @@ export function openEventStream(path, { onEvent, onState = () => undefined }) {
     clearTimeout(timer);
     controller?.abort();
   };
-}
-
-/** Reads SSE frames until the body ends: `event:` names the event (default "message"), `data:` lines join with "\n". */
-async function readEvents(body, onEvent) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  let event = "";
-  let data = [];
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    const lines = buffer.split("\n");
-    buffer = lines.pop() ?? "";
-    for (const raw of lines) {
-      const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-      if (line === "") {
-        if (data.length > 0) dispatch(onEvent, event || "message", data.join("\n"));
-        event = "";
-        data = [];
-        continue;
-      }
-      if (line.startsWith(":")) continue;
-      const colon = line.indexOf(":");
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-      if (field === "event") event = text;
-      else if (field === "data") data.push(text);
-    }
-  }
-}
-
-function dispatch(onEvent, event, text) {
-  let data = text;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    // Not JSON: handed over as text.
-  }
-  onEvent({ event, data });
 }
