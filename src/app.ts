@@ -9,6 +9,7 @@ import { ConfigError } from "./core/errors.ts";
 import { loadConfig, resolveWorkspace } from "./config/index.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
 import { createLogger, setLogLevel } from "./config/logger.ts";
+import type { LogFile } from "./config/log-file.ts";
 import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./store/index.ts";
 import type { Store } from "./store/store.ts";
 import { createModelRouter, type ModelRouter } from "./models/index.ts";
@@ -35,6 +36,8 @@ export interface AppOptions {
   logger?: Logger;
   now?: () => number;
   fetch?: typeof fetch;
+  /** The log file `logger` also writes to (the gateway's); its rotation limits follow `log.file`. */
+  logFile?: LogFile;
 }
 
 export interface App {
@@ -63,6 +66,8 @@ export interface App {
   startChannels(opts?: Pick<ChannelManagerOptions, "factories" | "noticePollMs">): Promise<ChannelManager>;
   /** The running channels, once started. */
   readonly channels: ChannelManager | undefined;
+  /** The log file this process writes, when it writes one (the gateway). */
+  logFile: LogFile | undefined;
   close(): Promise<void>;
 }
 
@@ -77,6 +82,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let config = loaded.config;
   const now = opts.now ?? Date.now;
   const log = opts.logger ?? createLogger({ level: config.log.level });
+  const configureLogFile = (c: PincerConfig): void => opts.logFile?.configure({ maxBytes: c.log.file.max_mb * 1024 * 1024, files: c.log.file.files });
+  configureLogFile(config);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 
   const workspaces = new Map<string, string>();
@@ -214,6 +221,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     await ensureWorkspaces(next.agents);
     if (changes.live.some((path) => path.startsWith("models."))) router = buildRouter(next);
     if (next.log.level !== config.log.level) setLogLevel(log, next.log.level);
+    configureLogFile(next);
     config = withRestartKeysFrom(config, next, changes.restart);
     await store.audit.write({
       at: now(), kind: "config.reload", decision: "info", runId: undefined, sessionKey: undefined, tool: undefined,
@@ -248,6 +256,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     get channels() {
       return channels;
     },
+    logFile: opts.logFile,
     async close() {
       await channels?.stop();
       if (!bus) await replyBus?.close();

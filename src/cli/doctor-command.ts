@@ -48,6 +48,7 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
   }
   const stateDir = loaded?.stateDir ?? resolveStateDir(env);
   checks.push(await checkWritable("state dir", stateDir));
+  checks.push(await (await import("./doctor-logs.ts")).checkLogFile(stateDir));
   const storeUrl = loaded?.config.store.url;
   checks.push(...(loaded && storeUrl && isPostgresUrl(storeUrl) ? await checkPostgresStore(loaded.config, storeUrl) : [await checkStore(stateDir)]));
   if (loaded) {

@@ -30,7 +30,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
   if (process.stdin.isTTY && (await needsOnboarding(g, "default"))) {
     await (await import("./onboard-command.ts")).onboardCommand(g, {});
   }
-  const app = await openApp(g, { level: "info" });
+  const app = await openApp(g, { level: "info", logFile: true });
   try {
     // The daemon logs at the configured level (log.level, default info; PINCER_LOG_LEVEL is already folded in).
     setLogLevel(app.log, app.config.log.level);
@@ -113,6 +113,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     ]);
   } finally {
     await app.close();
+    app.logFile?.close();
   }
 }
 

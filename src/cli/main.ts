@@ -69,6 +69,25 @@ gateway
   .action(async (opts) => (await import("./gateway-service-command.ts")).serviceStatusCommand(globals(), gateway.opts(), opts));
 
 program
+  .command("logs")
+  .description("show the gateway's log (<state dir>/logs/gateway.log, rotated by size); works with the gateway down")
+  .option("-f, --follow", "keep printing new lines as they are written, across rotations (Ctrl-C stops)")
+  .option("--level <level>", "lowest level shown: trace, debug, info, warn, error, fatal")
+  .option("--since <when>", "lines from this long ago (30m, 2h, 7d) or since a date (2026-01-31T09:00)")
+  .option("--grep <text>", "only lines containing this text (case-insensitive; fields included)")
+  .option("-n, --lines <n>", "how many of the newest matching lines to print first", "100")
+  .option("--json", "print the JSON lines as written (one object per line)")
+  .addHelpText(
+    "after",
+    "\nExamples:\n" +
+      "  pincer logs --level warn --since 1h         warnings and errors of the last hour\n" +
+      "  pincer logs -f --grep telegram              follow what the Telegram channel logs\n" +
+      "  pincer logs --json -n 1000 | jq .msg        for scripts\n" +
+      "Size and count of the files: log.file.max_mb (default 5) and log.file.files (default 3) in pincer.yaml.",
+  )
+  .action(async (opts) => (await import("./logs-command.ts")).logsCommand(opts));
+
+program
   .command("worker")
   .description("cluster runtime: execute runs from the NATS JetStream work queue (needs bus.url / PINCER_BUS_URL and a shared store)")
   .option("--concurrency <n>", "runs executed at once", "4")

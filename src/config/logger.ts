@@ -12,6 +12,8 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream | number;
   /** Human-readable lines (`12:00:01 INFO  [channel.telegram] message sent chatId=42`) instead of JSON. */
   pretty?: boolean;
+  /** A second sink that gets every line as redacted JSON whatever `pretty` says (the gateway's log file). */
+  file?: { write(line: string): void };
 }
 
 const SECRET_FIELDS = [
@@ -29,7 +31,7 @@ export const REDACT_PATHS: readonly string[] = [
 
 /**
  * Creates the root logger.
- * Contract: nothing reaches the destination without passing redactSecrets — message, fields and error
+ * Contract: nothing reaches the destination (or the file sink) without passing redactSecrets — message, fields and error
  * stacks alike; fields named like secrets (REDACT_PATHS) are replaced by "***" whatever their shape.
  */
 export function createLogger(opts: LoggerOptions): Logger {
@@ -38,6 +40,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     write(line: string) {
       const safe = redactSecrets(line);
       target.write(opts.pretty ? formatPretty(safe) : safe);
+      opts.file?.write(safe);
     },
   };
   const children = new Set<WeakRef<Logger>>();

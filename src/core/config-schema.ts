@@ -207,8 +207,17 @@ export const busSchema = z.strictObject({
   backoff_ms: z.array(z.number().int().min(0)).min(1).default([1_000, 5_000, 30_000]),
 });
 
+/** The gateway's log file, `<state dir>/logs/gateway.log`, rotated by size. */
+export const logFileSchema = z.strictObject({
+  /** Size at which the file is rotated, MiB. */
+  max_mb: z.number().positive().max(1024).default(5),
+  /** Files kept, the current one included (`gateway.log`, `gateway.log.1`, …). */
+  files: z.number().int().min(1).max(20).default(3),
+});
+
 export const logSchema = z.strictObject({
   level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  file: logFileSchema.prefault({}),
 });
 
 export const configSchema = z.strictObject({

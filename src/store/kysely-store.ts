@@ -1,6 +1,7 @@
 // The Store port implemented once against Kysely: every repo's queries, dialect-neutral (SQLite and PostgreSQL).
 // Opening the database, connections, pragmas and file permissions belong to the backends, not here.
-import type { Kysely } from "kysely";
+import { sql } from "kysely";
+import type { Expression, ExpressionBuilder, Kysely, RawBuilder, SqlBool } from "kysely";
 import type { Usage, UsageTotals } from "../core/domain.ts";
 import type { Database } from "./db-schema.ts";
 import { createMigrator, SQLITE_SQL_TYPES } from "./migrations.ts";
@@ -9,7 +10,7 @@ import {
   fromAuditRow, fromJournalRow, fromRunRow, fromSessionRow, fromTranscriptRow,
   toAuditRow, toJournalRow, toRunRow, toSessionRow, toTranscriptRow, toUsageRow,
 } from "./row-mapping.ts";
-import type { AuditRepo, JournalRepo, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo } from "./store.ts";
+import type { AuditRepo, JournalRepo, RunRepo, SessionRepo, Store, TranscriptRepo, UsageGroup, UsageRepo } from "./store.ts";
 import { createDeliveryRepo, createLeaseRepo } from "./cluster-repos.ts";
 import { createGroupContextRepo, createNoticeRepo, createPairingRepo } from "./channel-repos.ts";
 
@@ -117,6 +118,11 @@ function createTranscriptRepo(db: Kysely<Database>, now: () => number): Transcri
       const result = await db.deleteFrom("transcript").where("run_id", "=", runId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async listRun(sessionKey, runId) {
+      // The session key lets the (session_key, id) index find the rows; run_id has no index of its own.
+      const rows = await db.selectFrom("transcript").selectAll().where("session_key", "=", sessionKey).where("run_id", "=", runId).orderBy("id").execute();
+      return rows.map(fromTranscriptRow);
+    },
   };
 }
 
@@ -157,6 +163,15 @@ function createRunRepo(db: Kysely<Database>, now: () => number): RunRepo {
       let q = db.selectFrom("runs").selectAll().orderBy("created_at", "desc").orderBy("id", "desc");
       if (opts.sessionKey !== undefined) q = q.where("session_key", "=", opts.sessionKey);
       if (opts.status !== undefined) q = q.where("status", "in", opts.status);
+      if (opts.agentId !== undefined) q = q.where("agent_id", "=", opts.agentId);
+      if (opts.model !== undefined) q = q.where("model", "=", opts.model);
+      if (opts.errorCode !== undefined) q = q.where("error_code", "=", opts.errorCode);
+      if (opts.since !== undefined) q = q.where("created_at", ">=", opts.since);
+      if (opts.until !== undefined) q = q.where("created_at", "<", opts.until);
+      if (opts.before !== undefined) {
+        const cursor = db.selectFrom("runs as cursor").where("cursor.id", "=", opts.before);
+        q = q.where((eb) => listedAfter(eb, eb.ref("runs.created_at"), eb.ref("runs.id"), cursor.select("cursor.created_at"), cursor.select("cursor.id")));
+      }
       if (opts.limit !== undefined) q = q.limit(opts.limit);
       return (await q.execute()).map(fromRunRow);
     },
@@ -196,7 +211,60 @@ function createUsageRepo(db: Kysely<Database>): UsageRepo {
     async sessionTotal(sessionKey) {
       return toUsage(await sums.where("session_key", "=", sessionKey).executeTakeFirst());
     },
+    async buckets({ since, until, bucketMs, by }) {
+      // Integer bucket numbers in both dialects: SQLite divides a bound JS number as REAL, hence the cast.
+      const bucket = sql<number | string>`cast((${sql.ref("usage.at")} - ${since}) / ${sql.lit(Math.trunc(bucketMs))} as integer)`;
+      const key = groupKey(by);
+      const rows = await db.selectFrom("usage")
+        .leftJoin("sessions", "sessions.key", "usage.session_key")
+        .select((eb) => [
+          bucket.as("bucket_no"),
+          key.as("group_key"),
+          eb.fn.countAll<number | string | bigint>().as("calls"),
+          eb.fn.sum<Aggregate>("usage.input_tokens").as("input_tokens"),
+          eb.fn.sum<Aggregate>("usage.output_tokens").as("output_tokens"),
+          eb.fn.sum<Aggregate>("usage.cached_tokens").as("cached_tokens"),
+          eb.fn.sum<Aggregate>("usage.cost_usd").as("cost_usd"),
+        ])
+        .where("usage.at", ">=", since)
+        .where("usage.at", "<", until)
+        // By output name: PostgreSQL would take the expressions repeated here (new parameters) for other expressions.
+        // The names differ from every input column, which both dialects would prefer.
+        .groupBy([sql.ref("bucket_no"), sql.ref("group_key")])
+        .orderBy(sql.ref("bucket_no"))
+        .orderBy(sql.ref("group_key"))
+        .execute();
+      return rows.map((r) => ({ at: since + toNumber(r.bucket_no) * bucketMs, key: r.group_key ?? "", calls: toNumber(r.calls), ...toUsage(r) }));
+    },
   };
+}
+
+/** The grouped value of a usage row; NULL (no agent, no session) groups as "". `model` is `provider/model`. */
+function groupKey(by: UsageGroup): RawBuilder<string> {
+  switch (by) {
+    case "model":
+      return sql<string>`${sql.ref("usage.provider")} || '/' || ${sql.ref("usage.model")}`;
+    case "provider":
+      return sql<string>`${sql.ref("usage.provider")}`;
+    case "agent":
+      return sql<string>`coalesce(${sql.ref("usage.agent_id")}, '')`;
+    case "channel":
+      return sql<string>`coalesce(${sql.ref("sessions.channel")}, '')`;
+  }
+}
+
+/**
+ * Keyset paging for lists ordered by (`at`, `id`) descending: rows strictly after the cursor row in that order.
+ * With an unknown cursor both sub-selects are NULL and nothing matches.
+ */
+function listedAfter<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  at: Expression<unknown>,
+  id: Expression<unknown>,
+  cursorAt: Expression<unknown>,
+  cursorId: Expression<unknown>,
+): Expression<SqlBool> {
+  return eb.or([eb(at, "<", cursorAt), eb.and([eb(at, "=", cursorAt), eb(id, "<", cursorId)])]);
 }
 
 function createAuditRepo(db: Kysely<Database>): AuditRepo {
@@ -208,8 +276,28 @@ function createAuditRepo(db: Kysely<Database>): AuditRepo {
       let q = db.selectFrom("audit").selectAll().orderBy("at", "desc").orderBy("id", "desc");
       if (opts.runId !== undefined) q = q.where("run_id", "=", opts.runId);
       if (opts.kind !== undefined) q = q.where("kind", "=", opts.kind);
+      if (opts.tool !== undefined) q = q.where("tool", "=", opts.tool);
+      if (opts.decision !== undefined) q = q.where("decision", "=", opts.decision);
+      if (opts.since !== undefined) q = q.where("at", ">=", opts.since);
+      if (opts.until !== undefined) q = q.where("at", "<", opts.until);
+      if (opts.before !== undefined) {
+        const cursor = db.selectFrom("audit as cursor").where("cursor.id", "=", opts.before);
+        q = q.where((eb) => listedAfter(eb, eb.ref("audit.at"), eb.ref("audit.id"), cursor.select("cursor.at"), cursor.select("cursor.id")));
+      }
       if (opts.limit !== undefined) q = q.limit(opts.limit);
       return (await q.execute()).map(fromAuditRow);
+    },
+    async countPerRun(kind, runIds) {
+      const counts = new Map<string, number>();
+      if (runIds.length === 0) return counts;
+      const rows = await db.selectFrom("audit")
+        .select((eb) => ["run_id", eb.fn.countAll<number | string | bigint>().as("n")])
+        .where("kind", "=", kind)
+        .where("run_id", "in", [...runIds])
+        .groupBy("run_id")
+        .execute();
+      for (const row of rows) if (row.run_id !== null) counts.set(row.run_id, toNumber(row.n));
+      return counts;
     },
   };
 }

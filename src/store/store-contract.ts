@@ -6,6 +6,7 @@ import type { AuditRecord, UsageRecord } from "../core/domain.ts";
 import type { Store } from "./store.ts";
 import { describeClusterContract } from "./store-cluster-contract.ts";
 import { describeChannelContract } from "./store-channel-contract.ts";
+import { describeApiContract } from "./store-api-contract.ts";
 
 const T0 = Date.UTC(2025, 0, 1); // epoch ms
 
@@ -253,5 +254,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     describeClusterContract({ store: () => store, tick, T0 });
 
     describeChannelContract({ store: () => store, tick, T0 });
+
+    describeApiContract({ store: () => store, tick, T0 });
   });
 }

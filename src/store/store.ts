@@ -1,7 +1,7 @@
 // The Store port: everything Pincer persists. Implementations: SQLite (embedded) and PostgreSQL (cluster).
 // Data access is written once against Kysely; a backend only supplies a dialect and its migrations' types.
 import type {
-  ApprovedSender, AuditRecord, Delivery, GroupContextEntry, Notice, PairingRequest, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, TranscriptMessage, TranscriptRole, Usage, UsageRecord,
+  ApprovedSender, AuditDecision, AuditRecord, Delivery, GroupContextEntry, Notice, PairingRequest, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, TranscriptMessage, TranscriptRole, Usage, UsageRecord,
   UsageTotals,
 } from "../core/domain.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
@@ -28,6 +28,8 @@ export interface TranscriptRepo {
    * message, so the transcript ends up as one clean attempt would leave it. Contract: idempotent.
    */
   deleteRun(runId: string): Promise<number>;
+  /** The messages appended under one run of a session, oldest first (its input, replies, tool calls and results). */
+  listRun(sessionKey: string, runId: string): Promise<TranscriptMessage[]>;
 }
 
 /** Fields `runs.update` and `runs.claim` may write; `attempt` only changes through `claim`. */
@@ -40,6 +42,23 @@ export interface RunClaim {
   worker: string;
   /** Written together with the claim, typically `{ status: "running", startedAt }`. */
   patch?: Omit<RunPatch, "worker">;
+}
+
+/** Which runs `runs.list` returns; every field narrows the result. */
+export interface RunFilter {
+  sessionKey?: string;
+  status?: RunStatus[];
+  agentId?: string;
+  /** `provider/model` that produced the final answer. */
+  model?: string;
+  errorCode?: string;
+  /** Created at or after, epoch ms. */
+  since?: number;
+  /** Created before, epoch ms. */
+  until?: number;
+  /** Paging: only runs listed after this run id (older, in list order); none when the id is unknown. */
+  before?: string;
+  limit?: number;
 }
 
 export interface RunRepo {
@@ -59,8 +78,8 @@ export interface RunRepo {
    * Contract: atomic; of concurrent claims that all expect a status the claim changes, exactly one applies.
    */
   claim(id: string, claim: RunClaim): Promise<Run | undefined>;
-  /** Newest first. */
-  list(opts?: { sessionKey?: string; status?: RunStatus[]; limit?: number }): Promise<Run[]>;
+  /** Newest first (created_at, then id, descending). */
+  list(opts?: RunFilter): Promise<Run[]>;
 }
 
 export interface UsageRepo {
@@ -70,12 +89,44 @@ export interface UsageRepo {
   totals(opts?: { since?: number; sessionKey?: string }): Promise<UsageTotals[]>;
   /** Sum for one session (for /status, /usage). */
   sessionTotal(sessionKey: string): Promise<Usage>;
+  /**
+   * Usage summed per time bucket and group, for charts: bucket `n` covers `[since + n·bucketMs, since + (n+1)·bucketMs)`.
+   * Records without the grouped value (no agent, no session) have key `""`. Ordered by bucket, then key (in the database's collation).
+   */
+  buckets(opts: { since: number; until: number; bucketMs: number; by: UsageGroup }): Promise<UsageBucket[]>;
+}
+
+/** What usage is grouped by: `model` is `provider/model`; `channel` is the channel of the usage's session. */
+export type UsageGroup = "model" | "provider" | "agent" | "channel";
+
+export interface UsageBucket extends Usage {
+  /** Start of the bucket, epoch ms. */
+  at: number;
+  key: string;
+  calls: number;
+}
+
+/** Which audit records `audit.list` returns; every field narrows the result. */
+export interface AuditFilter {
+  runId?: string;
+  kind?: string;
+  tool?: string;
+  decision?: AuditDecision;
+  /** At or after, epoch ms. */
+  since?: number;
+  /** Before, epoch ms. */
+  until?: number;
+  /** Paging: only records listed after the record with this id (older, in list order); none when the id is unknown. */
+  before?: number;
+  limit?: number;
 }
 
 export interface AuditRepo {
   write(record: AuditRecord): Promise<void>;
-  /** Newest first. */
-  list(opts?: { runId?: string; kind?: string; limit?: number }): Promise<AuditRecord[]>;
+  /** Newest first (at, then id, descending). */
+  list(opts?: AuditFilter): Promise<AuditRecord[]>;
+  /** How many records of `kind` each of the runs has (runs without any are absent). */
+  countPerRun(kind: string, runIds: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface JournalRepo {

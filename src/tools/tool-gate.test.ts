@@ -55,12 +55,12 @@ describe("specs", () => {
 });
 
 describe("execute", () => {
-  it("denies by policy (deny wins) and audits the reason", async () => {
+  it("denies by policy (deny wins) and audits the reason with the call id", async () => {
     const { call, audits } = setup();
     const r = await call({ name: "ls" }, { allow: ["*"], deny: ["ls"] });
     expect(r).toEqual({ text: 'tool "ls" is not allowed here (denied by policy.tools.deny "ls")', isError: true, decision: "deny" });
     expect(audits).toEqual([
-      { at: 42, kind: "tool.call", decision: "deny", runId: "r1", sessionKey: "s1", tool: "ls", reason: 'denied by policy.tools.deny "ls"', detail: { args: {}, durationMs: 0 } },
+      { at: 42, kind: "tool.call", decision: "deny", runId: "r1", sessionKey: "s1", tool: "ls", reason: 'denied by policy.tools.deny "ls"', detail: { callId: "c1", args: {}, durationMs: 0 } },
     ]);
   });
 

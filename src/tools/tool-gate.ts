@@ -85,7 +85,7 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
         sessionKey: ctx.sessionKey,
         tool: call.name,
         reason: outcome.reason,
-        detail: { args: redactArgs(call.args), ...outcome.detail, durationMs: now() - started },
+        detail: { callId: call.id, args: redactArgs(call.args), ...outcome.detail, durationMs: now() - started },
       });
     } catch (err) {
       opts.onAuditError?.(err);
