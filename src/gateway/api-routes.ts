@@ -6,6 +6,7 @@ import { z } from "zod";
 import { redactConfig } from "../config/redact.ts";
 import { ZERO_USAGE, addUsage } from "../core/domain.ts";
 import type { RunStatus } from "../core/domain.ts";
+import { withSessionStats } from "./api-sessions.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 import { formatPath } from "./openai-compat.ts";
 
@@ -53,7 +54,7 @@ export function createApiRoutes(opts: { ctx: GatewayContext }): Hono {
     const q = parseQuery(c, sessionsQuery);
     if (!q.ok) return q.response;
     const data = await store.sessions.list({ limit: q.value.limit, ...(q.value.agent ? { agentId: q.value.agent } : {}) });
-    return c.json({ data });
+    return c.json({ data: await withSessionStats(store, data) });
   });
 
   api.get("/sessions/:key", async (c) => {

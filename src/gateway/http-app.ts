@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
 import { redactSecrets } from "../config/redact.ts";
 import { createApiRoutes } from "./api-routes.ts";
+import { createSessionRoutes } from "./api-sessions.ts";
 import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import type { GatewayMetrics } from "./metrics.ts";
@@ -141,6 +142,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
   app.route("/v1", createOpenAIRoutes({ ctx, now }));
   app.get("/api/v1/channels", (c) => c.json({ channels: ctx.channels?.status() ?? [] }));
   app.route("/api/v1", createApiRoutes({ ctx }));
+  app.route("/api/v1", createSessionRoutes({ ctx }));
 
   app.notFound((c) => c.json({ error: { type: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
