@@ -52,6 +52,8 @@ export interface App {
   sandboxName: "bubblewrap" | "host";
   agentConfig(agentId: string): AgentConfig;
   workspaceFor(agentId: string): string;
+  /** True when `ref` can be used as a model: a configured tier, or a provider/model of a configured provider. */
+  isUsableModel(ref: string): boolean;
   /** Re-reads the config file. Contract: an invalid file changes nothing and is reported, never thrown; valid
    * changes are applied live (models, agents, policy, rate limit, log level) except those listed in `restart`. */
   reload(): Promise<ReloadReport>;
@@ -248,6 +250,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     sandboxName: sandbox.name,
     agentConfig,
     workspaceFor,
+    isUsableModel,
     runtime: bus ? "cluster" : "embedded",
     bus,
     startWorker,

@@ -4,7 +4,7 @@
 import type { ModelMessage, UserContent } from "ai";
 import type { Usage } from "../core/domain.ts";
 import { addUsage, ZERO_USAGE } from "../core/domain.ts";
-import type { RunEvent } from "../core/events.ts";
+import { TOOL_PREVIEW_CHARS, type RunEvent } from "../core/events.ts";
 import type { ToolCall } from "../tools/tool.ts";
 
 /** What the loop needs from the model layer (the ModelRouter satisfies it). */
@@ -133,7 +133,7 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
         name: call.name,
         isError: result.isError,
         decision: result.decision,
-        preview: result.text.slice(0, 200),
+        preview: result.text.slice(0, TOOL_PREVIEW_CHARS),
       });
       const message = toolResultMessage(call, result.text, result.isError);
       messages.push(message);

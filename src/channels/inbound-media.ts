@@ -27,10 +27,21 @@ const EXT: Record<string, string> = {
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** A file name safe on every filesystem, keeping the extension. */
-function safeName(media: InboundMedia, mimeType: string): string {
+function safeName(media: Pick<InboundMedia, "kind" | "fileName">, mimeType: string): string {
   const raw = media.fileName ?? `${media.kind}${ownEntry(EXT, mimeType) ?? ""}`;
   const cleaned = raw.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "").slice(-80) || media.kind;
   return extname(cleaned) ? cleaned : `${cleaned}${ownEntry(EXT, mimeType) ?? ""}`;
+}
+
+/** The line that hands an image in the workspace to the model (agent/input-media.ts attaches its pixels). */
+export const imageLine = (rel: string): string => `[image: ${rel}]`;
+
+/** Writes an inbound file to `<workspace>/inbox/<day>/<random>-<name>` (0600, folders 0700); returns its workspace-relative path. */
+export async function saveInboxFile(workspace: string, file: { bytes: Uint8Array; mimeType: string; media: Pick<InboundMedia, "kind" | "fileName"> }, now: number): Promise<string> {
+  const day = new Date(now).toISOString().slice(0, 10);
+  const rel = join("inbox", day, `${randomBytes(4).toString("hex")}-${safeName(file.media, file.mimeType)}`);
+  await writeWorkspaceFile(workspace, rel, file.bytes, { mode: 0o600, dirMode: 0o700 });
+  return rel;
 }
 
 export type MediaStager = (channel: Channel, msg: InboundMessage, agentId: string, account: ChannelAccountConfig) => Promise<string[]>;
@@ -53,9 +64,7 @@ export function createMediaStager(opts: MediaStagerOptions): MediaStager {
       try {
         const file = await channel.fetchMedia(media, maxBytes);
         const mimeType = media.mimeType ?? file.mimeType;
-        const day = new Date(opts.now()).toISOString().slice(0, 10);
-        const rel = join("inbox", day, `${randomBytes(4).toString("hex")}-${safeName({ ...media, fileName: media.fileName ?? file.fileName }, mimeType)}`);
-        await writeWorkspaceFile(opts.workspaceFor(agentId), rel, file.bytes, { mode: 0o600, dirMode: 0o700 });
+        const rel = await saveInboxFile(opts.workspaceFor(agentId), { bytes: file.bytes, mimeType, media: { ...media, fileName: media.fileName ?? file.fileName } }, opts.now());
         lines.push(await describe(media, rel, file.bytes, mimeType, opts));
       } catch (err) {
         const tooLarge = err instanceof ChannelError && err.code === "too_large";
@@ -68,7 +77,7 @@ export function createMediaStager(opts: MediaStagerOptions): MediaStager {
 }
 
 async function describe(media: InboundMedia, rel: string, bytes: Uint8Array, mimeType: string, opts: MediaStagerOptions): Promise<string> {
-  if (media.kind === "image") return `[image: ${rel}]`;
+  if (media.kind === "image") return imageLine(rel);
   if (media.kind === "audio") {
     if (!opts.transcribe) return `[audio file received: ${rel} (${mimeType}, ${mb(bytes.length)}); no transcription is configured (media.transcription)]`;
     try {

@@ -36,6 +36,8 @@ export interface Session {
   queueMode: QueueMode | undefined;
   /** Group sessions: `/activation` override of mention gating. */
   activation: ActivationMode | undefined;
+  /** Set from the first message of the conversation (cleared by /new and /reset), or renamed by the user. */
+  title: string | undefined;
   createdAt: number; // epoch ms
   updatedAt: number; // epoch ms
 }

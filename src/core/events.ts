@@ -12,3 +12,6 @@ export type RunEvent =
   | { type: "run_finished"; runId: string; status: RunStatus; reply: string; usage: Usage; errorCode?: string; error?: string };
 
 export type RunEventType = RunEvent["type"];
+
+/** Characters of a tool's result carried by `tool_call_end.preview` (and shown by clients in history alike). */
+export const TOOL_PREVIEW_CHARS = 200;

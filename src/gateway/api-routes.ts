@@ -1,9 +1,11 @@
-// The JSON API under /api/v1: sessions, runs, usage, audit, effective config and /stop, read from the Store.
+// The JSON API under /api/v1: sessions (list, search, rename, delete), runs, usage, audit, effective config and /stop.
 // Authentication happens before these routes; secrets never leave (config goes through redactConfig).
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
 import { redactConfig } from "../config/redact.ts";
+import { readRequestBody } from "../core/capped-body.ts";
+import { TITLE_MAX_SET } from "../core/session-title.ts";
 import { ZERO_USAGE, addUsage } from "../core/domain.ts";
 import type { RunStatus } from "../core/domain.ts";
 import { withSessionStats } from "./api-sessions.ts";
@@ -17,7 +19,12 @@ const RUN_STATUSES = ["pending", "running", "succeeded", "failed", "cancelled", 
 const limit = z.coerce.number({ error: "must be an integer from 1 to 500" }).int("must be an integer from 1 to 500").min(1, "must be an integer from 1 to 500").max(500, "must be an integer from 1 to 500");
 const text = z.string().min(1, "must not be empty").max(512, "must be at most 512 characters");
 
-const sessionsQuery = z.object({ agent: text.optional(), limit: limit.default(50) });
+const sessionsQuery = z.object({ agent: text.optional(), q: z.string().max(200, "must be at most 200 characters").optional(), limit: limit.default(50) });
+const sessionPatch = z.strictObject({
+  title: z.string().trim().min(1, "must not be empty").max(TITLE_MAX_SET, `must be at most ${TITLE_MAX_SET} characters`).refine((t) => ![...t].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f), "must not contain control characters"),
+});
+/** Session PATCH bodies are tiny. */
+const PATCH_MAX_BYTES = 4 * 1024;
 const runsQuery = z.object({
   // `status=failed,running` filters on several statuses at once.
   status: z
@@ -46,6 +53,24 @@ function parseQuery<T>(c: Context, schema: z.ZodType<T>): Parsed<T> {
 
 const notFound = (c: Context, what: string) => c.json({ error: { type: "not_found", message: `${what} not found` } }, 404);
 
+/** Reads a capped JSON body and validates it; a problem becomes a 4xx naming the field. */
+async function parseBody<T>(c: Context, schema: z.ZodType<T>, maxBytes: number): Promise<Parsed<T>> {
+  const body = await readRequestBody(c.req.raw, { maxBytes });
+  if (!body.ok) return { ok: false, response: body.response };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(body.bytes));
+  } catch {
+    return { ok: false, response: c.json({ error: { type: "invalid_request", message: "the body is not valid JSON" } }, 400) };
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const param = formatPath(issue?.path ?? []) || "body";
+  const detail = issue?.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : (issue?.message ?? "invalid value");
+  return { ok: false, response: c.json({ error: { type: "invalid_request", message: `${param}: ${detail}`, param } }, 400) };
+}
+
 export function createApiRoutes(opts: { ctx: GatewayContext }): Hono {
   const { store, dispatcher } = opts.ctx;
   const api = new Hono();
@@ -53,8 +78,30 @@ export function createApiRoutes(opts: { ctx: GatewayContext }): Hono {
   api.get("/sessions", async (c) => {
     const q = parseQuery(c, sessionsQuery);
     if (!q.ok) return q.response;
-    const data = await store.sessions.list({ limit: q.value.limit, ...(q.value.agent ? { agentId: q.value.agent } : {}) });
+    const { agent, q: query, limit } = q.value;
+    const data = await store.sessions.list({ limit, ...(agent ? { agentId: agent } : {}), ...(query?.trim() ? { query: query.trim() } : {}) });
     return c.json({ data: await withSessionStats(store, data) });
+  });
+
+  api.patch("/sessions/:key", async (c) => {
+    const key = c.req.param("key");
+    const body = await parseBody(c, sessionPatch, PATCH_MAX_BYTES);
+    if (!body.ok) return body.response;
+    if (!(await store.sessions.get(key))) return notFound(c, `session '${key}'`);
+    await store.sessions.update(key, { title: body.value.title });
+    return c.json(await store.sessions.get(key));
+  });
+
+  api.delete("/sessions/:key", async (c) => {
+    const key = c.req.param("key");
+    if (!(await store.sessions.get(key))) return notFound(c, `session '${key}'`);
+    const active = dispatcher.lanes.activeRunId(key);
+    if (active) {
+      const message = `session '${key}' has a run in flight (${active}). Fix: stop it first (POST /api/v1/sessions/<key>/stop), then delete`;
+      return c.json({ error: { type: "conflict", message } }, 409);
+    }
+    await store.sessions.delete(key);
+    return c.json({ deleted: true, key });
   });
 
   api.get("/sessions/:key", async (c) => {

@@ -12,6 +12,10 @@ export interface GatewayContext {
   models: { preflight(ref: string): Promise<void> };
   log: Logger;
   agentConfig(agentId: string): AgentConfig;
+  /** The agent's workspace folder (where images sent over /ws are saved for the model). */
+  workspaceFor(agentId: string): string;
+  /** True when `/model <ref>` may switch to `ref`: a configured tier, or a provider/model of a configured provider. */
+  isUsableModel?(ref: string): boolean;
   /** The chat channels running in this process, once started. */
   readonly channels?: ChannelsView | undefined;
 }

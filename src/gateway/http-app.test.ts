@@ -233,6 +233,29 @@ describe("/api/v1", () => {
     expect(runs.data[0].id).toBe(firstRunId);
   });
 
+  it("titles a session from its first message, finds it by ?q=, renames it with PATCH and refuses bad titles naming the field", async () => {
+    const key = "agent:default:test:dm:api";
+    const found = await (await get("/api/v1/sessions?q=HELLO%20API")).json();
+    expect(found.data.map((s: { key: string; title?: string }) => [s.key, s.title])).toEqual([[key, "hello api"]]);
+    expect((await (await get("/api/v1/sessions?q=no%20such%20words")).json()).data).toEqual([]);
+    const patch = (body: string, path = `/api/v1/sessions/${key}`) =>
+      http.request(path, { method: "PATCH", headers: { ...AUTH, "content-type": "application/json" }, body }) as Promise<JsonResponse>;
+    const renamed = await patch(JSON.stringify({ title: "  Greetings  " }));
+    expect(renamed.status).toBe(200);
+    expect(await renamed.json()).toMatchObject({ key, title: "Greetings" });
+    expect((await (await get(`/api/v1/sessions/${key}`)).json()).session.title).toBe("Greetings");
+    for (const [body, message] of [
+      ['{"title":""}', "title: must not be empty"], ['{"title":5}', "title: Invalid input: expected string, received number"],
+      [JSON.stringify({ title: "x".repeat(201) }), "title: must be at most 200 characters"], ['{"title":"a","key":"b"}', "body: unknown field(s) key"], ["not json", "the body is not valid JSON"],
+    ]) {
+      const res = await patch(body!);
+      expect(res.status, body).toBe(400);
+      expect((await res.json()).error.message, body).toBe(message);
+    }
+    expect((await patch('{"title":"x"}', "/api/v1/sessions/agent:default:test:dm:nobody")).status).toBe(404);
+    expect((await patch(JSON.stringify({ title: "x".repeat(10_000) }))).status).toBe(413);
+  });
+
   it("lists and shows runs, filtered by status and session", async () => {
     const runs = await (await get("/api/v1/runs?status=succeeded,failed&session=agent:default:test:dm:api&limit=10")).json();
     expect(runs.data.map((r: { id: string }) => r.id)).toEqual([firstRunId]);
@@ -258,6 +281,18 @@ describe("/api/v1", () => {
     expect(config).toContain('"spare"');
     expect(config).not.toContain("sk-secret-123456789");
     expect(config).not.toContain("test-key");
+  });
+
+  it("deletes a session with its transcript and runs, keeping usage; 404 when unknown", async () => {
+    const key = "agent:default:test:dm:todelete";
+    fake.enqueue({ text: "soon gone" });
+    const { runId } = await (await app.dispatcher.send({ agentId: "default", sessionKey: key, channel: "test", text: "delete me" })).result;
+    const del = () => http.request(`/api/v1/sessions/${key}`, { method: "DELETE", headers: AUTH }) as Promise<JsonResponse>;
+    const res = await del();
+    expect(await res.json()).toEqual({ deleted: true, key });
+    expect((await get(`/api/v1/sessions/${key}`)).status).toBe(404);
+    expect((await get(`/api/v1/runs/${runId}`)).status).toBe(404);
+    expect((await del()).status).toBe(404);
   });
 
   it("answers ids named like prototype members with 404", async () => {

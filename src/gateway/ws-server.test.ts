@@ -295,6 +295,78 @@ describe("ws chat", () => {
   });
 });
 
+describe("ws chat: commands, structured history, images", () => {
+  // The smallest PNG: the signature and an IHDR chunk are all the gateway checks.
+  const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+
+  it("answers a chat command in the ack without a run, through the channels' command code", async () => {
+    const c = await authed("cmd");
+    const before = fake.requests.length;
+    c.send({ type: "chat.send", id: "c1", text: "/status" });
+    const [ack] = await c.until((f) => f.type === "ack");
+    expect(ack).toMatchObject({ type: "ack", id: "c1", disposition: "command", command: "status", session: "agent:default:webchat:dm:cmd" });
+    expect(ack?.type === "ack" && ack.reply).toContain("Session: agent:default:webchat:dm:cmd");
+    c.send({ type: "chat.send", id: "c2", text: "/model nope/nothing" });
+    const [bad] = await c.until((f) => f.type === "ack");
+    expect(bad?.type === "ack" && bad.reply).toContain('Unknown model "nope/nothing"');
+    expect(fake.requests.length).toBe(before);
+    c.ws.close();
+  });
+
+  it("gives history structured parts and the runs' outcomes: a failed turn keeps its status and error", async () => {
+    const c = await authed("parts");
+    const session = "agent:default:webchat:dm:parts";
+    fake.enqueue({ toolCalls: [{ name: "ls", args: { path: "." } }, { name: "no_such_tool", args: {} }] }, { text: "Listed." });
+    c.send({ type: "chat.send", id: "p1", text: "list files" });
+    await c.until(isFinal);
+    fake.enqueue({ error: { status: 400, message: "model exploded" } });
+    c.send({ type: "chat.send", id: "p2", text: "fail please" });
+    const [final] = (await c.until(isFinal)).slice(-1);
+    expect(final).toMatchObject({ status: "failed" });
+    c.send({ type: "sessions.history", id: "h", session });
+    const [history] = await c.until((f) => f.type === "history");
+    if (history?.type !== "history") throw new Error("expected history");
+    const parts = history.messages.flatMap((m) => m.parts ?? []);
+    expect(parts.filter((p) => p.type === "tool_call").map((p) => p.type === "tool_call" && [p.name, p.args])).toEqual([["ls", { path: "." }], ["no_such_tool", {}]]);
+    expect(parts.filter((p) => p.type === "tool_result").map((p) => p.type === "tool_result" && [p.name, p.isError, p.decision])).toEqual([["ls", false, "allow"], ["no_such_tool", true, "deny"]]);
+    expect(history.runs?.map((r) => r.status)).toEqual(["succeeded", "failed"]);
+    expect(history.runs?.[1]).toMatchObject({ errorCode: (final as { errorCode?: string }).errorCode, error: (final as { error?: string }).error });
+    expect(history.messages.every((m) => m.runId === history.runs?.[0]?.runId || m.runId === history.runs?.[1]?.runId)).toBe(true);
+    c.ws.close();
+  });
+
+  it("saves attached images to the workspace inbox and sends them to the model as image parts; refuses bytes that are not the type claimed", async () => {
+    const c = await authed("img");
+    fake.enqueue({ text: "a tiny image" });
+    const before = fake.requests.length;
+    // Over maxFrameBytes (4 KiB here) is fine for a chat.send with images.
+    const big = Buffer.concat([PNG, Buffer.alloc(6000)]);
+    c.send({ type: "chat.send", id: "i1", text: "what is this?", attachments: [{ type: "image", mimeType: "image/png", data: big.toString("base64"), name: "shot.png" }] });
+    await c.until(isFinal);
+    const body = fake.requests[before]?.body as { messages: Array<{ role: string; content: unknown }> };
+    const user = body.messages.findLast((m) => m.role === "user");
+    expect(user?.content).toEqual([
+      { type: "text", text: expect.stringMatching(/^what is this\?\n\[image: inbox\/\d{4}-\d\d-\d\d\/[0-9a-f]{8}-shot\.png\]$/) },
+      { type: "image_url", image_url: { url: `data:image/png;base64,${big.toString("base64")}` } },
+    ]);
+
+    c.send({ type: "chat.send", id: "i2", text: "", attachments: [{ type: "image", mimeType: "image/jpeg", data: PNG.toString("base64") }] });
+    const [err] = await c.until((f) => f.type === "error");
+    expect(err).toMatchObject({ code: "bad_frame", path: "attachments.0.data", message: "attachments.0.data: the bytes are not a image/jpeg image" });
+    c.send({ type: "chat.send", id: "i3", text: "", attachments: [{ type: "image", mimeType: "image/svg+xml", data: "PHN2Zz4=" }] });
+    expect((await c.until((f) => f.type === "error"))[0]).toMatchObject({ code: "bad_frame", path: "attachments.0.mimeType" });
+    // A big frame without images still closes the connection.
+    c.send({ type: "chat.send", id: "i4", text: "x".repeat(8000) });
+    expect((await c.closed).code).toBe(1009);
+  });
+
+  it("closes with 1009 on a big frame before authentication, whatever it holds", async () => {
+    const c = await connect();
+    c.send({ type: "auth", token: TOKEN, pad: "x".repeat(8000) });
+    expect((await c.closed).code).toBe(1009);
+  });
+});
+
 describe("ws follows", () => {
   it("follows at most maxFollowedSessions sessions per connection, dropping the one followed longest ago", async () => {
     const small = createServer((_req, res) => res.writeHead(404).end());

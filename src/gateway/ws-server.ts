@@ -11,8 +11,9 @@ import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
+import { loadChatHistory } from "./chat-history.ts";
 import {
-  PROTOCOL_VERSION, parseClientFrame, toHistoryMessages, toRunFrame, type ClientFrame, type ErrorCode, type ParsedFrame, type RequestId, type ServerFrame,
+  MAX_ATTACHMENTS, MAX_MESSAGE_ATTACHMENT_BYTES, PROTOCOL_VERSION, parseClientFrame, toRunFrame, type ClientFrame, type ErrorCode, type ParsedFrame, type RequestId, type ServerFrame,
 } from "./ws-protocol.ts";
 
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -26,7 +27,8 @@ export interface WebSocketOptions {
   path?: "/ws";
   ctx: GatewayContext;
   tokens: TokenVerifier;
-  /** Largest accepted client frame; bigger ones close the connection with 1009. Default 64 KiB. */
+  /** Largest accepted client frame; bigger ones close the connection with 1009. Default 64 KiB. An authenticated
+   * chat.send carrying images may be bigger by the images' base64 size (at most 10 MB decoded in all). */
   maxFrameBytes?: number;
   now?: () => number;
   /** Failed-authentication backoff; the gateway shares one with its HTTP app. Default: one of its own on `now`. */
@@ -78,6 +80,9 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
   const sendsPerMinute = opts.sendsPerMinute ?? 30;
   const maxFollowedSessions = opts.maxFollowedSessions ?? 1_000;
   const log = ctx.log.child({ component: "gateway.ws" });
+  const maxFrameBytes = opts.maxFrameBytes ?? 64 * 1024;
+  // Room for a chat.send with images: base64 is 4/3 of the bytes, plus the JSON around them.
+  const maxPayload = maxFrameBytes + Math.ceil((MAX_MESSAGE_ATTACHMENT_BYTES * 4) / 3) + MAX_ATTACHMENTS * 1024;
   const lockout = opts.authLockout ?? createAuthLockout({ now });
   const guard = opts.originGuard ?? createOriginGuard({
     gateway: () => ctx.config.gateway,
@@ -88,7 +93,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
   let wss: Promise<WebSocketServer> | undefined; // created on the first upgrade that passes the checks
   const loadServer = async (): Promise<WebSocketServer> => {
     const { WebSocketServer } = await import("ws");
-    return new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
+    return new WebSocketServer({ noServer: true, maxPayload });
   };
   const conns = new Set<Connection>();
   const runSessions = new Map<string, string>(); // runId → session key, for runs in flight
@@ -184,7 +189,11 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
 
   async function onMessage(c: Connection, data: RawData, isBinary: boolean, authDone: () => void): Promise<void> {
     if (c.closing) return;
+    const size = rawSize(data);
+    // Only an authenticated chat.send with images may pass the frame limit (up to the socket's maxPayload).
+    if (size > maxFrameBytes && (!c.authed || isBinary)) return tooBig(c, size);
     const parsed: ParsedFrame = isBinary ? { ok: false, message: "expected a text frame holding JSON" } : parseClientFrame(rawText(data));
+    if (size > maxFrameBytes && !(parsed.ok && parsed.frame.type === "chat.send" && (parsed.frame.attachments?.length ?? 0) > 0)) return tooBig(c, size);
     if (!c.authed) {
       // The same key as HTTP bearer auth: guesses over either surface add up. A locked-out client's token is not checked.
       const lockKey = `gateway:${addressKey(c.remote ?? "unknown")}`;
@@ -232,15 +241,17 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
         return send(c, {
           type: "sessions",
           id: frame.id,
-          sessions: sessions.map((s) => ({ key: s.key, agentId: s.agentId, channel: s.channel, createdAt: s.createdAt, updatedAt: s.updatedAt })),
+          sessions: sessions.map((s) => ({
+            key: s.key, agentId: s.agentId, channel: s.channel, ...(s.title !== undefined ? { title: s.title } : {}), createdAt: s.createdAt, updatedAt: s.updatedAt,
+          })),
         });
       }
       case "sessions.history": {
         const session = await ctx.store.sessions.get(frame.session);
         if (!session) return sendError(c, frame.id, "not_found", `no session "${frame.session}"; list them with sessions.list`, "session");
         follow(c, session.key);
-        const rows = await ctx.store.transcript.list(session.key, { limit: frame.limit ?? 100 });
-        return send(c, { type: "history", id: frame.id, session: session.key, messages: toHistoryMessages(rows) });
+        const { messages, runs } = await loadChatHistory(ctx.store, session.key, frame.limit ?? 100);
+        return send(c, { type: "history", id: frame.id, session: session.key, messages, runs });
       }
       case "approval.answer":
         return sendError(c, frame.id, "unknown_approval", `no pending approval "${frame.approvalId}"`, "approvalId");
@@ -256,6 +267,22 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     const existing = frame.session ? await ctx.store.sessions.get(frame.session) : undefined;
     const agentId = frame.agent ?? existing?.agentId ?? (frame.session ? parseSessionKey(frame.session)?.agentId : undefined) ?? defaultAgent;
     const sessionKey = frame.session ?? defaultSessionOf(c, agentId);
+    const attachments = frame.attachments ?? [];
+    if (attachments.length === 0 && frame.text.trimStart().startsWith("/")) {
+      // Chat commands need no model: /model must work even while the current one is unavailable.
+      try {
+        ctx.agentConfig(agentId);
+      } catch (err) {
+        return sendError(c, frame.id, "not_found", messageOf(err), "agent");
+      }
+      const { runWebChatCommand } = await import("./webchat-commands.ts");
+      const answered = await runWebChatCommand(ctx, { client: c.client ?? "default", sessionKey, agentId, text: frame.text, now: now() });
+      if (answered) {
+        follow(c, sessionKey);
+        log.debug({ session: sessionKey, command: answered.command }, "chat command");
+        return send(c, { type: "ack", id: frame.id, disposition: "command", session: sessionKey, command: answered.command, reply: answered.reply });
+      }
+    }
     let modelRef: string;
     try {
       modelRef = existing?.modelOverride ?? ctx.agentConfig(agentId).model;
@@ -268,12 +295,22 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
       return sendError(c, frame.id, "model_unavailable", messageOf(err));
     }
 
+    let text = frame.text;
+    if (attachments.length > 0) {
+      const { decodeAttachments, saveAttachments } = await import("./chat-attachments.ts");
+      const decoded = decodeAttachments(attachments);
+      if (!decoded.ok) return sendError(c, frame.id, "bad_frame", decoded.message, decoded.path);
+      // The same lines a channel's photos become: the agent attaches the pixels to this turn's model call.
+      const lines = await saveAttachments(ctx.workspaceFor(agentId), decoded.images, now());
+      text = [frame.text, ...lines].filter((s) => s.trim()).join("\n");
+    }
+
     follow(c, sessionKey);
     hold(c, sessionKey);
     try {
-      log.debug({ session: sessionKey, chars: frame.text.length }, "chat.send");
+      log.debug({ session: sessionKey, chars: frame.text.length, images: attachments.length }, "chat.send");
       const submitted = await ctx.dispatcher.receive({
-        agentId, sessionKey, channel: "webchat", text: frame.text,
+        agentId, sessionKey, channel: "webchat", text,
         inbound: { account: c.client ?? "default", messageId: frame.messageId ?? newId("wsmsg") },
       });
       if (submitted.duplicate) {
@@ -336,6 +373,12 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     c.ws.close(CLOSE_UNAUTHORIZED, reason);
   }
 
+  function tooBig(c: Connection, size: number): void {
+    c.closing = true;
+    log.warn({ remote: c.remote, bytes: size }, "frame too big; closing");
+    c.ws.close(CLOSE_TOO_BIG, "frame too big");
+  }
+
   function lockOut(c: Connection, retryAfterSec: number): void {
     c.closing = true;
     sendError(c, undefined, "rate_limited", `too many failed authentication attempts from this address; retry in ${retryAfterSec} s`);
@@ -370,6 +413,11 @@ function closeGracefully(ws: WebSocket): Promise<void> {
     ws.close(CLOSE_SHUTDOWN, "server shutdown");
     setTimeout(() => ws.terminate(), 2_000).unref(); // a peer that never answers the close handshake
   });
+}
+
+function rawSize(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return Buffer.isBuffer(data) ? data.length : data.byteLength;
 }
 
 function rawText(data: RawData): string {

@@ -24,6 +24,7 @@ export interface SessionsTable {
   model_override: string | null;
   queue_mode: string | null;
   activation: string | null;
+  title: string | null;
   created_at: Millis;
   updated_at: Millis;
 }

@@ -3,6 +3,7 @@
 import { sql } from "kysely";
 import type { Expression, ExpressionBuilder, Kysely, RawBuilder, SqlBool } from "kysely";
 import type { Usage, UsageTotals } from "../core/domain.ts";
+import { messageText, titleFromText } from "../core/session-title.ts";
 import type { Database } from "./db-schema.ts";
 import { createMigrator, SQLITE_SQL_TYPES } from "./migrations.ts";
 import type { SqlTypes } from "./migrations.ts";
@@ -71,7 +72,7 @@ function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo
     get,
     async ensure({ key, agentId, channel }) {
       const t = now();
-      const row = toSessionRow({ key, agentId, channel, modelOverride: undefined, queueMode: undefined, activation: undefined, createdAt: t, updatedAt: t });
+      const row = toSessionRow({ key, agentId, channel, modelOverride: undefined, queueMode: undefined, activation: undefined, title: undefined, createdAt: t, updatedAt: t });
       // A new session comes back from the insert itself; only an existing one needs the read.
       const inserted = await db.insertInto("sessions").values(row).onConflict((oc) => oc.column("key").doNothing()).returningAll().executeTakeFirst();
       if (inserted) return fromSessionRow(inserted);
@@ -82,6 +83,16 @@ function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo
     async list(opts = {}) {
       let q = db.selectFrom("sessions").selectAll().orderBy("updated_at", "desc").orderBy("key");
       if (opts.agentId !== undefined) q = q.where("agent_id", "=", opts.agentId);
+      if (opts.query) {
+        // LIKE with its wildcards escaped; lower() on both sides: case-insensitive for ASCII in both dialects.
+        const pattern = `%${opts.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = (column: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+        q = q.where((eb) => eb.or([
+          like("sessions.title"),
+          like("sessions.key"),
+          eb.exists(eb.selectFrom("transcript").select(sql`1`.as("one")).whereRef("transcript.session_key", "=", "sessions.key").where(like("transcript.content"))),
+        ]));
+      }
       if (opts.limit !== undefined) q = q.limit(opts.limit);
       return (await q.execute()).map(fromSessionRow);
     },
@@ -89,7 +100,19 @@ function createSessionRepo(db: Kysely<Database>, now: () => number): SessionRepo
       await db.updateTable("sessions").set(toSessionRow({ ...patch, updatedAt: now() })).where("key", "=", key).execute();
     },
     async clearTranscript(key) {
-      await db.deleteFrom("transcript").where("session_key", "=", key).execute();
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom("transcript").where("session_key", "=", key).execute();
+        await trx.updateTable("sessions").set({ title: null }).where("key", "=", key).execute();
+      });
+    },
+    async delete(key) {
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom("group_context").where("session_key", "=", key).execute();
+        await trx.deleteFrom("transcript").where("session_key", "=", key).execute();
+        await trx.deleteFrom("runs").where("session_key", "=", key).execute();
+        const result = await trx.deleteFrom("sessions").where("key", "=", key).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
     },
   };
 }
@@ -100,10 +123,14 @@ function createTranscriptRepo(db: Kysely<Database>, now: () => number): Transcri
       if (messages.length === 0) return [];
       const createdAt = now();
       const values = messages.map((m) => toTranscriptRow({ sessionKey, runId, role: m.role, content: m.content, createdAt }));
+      const firstUser = messages.find((m) => m.role === "user");
+      const title = firstUser ? titleFromText(messageText(firstUser.content)) : undefined;
       return db.transaction().execute(async (trx) => {
         const rows = await trx.insertInto("transcript").values(values).returningAll().execute();
-        // A new message is session activity: sessions.list orders by it.
-        await trx.updateTable("sessions").set({ updated_at: createdAt }).where("key", "=", sessionKey).execute();
+        // A new message is session activity: sessions.list orders by it. A session without a title takes it from here.
+        await trx.updateTable("sessions")
+          .set(title === undefined ? { updated_at: createdAt } : { updated_at: createdAt, title: sql<string>`coalesce(title, ${title})` })
+          .where("key", "=", sessionKey).execute();
         // RETURNING order is unspecified in both dialects; ids follow VALUES order.
         return rows.map(fromTranscriptRow).sort((a, b) => a.id - b.id);
       });

@@ -240,6 +240,18 @@ function createJournalRun(): Migration {
   };
 }
 
+/** Session titles: automatic from the first message, or set by the user. */
+function createSessionTitle(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("sessions").addColumn("title", "text").execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable("sessions").dropColumn("title").execute();
+    },
+  };
+}
+
 /** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires (so "002", not "0002"). */
 export function listMigrations(types: SqlTypes): Record<string, Migration> {
   return {
@@ -247,6 +259,7 @@ export function listMigrations(types: SqlTypes): Record<string, Migration> {
     "002_cluster_coordination": createClusterCoordination(types),
     "003_channels": createChannels(types),
     "004_journal_run": createJournalRun(),
+    "005_session_title": createSessionTitle(),
   };
 }
 

@@ -29,6 +29,7 @@ export function toSessionRow(s: Partial<Session>): Updateable<SessionsTable> {
   if ("modelOverride" in s) row.model_override = orNull(s.modelOverride);
   if ("queueMode" in s) row.queue_mode = orNull(s.queueMode);
   if ("activation" in s) row.activation = orNull(s.activation);
+  if ("title" in s) row.title = orNull(s.title);
   if ("createdAt" in s) row.created_at = s.createdAt;
   if ("updatedAt" in s) row.updated_at = s.updatedAt;
   return row;
@@ -42,6 +43,7 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     modelOverride: orUndefined(row.model_override),
     queueMode: orUndefined(row.queue_mode) as QueueMode | undefined,
     activation: orUndefined(row.activation) as ActivationMode | undefined,
+    title: orUndefined(row.title),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -38,7 +38,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     const ensure = (key: string, agentId = "main") => store.sessions.ensure({ key, agentId, channel: "telegram" });
 
     it("migrate applies what was pending, then is idempotent", async () => {
-      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run"]);
+      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title"]);
       expect(applied).toEqual(pendingBefore);
       expect(await store.migrate()).toEqual([]);
       expect(await store.pendingMigrations()).toEqual([]);
@@ -49,7 +49,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         const first = await ensure("s1");
         tick();
         const again = await store.sessions.ensure({ key: "s1", agentId: "other", channel: "slack" });
-        expect(first).toEqual({ key: "s1", agentId: "main", channel: "telegram", modelOverride: undefined, queueMode: undefined, activation: undefined, createdAt: T0, updatedAt: T0 });
+        expect(first).toEqual({ key: "s1", agentId: "main", channel: "telegram", modelOverride: undefined, queueMode: undefined, activation: undefined, title: undefined, createdAt: T0, updatedAt: T0 });
         expect(again).toEqual(first);
         expect(await store.sessions.get("missing")).toBeUndefined();
       });
@@ -81,13 +81,61 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect(await store.sessions.get("s1")).toMatchObject({ modelOverride: undefined, queueMode: "collect" });
       });
 
-      it("clearTranscript deletes messages but keeps runs", async () => {
+      it("clearTranscript deletes messages and the title they gave, but keeps runs", async () => {
         await ensure("s1");
         await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hi" });
-        await store.transcript.append("s1", "r1", [{ role: "user", content: "hi" }]);
+        await store.transcript.append("s1", "r1", [{ role: "user", content: { role: "user", content: "hi" } }]);
+        expect((await store.sessions.get("s1"))?.title).toBe("hi");
         await store.sessions.clearTranscript("s1");
         expect(await store.transcript.list("s1")).toEqual([]);
+        expect((await store.sessions.get("s1"))?.title).toBeUndefined();
         expect(await store.runs.get("r1")).toBeDefined();
+      });
+
+      it("takes the title from the first user message, keeps it, and lets update rename it", async () => {
+        await ensure("s1");
+        await store.transcript.append("s1", "r1", [{ role: "assistant", content: { role: "assistant", content: "Hello! How can I help?" } }]);
+        expect((await store.sessions.get("s1"))?.title).toBeUndefined();
+        await store.transcript.append("s1", "r1", [{ role: "user", content: { role: "user", content: [{ type: "text", text: "Plan my   trip\nto Rome" }] } }]);
+        await store.transcript.append("s1", "r2", [{ role: "user", content: { role: "user", content: "something else" } }]);
+        expect((await store.sessions.get("s1"))?.title).toBe("Plan my trip");
+        await store.sessions.update("s1", { title: "Rome 2026" });
+        await store.transcript.append("s1", "r3", [{ role: "user", content: { role: "user", content: "more" } }]);
+        expect((await store.sessions.get("s1"))?.title).toBe("Rome 2026");
+      });
+
+      it("finds sessions by title, key or message text, case-insensitively, with LIKE wildcards taken literally", async () => {
+        await ensure("agent:main:telegram:dm:42");
+        await ensure("b");
+        await ensure("c");
+        await store.transcript.append("b", undefined, [{ role: "user", content: { role: "user", content: "Budget for Q3" } }]);
+        await store.transcript.append("c", undefined, [{ role: "user", content: { role: "user", content: "hello" } }]);
+        await store.transcript.append("c", undefined, [{ role: "assistant", content: { role: "assistant", content: "the 100% answer about BUDGETS" } }]);
+        const keys = async (query: string) => (await store.sessions.list({ query })).map((s) => s.key).sort();
+        expect(await keys("budget")).toEqual(["b", "c"]);
+        expect(await keys("TELEGRAM")).toEqual(["agent:main:telegram:dm:42"]);
+        expect(await keys("100%")).toEqual(["c"]);
+        expect(await keys("%")).toEqual(["c"]);
+        expect(await keys("_")).toEqual([]);
+        expect(await keys("nothing like it")).toEqual([]);
+      });
+
+      it("delete removes the session with its transcript, runs and group context, and keeps usage and audit", async () => {
+        await ensure("s1");
+        await ensure("s2");
+        await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hi" });
+        await store.transcript.append("s1", "r1", [{ role: "user", content: "hi" }]);
+        await store.transcript.append("s2", undefined, [{ role: "user", content: "other" }]);
+        await store.groupContext.append({ sessionKey: "s1", sender: "bob", text: "psst", at: T0 }, 10);
+        await store.usage.record({ runId: "r1", sessionKey: "s1", agentId: "main", provider: "p", model: "m", inputTokens: 5, outputTokens: 1, cachedTokens: 0, costUsd: 0.01, at: T0 });
+        expect(await store.sessions.delete("s1")).toBe(true);
+        expect(await store.sessions.get("s1")).toBeUndefined();
+        expect(await store.transcript.list("s1")).toEqual([]);
+        expect(await store.runs.get("r1")).toBeUndefined();
+        expect(await store.groupContext.take("s1")).toEqual([]);
+        expect((await store.usage.sessionTotal("s1")).inputTokens).toBe(5);
+        expect(await store.transcript.list("s2")).toHaveLength(1);
+        expect(await store.sessions.delete("s1")).toBe(false);
       });
     });
 

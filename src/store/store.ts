@@ -10,15 +10,19 @@ export interface SessionRepo {
   /** Returns the session, creating it on first use. Contract: idempotent for the same key. */
   ensure(input: { key: string; agentId: string; channel: string }): Promise<Session>;
   get(key: string): Promise<Session | undefined>;
-  /** Newest first. */
-  list(opts?: { agentId?: string; limit?: number }): Promise<Session[]>;
-  update(key: string, patch: Partial<Pick<Session, "modelOverride" | "queueMode" | "activation">>): Promise<void>;
-  /** Deletes transcript messages (for /reset); keeps runs, usage and audit. */
+  /** Newest first. `query`: only sessions whose title, key or transcript contains it (case-insensitive for ASCII). */
+  list(opts?: { agentId?: string; limit?: number; query?: string }): Promise<Session[]>;
+  update(key: string, patch: Partial<Pick<Session, "modelOverride" | "queueMode" | "activation" | "title">>): Promise<void>;
+  /** Deletes transcript messages (for /new and /reset) and the title that came from them; keeps runs, usage and audit. */
   clearTranscript(key: string): Promise<void>;
+  /** Deletes the session with its transcript, runs and quiet group context; usage and audit records stay.
+   * Returns false when there was no such session. */
+  delete(key: string): Promise<boolean>;
 }
 
 export interface TranscriptRepo {
-  /** Appends in order; returns the stored rows with ids. */
+  /** Appends in order; returns the stored rows with ids. The first user message of a session without a title gives
+   * it one (titleFromText). */
   append(sessionKey: string, runId: string | undefined, messages: Array<{ role: TranscriptRole; content: unknown }>): Promise<TranscriptMessage[]>;
   /** Oldest first; `limit` keeps the newest N. */
   list(sessionKey: string, opts?: { limit?: number }): Promise<TranscriptMessage[]>;

@@ -85,6 +85,7 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
         sessionKey: ctx.sessionKey,
         tool: call.name,
         reason: outcome.reason,
+        // callId: lets a reloaded conversation show which of its tool calls policy denied.
         detail: { callId: call.id, args: redactArgs(call.args), ...outcome.detail, durationMs: now() - started },
       });
     } catch (err) {
