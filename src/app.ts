@@ -7,9 +7,11 @@ import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
 import { ConfigError } from "./core/errors.ts";
 import { loadConfig, resolveWorkspace } from "./config/index.ts";
+import { validateConfigText } from "./config/load-config.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
 import { createLogger, setLogLevel } from "./config/logger.ts";
 import type { LogFile } from "./config/log-file.ts";
+import type { ProviderReachability, ReachabilityProbe } from "./models/reachability-probe.ts";
 import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./store/index.ts";
 import type { Store } from "./store/store.ts";
 import { createModelRouter, type ModelRouter } from "./models/index.ts";
@@ -55,8 +57,13 @@ export interface App {
   /** True when `ref` can be used as a model: a configured tier, or a provider/model of a configured provider. */
   isUsableModel(ref: string): boolean;
   /** Re-reads the config file. Contract: an invalid file changes nothing and is reported, never thrown; valid
-   * changes are applied live (models, agents, policy, rate limit, log level) except those listed in `restart`. */
+   * changes are applied live (models, agents, policy, rate limit, log level) except those listed in `restart`.
+   * Reloads never overlap: a call made during another waits for it, then reads the file again. */
   reload(): Promise<ReloadReport>;
+  /** Validates text as this app would load it from its config file (same env and overrides). Throws ConfigError. */
+  checkConfigText(text: string): Promise<PincerConfig>;
+  /** Each configured model provider's live reachability (its model-list endpoint), cached 30 s unless `force`. */
+  probeProviders(opts?: { force?: boolean }): Promise<ProviderReachability[]>;
   /** `embedded`: runs execute in this process. `cluster`: runs go over the bus to workers. */
   runtime: "embedded" | "cluster";
   bus: Bus | undefined;
@@ -209,7 +216,21 @@ export async function createApp(opts: AppOptions): Promise<App> {
     return channels;
   };
 
-  const reload = async (): Promise<ReloadReport> => {
+  // Loaded on the first status request: the gateway's start does not need it.
+  let probe: Promise<ReachabilityProbe> | undefined;
+  const probeProviders = async (o: { force?: boolean } = {}): Promise<ProviderReachability[]> => {
+    probe ??= import("./models/reachability-probe.ts").then((m) =>
+      m.createReachabilityProbe({ config: () => config, stateDir, env: opts.env, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) }));
+    return (await probe).probe(o);
+  };
+
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (): Promise<ReloadReport> => {
+    const report = reloading.then(reloadNow, reloadNow);
+    reloading = report;
+    return report;
+  };
+  const reloadNow = async (): Promise<ReloadReport> => {
     let next: PincerConfig;
     try {
       next = (await loadConfig({ file: loaded.file, env: opts.env })).config;
@@ -240,6 +261,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return config;
     },
     reload,
+    checkConfigText: (text) => validateConfigText(text, { file: loaded.file, env: opts.env }),
+    probeProviders,
     configFile: loaded.file,
     configExists: loaded.exists,
     stateDir,

@@ -48,6 +48,8 @@ export interface ChannelManagerOptions {
 export interface AccountStatus extends ChannelHealth {
   channel: string;
   account: string;
+  /** The last problem seen since this process started (a failed start, a reconnect or failure with its detail). */
+  lastError?: { at: number; message: string };
 }
 
 export interface ChannelStats {
@@ -96,6 +98,19 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
   const count = (m: Map<string, number>, key: string): void => void m.set(key, (m.get(key) ?? 0) + 1);
   const sender = createReplySender({ store: opts.store, log });
   const delivering = new Set<string>(); // run ids whose reply this process is sending
+  const lastErrors = new Map<string, { at: number; message: string }>(); // `<channel>/<account>` →
+  const noteError = (key: string, at: number, message: string): void => {
+    const last = lastErrors.get(key);
+    if (last?.at !== at || last.message !== message) lastErrors.set(key, { at, message });
+  };
+  /** Each account's health; a reconnecting or failed state's detail is remembered as its last error. */
+  const statusOf = (channel: Channel): AccountStatus => {
+    const health = channel.health();
+    const key = `${channel.channel}/${channel.account}`;
+    if ((health.state === "failed" || health.state === "reconnecting") && health.detail) noteError(key, health.since, health.detail);
+    const lastError = lastErrors.get(key);
+    return { channel: channel.channel, account: channel.account, ...health, ...(lastError ? { lastError } : {}) };
+  };
 
   const accountConfig = (channel: string, account: string): ChannelAccountConfig | undefined => {
     const section = ownEntry(opts.config().channels as Record<string, { accounts: Record<string, ChannelAccountConfig> } | undefined>, channel);
@@ -226,6 +241,7 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
         return "done";
       } catch (err) {
         const code = err instanceof ChannelError ? err.code : undefined;
+        noteError(`${where.channel}/${where.account}`, opts.now(), err instanceof Error ? err.message : String(err));
         if (err instanceof ChannelError && err.retryable) return "retry";
         log.error({ ...where, code }, `channel not started: ${err instanceof Error ? err.message : String(err)}`);
         return "done";
@@ -269,7 +285,7 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
       if (channels.size > 0) {
         let written: string | undefined;
         const report = (): void => {
-          const status = { pid: process.pid, updatedAt: opts.now(), accounts: [...channels.values()].map(({ channel }) => ({ channel: channel.channel, account: channel.account, ...channel.health() })) };
+          const status = { pid: process.pid, updatedAt: opts.now(), accounts: [...channels.values()].map(({ channel }) => statusOf(channel)) };
           writeStatusFile(opts.stateDir, status, written).then((k) => (written = k), (err: unknown) => log.debug({ err }, "status file not written"));
         };
         report();
@@ -286,7 +302,7 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
       await ingress.idle();
     },
     webhook: (path) => webhooks.get(path),
-    status: () => [...channels.values()].map(({ channel }) => ({ channel: channel.channel, account: channel.account, ...channel.health() })),
+    status: () => [...channels.values()].map(({ channel }) => statusOf(channel)),
     async queueReplies(runs) {
       for (const run of runs) await queueReply(opts.bus, run);
     },

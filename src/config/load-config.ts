@@ -38,11 +38,19 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   const explicit = opts.file !== undefined && opts.file !== "";
   const file = explicit && opts.file ? resolve(expandHome(opts.file, opts.env)) : defaultConfigPath(stateDir);
   const text = await readConfigText(file, explicit);
+  const config = await validateConfigText(text, { file, env: opts.env });
+  return { config, file, exists: text !== undefined, stateDir };
+}
+
+/**
+ * Validates config text as loadConfig would find it in `file` (undefined: no file): env references, env overrides,
+ * schema, references, workspaces. For checking an edit before it is written. Throws ConfigError like loadConfig.
+ */
+export async function validateConfigText(text: string | undefined, opts: { file: string; env: Env }): Promise<PincerConfig> {
   // The YAML parser (72 modules) loads only for a file, or for env overrides that need typing (PORT=8080).
   const source =
-    text === undefined && !envOverridesNeedYaml(opts.env) ? emptyConfigSource(file) : (await import("./config-yaml.ts")).parseConfigSource(text ?? "", file);
-  const config = validateConfigSource(source, { env: opts.env, applyOverrides: true });
-  return { config, file, exists: text !== undefined, stateDir };
+    text === undefined && !envOverridesNeedYaml(opts.env) ? emptyConfigSource(opts.file) : (await import("./config-yaml.ts")).parseConfigSource(text ?? "", opts.file);
+  return validateConfigSource(source, { env: opts.env, applyOverrides: true });
 }
 
 export interface ValidateSourceOptions {

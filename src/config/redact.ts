@@ -53,6 +53,11 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
+/** True when an HTTP header (in a config's `headers` map) carries a credential (`Authorization`, `x-api-key`, …). */
+export function isSecretHeader(name: string): boolean {
+  return SECRET_HEADER.test(name);
+}
+
 /**
  * A deep copy of `config` with secret values replaced by "***" (lists keep their length so a key pool
  * still shows how many keys it holds); secret-looking headers are masked and every other string goes
@@ -68,7 +73,7 @@ function redactValue(value: unknown, parentKey: string | undefined): unknown {
   if (typeof value !== "object" || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    const secret = isSecretKey(key) || (parentKey === "headers" && SECRET_HEADER.test(key));
+    const secret = isSecretKey(key) || (parentKey === "headers" && isSecretHeader(key));
     setOwnEntry(out, key, secret ? maskValue(item) : redactValue(item, key));
   }
   return out;

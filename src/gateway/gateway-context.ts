@@ -1,6 +1,9 @@
 // What the gateway needs from the running core: config, store, dispatcher, models and a logger.
 // `App` (src/app.ts) satisfies it; the gateway never imports the composition root.
 import type { Logger } from "pino";
+import type { LogFile } from "../config/log-file.ts";
+import type { ReloadReport } from "../app.ts";
+import type { ProviderReachability } from "../models/reachability-probe.ts";
 import type { AgentConfig, PincerConfig } from "../core/config-schema.ts";
 import type { Dispatcher } from "../routing/dispatcher.ts";
 import type { Store } from "../store/store.ts";
@@ -18,12 +21,22 @@ export interface GatewayContext {
   isUsableModel?(ref: string): boolean;
   /** The chat channels running in this process, once started. */
   readonly channels?: ChannelsView | undefined;
+  /** The config file this gateway loaded, for the config editor; with `checkConfigText` and `reload`. */
+  readonly configFile?: string;
+  /** Validates text as a reload of `configFile` would. Throws ConfigError. */
+  checkConfigText?(text: string): Promise<PincerConfig>;
+  /** Re-reads `configFile` and applies what can change live. Contract: never throws; reloads never overlap. */
+  reload?(): Promise<ReloadReport>;
+  /** Each configured model provider's live reachability; cached unless `force`. Contract: never throws. */
+  probeProviders?(opts?: { force?: boolean }): Promise<ProviderReachability[]>;
+  /** The log file this process writes (the gateway's), for the logs API and the last errors in /status. */
+  readonly logFile?: Pick<LogFile, "path" | "subscribe" | "recentErrors"> | undefined;
 }
 
 /** What the gateway serves of the running channels: webhook handlers and health. */
 export interface ChannelsView {
   webhook(path: string): ((req: Request) => Promise<Response>) | undefined;
-  status(): Array<{ channel: string; account: string; state: string; since: number; identity?: string; detail?: string }>;
+  status(): Array<{ channel: string; account: string; state: string; since: number; identity?: string; detail?: string; lastError?: { at: number; message: string } }>;
   stats: { inbound: Map<string, number>; replies: Map<string, number> };
 }
 

@@ -55,7 +55,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     metrics,
     authLockout,
     originGuard,
+    startedAt: (opts.now ?? Date.now)(),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A client that trickles its headers or body is cut off (408) rather than holding a connection for Node's 5-minute

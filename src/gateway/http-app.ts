@@ -9,6 +9,7 @@ import { matchedRoutes } from "hono/route";
 import { redactSecrets } from "../config/redact.ts";
 import { createApiRoutes } from "./api-routes.ts";
 import { createSessionRoutes } from "./api-sessions.ts";
+import { createControlRoutes } from "./api-control.ts";
 import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import type { GatewayMetrics } from "./metrics.ts";
@@ -43,6 +44,10 @@ export interface HttpAppOptions {
   originGuard?: OriginGuard;
   /** Replaces the built-in readiness checks (store query + default agent's model credential). */
   ready?: () => Promise<Readiness>;
+  /** Shown by /api/v1/status. Default "unknown". */
+  serverVersion?: string;
+  /** When the gateway started, epoch ms (/api/v1/status uptime). Default: when the app was created. */
+  startedAt?: number;
 }
 
 /** `guessed`: a token was presented and did not match (a missing or malformed header guesses nothing). */
@@ -140,9 +145,9 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
 
   app.get("/metrics", async (c) => c.body(await metrics.render(), 200, { "Content-Type": metrics.contentType }));
   app.route("/v1", createOpenAIRoutes({ ctx, now }));
-  app.get("/api/v1/channels", (c) => c.json({ channels: ctx.channels?.status() ?? [] }));
   app.route("/api/v1", createApiRoutes({ ctx }));
   app.route("/api/v1", createSessionRoutes({ ctx }));
+  app.route("/api/v1", createControlRoutes({ ctx, now, version: opts.serverVersion ?? "unknown", startedAt: opts.startedAt ?? now() }));
 
   app.notFound((c) => c.json({ error: { type: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

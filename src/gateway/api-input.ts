@@ -1,0 +1,60 @@
+// The edge of the JSON API under /api/v1: query strings and JSON bodies parsed with zod (a problem is a 400 naming the
+// parameter or field), bodies read through the capped reader, and the error answers every route shares.
+import type { Context } from "hono";
+import { z } from "zod";
+import { readRequestBody } from "../core/capped-body.ts";
+import { formatPath } from "./openai-compat.ts";
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; response: Response };
+
+/** Largest JSON body the API routes read (a config file is the biggest thing sent). */
+export const API_BODY_MAX_BYTES = 256 * 1024;
+
+const LIMIT_MESSAGE = "must be an integer from 1 to 500";
+/** `limit`: 1–500. */
+export const limitParam = z.coerce.number({ error: LIMIT_MESSAGE }).int(LIMIT_MESSAGE).min(1, LIMIT_MESSAGE).max(500, LIMIT_MESSAGE);
+/** A non-empty filter value of at most 512 characters. */
+export const textParam = z.string().min(1, "must not be empty").max(512, "must be at most 512 characters");
+
+const TIME_MESSAGE = "must be epoch milliseconds or an ISO 8601 date/time";
+/** A point in time: epoch milliseconds (`1767225600000`) or an ISO 8601 date/time (`2026-01-01T00:00:00Z`) → epoch ms. */
+export const timeParam = z.string().max(64, TIME_MESSAGE).transform((text, ctx) => {
+  const ms = /^\d{1,15}$/.test(text) ? Number(text) : /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: "custom", message: TIME_MESSAGE });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Validates the query string; a problem becomes a 400 naming the parameter. A repeated parameter counts once (the first). */
+export function parseQuery<T>(c: Context, schema: z.ZodType<T>): Parsed<T> {
+  const parsed = schema.safeParse(c.req.query());
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, response: invalid(c, parsed.error) };
+}
+
+/**
+ * Reads a JSON body of at most `maxBytes` and validates it. Too big → 413 (nothing more is read); not JSON, or not
+ * matching the schema → 400 naming the field (`yaml`, `baseHash`, …).
+ */
+export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>, maxBytes = API_BODY_MAX_BYTES): Promise<Parsed<T>> {
+  const body = await readRequestBody(c.req.raw, { maxBytes });
+  if (!body.ok) return body;
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder().decode(body.bytes));
+  } catch {
+    return { ok: false, response: c.json({ error: { type: "invalid_request", message: "the body is not valid JSON" } }, 400) };
+  }
+  const parsed = schema.safeParse(data);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, response: invalid(c, parsed.error) };
+}
+
+function invalid(c: Context, error: z.ZodError): Response {
+  const issue = error.issues[0];
+  const param = formatPath(issue?.path.slice(0, 1) ?? []) || "body";
+  const message = `${param}: ${issue?.message ?? "invalid value"}`;
+  return c.json({ error: { type: "invalid_request", message, param } }, 400);
+}
+
+export const notFound = (c: Context, what: string): Response => c.json({ error: { type: "not_found", message: `${what} not found` } }, 404);
