@@ -33,7 +33,7 @@ describe("GET /api/v1/channels", () => {
         { channel: "slack", account: "work", state: "reconnecting", since: 2_000, detail: "socket closed", lastError: { at: 1_500, message: "token xoxb-1111111111-SECRETSECRETSECRET rejected" } },
       ],
       stats: {
-        inbound: new Map([["telegram/default/turn", 3], ["telegram/default/pairing", 1], ["slack/work/denied", 2]]),
+        inbound: new Map([["telegram/default/run", 3], ["telegram/default/paired", 1], ["slack/work/dropped", 2]]),
         replies: new Map([["telegram/default/sent", 3], ["slack/work/failed", 1]]),
       },
     };
@@ -42,12 +42,12 @@ describe("GET /api/v1/channels", () => {
     expect(body.channels).toEqual([
       {
         channel: "telegram", account: "default", enabled: true, state: "connected", since: 1_000, identity: "@pincer_bot", detail: null, lastError: null,
-        inbound: { total: 4, byOutcome: { turn: 3, pairing: 1 } }, replies: { sent: 3, failed: 0 },
+        inbound: { total: 4, byOutcome: { run: 3, paired: 1 } }, replies: { sent: 3, failed: 0 },
       },
       { channel: "telegram", account: "spare", enabled: false, state: "disabled", since: null, identity: null, detail: null, lastError: null, inbound: { total: 0, byOutcome: {} }, replies: { sent: 0, failed: 0 } },
       {
         channel: "slack", account: "work", enabled: true, state: "reconnecting", since: 2_000, identity: null, detail: "socket closed",
-        lastError: { at: 1_500, message: "token xoxb-*** rejected" }, inbound: { total: 2, byOutcome: { denied: 2 } }, replies: { sent: 0, failed: 1 },
+        lastError: { at: 1_500, message: "token xoxb-*** rejected" }, inbound: { total: 2, byOutcome: { dropped: 2 } }, replies: { sent: 0, failed: 1 },
       },
     ]);
   });

@@ -31,7 +31,7 @@ export interface ChannelAccountView {
   identity: string | null;
   detail: string | null;
   lastError: { at: number; message: string } | null;
-  /** Messages received since this process started, by what ingress did with them (`turn`, `pairing`, `denied`, …). */
+  /** Messages received since this process started, by what ingress did with them (`run`, `paired`, `command`, `context`, `dropped`, `duplicate`, `failed`). */
   inbound: { total: number; byOutcome: Record<string, number> };
   replies: { sent: number; failed: number };
 }
