@@ -183,7 +183,7 @@ describe.skipIf(!available)("Control UI pages: Overview, Sessions, Runs, Audit",
       await poll(() => page.url()).toBe(`${gw.url}/#/runs`);
       await poll(() => rows.filter({ has: page.locator('.pill[data-status="failed"]') }).count()).toBe(1);
       await poll(() => page.locator(".reloading").count()).toBe(0);
-      await poll(() => page.locator(".live-state").textContent()).toBe("live");
+      await poll(() => page.locator(".runs-live").textContent()).toBe("live");
 
       // A run started now appears at the top and turns "done" when it finishes, from the live stream alone: the page
       // does not read the list again.
@@ -237,7 +237,7 @@ describe.skipIf(!available)("Control UI pages: Overview, Sessions, Runs, Audit",
     await withPage(`runs/${encodeURIComponent(run.id)}`, async (page) => {
       const status = page.locator(".run-head .pill");
       await poll(() => status.getAttribute("data-status")).toBe("running");
-      await poll(() => page.locator(".tool-call .tool-name").textContent()).toBe("write");
+      await poll(() => page.locator(".run-tool .run-tool-name").textContent()).toBe("write");
       const stop = await fetch(`${gw.url}/api/v1/sessions/${encodeURIComponent(key)}/stop`, { method: "POST", headers: { authorization: `Bearer ${gw.token}` } });
       expect(await stop.json()).toMatchObject({ stopped: true, runId: run.id });
       await poll(() => status.getAttribute("data-status")).toBe("cancelled");
@@ -248,22 +248,22 @@ describe.skipIf(!available)("Control UI pages: Overview, Sessions, Runs, Audit",
 
   it("a run's detail page shows its tool call with arguments, result and audit decision; a failed run its error", async () => {
     await withPage(`runs/${encodeURIComponent(seeded.toolRunId)}`, async (page) => {
-      const call = page.locator(".tool-call");
+      const call = page.locator(".run-tool");
       await poll(() => call.count()).toBe(1);
-      expect(await call.locator(".tool-name").textContent()).toBe("write");
+      expect(await call.locator(".run-tool-name").textContent()).toBe("write");
       expect(await call.textContent()).toContain("allowed");
-      const args = JSON.parse((await call.locator(".tool-args").textContent()) ?? "{}");
+      const args = JSON.parse((await call.locator(".run-tool-args").textContent()) ?? "{}");
       expect(args).toEqual({ path: "notes/todo.md", content: "- buy milk\n" });
       const detail = await apiGet<{ events: Array<{ type: string; result?: string }> }>(`/runs/${seeded.toolRunId}`);
       const result = detail.events.find((e) => e.type === "tool")!.result!;
       expect(result.length).toBeGreaterThan(0);
-      expect(await call.locator(".tool-result").textContent()).toBe(result);
+      expect(await call.locator(".run-tool-result").textContent()).toBe(result);
       // The answer is Markdown, rendered.
-      expect(await page.locator(".event-text .md code").textContent()).toBe("notes/todo.md");
+      expect(await page.locator(".run-event-text .md code").textContent()).toBe("notes/todo.md");
       await shot(page, "pages-a-run-detail-desktop");
     });
     await withPage(`runs/${encodeURIComponent(seeded.toolRunId)}`, async (page) => {
-      await poll(() => page.locator(".tool-call").count()).toBe(1);
+      await poll(() => page.locator(".run-tool").count()).toBe(1);
       await shot(page, "pages-a-run-detail-mobile");
     }, MOBILE);
     await withPage(`runs/${encodeURIComponent(seeded.failedRunId)}`, async (page) => {
@@ -285,21 +285,21 @@ describe.skipIf(!available)("Control UI pages: Overview, Sessions, Runs, Audit",
       await poll(() => page.url()).toContain("q=notes");
       await poll(() => rows.count()).toBe(1);
       await rows.first().click();
-      await poll(() => page.locator(".msg-tool").count()).toBe(1);
-      expect(await page.locator(".msg-user").first().textContent()).toContain("Note: buy milk");
-      expect(await page.locator(".msg-answer .md code").textContent()).toBe("notes/todo.md");
+      await poll(() => page.locator(".sv-tool").count()).toBe(1);
+      expect(await page.locator(".sv-user").first().textContent()).toContain("Note: buy milk");
+      expect(await page.locator(".sv-answer .md code").textContent()).toBe("notes/todo.md");
       expect(await page.getByRole("link", { name: "Continue in Chat" }).getAttribute("href")).toBe(`#/chat/${encodeURIComponent("agent:default:openai:dm:notes")}`);
       await shot(page, "pages-a-session-desktop");
 
       // A tool call the policy denied says so, as in Chat.
       await page.goto(`${gw.url}/#/sessions/${encodeURIComponent("agent:default:openai:dm:shell")}`);
-      await poll(() => page.locator(".msg-tool .badge").first().textContent()).toBe("denied");
-      expect(await page.locator(".msg-tool .tool-label").textContent()).toBe("exec");
+      await poll(() => page.locator(".sv-tool .badge").first().textContent()).toBe("denied");
+      expect(await page.locator(".sv-tool .sv-tool-name").textContent()).toBe("exec");
 
       // The failed turn keeps its status and error in the transcript.
       await page.goto(`${gw.url}/#/sessions/${encodeURIComponent("agent:default:openai:dm:broken")}`);
-      await poll(() => page.locator('.turn-foot .pill[data-status="failed"]').count()).toBe(1);
-      expect(await page.locator(".turn-error").textContent()).toContain(seeded.failedCode);
+      await poll(() => page.locator('.sv-turn-foot .pill[data-status="failed"]').count()).toBe(1);
+      expect(await page.locator(".sv-turn-error").textContent()).toContain(seeded.failedCode);
 
       // Delete asks first; Cancel keeps the session, Delete removes it, and it stays gone after a reload.
       await page.goto(`${gw.url}/#/sessions`);
@@ -325,8 +325,8 @@ describe.skipIf(!available)("Control UI pages: Overview, Sessions, Runs, Audit",
   it("Sessions resets a conversation after confirming: the transcript is emptied, the session stays", async () => {
     const key = "agent:default:openai:dm:ann";
     await withPage(`sessions/${encodeURIComponent(key)}`, async (page) => {
-      await poll(() => page.locator(".msg-answer").count()).toBe(1);
-      await page.locator(".session-actions").getByRole("button", { name: "Reset" }).click();
+      await poll(() => page.locator(".sv-answer").count()).toBe(1);
+      await page.locator(".sv-actions").getByRole("button", { name: "Reset" }).click();
       await page.getByRole("dialog").getByRole("button", { name: "Reset" }).click();
       await poll(() => page.locator(".empty-title").textContent()).toBe("This conversation is empty.");
       expect((await apiGet<{ messages: unknown[] }>(`/sessions/${encodeURIComponent(key)}`)).messages).toEqual([]);

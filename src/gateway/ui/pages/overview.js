@@ -117,7 +117,7 @@ function TodayCard({ today }) {
   if (!today) return null;
   const tokens = (today.inputTokens ?? 0) + (today.outputTokens ?? 0);
   const cost = today.costKnown === false || (today.costUsd === 0 && tokens > 0) ? "unknown" : formatCost(today.costUsd ?? 0);
-  return html`<${Card} title="Today" id="ov-today" action=${html`<a class="small-link" href="#/usage">Usage →</a>`}>
+  return html`<${Card} title="Today" id="ov-today" action=${html`<a class="ov-more" href="#/usage">Usage →</a>`}>
     <div class="ov-stats">
       <div class="ov-stat"><span class="ov-num" id="ov-tokens">${formatTokens(tokens)}</span><span class="muted">tokens</span></div>
       <div class="ov-stat"><span class="ov-num" id="ov-cost">${cost}</span><span class="muted">cost</span></div>
@@ -151,7 +151,7 @@ function ModelsCard({ status, probing, onProbe }) {
 }
 
 function ChannelsCard({ channels }) {
-  return html`<${Card} title="Channels" id="ov-channels" action=${html`<a class="small-link" href="#/channels">Channels →</a>`}>
+  return html`<${Card} title="Channels" id="ov-channels" action=${html`<a class="ov-more" href="#/channels">Channels →</a>`}>
     ${channels.length === 0
       ? html`<p class="muted">No chat channel is set up. Add one with <code>pincer channels add telegram --token-env TELEGRAM_BOT_TOKEN</code> and restart the gateway; WebChat works without one.</p>`
       : html`<ul class="ov-list" aria-label="Channel accounts">${channels.map((a) => html`<li key=${`${a.channel}/${a.account}`} class="ov-channel" data-account=${`${a.channel}/${a.account}`}>
@@ -173,7 +173,7 @@ function sessionLabel(key) {
 }
 
 function RunsCard({ runs }) {
-  return html`<${Card} title=${`Runs in flight (${runs.length})`} id="ov-runs" action=${html`<a class="small-link" href="#/runs">Runs →</a>`}>
+  return html`<${Card} title=${`Runs in flight (${runs.length})`} id="ov-runs" action=${html`<a class="ov-more" href="#/runs">Runs →</a>`}>
     ${runs.length === 0
       ? html`<p class="muted">Nothing is running.</p>`
       : html`<ul class="ov-list" aria-label="Runs in flight">${runs.map((r) => html`<li key=${r.id}>
@@ -188,7 +188,7 @@ function RunsCard({ runs }) {
 }
 
 function ErrorsCard({ errors }) {
-  return html`<${Card} title="Latest errors" id="ov-errors" wide action=${html`<a class="small-link" href="#/logs">Logs →</a>`}>
+  return html`<${Card} title="Latest errors" id="ov-errors" wide action=${html`<a class="ov-more" href="#/logs">Logs →</a>`}>
     ${errors.length === 0
       ? html`<p class="muted">No errors recently.</p>`
       : html`<ul class="ov-list" aria-label="Latest errors">${errors.map((e, i) => html`<li key=${i}>

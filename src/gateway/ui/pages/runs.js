@@ -148,7 +148,7 @@ function RunList({ query, navigate }) {
       <datalist id="run-agents">${options.agents.map((a) => html`<option value=${a} key=${a} />`)}</datalist>
       <datalist id="run-models">${options.models.map((m) => html`<option value=${m} key=${m} />`)}</datalist>
       ${filtered ? html`<button type="button" class="ghost small" onClick=${() => navigate("runs", { replace: true })}>Clear filters</button>` : null}
-      <span class="live-state" data-state=${live.state} title=${live.message}>${LIVE_TEXT[live.state] ?? live.state}</span>
+      <span class="runs-live" data-state=${live.state} title=${live.message}>${LIVE_TEXT[live.state] ?? live.state}</span>
     </form>
     ${live.state === "failed" ? html`<div class="banner warn" role="status"><span>Live updates are off: ${live.message}</span></div>` : null}
     ${state.error
@@ -232,7 +232,7 @@ function RunDetail({ id }) {
   const events = Array.isArray(run.events) ? run.events : [];
   const tools = events.filter((e) => e.type === "tool");
   return html`<section class="page run-detail">
-    <p class="crumbs"><a href="#/runs">← All runs</a></p>
+    <p class="run-crumbs"><a href="#/runs">← All runs</a></p>
     <header class="run-head">
       <h2><${StatusPill} status=${run.status} /> <span class="mono">${run.id}</span></h2>
       ${loading ? html`<${Spinner} label="Refreshing…" />` : null}
@@ -258,7 +258,7 @@ function RunDetail({ id }) {
     <h3>Events</h3>
     ${events.length === 0
       ? html`<${EmptyState} title=${active ? "Nothing recorded yet." : "This run recorded no events."}>${run.input ? html`Input: ${run.input}` : null}<//>`
-      : html`<ol class="events">${events.map((e, i) => html`<li key=${e.type === "tool" ? e.callId || i : i} class=${`event event-${e.type}`}><${EventView} event=${e} /></li>`)}</ol>`}
+      : html`<ol class="run-events">${events.map((e, i) => html`<li key=${e.type === "tool" ? e.callId || i : i} class=${`run-event run-event-${e.type}`}><${EventView} event=${e} /></li>`)}</ol>`}
     ${!active && run.reply && !events.some((e) => e.type === "text")
       ? html`<h3>Reply</h3><div class="card"><${Markdown} text=${run.reply} /></div>`
       : null}
@@ -269,28 +269,28 @@ const TOOL_STATUS = { ok: ["ok", "ok"], error: ["error", "error"], no_result: ["
 
 function EventView({ event }) {
   if (event.type === "input") {
-    return html`<div class="event-head"><${Badge}>input<//><time class="muted" title=${formatTime(event.at)}>${formatRelative(event.at)}</time></div>
-      <p class="event-input">${event.text}</p>`;
+    return html`<div class="run-event-head"><${Badge}>input<//><time class="muted" title=${formatTime(event.at)}>${formatRelative(event.at)}</time></div>
+      <p class="run-event-input">${event.text}</p>`;
   }
   if (event.type === "text") {
-    return html`<div class="event-head"><${Badge} tone="info">answer<//><time class="muted" title=${formatTime(event.at)}>${formatRelative(event.at)}</time></div>
+    return html`<div class="run-event-head"><${Badge} tone="info">answer<//><time class="muted" title=${formatTime(event.at)}>${formatRelative(event.at)}</time></div>
       <${Markdown} text=${event.text} />`;
   }
   if (event.type === "tool") {
     const [tone, label] = TOOL_STATUS[event.status] ?? ["neutral", event.status];
-    return html`<details class="tool-call" open>
+    return html`<details class="run-tool" open>
       <summary>
-        <span class="tool-name mono">${event.name}</span>
+        <span class="run-tool-name mono">${event.name}</span>
         ${event.decision ? html`<${Badge} tone=${event.decision === "deny" ? "error" : "ok"} title=${event.reason ?? ""}>${event.decision === "deny" ? "denied" : "allowed"}<//>` : html`<${Badge} title="No audit record was found for this call">not audited<//>`}
         <${Badge} tone=${tone}>${label}<//>
         ${event.durationMs !== null && event.durationMs !== undefined ? html`<span class="muted">${formatDuration(event.durationMs)}</span>` : null}
       </summary>
-      ${event.reason ? html`<p class="tool-reason muted">Decision: ${event.reason}</p>` : null}
-      <div class="tool-io">
-        <div><h4>Arguments</h4><${JsonBlock} value=${event.args ?? {}} class="tool-args" /></div>
+      ${event.reason ? html`<p class="run-tool-reason muted">Decision: ${event.reason}</p>` : null}
+      <div class="run-tool-io">
+        <div><h4>Arguments</h4><${JsonBlock} value=${event.args ?? {}} class="run-tool-args" /></div>
         <div><h4>Result</h4>${event.result === null || event.result === undefined
           ? html`<p class="muted">${event.status === "no_result" ? "No result was recorded (the run was cut off)." : "—"}</p>`
-          : html`<${JsonBlock} value=${event.result} class=${`tool-result ${event.status === "error" ? "is-error" : ""}`} />`}</div>
+          : html`<${JsonBlock} value=${event.result} class=${`run-tool-result ${event.status === "error" ? "is-error" : ""}`} />`}</div>
       </div>
     </details>`;
   }

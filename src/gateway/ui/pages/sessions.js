@@ -103,25 +103,25 @@ function SessionList({ query, navigate }) {
   const onDelete = act(deleteSession);
 
   const columns = [
-    { key: "name", label: "Session", value: sessionName, render: (s) => html`<a class="session-name" href=${`#/sessions/${seg(s.key)}`} title=${s.key} onClick=${(e) => e.stopPropagation()}>${sessionName(s)}</a>` },
+    { key: "name", label: "Session", value: sessionName, render: (s) => html`<a class="sv-name" href=${`#/sessions/${seg(s.key)}`} title=${s.key} onClick=${(e) => e.stopPropagation()}>${sessionName(s)}</a>` },
     { key: "channel", label: "Channel" },
-    { key: "peer", label: "Peer", value: (s) => parseSessionKey(s.key)?.peer ?? "", render: (s) => html`<span class="session-peer">${parseSessionKey(s.key)?.peer ?? "—"}</span>` },
+    { key: "peer", label: "Peer", value: (s) => parseSessionKey(s.key)?.peer ?? "", render: (s) => html`<span class="sv-peer">${parseSessionKey(s.key)?.peer ?? "—"}</span>` },
     { key: "agentId", label: "Agent" },
     { key: "updatedAt", label: "Last activity", render: (s) => html`<time title=${formatTime(s.updatedAt)}>${formatRelative(s.updatedAt)}</time>` },
     { key: "messageCount", label: "Messages", align: "right", render: (s) => (typeof s.messageCount === "number" ? String(s.messageCount) : "—") },
     { key: "tokens", label: "Tokens", align: "right", value: (s) => tokensOf(s.usage), render: (s) => (s.usage ? formatTokens(tokensOf(s.usage)) : "—") },
     {
       key: "actions", label: "Actions", sortable: false,
-      render: (s) => html`<span class="row-actions">
+      render: (s) => html`<span class="sv-row-actions">
         <button type="button" class="small ghost" onClick=${(e) => onReset(e, s)} aria-label=${`Reset ${sessionName(s)}`}>Reset</button>
-        <button type="button" class="small ghost danger-text" onClick=${(e) => onDelete(e, s)} aria-label=${`Delete ${sessionName(s)}`}>Delete</button>
+        <button type="button" class="small ghost sv-danger" onClick=${(e) => onDelete(e, s)} aria-label=${`Delete ${sessionName(s)}`}>Delete</button>
       </span>`,
     },
   ];
 
-  return html`<section class="page sessions-page">
+  return html`<section class="page sv-page">
     <form class="filters" role="search" aria-label="Search sessions" onSubmit=${(e) => (e.preventDefault(), search(text))}>
-      <label class="session-search">Search
+      <label class="sv-search">Search
         <input type="search" name="q" placeholder="title, key or message text" value=${text} spellcheck=${false} autocapitalize="off"
           onInput=${(e) => (setText(e.currentTarget.value), search(e.currentTarget.value))} />
       </label>
@@ -135,7 +135,7 @@ function SessionList({ query, navigate }) {
             <${Table} caption="Sessions" columns=${columns} rows=${state.rows} rowKey=${(s) => s.key}
               onRowClick=${(s) => navigate(`sessions/${seg(s.key)}`)}
               empty=${q ? `No sessions match "${q}".` : "No conversations yet. Start one in Chat or message the bot on a channel."} />
-            ${state.rows.length >= LIST_LIMIT ? html`<p class="muted list-note">Showing the ${LIST_LIMIT} most recent sessions; search to find older ones.</p>` : null}
+            ${state.rows.length >= LIST_LIMIT ? html`<p class="muted sv-note">Showing the ${LIST_LIMIT} most recent sessions; search to find older ones.</p>` : null}
           </div>`}
   </section>`;
 }
@@ -200,7 +200,7 @@ function SessionView({ sessionKey, navigate }) {
   if (!data) {
     if (loading) return html`<section class="page"><div class="page-loading"><${Spinner} label="Loading the conversation…" /></div></section>`;
     return html`<section class="page">
-      <p class="crumbs"><a href="#/sessions">← All sessions</a></p>
+      <p class="sv-crumbs"><a href="#/sessions">← All sessions</a></p>
       ${error?.status === 404
         ? html`<${EmptyState} title="There is no such session.">It may have been deleted. <a href="#/sessions">All sessions</a><//>`
         : html`<${ErrorBanner} error=${error} onRetry=${reload} />`}
@@ -216,19 +216,19 @@ function SessionView({ sessionKey, navigate }) {
       setActionError(err);
     }
   };
-  return html`<section class="page session-view">
-    <p class="crumbs"><a href="#/sessions">← All sessions</a></p>
-    <header class="session-head">
-      <div class="session-title"><h2>${sessionName(session)}</h2><p class="mono muted">${session.key}</p></div>
-      <div class="session-actions">
-        <a class="button primary" href=${`#/chat/${seg(session.key)}`}>Continue in Chat</a>
+  return html`<section class="page sv-view">
+    <p class="sv-crumbs"><a href="#/sessions">← All sessions</a></p>
+    <header class="sv-head">
+      <div class="sv-title"><h2>${sessionName(session)}</h2><p class="mono muted">${session.key}</p></div>
+      <div class="sv-actions">
+        <a class="sv-button primary" href=${`#/chat/${seg(session.key)}`}>Continue in Chat</a>
         <button type="button" onClick=${() => act(resetSession, reload)}>Reset</button>
         <button type="button" class="danger" onClick=${() => act(deleteSession, () => navigate("sessions"))}>Delete</button>
       </div>
     </header>
     <${ErrorBanner} error=${actionError} onDismiss=${() => setActionError(undefined)} />
     ${error ? html`<${ErrorBanner} error=${error} onRetry=${reload} />` : null}
-    <div class="card session-fields">
+    <div class="card sv-fields">
       <${Fields} items=${[
         ["Channel", session.channel],
         ["Peer", parts ? `${parts.peer}${parts.kind === "dm" ? "" : ` (${parts.kind})`}` : ""],
@@ -248,8 +248,8 @@ function SessionView({ sessionKey, navigate }) {
         ? html`<div class="page-loading"><${Spinner} label=${conn === "open" ? "Loading the conversation…" : "Waiting for the connection to the gateway…"} /></div>`
         : turns.length === 0
           ? html`<${EmptyState} title="This conversation is empty.">Nothing was said since it started or was last reset.<//>`
-          : html`${history.messages.length >= HISTORY_LIMIT ? html`<p class="muted list-note">Showing the newest ${HISTORY_LIMIT} messages.</p>` : null}
-              <ol class="transcript" aria-label="Conversation">${turns.map((t) => html`<${Turn} key=${t.key} turn=${t} />`)}</ol>`}
+          : html`${history.messages.length >= HISTORY_LIMIT ? html`<p class="muted sv-note">Showing the newest ${HISTORY_LIMIT} messages.</p>` : null}
+              <ol class="sv-transcript" aria-label="Conversation">${turns.map((t) => html`<${Turn} key=${t.key} turn=${t} />`)}</ol>`}
   </section>`;
 }
 
@@ -300,13 +300,13 @@ const ENDED_BADLY = new Set(["failed", "cancelled", "interrupted"]);
 
 function Turn({ turn }) {
   const run = turn.run;
-  return html`<li class="turn">
+  return html`<li class="sv-turn">
     ${turn.items.map((item, i) => html`<${TurnItem} key=${i} item=${item} />`)}
     ${run
-      ? html`<div class="turn-foot">
+      ? html`<div class="sv-turn-foot">
           <${StatusPill} status=${run.status} />
           ${ENDED_BADLY.has(run.status) && (run.errorCode || run.error)
-            ? html`<span class="turn-error">${run.errorCode ? html`<strong>${run.errorCode}</strong>` : null}${run.error ? `${run.errorCode ? ": " : ""}${run.error}` : ""}</span>`
+            ? html`<span class="sv-turn-error">${run.errorCode ? html`<strong>${run.errorCode}</strong>` : null}${run.error ? `${run.errorCode ? ": " : ""}${run.error}` : ""}</span>`
             : null}
           <a class="muted" href=${`#/runs/${seg(run.runId)}`}>run details</a>
         </div>`
@@ -316,19 +316,19 @@ function Turn({ turn }) {
 
 function TurnItem({ item }) {
   if (item.kind === "user") {
-    return html`<div class="msg msg-user"><p>${item.text}</p><time class="muted" title=${formatTime(item.at)}>${formatRelative(item.at)}</time></div>`;
+    return html`<div class="sv-msg sv-user"><p>${item.text}</p><time class="muted" title=${formatTime(item.at)}>${formatRelative(item.at)}</time></div>`;
   }
   if (item.kind === "answer") {
-    return html`<div class="msg msg-answer"><${Markdown} text=${item.text} /></div>`;
+    return html`<div class="sv-msg sv-answer"><${Markdown} text=${item.text} /></div>`;
   }
   const outcome = item.result === undefined ? ["warn", "no result"] : item.isError ? ["error", "error"] : ["ok", "ok"];
-  return html`<details class="msg msg-tool">
+  return html`<details class="sv-msg sv-tool">
     <summary>
-      <span class="mono tool-label">${item.name}</span>
+      <span class="mono sv-tool-name">${item.name}</span>
       ${item.decision ? html`<${Badge} tone=${item.decision === "deny" ? "error" : "ok"}>${item.decision === "deny" ? "denied" : "allowed"}<//>` : null}
       ${item.decision !== "deny" ? html`<${Badge} tone=${outcome[0]}>${outcome[1]}<//>` : null}
     </summary>
-    <div class="tool-io">
+    <div class="sv-tool-io">
       ${item.args !== undefined ? html`<div><h4>Arguments</h4><${JsonBlock} value=${item.args} /></div>` : null}
       ${item.result !== undefined ? html`<div><h4>Result</h4><${JsonBlock} value=${item.result} /></div>` : null}
     </div>
