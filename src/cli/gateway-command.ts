@@ -66,7 +66,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     if (app.config.gateway.webchat) {
       // The token rides in the URL fragment, which browsers never send to a server; the page stores it and drops it.
       const link = firstToken ? `${gateway.url}/#token=${encodeURIComponent(firstToken)}` : `${gateway.url}/`;
-      process.stderr.write(`WebChat: ${link}\n`);
+      process.stderr.write(`Control UI: ${link}\n`);
     }
     // Chat channels connect after the gateway serves (their SDKs load and log in meanwhile; /readyz lists them as
     // `starting`): then what arrived but was never handled before the last stop is answered, and chats whose runs
