@@ -114,6 +114,20 @@ export function TimeRangeSelect({ value, onChange, label = "Time" }) {
   </label>`;
 }
 
+/**
+ * A labelled text filter that applies on Enter or when it loses focus: `onCommit(value)` with the trimmed text.
+ * What is typed survives re-renders (a list reloading meanwhile); a new `value` from outside (the address) replaces it.
+ * `list` names a <datalist> of suggestions.
+ */
+export function TextFilter({ label, name, value, onCommit, placeholder = "any", list }) {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  return html`<label>${label}
+    <input type="search" name=${name} list=${list} placeholder=${placeholder} value=${draft} spellcheck=${false} autocapitalize="off"
+      onInput=${(e) => setDraft(e.currentTarget.value)} onChange=${(e) => onCommit(e.currentTarget.value.trim())} />
+  </label>`;
+}
+
 /** A JSON value (tool arguments, audit details) shown as indented text; strings are shown as they are. */
 export function JsonBlock({ value, class: cls = "" }) {
   const text = typeof value === "string" ? value : JSON.stringify(value, null, 2) ?? "";
