@@ -120,7 +120,10 @@ async function withPage(path: string, fn: (page: Page) => Promise<void>, viewpor
   try {
     await page.goto(`${gw.url}/#/${path}`);
     await poll(() => page.locator("#conn").first().textContent()).toBe("connected");
-    await fn(page);
+    await fn(page).catch(async (err: unknown) => {
+      await page.screenshot({ path: join(ARTIFACTS, `pages-a-failed-${path.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.png`) }).catch(() => undefined);
+      throw err;
+    });
     expect(errors).toEqual([]);
     expect(await page.locator("#content").textContent()).not.toMatch(/\bundefined\b|\bNaN\b|\[object Object\]/);
   } finally {
@@ -290,6 +293,9 @@ describe.skipIf(!available)("Control UI pages: Overview, Sessions, Runs, Audit",
       expect(await page.locator(".sv-answer .md code").textContent()).toBe("notes/todo.md");
       expect(await page.getByRole("link", { name: "Continue in Chat" }).getAttribute("href")).toBe(`#/chat/${encodeURIComponent("agent:default:openai:dm:notes")}`);
       await shot(page, "pages-a-session-desktop");
+      await page.getByRole("link", { name: "Continue in Chat" }).click();
+      await poll(() => page.locator("#page-title").textContent()).toBe("Chat");
+      expect(page.url()).toBe(`${gw.url}/#/chat/${encodeURIComponent("agent:default:openai:dm:notes")}`);
 
       // A tool call the policy denied says so, as in Chat.
       await page.goto(`${gw.url}/#/sessions/${encodeURIComponent("agent:default:openai:dm:shell")}`);
@@ -327,7 +333,9 @@ describe.skipIf(!available)("Control UI pages: Overview, Sessions, Runs, Audit",
     await withPage(`sessions/${encodeURIComponent(key)}`, async (page) => {
       await poll(() => page.locator(".sv-answer").count()).toBe(1);
       await page.locator(".sv-actions").getByRole("button", { name: "Reset" }).click();
+      const reset = page.waitForResponse((r) => r.url().endsWith("/reset"));
       await page.getByRole("dialog").getByRole("button", { name: "Reset" }).click();
+      expect((await reset).status()).toBe(200);
       await poll(() => page.locator(".empty-title").textContent()).toBe("This conversation is empty.");
       expect((await apiGet<{ messages: unknown[] }>(`/sessions/${encodeURIComponent(key)}`)).messages).toEqual([]);
     });

@@ -2,7 +2,7 @@
 // and paged by the server (GET /api/v1/audit); a row expands to the record's details. Everything shown is text.
 import { html, loadStylesheet, useEffect, useState } from "../lib/html.js";
 import { api, seg } from "../lib/api.js";
-import { Badge, ErrorBanner, Fields, JsonBlock, Pager, Spinner, Table, TimeRangeSelect, rangeStart } from "../lib/components.js";
+import { Badge, ErrorBanner, Fields, JsonBlock, Pager, Spinner, Table, TextFilter, TimeRangeSelect, rangeStart } from "../lib/components.js";
 import { formatRelative, formatTime } from "../lib/format.js";
 
 loadStylesheet("/ui/pages/audit.css");
@@ -68,23 +68,14 @@ export default function Page({ route, navigate }) {
 
   return html`<section class="page audit-page">
     <form class="filters" role="search" aria-label="Filter the audit log" onSubmit=${(e) => e.preventDefault()}>
-      <label>Kind
-        <input type="search" name="kind" list="audit-kinds" placeholder="any" value=${filters.kind} spellcheck=${false} autocapitalize="off"
-          onChange=${(e) => setFilter("kind", e.currentTarget.value.trim())} />
-      </label>
-      <label>Tool
-        <input type="search" name="tool" placeholder="any" value=${filters.tool} spellcheck=${false} autocapitalize="off"
-          onChange=${(e) => setFilter("tool", e.currentTarget.value.trim())} />
-      </label>
+      <${TextFilter} label="Kind" name="kind" list="audit-kinds" value=${filters.kind} onCommit=${(v) => setFilter("kind", v)} />
+      <${TextFilter} label="Tool" name="tool" value=${filters.tool} onCommit=${(v) => setFilter("tool", v)} />
       <label>Decision
         <select name="decision" value=${filters.decision} onChange=${(e) => setFilter("decision", e.currentTarget.value)}>
           ${DECISIONS.map(([value, label]) => html`<option value=${value} key=${value}>${label}</option>`)}
         </select>
       </label>
-      <label>Run
-        <input type="search" name="run" placeholder="run id" value=${filters.run} spellcheck=${false} autocapitalize="off"
-          onChange=${(e) => setFilter("run", e.currentTarget.value.trim())} />
-      </label>
+      <${TextFilter} label="Run" name="run" placeholder="run id" value=${filters.run} onCommit=${(v) => setFilter("run", v)} />
       <${TimeRangeSelect} value=${filters.range} onChange=${(v) => setFilter("range", v)} />
       <datalist id="audit-kinds">${KNOWN_KINDS.map((k) => html`<option value=${k} key=${k} />`)}</datalist>
       ${filtered ? html`<button type="button" class="ghost small" onClick=${() => navigate("audit", { replace: true })}>Clear filters</button>` : null}

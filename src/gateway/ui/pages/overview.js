@@ -173,7 +173,7 @@ function sessionLabel(key) {
 }
 
 function RunsCard({ runs }) {
-  return html`<${Card} title=${`Runs in flight (${runs.length})`} id="ov-runs" action=${html`<a class="ov-more" href="#/runs">Runs →</a>`}>
+  return html`<${Card} title=${`Runs in flight (${runs.length})`} id="ov-runs" action=${html`<a class="ov-more" href="#/runs">Run list →</a>`}>
     ${runs.length === 0
       ? html`<p class="muted">Nothing is running.</p>`
       : html`<ul class="ov-list" aria-label="Runs in flight">${runs.map((r) => html`<li key=${r.id}>

@@ -5,7 +5,7 @@ import { html, loadStylesheet, useEffect, useRef, useState } from "../lib/html.j
 import { api, seg } from "../lib/api.js";
 import * as ws from "../lib/ws.js";
 import { openEventStream } from "../lib/sse.js";
-import { Badge, EmptyState, ErrorBanner, Fields, JsonBlock, Markdown, Pager, Spinner, StatusPill, Table, TimeRangeSelect, rangeStart } from "../lib/components.js";
+import { Badge, EmptyState, ErrorBanner, Fields, JsonBlock, Markdown, Pager, Spinner, StatusPill, Table, TextFilter, TimeRangeSelect, rangeStart } from "../lib/components.js";
 import { formatDuration, formatRelative, formatTime, formatTokens, formatUsageCost, parseSessionKey } from "../lib/format.js";
 
 loadStylesheet("/ui/pages/runs.css");
@@ -136,14 +136,8 @@ function RunList({ query, navigate }) {
           ${STATUSES.map(([value, label]) => html`<option value=${value} key=${value}>${label}</option>`)}
         </select>
       </label>
-      <label>Agent
-        <input type="search" name="agent" list="run-agents" placeholder="any" value=${filters.agent} spellcheck=${false} autocapitalize="off"
-          onChange=${(e) => setFilter("agent", e.currentTarget.value.trim())} />
-      </label>
-      <label>Model
-        <input type="search" name="model" list="run-models" placeholder="any" value=${filters.model} spellcheck=${false} autocapitalize="off"
-          onChange=${(e) => setFilter("model", e.currentTarget.value.trim())} />
-      </label>
+      <${TextFilter} label="Agent" name="agent" list="run-agents" value=${filters.agent} onCommit=${(v) => setFilter("agent", v)} />
+      <${TextFilter} label="Model" name="model" list="run-models" value=${filters.model} onCommit=${(v) => setFilter("model", v)} />
       <${TimeRangeSelect} value=${filters.range} onChange=${(v) => setFilter("range", v)} />
       <datalist id="run-agents">${options.agents.map((a) => html`<option value=${a} key=${a} />`)}</datalist>
       <datalist id="run-models">${options.models.map((m) => html`<option value=${m} key=${m} />`)}</datalist>
@@ -282,7 +276,7 @@ function EventView({ event }) {
       <summary>
         <span class="run-tool-name mono">${event.name}</span>
         ${event.decision ? html`<${Badge} tone=${event.decision === "deny" ? "error" : "ok"} title=${event.reason ?? ""}>${event.decision === "deny" ? "denied" : "allowed"}<//>` : html`<${Badge} title="No audit record was found for this call">not audited<//>`}
-        <${Badge} tone=${tone}>${label}<//>
+        ${event.decision === "deny" ? null : html`<${Badge} tone=${tone}>${label}<//>`}
         ${event.durationMs !== null && event.durationMs !== undefined ? html`<span class="muted">${formatDuration(event.durationMs)}</span>` : null}
       </summary>
       ${event.reason ? html`<p class="run-tool-reason muted">Decision: ${event.reason}</p>` : null}

@@ -68,7 +68,8 @@ function SessionList({ query, navigate }) {
   const [actionError, setActionError] = useState(undefined);
   const typing = useRef();
 
-  useEffect(() => setText(q), [q]);
+  // The address changed (back button, a link): show its search, unless it is what is being typed (maybe with a space).
+  useEffect(() => setText((t) => (t.trim() === q ? t : q)), [q]);
   useEffect(() => {
     let current = true;
     const params = new URLSearchParams({ limit: String(LIST_LIMIT) });
@@ -145,7 +146,11 @@ const HISTORY_LIMIT = 200;
 
 function useConnState() {
   const [state, setState] = useState(ws.connState());
-  useEffect(() => ws.onState(setState), []);
+  useEffect(() => {
+    const off = ws.onState(setState);
+    setState(ws.connState()); // it may have changed between the first render and this subscription
+    return off;
+  }, []);
   return state;
 }
 
