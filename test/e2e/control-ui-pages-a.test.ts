@@ -21,6 +21,12 @@ const ARTIFACTS = join(REPO_ROOT, "test/e2e/artifacts");
 const DESKTOP = { width: 1280, height: 860 };
 const MOBILE = { width: 390, height: 844 };
 const ANN = { id: 601, first_name: "Ann", username: "ann" };
+/** Text that would run code if a page put it on the page as HTML; each sets a flag the tests look for. */
+const HOSTILE = {
+  input: `<img src=x onerror="window.__pwned='input'">hi there`,
+  args: `<script>window.__pwned='args'</script><img src=x onerror="window.__pwned='args'">`,
+  answer: `Done <img src=x onerror="window.__pwned='answer'"> [click me](javascript:window.__pwned='link') <iframe src="javascript:window.__pwned='frame'"></iframe>`,
+};
 /** Runs of one session made first, to fill a second page of the runs list. */
 const BULK_RUNS = 50;
 
@@ -77,6 +83,10 @@ beforeAll(async () => {
   const failed = await turn("broken", "This one fails", { error: { status: 400, message: "context too long for this model" } });
   expect(failed.ok).toBe(false);
   await turn("doomed", "Delete me afterwards", { text: "Fine." });
+  // Hostile text from a user, a tool call's arguments and a model's answer.
+  expect((await turn("evil", HOSTILE.input,
+    { toolCalls: [{ name: "write", args: { path: "evil.md", content: HOSTILE.args } }] },
+    { text: HOSTILE.answer })).status).toBe(200);
   fx.fake.enqueue({ text: "Hello Ann, from Telegram." });
   tg.dmFrom(tg.token, ANN, "hi from telegram");
   await tg.waitForSent(1);
@@ -388,6 +398,47 @@ describe.skipIf(!available)("Control UI pages: Overview, Sessions, Runs, Audit",
       await poll(() => page.locator("table.table tbody tr").count()).toBeGreaterThanOrEqual(1);
       await shot(page, "pages-a-audit-mobile");
     }, MOBILE);
+  }, 60_000);
+
+  it("shows hostile text from users, tools and models as text: nothing in it runs on any of the pages", async () => {
+    const key = "agent:default:openai:dm:evil";
+    const runId = (await apiGet<{ data: Array<{ id: string }> }>(`/runs?session=${encodeURIComponent(key)}`)).data[0]!.id;
+    const flag = (page: Page) => page.evaluate("window.__pwned");
+    const noImages = async (page: Page) => expect(await page.locator("#content img").count()).toBe(0);
+
+    await withPage("sessions?q=evil", async (page) => {
+      await poll(() => page.locator(".sv-name").first().textContent()).toBe(HOSTILE.input);
+      await noImages(page);
+      expect(await flag(page)).toBeUndefined();
+    });
+    await withPage(`sessions/${encodeURIComponent(key)}`, async (page) => {
+      await poll(() => page.locator(".sv-answer").count()).toBe(1);
+      expect(await page.locator(".sv-user p").first().textContent()).toBe(HOSTILE.input);
+      await page.locator(".sv-tool summary").click();
+      expect(JSON.parse((await page.locator(".sv-tool pre").first().textContent()) ?? "{}")).toMatchObject({ content: HOSTILE.args });
+      const link = page.locator(".sv-answer a");
+      expect(await link.count()).toBe(1);
+      expect(await link.getAttribute("href")).toBeNull(); // the javascript: link lost its target
+      await link.click();
+      expect(await page.locator(".sv-answer iframe").count()).toBe(0);
+      await noImages(page);
+      expect(await flag(page)).toBeUndefined();
+    });
+    await withPage(`runs/${encodeURIComponent(runId)}`, async (page) => {
+      await poll(() => page.locator(".run-tool").count()).toBe(1);
+      expect(await page.locator(".run-input-text").textContent()).toBe(HOSTILE.input);
+      expect(JSON.parse((await page.locator(".run-tool-args").textContent()) ?? "{}")).toMatchObject({ content: HOSTILE.args });
+      await noImages(page);
+      expect(await flag(page)).toBeUndefined();
+    });
+    await withPage(`audit?run=${encodeURIComponent(runId)}`, async (page) => {
+      const rows = page.locator("table.table tbody tr:not(.row-detail)");
+      await poll(() => rows.count()).toBe(1);
+      await rows.first().locator("td").first().click();
+      await poll(() => page.locator("tr.row-detail pre").textContent()).toContain("window.__pwned='args'");
+      await noImages(page);
+      expect(await flag(page)).toBeUndefined();
+    });
   }, 60_000);
 
   it("shows the server's error when the API refuses a filter, and empty states for unknown ids and empty results", async () => {

@@ -264,7 +264,7 @@ const TOOL_STATUS = { ok: ["ok", "ok"], error: ["error", "error"], no_result: ["
 function EventView({ event }) {
   if (event.type === "input") {
     return html`<div class="run-event-head"><${Badge}>input<//><time class="muted" title=${formatTime(event.at)}>${formatRelative(event.at)}</time></div>
-      <p class="run-event-input">${event.text}</p>`;
+      <p class="run-input-text">${event.text}</p>`;
   }
   if (event.type === "text") {
     return html`<div class="run-event-head"><${Badge} tone="info">answer<//><time class="muted" title=${formatTime(event.at)}>${formatRelative(event.at)}</time></div>
