@@ -122,6 +122,8 @@ describe("/api/v1/pairing", () => {
     for (const name of PROTOTYPE_NAMES) {
       expect((await t.send("POST", "/api/v1/pairing/revoke", { channel: "telegram", account: "default", senderId: name })).status).toBe(404);
     }
+    const form = await t.http.request("/api/v1/pairing/approve", { method: "POST", headers: { ...AUTH, "content-type": "text/plain" }, body: '{"channel":"telegram","code":"AAAAAAAA"}' });
+    expect(form.status).toBe(415);
     const huge = await t.send("POST", "/api/v1/pairing/deny", { channel: "telegram", code: "AAAAAAAA", pad: "x".repeat(300 * 1024) });
     expect(huge.status).toBe(413);
     expect((await t.send("POST", "/api/v1/pairing/approve", { channel: "telegram", code: "AAAAAAAA" }, {})).status).toBe(401);

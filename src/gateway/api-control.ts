@@ -1,13 +1,8 @@
-// Mounts the Control UI's API route files under /api/v1 (status, runs, usage series, audit, channels and pairing,
-// logs, config editing); each file owns its routes. The older JSON routes stay in api-routes.ts.
+// The Control UI's API under /api/v1 (status, runs, usage series, audit, channels and pairing, logs, config editing):
+// its routes are registered at start, and the route files load on the first request to any of them, so a gateway
+// start loads none of it. Each route file owns its routes; the older JSON routes stay in api-routes.ts.
 import { Hono } from "hono";
-import { createAuditRoutes } from "./api-audit.ts";
-import { createChannelRoutes } from "./api-channels.ts";
-import { createConfigRoutes } from "./api-config.ts";
-import { createLogRoutes } from "./api-logs.ts";
-import { createRunRoutes } from "./api-runs.ts";
-import { createStatusRoutes } from "./api-status.ts";
-import { createUsageRoutes } from "./api-usage.ts";
+import type { Context } from "hono";
 import type { GatewayContext } from "./gateway-context.ts";
 
 export interface ControlRoutesOptions {
@@ -19,16 +14,65 @@ export interface ControlRoutesOptions {
   startedAt: number;
 }
 
-export function createControlRoutes(opts: ControlRoutesOptions): Hono {
-  const api = new Hono();
+const BASE = "/api/v1";
+
+/** Every route of the route files, as the main app registers it (a test keeps the two in step). */
+export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT", string]> = [
+  ["GET", "/status"],
+  ["GET", "/runs"],
+  ["GET", "/runs/stream"],
+  ["GET", "/runs/:id"],
+  ["GET", "/usage/daily"],
+  ["GET", "/usage.csv"],
+  ["GET", "/audit"],
+  ["GET", "/channels"],
+  ["GET", "/pairing"],
+  ["POST", "/pairing/approve"],
+  ["POST", "/pairing/deny"],
+  ["POST", "/pairing/revoke"],
+  ["GET", "/logs"],
+  ["GET", "/logs/stream"],
+  ["GET", "/config/file"],
+  ["PUT", "/config/file"],
+  ["POST", "/config/validate"],
+];
+
+/**
+ * Registers CONTROL_ROUTES on `app` (so route-labelled metrics and 404s work as for any route); the first request
+ * loads the route files and builds their app, which answers this and every later request.
+ * Contract: an error thrown by a route reaches `app`'s error handler.
+ */
+export function mountControlRoutes(app: Hono, opts: ControlRoutesOptions): void {
+  let control: Promise<Hono> | undefined;
+  const dispatch = async (c: Context): Promise<Response> => {
+    control ??= createControlApp(opts).catch((err: unknown) => {
+      control = undefined;
+      throw err;
+    });
+    return (await control).fetch(c.req.raw, c.env);
+  };
+  for (const [method, path] of CONTROL_ROUTES) app.on(method, `${BASE}${path}`, dispatch);
+}
+
+/** The route files' routes in one app under /api/v1. */
+export async function createControlApp(opts: ControlRoutesOptions): Promise<Hono> {
+  const [status, runs, usage, audit, channels, logs, config] = await Promise.all([
+    import("./api-status.ts"), import("./api-runs.ts"), import("./api-usage.ts"), import("./api-audit.ts"),
+    import("./api-channels.ts"), import("./api-logs.ts"), import("./api-config.ts"),
+  ]);
+  const app = new Hono().basePath(BASE);
   for (const routes of [
-    createStatusRoutes(opts),
-    createRunRoutes(opts),
-    createUsageRoutes(opts),
-    createAuditRoutes(opts),
-    createChannelRoutes(opts),
-    createLogRoutes(opts),
-    createConfigRoutes(opts),
-  ]) api.route("/", routes);
-  return api;
+    status.createStatusRoutes(opts),
+    runs.createRunRoutes(opts),
+    usage.createUsageRoutes(opts),
+    audit.createAuditRoutes(opts),
+    channels.createChannelRoutes(opts),
+    logs.createLogRoutes(opts),
+    config.createConfigRoutes(opts),
+  ]) app.route("/", routes);
+  // The main app logs it, counts it and answers 500 without the details.
+  app.onError((err) => {
+    throw err;
+  });
+  return app;
 }

@@ -34,10 +34,14 @@ export function parseQuery<T>(c: Context, schema: z.ZodType<T>): Parsed<T> {
 }
 
 /**
- * Reads a JSON body of at most `maxBytes` and validates it. Too big → 413 (nothing more is read); not JSON, or not
- * matching the schema → 400 naming the field (`yaml`, `baseHash`, …).
+ * Reads a JSON body of at most `maxBytes` and validates it. Not sent as `application/json` → 415 (a browser form on
+ * another site cannot send that without the gateway's consent, whatever credentials a browser attaches); too big →
+ * 413 (nothing more is read); not JSON, or not matching the schema → 400 naming the field (`yaml`, `baseHash`, …).
  */
 export async function parseJsonBody<T>(c: Context, schema: z.ZodType<T>, maxBytes = API_BODY_MAX_BYTES): Promise<Parsed<T>> {
+  if (!/^application\/json\s*(;|$)/i.test(c.req.header("content-type") ?? "")) {
+    return { ok: false, response: c.json({ error: { type: "unsupported_media_type", message: "send the body as JSON with 'Content-Type: application/json'" } }, 415) };
+  }
   const body = await readRequestBody(c.req.raw, { maxBytes });
   if (!body.ok) return body;
   let data: unknown;
