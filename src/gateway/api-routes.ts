@@ -1,13 +1,13 @@
 // The JSON API under /api/v1: sessions (list, search, rename, delete), usage totals, effective config and /stop, read
-// from the Store. Runs, usage
-// series, audit, logs, channels, config files and status have route files of their own (api-*.ts).
-// Authentication happens before these routes; secrets never leave (config goes through redactConfig).
+// from the Store. Runs, usage series, audit, logs, channels, config files and status have route files of their own
+// (api-*.ts). Authentication happens before these routes; secrets never leave (config goes through redactConfig).
 import { Hono } from "hono";
 import { z } from "zod";
 import { redactConfig } from "../config/redact.ts";
 import { ZERO_USAGE, addUsage } from "../core/domain.ts";
 import { TITLE_MAX_SET } from "../core/session-title.ts";
 import { limitParam as limit, notFound, parseJsonBody, parseQuery, textParam as text } from "./api-input.ts";
+import { withSessionStats } from "./api-sessions.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 
 /** Newest transcript messages returned with a session. */
@@ -31,7 +31,7 @@ export function createApiRoutes(opts: { ctx: GatewayContext }): Hono {
     if (!q.ok) return q.response;
     const { agent, q: query, limit } = q.value;
     const data = await store.sessions.list({ limit, ...(agent ? { agentId: agent } : {}), ...(query?.trim() ? { query: query.trim() } : {}) });
-    return c.json({ data });
+    return c.json({ data: await withSessionStats(store, data) });
   });
 
   api.patch("/sessions/:key", async (c) => {

@@ -11,6 +11,7 @@ import { createAuthRoutes } from "./api-auth.ts";
 import { createMessageRoutes } from "./api-messages.ts";
 import { createApiRoutes } from "./api-routes.ts";
 import { mountControlRoutes } from "./api-control.ts";
+import { createSessionRoutes } from "./api-sessions.ts";
 import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import type { GatewayMetrics } from "./metrics.ts";
@@ -153,6 +154,7 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
   app.route("/v1", createOpenAIRoutes({ ctx, now }));
   app.route("/api/v1", createApiRoutes({ ctx }));
   app.route("/api/v1", createMessageRoutes({ ctx, now }));
+  app.route("/api/v1", createSessionRoutes({ ctx }));
   mountControlRoutes(app, { ctx, now, version: opts.serverVersion ?? "unknown", startedAt: opts.startedAt ?? now() });
 
   app.notFound((c) => c.json({ error: { type: "not_found", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));

@@ -178,6 +178,17 @@ function createTranscriptRepo(db: Kysely<Database>, q: TurnQueries, now: () => n
       const rows = await db.selectFrom("transcript").selectAll().where("session_key", "=", sessionKey).where("run_id", "=", runId).orderBy("id").execute();
       return rows.map(fromTranscriptRow);
     },
+    async countPerSession(sessionKeys) {
+      const counts = new Map<string, number>();
+      if (sessionKeys.length === 0) return counts;
+      const rows = await db.selectFrom("transcript")
+        .select((eb) => ["session_key", eb.fn.countAll<number | string | bigint>().as("n")])
+        .where("session_key", "in", [...sessionKeys])
+        .groupBy("session_key")
+        .execute();
+      for (const row of rows) counts.set(row.session_key, toNumber(row.n));
+      return counts;
+    },
   };
 }
 
@@ -283,6 +294,13 @@ function createUsageRepo(db: Kysely<Database>, q: TurnQueries): UsageRepo {
     },
     async sessionTotal(sessionKey) {
       return toUsage(await sums.where("session_key", "=", sessionKey).executeTakeFirst());
+    },
+    async totalsPerSession(sessionKeys) {
+      const totals = new Map<string, Usage>();
+      if (sessionKeys.length === 0) return totals;
+      const rows = await sums.select("session_key").where("session_key", "in", [...sessionKeys]).groupBy("session_key").execute();
+      for (const row of rows) if (row.session_key !== null) totals.set(row.session_key, toUsage(row));
+      return totals;
     },
     async buckets({ since, until, bucketMs, by }) {
       // Integer bucket numbers in both dialects: SQLite divides a bound JS number as REAL, hence the cast.

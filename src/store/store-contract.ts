@@ -7,6 +7,7 @@ import type { Store } from "./store.ts";
 import { describeClusterContract } from "./store-cluster-contract.ts";
 import { describeChannelContract } from "./store-channel-contract.ts";
 import { describeApiContract } from "./store-api-contract.ts";
+import { describeSessionStatsContract } from "./store-sessions-contract.ts";
 
 const T0 = Date.UTC(2025, 0, 1); // epoch ms
 
@@ -370,5 +371,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     describeChannelContract({ store: () => store, tick, T0 });
 
     describeApiContract({ store: () => store, tick, T0 });
+
+    describeSessionStatsContract({ store: () => store, tick, T0 });
   });
 }

@@ -34,6 +34,8 @@ export interface TranscriptRepo {
   deleteRun(runId: string): Promise<number>;
   /** The messages appended under one run of a session, oldest first (its input, replies, tool calls and results). */
   listRun(sessionKey: string, runId: string): Promise<TranscriptMessage[]>;
+  /** How many transcript messages each of the sessions holds (sessions without any are absent). */
+  countPerSession(sessionKeys: readonly string[]): Promise<Map<string, number>>;
 }
 
 /** Fields `runs.update` and `runs.claim` may write; `attempt` only changes through `claim`. */
@@ -111,6 +113,8 @@ export interface UsageRepo {
   totals(opts?: { since?: number; sessionKey?: string }): Promise<UsageTotals[]>;
   /** Sum for one session (for /status, /usage). */
   sessionTotal(sessionKey: string): Promise<Usage>;
+  /** Sums for each of the sessions (sessions without usage are absent). */
+  totalsPerSession(sessionKeys: readonly string[]): Promise<Map<string, Usage>>;
   /**
    * Usage summed per time bucket and group, for charts: bucket `n` covers `[since + n·bucketMs, since + (n+1)·bucketMs)`.
    * Records without the grouped value (no agent, no session) have key `""`. Ordered by bucket, then key (in the database's collation).

@@ -1,5 +1,6 @@
-// Small shared components for every page: Table (sortable), Badge, StatusPill, EmptyState, ErrorBanner, Spinner,
-// CopyButton, Modal and confirmDialog, and Markdown — the one component that puts sanitized HTML on the page.
+// Small shared components for every page: Table (sortable, rows may expand), Pager, Fields, Badge, StatusPill,
+// EmptyState, ErrorBanner, Spinner, CopyButton, Modal and confirmDialog, and Markdown — the one component that puts
+// sanitized HTML on the page.
 import { html, render, useEffect, useLayoutEffect, useMemo, useRef, useState } from "./html.js";
 import { highlighterFor, renderMarkdown } from "./markdown.js";
 import { formatStatus } from "./format.js";
@@ -9,9 +10,11 @@ let highlighterReady = 0; // bumped when highlight.js has loaded, so memoized re
 /**
  * A table whose columns sort on click. `columns`: [{ key, label, value?(row) → sortable, render?(row) → node,
  * align?: "right", sortable? (default true) }]. `rowKey(row)` gives each row a stable key; `onRowClick` makes rows
- * activatable (Enter too). `footer`: optional cells, one per column, shown as a row that does not sort (e.g. totals).
+ * activatable (Enter too). `expanded(row)`: a node shown in a full-width row under that row (null/undefined: none);
+ * with it, an activatable row says whether it is expanded (aria-expanded). `footer`: optional cells, one per column,
+ * shown as a row that does not sort (e.g. totals).
  */
-export function Table({ columns, rows, rowKey, onRowClick, empty = "Nothing here yet.", initialSort, caption, footer }) {
+export function Table({ columns, rows, rowKey, onRowClick, empty = "Nothing here yet.", initialSort, caption, expanded, footer }) {
   const [sort, setSort] = useState(initialSort ?? { key: undefined, dir: "asc" });
   const sorted = useMemo(() => {
     const col = columns.find((c) => c.key === sort.key);
@@ -40,12 +43,18 @@ export function Table({ columns, rows, rowKey, onRowClick, empty = "Nothing here
           </tr>
         </thead>
         <tbody>
-          ${sorted.map((row) => html`
-            <tr key=${rowKey(row)} class=${onRowClick ? "clickable" : ""} tabindex=${onRowClick ? 0 : undefined}
+          ${sorted.map((row) => {
+            const detail = expanded ? expanded(row) : undefined;
+            const open = detail !== undefined && detail !== null;
+            return html`
+            <tr key=${rowKey(row)} class=${`${onRowClick ? "clickable" : ""}${open ? " open" : ""}`} tabindex=${onRowClick ? 0 : undefined}
+              aria-expanded=${onRowClick && expanded ? String(open) : undefined}
               onClick=${onRowClick ? () => onRowClick(row) : undefined}
-              onKeyDown=${onRowClick ? (e) => e.key === "Enter" && onRowClick(row) : undefined}>
+              onKeyDown=${onRowClick ? (e) => e.key === "Enter" && e.target === e.currentTarget && onRowClick(row) : undefined}>
               ${columns.map((c) => html`<td class=${c.align === "right" ? "num" : ""}>${c.render ? c.render(row) : String(row[c.key] ?? "")}</td>`)}
-            </tr>`)}
+            </tr>
+            ${open ? html`<tr key=${`${rowKey(row)}:detail`} class="row-detail"><td colspan=${columns.length}>${detail}</td></tr>` : null}`;
+          })}
         </tbody>
         ${footer ? html`<tfoot><tr>${columns.map((c, i) => html`<td class=${c.align === "right" ? "num" : ""}>${footer[i]}</td>`)}</tr></tfoot>` : null}
       </table>
@@ -58,6 +67,71 @@ function compare(a, b) {
   if (b === undefined || b === null) return -1;
   if (typeof a === "number" && typeof b === "number") return a - b;
   return String(a).localeCompare(String(b), undefined, { numeric: true });
+}
+
+/**
+ * Newer / Older buttons for keyset-paged lists (the API's `before` + `next`): `page` counts from 1, `hasOlder` says
+ * whether the server returned a `next` cursor.
+ */
+export function Pager({ page, hasOlder, onNewer, onOlder, busy = false }) {
+  if (page <= 1 && !hasOlder) return null;
+  return html`<nav class="pager" aria-label="Pages">
+    <button type="button" class="small" disabled=${busy || page <= 1} onClick=${onNewer}>← Newer</button>
+    <span class="muted">Page ${page}</span>
+    <button type="button" class="small" disabled=${busy || !hasOlder} onClick=${onOlder}>Older →</button>
+  </nav>`;
+}
+
+/** Label / value pairs as a definition list; `items`: [[label, node], …], entries whose node is null/undefined/"" are left out. */
+export function Fields({ items, class: cls = "" }) {
+  const shown = items.filter(([, value]) => value !== undefined && value !== null && value !== "");
+  return html`<dl class=${`fields ${cls}`}>
+    ${shown.map(([label, value]) => html`<div class="field" key=${label}><dt>${label}</dt><dd>${value}</dd></div>`)}
+  </dl>`;
+}
+
+/** Time windows for list filters: the value kept in the address, its label, its length in ms (none: any time). */
+export const TIME_RANGES = [
+  { value: "", label: "Any time", ms: undefined },
+  { value: "1h", label: "Last hour", ms: 3_600_000 },
+  { value: "24h", label: "Last 24 hours", ms: 86_400_000 },
+  { value: "7d", label: "Last 7 days", ms: 7 * 86_400_000 },
+  { value: "30d", label: "Last 30 days", ms: 30 * 86_400_000 },
+];
+
+/** The start (epoch ms) of a TIME_RANGES value, or undefined for any time / an unknown value. */
+export function rangeStart(value, now = Date.now()) {
+  const range = TIME_RANGES.find((r) => r.value === value);
+  return range?.ms === undefined ? undefined : now - range.ms;
+}
+
+/** A labelled select of TIME_RANGES; `onChange(value)`. */
+export function TimeRangeSelect({ value, onChange, label = "Time" }) {
+  return html`<label>${label}
+    <select value=${value} onChange=${(e) => onChange(e.currentTarget.value)}>
+      ${TIME_RANGES.map((r) => html`<option value=${r.value} key=${r.value}>${r.label}</option>`)}
+    </select>
+  </label>`;
+}
+
+/**
+ * A labelled text filter that applies on Enter or when it loses focus: `onCommit(value)` with the trimmed text.
+ * What is typed survives re-renders (a list reloading meanwhile); a new `value` from outside (the address) replaces it.
+ * `list` names a <datalist> of suggestions.
+ */
+export function TextFilter({ label, name, value, onCommit, placeholder = "any", list }) {
+  const [draft, setDraft] = useState(value);
+  useEffect(() => setDraft(value), [value]);
+  return html`<label>${label}
+    <input type="search" name=${name} list=${list} placeholder=${placeholder} value=${draft} spellcheck=${false} autocapitalize="off"
+      onInput=${(e) => setDraft(e.currentTarget.value)} onChange=${(e) => onCommit(e.currentTarget.value.trim())} />
+  </label>`;
+}
+
+/** A JSON value (tool arguments, audit details) shown as indented text; strings are shown as they are. */
+export function JsonBlock({ value, class: cls = "" }) {
+  const text = typeof value === "string" ? value : JSON.stringify(value, null, 2) ?? "";
+  return html`<pre class=${`json ${cls}`}>${text}</pre>`;
 }
 
 /** A small label; `tone`: neutral | ok | warn | error | info. */

@@ -53,3 +53,24 @@ export function formatCost(usd, opts = { known: true }) {
 export function formatStatus(status) {
   return { succeeded: "done", failed: "failed", cancelled: "stopped", interrupted: "interrupted", running: "running", pending: "waiting" }[status] ?? status;
 }
+
+/**
+ * A session key `agent:<agent>:<channel>:<dm|group|thread>:<peer>` → its parts; undefined for any other shape (then
+ * show the key itself).
+ */
+export function parseSessionKey(key) {
+  const m = /^agent:([^:]+):([^:]+):(dm|group|thread):(.+)$/.exec(key ?? "");
+  return m ? { agentId: m[1], channel: m[2], kind: m[3], peer: m[4] } : undefined;
+}
+
+/**
+ * The cost of a `usage` ({ inputTokens, outputTokens, costUsd, costKnown? }): "unknown" when the server says the price
+ * is unknown, or when tokens were used but cost nothing (no price entry for the model); "" when nothing was used.
+ */
+export function formatUsageCost(usage) {
+  if (!usage) return "";
+  const tokens = (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+  if (usage.costKnown === false || ((usage.costUsd ?? 0) === 0 && tokens > 0)) return "unknown";
+  if (tokens === 0 && !usage.costUsd) return "";
+  return formatCost(usage.costUsd);
+}
