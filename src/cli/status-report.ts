@@ -39,29 +39,30 @@ export function readApiStatus(body: unknown): Partial<Omit<StatusReport, "gatewa
   const uptime = num(b.uptimeSec) ?? num(b.uptime) ?? (num(b.uptimeMs) === undefined ? undefined : num(b.uptimeMs)! / 1000);
   return {
     gateway: { ...(str(b.version) ? { version: str(b.version) } : {}), ...(uptime !== undefined ? { uptimeSec: Math.round(uptime) } : {}), ...(str(b.dashboardUrl) ? { dashboardUrl: str(b.dashboardUrl) } : {}) },
-    models: list(b.providers).flatMap((p) => {
-      const id = str(p.id) ?? str(p.provider);
+    // `models` (one entry per provider: ProviderReachability); `providers` from gateways that named it so.
+    models: list(b.models ?? b.providers).flatMap((p) => {
+      const id = str(p.provider) ?? str(p.id);
       if (!id) return [];
       const latencyMs = num(p.latencyMs);
-      const error = str(p.error) ?? (isObject(p.error) ? str(p.error.message) : undefined);
+      const error = str(p.error) ?? (isObject(p.error) ? [str(p.error.message), str(p.error.fix) && `Fix: ${str(p.error.fix)}`].filter(Boolean).join(". ") || undefined : undefined);
       return [{ id, ok: p.ok === true, checked: "probe" as const, ...(latencyMs !== undefined ? { latencyMs } : {}), ...(error ? { error } : {}) }];
     }),
     channels: list(b.channels).flatMap((c) => {
       const channel = str(c.channel);
       const account = str(c.account);
       if (!channel || !account) return [];
-      const lastError = str(c.lastError) ?? str(c.detail);
+      const lastError = str(c.lastError) ?? (isObject(c.lastError) ? str(c.lastError.message) : undefined) ?? str(c.detail);
       return [{ channel, account, state: str(c.state) ?? "unknown", ...(lastError ? { lastError } : {}) }];
     }),
-    runsInFlight: list(b.runsInFlight).flatMap((r) => {
+    runsInFlight: list(b.runsInFlight ?? (isObject(b.runs) ? b.runs.inFlight : undefined)).flatMap((r) => {
       const id = str(r.id) ?? str(r.runId);
       if (!id) return [];
       const sessionKey = str(r.sessionKey) ?? str(r.session);
-      const startedAt = num(r.startedAt);
+      const startedAt = num(r.startedAt) ?? num(r.since);
       return [{ id, ...(sessionKey ? { sessionKey } : {}), ...(str(r.status) ? { status: str(r.status) } : {}), ...(startedAt !== undefined ? { startedAt } : {}) }];
     }),
-    ...(today ? { today: { tokens: num(today.tokens) ?? 0, costUsd: num(today.costUsd) ?? 0 } } : {}),
-    lastErrors: (Array.isArray(b.lastErrors) ? b.lastErrors : []).flatMap((e: unknown) => {
+    ...(today ? { today: { tokens: num(today.tokens) ?? (num(today.inputTokens) ?? 0) + (num(today.outputTokens) ?? 0), costUsd: num(today.costUsd) ?? 0 } } : {}),
+    lastErrors: (Array.isArray(b.lastErrors) ? b.lastErrors : Array.isArray(b.errors) ? b.errors : []).flatMap((e: unknown) => {
       if (typeof e === "string") return [{ message: e }];
       if (!isObject(e)) return [];
       const message = str(e.message) ?? str(e.error) ?? str(e.code);

@@ -86,7 +86,8 @@ describe("against a running gateway", () => {
     const report = json(stdout);
     expect(report.gateway).toMatchObject({ running: true, url: gw.url, pid: gw.child.pid });
     expect(report.channels).toEqual([{ channel: "telegram", account: "default", state: "connected" }]);
-    expect(report.models).toEqual([{ id: "default (default agent)", ok: true, checked: "credential" }]);
+    // GET /api/v1/status probes each provider (the fake's model list) and says how long it took.
+    expect(report.models).toEqual([{ id: "fake", ok: true, checked: "probe", latencyMs: expect.any(Number) }]);
     expect(report.today).toEqual({ tokens: 0, costUsd: 0 });
     expect(report.next).toContain("open the dashboard: pincer dashboard");
 
