@@ -1,7 +1,7 @@
 // Opens the app for a CLI command and closes it afterwards; the one place commands get config and env from.
 import type { App } from "../app.ts";
 import { createLogger } from "../config/logger.ts";
-import { formatKeyPath, loadConfig, resolveStateDir, type LoadedConfig, type WithheldPart } from "../config/index.ts";
+import { formatKeyPath, loadConfig, prepareStateDir, resolveStateDir, type LoadedConfig, type WithheldPart } from "../config/index.ts";
 import type { LogFile } from "../config/log-file.ts";
 import { ownEntry } from "../core/own-entry.ts";
 
@@ -39,7 +39,10 @@ export async function openApp(g: GlobalOptions, defaults: OpenAppOptions = { lev
 
 async function openGatewayLogFile(): Promise<LogFile> {
   const { gatewayLogPath, openLogFile } = await import("../config/log-file.ts");
-  return openLogFile({ path: gatewayLogPath(resolveStateDir(process.env)), onError: (message) => process.stderr.write(`warning: ${message}\n`) });
+  // A state dir this user cannot use is the one clear error createApp gives, not a warning about the log file in it.
+  const stateDir = resolveStateDir(process.env);
+  await prepareStateDir(stateDir);
+  return openLogFile({ path: gatewayLogPath(stateDir), onError: (message) => process.stderr.write(`warning: ${message}\n`) });
 }
 
 /** Loads the config for a command that does not open the app, warning once about withheld parts like openApp. */

@@ -1,6 +1,6 @@
 // First-run failure paths through the real CLI: a state dir that cannot be written is one clear error (exit 78) in
 // every command, doctor included; a first gateway start that fails leaves no token behind, and the next start shows
-// a working WebChat link.
+// a working Control UI link.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -92,7 +92,7 @@ describe("the first gateway start", () => {
 
     const gw = await startGatewayProcess(home, "", { env: { PINCER_LOG_LEVEL: "warn" } });
     try {
-      const link = await until("the WebChat link", () => new RegExp(`WebChat: ${gw.url.replace(/[.]/g, "\\.")}/#token=(pgw_[A-Za-z0-9_-]+)`).exec(gw.output()) ?? undefined);
+      const link = await until("the Control UI link", () => new RegExp(`Control UI: ${gw.url.replace(/[.]/g, "\\.")}/#token=(pgw_[A-Za-z0-9_-]+)`).exec(gw.output()) ?? undefined);
       expect(gw.output()).toContain("created a gateway token (shown once;");
       expect(existsSync(join(home.dir, "gateway-token.json"))).toBe(true);
       const res = await fetch(`${gw.url}/api/v1/sessions`, { headers: { authorization: `Bearer ${decodeURIComponent(link[1]!)}` } });
