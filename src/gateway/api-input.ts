@@ -1,6 +1,7 @@
 // The edge of the JSON API under /api/v1: query strings and JSON bodies parsed with zod (a problem is a 400 naming the
 // parameter or field), bodies read through the capped reader, and the error answers every route shares.
 import type { Context } from "hono";
+import type { SSEStreamingApi } from "hono/streaming";
 import { z } from "zod";
 import { readRequestBody } from "../core/capped-body.ts";
 import { formatPath } from "./openai-compat.ts";
@@ -64,3 +65,22 @@ function invalid(c: Context, error: z.ZodError, what: "param" | "field" = "param
 }
 
 export const notFound = (c: Context, what: string): Response => c.json({ error: { type: "not_found", message: `${what} not found` } }, 404);
+
+/** Between two comments on an idle server-sent event stream, so proxies and clients do not take it for dead. */
+const SSE_HEARTBEAT_MS = 15_000;
+
+/**
+ * Holds a server-sent event stream open until the client goes: sends the `ready` event with `ready` as its data, then a
+ * keep-alive comment every 15 s; `unsubscribe` runs once the client has gone.
+ */
+export async function holdEventStream(stream: SSEStreamingApi, ready: string, unsubscribe: () => void): Promise<void> {
+  const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
+  await stream.writeSSE({ event: "ready", data: ready });
+  const beat = setInterval(() => void stream.write(": keep-alive\n\n").catch(() => undefined), SSE_HEARTBEAT_MS);
+  try {
+    await closed;
+  } finally {
+    clearInterval(beat);
+    unsubscribe();
+  }
+}

@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { LOG_LEVEL_NAMES, LOG_LEVELS, matchesLog, parseLogLine, readLogTail, type LogEntry, type LogFilter } from "../config/log-reader.ts";
-import { parseQuery, timeParam } from "./api-input.ts";
+import { parseQuery, timeParam, holdEventStream } from "./api-input.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 
 const LIMIT_MESSAGE = "must be an integer from 1 to 1000";
@@ -22,7 +22,6 @@ const streamQuery = z.object({ level: level.optional(), q: q.optional() });
 
 /** Lines a slow live-tail client may have waiting before newer ones are dropped (and the client told how many). */
 const MAX_QUEUED = 500;
-const HEARTBEAT_MS = 15_000;
 
 /** One log line as the API shows it: the pino fields besides these are in `fields`. */
 export interface LogLineView {
@@ -86,15 +85,7 @@ export function createLogRoutes(opts: { ctx: GatewayContext }): Hono {
         }
         send("log", toLogLineView(entry));
       });
-      const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
-      await stream.writeSSE({ event: "ready", data: JSON.stringify({ file: file.path }) });
-      const beat = setInterval(() => void stream.write(": keep-alive\n\n").catch(() => undefined), HEARTBEAT_MS);
-      try {
-        await closed;
-      } finally {
-        clearInterval(beat);
-        unsubscribe();
-      }
+      await holdEventStream(stream, JSON.stringify({ file: file.path }), unsubscribe);
     });
   });
   return api;

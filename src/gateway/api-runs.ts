@@ -6,7 +6,7 @@ import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { RunStatus } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
-import { limitParam, notFound, parseQuery, textParam, timeParam } from "./api-input.ts";
+import { limitParam, notFound, parseQuery, textParam, timeParam, holdEventStream } from "./api-input.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 import { toRunEvents, toRunSummary, type RunSummary } from "./run-view.ts";
 
@@ -30,7 +30,6 @@ const runsQuery = z.object({
 });
 
 /** Comment lines keep the stream open through proxies that drop idle connections. */
-const HEARTBEAT_MS = 15_000;
 
 export function createRunRoutes(opts: { ctx: GatewayContext }): Hono {
   const { ctx } = opts;
@@ -78,15 +77,7 @@ export function createRunRoutes(opts: { ctx: GatewayContext }): Hono {
         if (e.type === "run_started") send("run.started", e.runId);
         else if (e.type === "run_finished") send("run.finished", e.runId);
       });
-      const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
-      await stream.writeSSE({ event: "ready", data: "{}" });
-      const beat = setInterval(() => void stream.write(": keep-alive\n\n").catch(() => undefined), HEARTBEAT_MS);
-      try {
-        await closed;
-      } finally {
-        clearInterval(beat);
-        unsubscribe();
-      }
+      await holdEventStream(stream, "{}", unsubscribe);
     }),
   );
 

@@ -1,7 +1,6 @@
 // The Control UI's Overview, Sessions, Runs and Audit pages in a real headless Chromium against `pincer gateway` as a
 // process with real data: turns through the fake model (a tool call, a tool call the policy denies, a failed turn) and a
 // Telegram account on the Bot API fake. One gateway for the file; every page is screenshotted on desktop and phone.
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,17 +8,13 @@ import type { Browser, Page } from "playwright-core";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-api.ts";
 import type { ScriptedReply } from "../fakes/model-script.ts";
 import {
-  REPO_ROOT, fakeProviderConfig, makeHome, startGatewayProcess, telegramAccountConfig, TEST_GATEWAY_TOKEN, until, useCliFixture,
+  fakeProviderConfig, makeHome, startGatewayProcess, telegramAccountConfig, TEST_GATEWAY_TOKEN, until, useCliFixture,
   type GatewayProcess, type Home,
 } from "./harness.ts";
+import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE } from "./browser.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Control UI browser tests need Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`);
 
-const ARTIFACTS = join(REPO_ROOT, "test/e2e/artifacts");
 const DESKTOP = { width: 1280, height: 860 };
-const MOBILE = { width: 390, height: 844 };
 const ANN = { id: 601, first_name: "Ann", username: "ann" };
 /** Text that would run code if a page put it on the page as HTML; each sets a flag the tests look for. */
 const HOSTILE = {
@@ -56,13 +51,12 @@ async function apiGet<T>(path: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   await mkdir(ARTIFACTS, { recursive: true });
-  const { chromium } = await import("playwright-core");
   tg = await startTelegramFake();
   const config = fakeProviderConfig(fx.fake.baseURL, [telegramAccountConfig(tg, ["dm_policy: open"]), "policy:", "  tools:", "    deny: [exec]"].join("\n"));
   [browser, home] = await Promise.all([
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] }),
+    launchChromium(),
     // Not fx.home: that one is removed after each test, and this gateway lives for the whole file.
     makeHome(config),
   ]);
@@ -143,7 +137,7 @@ async function withPage(path: string, fn: (page: Page) => Promise<void>, viewpor
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-describe.skipIf(!available)("Control UI pages: Overview, Sessions, Runs, Audit", () => {
+describe.skipIf(!chromiumAvailable)("Control UI pages: Overview, Sessions, Runs, Audit", () => {
   it("Overview shows the gateway, the fake provider reachable with a latency, the Telegram account connected and today's usage", async () => {
     await withPage("overview", async (page) => {
       const provider = page.locator('.ov-provider[data-provider="fake"]');

@@ -2,7 +2,6 @@
 // process with real data: turns through the fake model (one with a tool call, one failed, two agents) and a Telegram
 // account on the loopback Bot API fake. One gateway for the file; the cases run in order and build on each other.
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,17 +9,13 @@ import { WebSocket } from "ws";
 import type { Browser, Page } from "playwright-core";
 import { startTelegramFake, type TelegramFake } from "../fakes/telegram-api.ts";
 import {
-  echoLastUserMessage, fakeProviderConfig, makeHome, REPO_ROOT, startGatewayProcess, telegramAccountConfig, TEST_GATEWAY_TOKEN, until, useCliFixture,
+  echoLastUserMessage, fakeProviderConfig, makeHome, startGatewayProcess, telegramAccountConfig, TEST_GATEWAY_TOKEN, until, useCliFixture,
   type GatewayProcess, type Home,
 } from "./harness.ts";
+import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE } from "./browser.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Control UI browser tests need Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`);
 
-const ARTIFACTS = join(REPO_ROOT, "test/e2e/artifacts");
 const DESKTOP = { width: 1280, height: 800 };
-const MOBILE = { width: 390, height: 844 };
 const ANN = { id: 601, first_name: "Ann", username: "ann" };
 // A sender name is text from a stranger: it must show as text and run nothing.
 const BOB = { id: 602, first_name: '<img src=x onerror="window.__pwned=1">Bob' };
@@ -51,9 +46,8 @@ function chat(text: string, agent = "default"): Promise<Response> {
 }
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   await mkdir(ARTIFACTS, { recursive: true });
-  const { chromium } = await import("playwright-core");
   tg = await startTelegramFake();
   echoLastUserMessage(fx.fake);
   const yaml = [
@@ -66,7 +60,7 @@ beforeAll(async () => {
   ].join("\n");
   // Not fx.home: that one is removed after each test, and this gateway lives for the whole file.
   [browser, home] = await Promise.all([
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] }),
+    launchChromium(),
     makeHome(yaml),
   ]);
   gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN);
@@ -116,7 +110,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACT
 /** How far the page's content is wider than the screen (0: nothing sticks out; tables scroll in their own boxes). */
 const overflowX = (page: Page) => page.locator("#content").evaluate((el) => el.scrollWidth - el.clientWidth);
 
-describe.skipIf(!available)("Control UI pages: Usage, Channels, Logs, Config", () => {
+describe.skipIf(!chromiumAvailable)("Control UI pages: Usage, Channels, Logs, Config", () => {
   it("Usage: a chart and a table whose totals match the API, grouping and range, and a CSV download", async () => {
     const api = await apiGet<DailyUsage>("/usage/daily?days=30&by=model");
     expect(api.total.calls).toBeGreaterThanOrEqual(3);

@@ -2,19 +2,14 @@
 // first-start link, logout, mobile menu), what it is served with (CSP, vendor allowlist), and the Chat page (streamed
 // Markdown, hostile answers, tool calls and failures across a reload, commands, sessions, images, offline messages).
 // One gateway for the file (restarted on the same port by the offline case, which runs last).
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { fakeProviderConfig, makeHome, REPO_ROOT, startGatewayProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
+import { fakeProviderConfig, makeHome, startGatewayProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
+import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE } from "./browser.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`Control UI browser tests need Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`);
 
-export const ARTIFACTS = join(REPO_ROOT, "test/e2e/artifacts");
-const MOBILE = { width: 390, height: 844 };
 
 const fx = useCliFixture();
 let browser: Browser;
@@ -22,11 +17,10 @@ let home: Home;
 let gw: GatewayProcess;
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   await mkdir(ARTIFACTS, { recursive: true });
-  const { chromium } = await import("playwright-core");
   [browser, home] = await Promise.all([
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] }),
+    launchChromium(),
     // Not fx.home: that one is removed after each case, and this gateway serves them all.
     makeHome(fakeProviderConfig(fx.fake.baseURL)),
   ]);
@@ -63,7 +57,7 @@ async function logIn(page: Page, token: string): Promise<void> {
   await page.getByRole("button", { name: "Log in" }).click();
 }
 
-describe.skipIf(!available)("Control UI shell in Chromium", () => {
+describe.skipIf(!chromiumAvailable)("Control UI shell in Chromium", () => {
   it("refuses a wrong token, logs in with the right one, navigates between pages and logs out", async () => {
     await withPage(async (page) => {
       await page.goto(gw.url);
@@ -167,7 +161,7 @@ async function transcriptOf(page: Page): Promise<string[]> {
   }));
 }
 
-describe.skipIf(!available)("Chat page in Chromium", () => {
+describe.skipIf(!chromiumAvailable)("Chat page in Chromium", () => {
   it("streams an answer and renders its Markdown to real elements: code with highlighting and Copy, a table, safe links", async () => {
     await withPage(async (page) => {
       await openChat(page);
