@@ -3,6 +3,7 @@
 import { resolveStateDir } from "../config/index.ts";
 import { setLogLevel } from "../config/logger.ts";
 import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
+import { startIdleCollector } from "../gateway/idle-collector.ts";
 import { checkBindSafety, resolveListenAddress } from "../gateway/listen-address.ts";
 import type { ChannelManager } from "../channels/channel-manager.ts";
 import type { Run } from "../core/domain.ts";
@@ -62,6 +63,12 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     }
     const { watchConfig } = await import("../gateway/config-watch.ts");
     const watcher = watchConfig({ file: app.configFile, reload: () => app.reload(), log: app.log });
+    // Start-up, and every burst of turns, leave garbage and grown heap pages behind; a few quiet seconds later one
+    // full collection hands them back to the operating system.
+    const collector = startIdleCollector({
+      busy: () => app.dispatcher.lanes.activeSessions().length > 0,
+      onCollect: (report) => app.log.debug(report, "memory returned after a quiet spell"),
+    });
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
     if (app.config.gateway.webchat) {
       // The token rides in the URL fragment, which browsers never send to a server; the page stores it and drops it.
@@ -85,6 +92,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
         stopping = true;
         process.stderr.write(`${signal}: stopping (running turns get ${deadlineMs} ms)\n`);
         watcher.close();
+        collector.stop();
         void (async () => {
           await gateway.close({ deadlineMs });
           await (await channelsStarted.catch(() => undefined))?.stop();
@@ -104,6 +112,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
         if (stopping) return stopped;
         stopping = true;
         watcher.close();
+        collector.stop();
         await gateway.close({ deadlineMs });
         await app.channels?.stop();
         await router?.stop();
