@@ -1,9 +1,10 @@
 // `npm run bench` (part 4): memory over time. A real `pincer gateway`, started as users start it (bin/pincer.js, so
 // with Pincer's Node flags), takes 5,000 turns (half streamed) over 200 sessions from 16 clients against the loopback
-// fake provider; RSS, then RSS and heap used after a forced GC, at idle, halfway and at the end, with Pincer's flags and
-// with Node's defaults; the end RSS relative to the idle RSS (read 10 s after start). Load comes from this process over
-// keep-alive connections, the model is the canned fake in a process of its own. The GC is forced through an inspector
-// on loopback that only this bench opens (NODE_OPTIONS): the gateway itself has no GC route.
+// fake provider, with Pincer's flags and with Node's defaults. RSS is sampled while the turns run; at idle (10 s after
+// start), halfway and at the end (each 10 s after the last turn, as idle is 10 s after start) RSS, then RSS and heap
+// used after a forced GC; the end RSS relative to the idle RSS. Load comes from this process over keep-alive
+// connections, the model is the canned fake in a process of its own. The GC is forced through an inspector on loopback
+// that only this bench opens (NODE_OPTIONS): the gateway itself has no GC route.
 import { randomBytes } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
@@ -13,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { openHttpClient } from "./bench-client.ts";
 import { makeHome, startModelProcess } from "./bench-home.ts";
-import { cpuSeconds, progress, round, writeResult } from "./bench-stats.ts";
+import { cpuSeconds, percentile, progress, round, rssMb, writeResult } from "./bench-stats.ts";
 
 const BIN = fileURLToPath(new URL("../bin/pincer.js", import.meta.url));
 const TOKEN = randomBytes(24).toString("base64url"); // 32 characters
@@ -22,6 +23,8 @@ const SESSIONS = Number(process.env.BENCH_SOAK_SESSIONS ?? 200);
 const CONCURRENCY = 16;
 const TARGET_GROWTH = 0.15; // end within 15 % of middle
 const IDLE_MS = 10_000; // the idle point is measured this long after the gateway listens
+const SETTLE_MS = IDLE_MS; // the halfway and end points: this long after the last turn, as idle is after start
+const SAMPLE_MS = 500; // RSS sampling while the turns run
 /** Set to a folder to also write a heap snapshot at each measuring point (for comparing object counts). */
 const SNAPSHOT_DIR = process.env.BENCH_SOAK_SNAPSHOTS;
 
@@ -111,7 +114,7 @@ async function openInspector(url: string): Promise<Inspector> {
 
 interface MemoryPoint {
   turns: number;
-  /** As the OS sees it, before the forced GC. */
+  /** As the OS sees it, before the forced GC (halfway and at the end: SETTLE_MS after the last turn). */
   rssMb: number;
   rssAfterGcMb: number;
   heapUsedAfterGcMb: number;
@@ -146,9 +149,18 @@ async function writeSnapshot(gw: Gateway, file: string): Promise<void> {
   await new Promise((resolve) => out.end(resolve));
 }
 
+/** RSS while turns run (sampled every SAMPLE_MS) and right after the last one. */
+interface LoadMemory {
+  p50RssMb: number;
+  maxRssMb: number;
+  atLastTurnRssMb: number;
+}
+
 /** Turns `from`..`to` - 1, CONCURRENCY at a time, turn i on session i mod SESSIONS; every other one streamed. */
-async function load(url: string, from: number, to: number): Promise<void> {
-  const http = openHttpClient(url, TOKEN);
+async function load(gw: Gateway, from: number, to: number): Promise<LoadMemory> {
+  const http = openHttpClient(gw.url, TOKEN);
+  const samples: number[] = [];
+  const sampler = setInterval(() => samples.push(rssMb(gw.child.pid!)), SAMPLE_MS);
   let next = from;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -159,7 +171,11 @@ async function load(url: string, from: number, to: number): Promise<void> {
       }
     }),
   );
+  clearInterval(sampler);
+  const atLastTurnRssMb = rssMb(gw.child.pid!);
   http.close();
+  samples.push(atLastTurnRssMb);
+  return { p50RssMb: percentile(samples, 50), maxRssMb: Math.max(...samples), atLastTurnRssMb };
 }
 
 async function soak(name: string, nodeOptions: string | undefined): Promise<Record<string, unknown>> {
@@ -168,25 +184,31 @@ async function soak(name: string, nodeOptions: string | undefined): Promise<Reco
   const execArgv = (await gw.inspector.call("Runtime.evaluate", { expression: "JSON.stringify(process.execArgv)", returnByValue: true }))["result"] as { value: string };
   await new Promise((r) => setTimeout(r, IDLE_MS));
   const idle = await measure(gw, 0, `${name}-idle`);
-  const t0 = performance.now();
   // Gateway CPU during the load only: the forced GCs at the measuring points are the bench's doing.
   let cpuSec = 0;
-  const loadCounted = async (from: number, to: number): Promise<void> => {
+  let loadSec = 0;
+  const loadCounted = async (from: number, to: number): Promise<LoadMemory> => {
     const cpu0 = cpuSeconds(gw.child.pid!);
-    await load(gw.url, from, to);
+    const l0 = performance.now();
+    const memory = await load(gw, from, to);
+    loadSec += (performance.now() - l0) / 1000;
     cpuSec += cpuSeconds(gw.child.pid!) - cpu0;
+    progress("soak", `${name} during load: ${JSON.stringify(memory)}`);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    return memory;
   };
-  await loadCounted(0, Math.floor(TURNS / 2));
+  const firstHalf = await loadCounted(0, Math.floor(TURNS / 2));
   const middle = await measure(gw, Math.floor(TURNS / 2), `${name}-middle`);
-  await loadCounted(Math.floor(TURNS / 2), TURNS);
+  const secondHalf = await loadCounted(Math.floor(TURNS / 2), TURNS);
   const end = await measure(gw, TURNS, `${name}-end`);
-  const seconds = (performance.now() - t0) / 1000;
   await stop(gw);
   const within = (a: number, b: number): boolean => a <= b * (1 + TARGET_GROWTH);
   return {
     nodeFlags: JSON.parse(execArgv.value) as string[],
     idle,
+    firstHalf,
     middle,
+    secondHalf,
     end,
     endWithin15PctOfMiddle: {
       rss: within(end.rssMb, middle.rssMb),
@@ -194,7 +216,9 @@ async function soak(name: string, nodeOptions: string | undefined): Promise<Reco
       heapUsedAfterGc: within(end.heapUsedAfterGcMb, middle.heapUsedAfterGcMb),
     },
     endRssToIdle: round(end.rssMb / idle.rssMb),
-    turnsPerSec: round(TURNS / seconds),
+    atLastTurnRssToIdle: round(secondHalf.atLastTurnRssMb / idle.rssMb),
+    duringLoadRssToIdle: round(secondHalf.p50RssMb / idle.rssMb),
+    turnsPerSec: round(TURNS / loadSec),
     gatewayCpuMsPerTurn: round((cpuSec * 1000) / TURNS),
   };
 }
@@ -213,7 +237,8 @@ const result = {
   sessions: SESSIONS,
   concurrency: CONCURRENCY,
   idleAfterMs: IDLE_MS,
-  note: "rssMb as found, then RSS and heap used after two forced full GCs; endRssToIdle compares rssMb; nodeFlags are the gateway's own (the bench adds --inspect through NODE_OPTIONS)",
+  settleAfterMs: SETTLE_MS,
+  note: "idle/middle/end: rssMb as found (middle and end settleAfterMs after the last turn of their half), then RSS and heap used after two forced full GCs; firstHalf/secondHalf: RSS sampled while the turns ran (p50, max) and right after the last one; endRssToIdle compares end.rssMb, atLastTurnRssToIdle and duringLoadRssToIdle the second half's figures, with idle.rssMb; nodeFlags are the gateway's own (the bench adds --inspect through NODE_OPTIONS)",
   ...variants,
 };
 await writeResult("soak", result);

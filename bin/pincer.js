@@ -1,9 +1,10 @@
 #!/bin/sh
-':' //; d=--max-semi-space-size=8; exec node ${PINCER_NODE_OPTIONS-$d} "$0" "$@"
+':' //; d=--max-semi-space-size=8; export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-32768}"; exec node ${PINCER_NODE_OPTIONS-$d} "$0" "$@"
 // Entry point of the installed `pincer` command: the bundled JavaScript in dist/ when present (`npm run build`), else
 // the TypeScript sources (Node 22.18+/23.6+ runs them directly). Refuses, with a fix, a Node that lacks what Pincer needs.
 // The two lines above are read by sh, not Node: they start Node with Pincer's heap flags (src/config/node-flags.ts),
-// or with PINCER_NODE_OPTIONS instead when it is set, in place of the shell (no second process).
+// or with PINCER_NODE_OPTIONS instead when it is set, and glibc's malloc settings unless already set, in place of
+// the shell (no second process).
 import { existsSync } from "node:fs";
 import module from "node:module";
 import { homedir } from "node:os";

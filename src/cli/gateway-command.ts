@@ -6,6 +6,7 @@ import { createGatewayToken, loadGatewayToken, rotateGatewayToken, saveGatewayTo
 import { isGatewayProcessAlive, readGatewayRuntime, removeGatewayRuntime, writeGatewayRuntime } from "../gateway/gateway-runtime.ts";
 import { clearLoginCodes } from "../gateway/login-codes.ts";
 import { openUiSessions, revokeUiSessions } from "../gateway/ui-sessions.ts";
+import { startIdleCollector } from "../gateway/idle-collector.ts";
 import { checkBindSafety, resolveListenAddress } from "../gateway/listen-address.ts";
 import type { ChannelManager } from "../channels/channel-manager.ts";
 import type { Run } from "../core/domain.ts";
@@ -78,6 +79,12 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     const tokenSource = loaded.source.kind === "env" ? "env" : "file";
     await writeGatewayRuntime(app.stateDir, { url: gateway.url, startedAt: Date.now(), version: VERSION, tokenSource }).catch((err: unknown) =>
       app.log.warn({ err }, "gateway.json not written: 'pincer status' and 'pincer dashboard' will not find this gateway"));
+    // Start-up, and every burst of turns, leave garbage and grown heap pages behind; a few quiet seconds later one
+    // full collection hands them back to the operating system.
+    const collector = startIdleCollector({
+      busy: () => app.dispatcher.lanes.activeSessions().length > 0,
+      onCollect: (report) => app.log.debug(report, "memory returned after a quiet spell"),
+    });
     process.stderr.write(`pincer gateway listening on ${gateway.url} (OpenAI-compatible API at ${gateway.url}/v1, WebSocket at /ws)\n`);
     if (fresh) process.stderr.write(`created a gateway token (shown once; 'pincer gateway token --rotate' makes a new one):\n  ${fresh.token}\n`);
     if (app.config.gateway.webchat) {
@@ -102,6 +109,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
         stopping = true;
         process.stderr.write(`${signal}: stopping (running turns get ${deadlineMs} ms)\n`);
         watcher.close();
+        collector.stop();
         void (async () => {
           await removeGatewayRuntime(app.stateDir).catch(() => undefined);
           await gateway.close({ deadlineMs });
@@ -123,6 +131,7 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
         stopping = true;
         watcher.close();
         await removeGatewayRuntime(app.stateDir).catch(() => undefined);
+        collector.stop();
         await gateway.close({ deadlineMs });
         await app.channels?.stop();
         await router?.stop();

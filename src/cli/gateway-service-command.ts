@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expandHome, loadConfig, nodeFlagsFor, resolveStateDir, type Env, type LoadedConfig } from "../config/index.ts";
+import { expandHome, loadConfig, mallocEnvFor, nodeFlagsFor, resolveStateDir, type Env, type LoadedConfig } from "../config/index.ts";
 import { gatewaySchema } from "../core/config-schema.ts";
 import { ConfigError } from "../core/errors.ts";
 import { loadGatewayToken, rotateGatewayToken, TOKEN_ENV } from "../gateway/gateway-token.ts";
@@ -138,7 +138,7 @@ async function buildServiceSpec(g: GlobalOptions, flags: GatewayOptions, env: En
     nodeFlags: nodeFlagsFor(env),
     entryPath: findPincerEntry(process.argv[1]),
     args,
-    env: env["PINCER_HOME"]?.trim() ? { PINCER_HOME: stateDir } : {},
+    env: { ...mallocEnvFor(env), ...(env["PINCER_HOME"]?.trim() ? { PINCER_HOME: stateDir } : {}) },
     stateDir,
     stopTimeoutSec: stopTimeoutFor(deadlineMs),
   };

@@ -1,6 +1,7 @@
 // `pincer worker`: executes runs from the cluster's work queue (NATS JetStream) until SIGTERM; serves no HTTP.
 // Needs bus.url (PINCER_BUS_URL) and a shared store (PINCER_STORE_URL=postgres://…).
 import { setLogLevel } from "../config/logger.ts";
+import { startIdleCollector } from "../gateway/idle-collector.ts";
 import { CliFailure } from "./output.ts";
 import { openApp, type GlobalOptions } from "./cli-app.ts";
 import { toCount, toMs } from "./gateway-command.ts";
@@ -27,8 +28,14 @@ export async function workerCommand(g: GlobalOptions, opts: WorkerOptions): Prom
     }
     const worker = await app.startWorker({ concurrency });
     process.stderr.write(`pincer worker ${worker.id} running up to ${concurrency} runs at once for instance "${app.config.instance}"\n`);
+    // As in the gateway: a few quiet seconds after start-up or a burst of runs, one collection returns memory.
+    const collector = startIdleCollector({
+      busy: () => worker.active() > 0,
+      onCollect: (report) => app.log.debug(report, "memory returned after a quiet spell"),
+    });
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
+        collector.stop();
         process.stderr.write(`${signal}: stopping (running turns get ${deadlineMs} ms)\n`);
         void worker.close({ deadlineMs }).then(({ unfinished }) => {
           if (unfinished > 0) process.stderr.write(`${unfinished} run(s) still running are handed back to the bus for another worker\n`);

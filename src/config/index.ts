@@ -9,7 +9,7 @@ export type { ConfigEdit, ConfigPlan, EditOptions } from "./edit-config.ts";
 export { loadConfig, loadConfigText } from "./load-config.ts";
 export type { LoadConfigOptions, LoadedConfig, WithheldPart } from "./load-config.ts";
 export { createLogger, REDACT_PATHS } from "./logger.ts";
-export { DEFAULT_NODE_FLAGS, NODE_FLAGS_ENV, nodeFlagsFor } from "./node-flags.ts";
+export { DEFAULT_MALLOC_ENV, DEFAULT_NODE_FLAGS, mallocEnvFor, NODE_FLAGS_ENV, nodeFlagsFor } from "./node-flags.ts";
 export type { Logger, LoggerOptions } from "./logger.ts";
 export { defaultConfigPath, expandHome, resolveStateDir, resolveWorkspace } from "./paths.ts";
 export { prepareStateDir, toSetupError } from "./state-dir.ts";

@@ -69,6 +69,7 @@ describe.skipIf(process.platform !== "linux")("pincer gateway install | uninstal
     const unit = await readFile(s.unitFile, "utf8");
     expect(unit).toContain(`ExecStart=${process.execPath} --max-semi-space-size=8 ${join(REPO_ROOT, "bin/pincer.js")} gateway --shutdown-deadline 10000 --config ${config}\n`);
     expect(unit).toContain(`Environment=PINCER_HOME=${s.home.dir}\n`);
+    expect(unit).toContain("Environment=MALLOC_ARENA_MAX=2\nEnvironment=MALLOC_MMAP_THRESHOLD_=32768\n");
     expect(unit).toContain(`EnvironmentFile=-${s.home.dir}/gateway.env\n`);
     const created = /created a gateway token.*\n {2}(\S+)/.exec(first.stderr)?.[1];
     expect(created).toMatch(/^pgw_/);

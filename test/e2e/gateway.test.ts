@@ -42,6 +42,23 @@ describe("pincer gateway", () => {
     }
   });
 
+  it("gives memory back once it has been quiet for a few seconds, after start-up and again after turns", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const gw = await startGatewayProcess(home, undefined, { env: { PINCER_LOG_LEVEL: "debug" } });
+    const collections = (): Array<{ rssBeforeMb: number; rssAfterMb: number }> =>
+      gw.output().split("\n").filter((line) => line.includes('"msg":"memory returned after a quiet spell"')).map((line) => JSON.parse(line) as { rssBeforeMb: number; rssAfterMb: number });
+    try {
+      await until("the collection after start-up", () => collections().length === 1);
+      fx.fake.enqueue({ text: "one" });
+      expect((await chat(gw, "hi")).status).toBe(200);
+      await until("the collection after the turn", () => collections().length === 2);
+      for (const c of collections()) expect(c.rssAfterMb).toBeLessThan(c.rssBeforeMb);
+    } finally {
+      gw.child.kill("SIGTERM");
+      await gw.exited;
+    }
+  });
+
   it("refuses a rebinding Host and a cross-origin /ws upgrade, and accepts its own WebChat origin", async () => {
     const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
     const gw = await startGatewayProcess(home);
