@@ -1,7 +1,7 @@
 // The Node.js flags Pincer's processes start with (a bounded young generation), PINCER_NODE_OPTIONS, which replaces
 // them, and the glibc malloc settings of their environment. V8 sizes its heap and glibc its arenas once at start, so
-// both must be there before Node starts: bin/pincer.js, the npm scripts and the service files each put them there
-// (node-flags.test.ts keeps the copies equal).
+// both must be there before Node starts: bin/pincer.js and the service files put both there, the npm scripts the
+// flags (node-flags.test.ts keeps the copies equal).
 import type { Env } from "./paths.ts";
 
 /**

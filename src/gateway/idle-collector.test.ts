@@ -1,11 +1,11 @@
 // The idle collector driven tick by tick with fake CPU and RSS readings, and the real collection against V8's heap.
 import { getHeapStatistics } from "node:v8";
-import { afterEach, describe, expect, it } from "vitest";
-import { loadFullCollection, startIdleCollector, type IdleCollector } from "./idle-collector.ts";
+import { describe, expect, it } from "vitest";
+import { loadFullCollection, startIdleCollector } from "./idle-collector.ts";
 
 const MB = 1024 * 1024;
 
-/** A collector whose CPU clock, RSS and busy state the test sets; ticks are called by hand (1 s each). */
+/** A collector whose CPU clock, RSS and busy state the test sets; its timer is stopped and ticks (1 s each) are called by hand. */
 function harness(opts: { rssMb?: number } = {}) {
   const state = { cpuMs: 0, rssMb: opts.rssMb ?? 80, busy: false, collections: 0 };
   const collector = startIdleCollector({
@@ -20,7 +20,7 @@ function harness(opts: { rssMb?: number } = {}) {
       state.rssMb -= 10;
     },
   });
-  started.push(collector);
+  collector.stop();
   /** One tick after `cpuMs` of CPU use during it. */
   const tick = (cpuMs = 0): void => {
     state.cpuMs += cpuMs;
@@ -28,11 +28,6 @@ function harness(opts: { rssMb?: number } = {}) {
   };
   return { state, tick };
 }
-
-const started: IdleCollector[] = [];
-afterEach(() => {
-  for (const c of started.splice(0)) c.stop();
-});
 
 describe("startIdleCollector", () => {
   it("collects once after start-up as soon as the process has been quiet for quietMs", () => {
@@ -85,7 +80,7 @@ describe("startIdleCollector", () => {
 
   it("survives a collection that throws", () => {
     const collector = startIdleCollector({ busy: () => false, quietMs: 1_000, tickMs: 1_000, cpuMicros: () => 0, rss: () => 100 * MB, collect: () => { throw new Error("no gc extension"); } });
-    started.push(collector);
+    collector.stop();
     expect(() => collector.tick()).not.toThrow();
   });
 });
