@@ -46,11 +46,6 @@ const r = await runPhase({
 console.log(JSON.stringify({ mode, gatewayCpuMsPerTurn: r.gatewayCpuMsPerTurn, turnsPerGatewayCoreSec: r.turnsPerGatewayCoreSec }));
 http.close();
 for (const w of ws) w.close();
-if (process.env.BENCH_PROFILE_USR2) {
-  child.kill("SIGUSR2");
-  await new Promise((r) => setTimeout(r, 300));
-  console.log(err.split("\n").filter((l) => l.startsWith("STAT")).join("\n"));
-}
 child.kill("SIGTERM");
 await new Promise((r) => child.on("exit", r));
 await model.close();
