@@ -21,6 +21,10 @@ export type QueueMode = (typeof QUEUE_MODES)[number];
 export const EXEC_LEVELS = ["deny", "allowlist", "full"] as const;
 export type ExecLevel = (typeof EXEC_LEVELS)[number];
 
+/** AgentSkills names: 1-64 lowercase letters, digits and single hyphens, not starting or ending with one. */
+export const SKILL_NAME = /^(?!-)(?!.*--)[a-z0-9-]{1,64}(?<!-)$/;
+const SKILL_NAME_HINT = "expected a skill name: 1-64 lowercase letters, digits and single hyphens";
+
 const MODEL_REF = /^[a-z0-9][a-z0-9_.-]*\/.+$/i;
 
 /** A model reference: a tier name or `provider/model`. */
@@ -147,6 +151,8 @@ export const agentSchema = z.strictObject({
   queue_mode: z.enum(QUEUE_MODES).default("followup"),
   /** Per-agent policy; merged over the top-level policy (deny lists add up). */
   tools: z.strictObject({ allow: z.array(z.string()).optional(), deny: z.array(z.string()).optional() }).optional(),
+  /** Skills this agent may use, by name; absent = every eligible skill. */
+  skills: z.array(z.string().regex(SKILL_NAME, SKILL_NAME_HINT)).optional(),
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
 
@@ -220,6 +226,20 @@ export const logSchema = z.strictObject({
   file: logFileSchema.prefault({}),
 });
 
+export const skillsSchema = z.strictObject({
+  /** More folders of skills, searched after the managed `<state>/skills` and before the bundled ones. */
+  extra_dirs: z.array(z.string().min(1)).default([]),
+  /** Most tokens the skills index may take in the system prompt; past it the least recently used skills are left
+   * out of the list and found with the skill_search tool. */
+  prompt_max_tokens: z.number().int().min(0).max(100_000).default(1_500),
+  /** Skills the scanner blocked that load anyway (each load is audited). */
+  allow_unsafe: z.array(z.string().regex(SKILL_NAME, SKILL_NAME_HINT)).default([]),
+  /** A ClawHub-compatible registry; PINCER_SKILLS_REGISTRY overrides it. */
+  registry: z.string().url().default("https://clawhub.ai"),
+  /** Load the skills shipped with Pincer. */
+  bundled: z.boolean().default(true),
+});
+
 export const configSchema = z.strictObject({
   /** This deployment's instance id; scopes bus subjects, and names the PostgreSQL schema unless store.schema is set. */
   instance: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected 1-63 lowercase letters, digits, '-' or '_'").default("default"),
@@ -236,6 +256,7 @@ export const configSchema = z.strictObject({
   bindings: z.array(bindingSchema).default([]),
   session: sessionSchema.prefault({}),
   media: mediaSchema.prefault({}),
+  skills: skillsSchema.prefault({}),
 });
 export type PincerConfig = z.infer<typeof configSchema>;
 export type PincerConfigInput = z.input<typeof configSchema>;
