@@ -14,6 +14,22 @@ export interface ToolContext {
   signal: AbortSignal;
   runId: string | undefined;
   sessionKey: string | undefined;
+  /** The skills this run may use; absent when none are eligible. */
+  skills?: SkillView | undefined;
+}
+
+/**
+ * The skills of one run as the tools see them: the file tools map `/skills/<name>/…` to `dirs` (read-only), exec
+ * mounts them there, and `tools` are the skill tools offered this turn. Built by src/skills, carried here so the
+ * tools layer never imports it.
+ */
+export interface SkillView {
+  /** Eligible skills (allow_unsafe ones included) by name → real path of the folder. */
+  dirs: ReadonlyMap<string, string>;
+  /** Tools the skills add this turn (skill_search, when the prompt index left skills out). */
+  tools: readonly Tool[];
+  /** Records that the agent used a skill (read its SKILL.md, or found it with skill_search). */
+  noteUse(name: string): void;
 }
 
 export interface ToolResult {

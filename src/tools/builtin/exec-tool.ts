@@ -5,7 +5,8 @@ import type { Policy } from "../../core/config-schema.ts";
 import { ToolError } from "../../core/errors.ts";
 import type { ResourceLimits } from "../../sandbox/confinement.ts";
 import type { ExecResult, Sandbox } from "../../sandbox/sandbox.ts";
-import type { Tool, ToolResult } from "../tool.ts";
+import { SKILLS_MOUNT } from "../skill-paths.ts";
+import type { SkillView, Tool, ToolResult } from "../tool.ts";
 import { parseArgs } from "../tool-kit.ts";
 import { locateWorkspaceDir } from "../workspace-fs.ts";
 import { checkExecPolicy, splitCommand } from "./exec-command.ts";
@@ -28,6 +29,11 @@ export function formatExecResult(r: ExecResult, opts: { timeoutMs: number; outpu
 }
 
 const MIB = 1024 * 1024;
+
+/** Each skill of the run, read-only at `/skills/<name>` (the paths the prompt and the file tools use). */
+function skillMounts(skills: SkillView): Array<{ source: string; target: string }> {
+  return [...skills.dirs].map(([name, dir]) => ({ source: dir, target: `${SKILLS_MOUNT}/${name}` }));
+}
 
 /** policy.exec.limits (MiB, as users write them) → the sandbox's ResourceLimits (bytes). */
 export function toResourceLimits(l: Policy["exec"]["limits"]): ResourceLimits {
@@ -63,6 +69,7 @@ export function createExecTool(sandbox: Sandbox): Tool {
         signal: ctx.signal,
         protectedPaths: ctx.policy.fs.protected,
         limits: toResourceLimits(policy.limits),
+        ...(ctx.skills ? { readOnlyMounts: skillMounts(ctx.skills) } : {}),
       });
       return {
         text: formatExecResult(r, { timeoutMs: policy.timeout_ms, outputCapBytes: policy.output_cap_bytes }),
