@@ -25,7 +25,7 @@ export function checkRequirements(manifest: SkillManifest, host: GatingHost): st
   if (missingBins.length > 0) return `needs ${plural("program", missingBins)} on PATH: ${missingBins.join(", ")}`;
   if (anyBins.length > 0 && !anyBins.some((bin) => host.hasBin(bin))) return `needs one of these programs on PATH: ${anyBins.join(", ")}`;
   const missingEnv = env.filter((name) => !host.env[name]);
-  if (missingEnv.length > 0) return `needs the ${plural("environment variable", missingEnv)} ${missingEnv.join(", ")} set in the gateway's environment`;
+  if (missingEnv.length > 0) return `needs ${plural("environment variable", missingEnv)} ${missingEnv.join(", ")} set in the gateway's environment`;
   const unset = config.filter((path) => !readConfigPath(host.config, path));
   if (unset.length > 0) return `needs ${plural("config key", unset)} set in pincer.yaml: ${unset.join(", ")}`;
   return undefined;

@@ -38,7 +38,8 @@ export function createSkillsRuntime(opts: SkillCatalogOptions & { usage?: SkillU
       const skills = eligible.map((e) => ({ name: e.name, description: e.manifest!.description }));
       const index = renderSkillsIndex(skills, { maxTokens: config.skills.prompt_max_tokens, lastUse: (name) => usage.lastUse(agentId, name) });
       const noteUse = (name: string): void => usage.touch(agentId, name);
-      const tools = index.omitted.length > 0 ? [createSkillSearchTool(skills, (names) => names.forEach(noteUse))] : [];
+      // Search results count as used, the best match as the most recent.
+      const tools = index.omitted.length > 0 ? [createSkillSearchTool(skills, (names) => names.toReversed().forEach(noteUse))] : [];
       const view: SkillView = { dirs: new Map(eligible.map((e) => [e.name, e.dir])), tools, noteUse };
       return { prompt: index.text, view, index, entries, problems };
     },

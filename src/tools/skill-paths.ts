@@ -33,6 +33,13 @@ export function mapToolPath(ctx: ToolContext, userPath: string): ToolPath {
   return { kind: "skill", name, root, path: inside === "" ? "." : inside };
 }
 
+/** Whether a path lies under `/skills` for this run (whichever skill it names, known or not). */
+export function isSkillPath(ctx: ToolContext, userPath: string): boolean {
+  if (!ctx.skills || !userPath.startsWith(SKILLS_MOUNT)) return false;
+  const normal = posix.normalize(userPath);
+  return normal === SKILLS_MOUNT || normal.startsWith(`${SKILLS_MOUNT}/`);
+}
+
 /** The refusal of a change under `/skills`. */
 export function readOnlySkillError(userPath: string): ToolError {
   return new ToolError(

@@ -5,7 +5,7 @@ import { ToolError } from "../../core/errors.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { clipText, looksBinary, parseArgs } from "../tool-kit.ts";
 import { compileProtectedPaths } from "../../sandbox/protected-paths.ts";
-import { mapToolPath, readOnlySkillError, skillDisplayPath, withSkillErrors } from "../skill-paths.ts";
+import { isSkillPath, mapToolPath, readOnlySkillError, skillDisplayPath, withSkillErrors } from "../skill-paths.ts";
 import { listWorkspaceDir, readWorkspaceFile, writeWorkspaceFile, type WriteGuard } from "../workspace-fs.ts";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024; // read/edit refuse bigger files
@@ -83,7 +83,7 @@ export const writeTool: Tool = {
   parameters: { type: "object", properties: { path: pathParam, content: { type: "string" } }, required: ["path", "content"] },
   async execute(args, ctx) {
     const a = parseArgs("write", writeArgs, args);
-    if (mapToolPath(ctx, a.path).kind !== "workspace") throw readOnlySkillError(a.path);
+    if (isSkillPath(ctx, a.path)) throw readOnlySkillError(a.path);
     await writeWorkspaceFile(ctx.workspace, a.path, a.content, { guard: protectedGuard(ctx, a.path) });
     const bytes = Buffer.byteLength(a.content);
     return { text: `wrote ${bytes} bytes to ${a.path}`, detail: { path: a.path, bytes } };
@@ -108,7 +108,7 @@ export const editTool: Tool = {
   },
   async execute(args, ctx) {
     const a = parseArgs("edit", editArgs, args);
-    if (mapToolPath(ctx, a.path).kind !== "workspace") throw readOnlySkillError(a.path);
+    if (isSkillPath(ctx, a.path)) throw readOnlySkillError(a.path);
     const text = await readTextFile(ctx, a.path);
     const parts = text.split(a.old_text);
     const count = parts.length - 1;
