@@ -163,8 +163,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // The skills code loads with the first turn, never at start-up.
   let skillsRuntime: Promise<SkillsRuntime> | undefined;
   const loadSkills = (): Promise<SkillsRuntime> =>
-    (skillsRuntime ??= import("./skills/skills-runtime.ts").then((m) =>
-      m.createSkillsRuntime({ stateDir, configFile: loaded.file, env: opts.env, now, audit: (record) => store.audit.write(record) })));
+    (skillsRuntime ??= Promise.all([import("./skills/skills-runtime.ts"), import("./skills/skill-default-scanner.ts")]).then(async ([m, s]) =>
+      m.createSkillsRuntime({ stateDir, configFile: loaded.file, env: opts.env, now, scan: await s.loadDefaultScanner(), audit: (record) => store.audit.write(record) })));
 
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)

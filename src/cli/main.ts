@@ -2,6 +2,7 @@
 // Error boundary: user mistakes print one line (exit 78 for setup problems), bugs print a stack (exit 1).
 import { Command, Option } from "commander";
 import { addEverydayCommands } from "./everyday-commands.ts";
+import { addSkillsCommands } from "./skills-commands.ts";
 import { applyHelpConventions } from "./help-conventions.ts";
 import { exitOnClosedStdout, printError } from "./output.ts";
 
@@ -259,6 +260,7 @@ auth
   .option("--api-key", "remove only the API key")
   .action(async (provider: string, opts) => (await import("./auth-command.ts")).removeAuth(globals(), provider, opts));
 
+addSkillsCommands(program, globals);
 addEverydayCommands(program, globals);
 applyHelpConventions(program);
 exitOnClosedStdout();
