@@ -9,7 +9,7 @@ import { ownEntry } from "../core/own-entry.ts";
 import { checkRequirements, createBinLookup } from "./skill-gating.ts";
 import { listSkillFolders, listSkillRoots } from "./skill-locations.ts";
 import { emptySkillLock, readSkillLock, skillLockPath, type SkillLock } from "./skill-lock.ts";
-import { loadSkillManifest, type ParsedSkill } from "./skill-manifest.ts";
+import { loadSkillManifest, SKILL_FILE, type ParsedSkill } from "./skill-manifest.ts";
 import type { ManifestWarning, ScanReport, SkillGrant, SkillManifest, SkillScanner, SkillSource, SkillStatus } from "./skill-types.ts";
 
 /** One skill folder as the catalog sees it for one agent. */
@@ -74,37 +74,40 @@ interface LoadedFolder {
   audited: boolean;
 }
 
-/** Entries per folder counted into its signature; a folder past it is re-read when its first entries change. */
-const MAX_SIGNATURE_ENTRIES = 500;
+/** Directories per skill folder counted into its signature. */
+const MAX_SIGNATURE_DIRS = 200;
 
-/** A cheap change detector: lstat of the folder and of every entry below it (mtime, size, inode), sorted by path. */
+/**
+ * A cheap change detector, run for every skill on every turn: lstat of SKILL.md and of the folder and each
+ * directory below it (mtime, inode). A directory's mtime moves when a name in it is added, removed or replaced —
+ * which is how installers, editors and the write tool save files (temp + rename) — so only an in-place rewrite of a
+ * file other than SKILL.md goes unseen until the next such change.
+ */
 export function folderSignature(dir: string): string {
   const parts: string[] = [];
   const visit = (path: string, rel: string): void => {
-    let names: string[];
+    let info;
     try {
-      names = readdirSync(path).sort();
+      info = lstatSync(path);
     } catch {
       return;
     }
-    for (const name of names) {
-      if (parts.length >= MAX_SIGNATURE_ENTRIES) return;
-      const full = join(path, name);
-      let info;
-      try {
-        info = lstatSync(full);
-      } catch {
-        continue;
-      }
-      parts.push(`${rel}${name}:${info.mtimeMs}:${info.size}:${info.ino}:${info.mode}`);
-      if (info.isDirectory()) visit(full, `${rel}${name}/`);
+    parts.push(`${rel}:${info.mtimeMs}:${info.ino}`);
+    let entries;
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory() && parts.length < MAX_SIGNATURE_DIRS) visit(join(path, e.name), `${rel}${e.name}/`);
     }
   };
   try {
-    const top = lstatSync(dir);
-    parts.push(`.:${top.mtimeMs}:${top.ino}`);
+    const skill = lstatSync(join(dir, SKILL_FILE));
+    parts.push(`${SKILL_FILE}:${skill.mtimeMs}:${skill.size}:${skill.ino}`);
   } catch {
-    return "missing";
+    parts.push(`${SKILL_FILE}:missing`);
   }
   visit(dir, "");
   return parts.join("\n");
