@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSkillsRuntime } from "./skills-runtime.ts";
 import { estimateTokens, renderSkillsIndex } from "./skills-prompt.ts";
 import { searchSkills } from "./skill-search-tool.ts";
+import { writeSkillLock } from "./skill-lock.ts";
 import { makeSkillHome, skillConfig, type SkillHome } from "./skill-test-kit.ts";
 
 const skill = (name: string, description = `Does ${name} things.`) => ({ name, description });
@@ -76,6 +77,16 @@ describe("skills runtime: index cap, LRU and skill_search over turns", () => {
     expect(after!.index.listed).toContain(hidden);
     tight!.view.noteUse(tight!.index.omitted[0]!); // as the read tool does for /skills/<name>/SKILL.md
     expect((await turn(150))!.index.listed).toContain(tight!.index.omitted[0]);
+  });
+
+  it("gives a skill's granted env values from the gateway's environment, never sandbox-owned variables", async () => {
+    await home.addSkill("managed", "gh");
+    await writeSkillLock(home.stateDir, { version: 1, installs: {}, grants: { gh: { bins: ["gh"], env: ["GH_TOKEN", "PATH", "LD_PRELOAD", "UNSET_ONE"], grantedAt: "2026-01-01T00:00:00Z" } } });
+    const env = { GH_TOKEN: "t0ken", PATH: "/evil", LD_PRELOAD: "/evil.so" };
+    const runtime = createSkillsRuntime({ stateDir: home.stateDir, configFile: home.configFile, env, bundledDir: home.bundled, hasBin: () => true });
+    const turn = await runtime.prepareTurn({ config: skillConfig(), agentId: "default", workspace: home.workspace });
+    expect(turn!.view.grants?.get("gh")?.bins).toEqual(["gh"]);
+    expect(turn!.view.grantedEnv?.("gh")).toEqual({ GH_TOKEN: "t0ken" });
   });
 
   it("returns nothing when no skill is eligible", async () => {

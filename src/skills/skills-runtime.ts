@@ -7,6 +7,9 @@ import { createSkillSearchTool } from "./skill-search-tool.ts";
 import { createSkillUsage, type SkillUsage } from "./skill-usage.ts";
 import { renderSkillsIndex, type SkillsIndex } from "./skills-prompt.ts";
 
+/** Variables the sandbox sets or that change how every program runs: a grant never overrides them. */
+const SANDBOX_OWNED_ENV = /^(PATH|HOME|LANG|LC_[A-Z]+|LD_[A-Z_]+|GIT_[A-Z_0-9]+|NODE_OPTIONS|PYTHONPATH|PYTHONSTARTUP|BASH_ENV|ENV|SHELLOPTS|IFS)$/;
+
 /** The skills of one turn. */
 export interface SkillTurn {
   /** The index block for the system prompt. */
@@ -40,7 +43,17 @@ export function createSkillsRuntime(opts: SkillCatalogOptions & { usage?: SkillU
       const noteUse = (name: string): void => usage.touch(agentId, name);
       // Search results count as used, the best match as the most recent.
       const tools = index.omitted.length > 0 ? [createSkillSearchTool(skills, (names) => names.toReversed().forEach(noteUse))] : [];
-      const view: SkillView = { dirs: new Map(eligible.map((e) => [e.name, e.dir])), tools, noteUse };
+      const grants = new Map(eligible.flatMap((e) => (e.grants ? [[e.name, { bins: e.grants.bins, env: e.grants.env }] as const] : [])));
+      const grantedEnv = (name: string): Record<string, string> => {
+        const out: Record<string, string> = {};
+        for (const key of grants.get(name)?.env ?? []) {
+          if (SANDBOX_OWNED_ENV.test(key)) continue;
+          const value = opts.env[key];
+          if (value) out[key] = value;
+        }
+        return out;
+      };
+      const view: SkillView = { dirs: new Map(eligible.map((e) => [e.name, e.dir])), tools, noteUse, grants, grantedEnv };
       return { prompt: index.text, view, index, entries, problems };
     },
   };

@@ -30,6 +30,11 @@ export interface SkillView {
   tools: readonly Tool[];
   /** Records that the agent used a skill (read its SKILL.md, or found it with skill_search). */
   noteUse(name: string): void;
+  /** What the user granted each skill of the run (`pincer skills grant`): binaries joining policy.exec.safe_bins, and
+   * env var names passed to that skill's commands. */
+  grants?: ReadonlyMap<string, { bins: readonly string[]; env: readonly string[] }>;
+  /** The values of a skill's granted env vars, from the gateway's environment (unset ones left out). Never logged. */
+  grantedEnv?(name: string): Record<string, string>;
 }
 
 export interface ToolResult {

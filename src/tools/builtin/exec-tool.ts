@@ -10,6 +10,7 @@ import type { SkillView, Tool, ToolResult } from "../tool.ts";
 import { parseArgs } from "../tool-kit.ts";
 import { locateWorkspaceDir } from "../workspace-fs.ts";
 import { checkExecPolicy, splitCommand } from "./exec-command.ts";
+import { applyExecGrants } from "./exec-grants.ts";
 
 const execArgs = z.object({ command: z.string().min(1), cwd: z.string().optional() });
 
@@ -54,9 +55,11 @@ export function createExecTool(sandbox: Sandbox): Tool {
     async execute(args, ctx): Promise<ToolResult> {
       const a = parseArgs("exec", execArgs, args);
       const argv = splitCommand(a.command);
-      const policy = ctx.policy.exec;
+      const grants = applyExecGrants(argv, ctx.policy.exec, ctx.skills);
+      const policy = grants.exec;
       const decision = checkExecPolicy(argv, policy);
       if (!decision.allowed) throw new ToolError("denied", `exec refused: ${decision.reason}`);
+      const env = policy.skill_env && grants.owner ? ctx.skills?.grantedEnv?.(grants.owner) ?? {} : {};
 
       const cwd = await locateWorkspaceDir(ctx.workspace, a.cwd ?? ".");
       const r = await sandbox.exec({
@@ -70,11 +73,17 @@ export function createExecTool(sandbox: Sandbox): Tool {
         protectedPaths: ctx.policy.fs.protected,
         limits: toResourceLimits(policy.limits),
         ...(ctx.skills ? { readOnlyMounts: skillMounts(ctx.skills) } : {}),
+        ...(Object.keys(env).length > 0 ? { env } : {}),
       });
+      // Names only: the values of granted env vars never reach an audit record.
+      const skillDetail = {
+        ...(grants.binGrantedBy ? { skillGrant: grants.binGrantedBy } : {}),
+        ...(Object.keys(env).length > 0 ? { skill: grants.owner, skillEnv: Object.keys(env) } : {}),
+      };
       return {
         text: formatExecResult(r, { timeoutMs: policy.timeout_ms, outputCapBytes: policy.output_cap_bytes }),
         isError: r.exitCode !== 0 || r.timedOut,
-        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs, ...(r.runAs ? { uid: r.runAs.uid } : {}) },
+        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs, ...(r.runAs ? { uid: r.runAs.uid } : {}), ...skillDetail },
       };
     },
   };
