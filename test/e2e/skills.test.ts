@@ -65,3 +65,23 @@ describe("skills in a turn", () => {
     expect(systemOf(first + 2)).toContain("- old-one: An existing skill.");
   });
 });
+
+describe("pincer skills list | info", () => {
+  it("shows status, source, shadowing and warnings; unknown names and agents are errors", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    await addSkill(join(home.workspace, "skills"), "weather", "My own weather.", "x\n");
+    await mkdir(join(home.dir, "skills", "notes"), { recursive: true });
+    await writeFile(join(home.dir, "skills", "notes", "SKILL.md"), "---\ndescription: Notes.\nfoo: 1\n---\nx\n");
+    const list = await home.cli(["skills", "list", "--json"]);
+    expect(list.code).toBe(0);
+    const skills = (JSON.parse(list.stdout) as { skills: Array<{ name: string; source: string; status: string; shadows: unknown[] }> }).skills;
+    expect(skills.filter((s) => s.name === "weather").map((s) => [s.source, s.status])).toEqual([["workspace", "eligible"], ["bundled", "shadowed"]]);
+    expect(skills.find((s) => s.name === "notes")).toMatchObject({ source: "managed", status: "eligible" });
+    expect(skills.find((s) => s.name === "skill-creator")).toMatchObject({ source: "bundled", status: "eligible" });
+    const info = await home.cli(["skills", "info", "notes"]);
+    expect(info.stdout).toContain("foo: not an AgentSkills field; ignored");
+    expect(info.stdout).toContain("agent sees:  /skills/notes/SKILL.md");
+    expect((await home.cli(["skills", "info", "nope"])).code).toBe(1);
+    expect((await home.cli(["skills", "list", "--agent", "constructor"])).code).toBe(78);
+  });
+});
