@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { chmod, cp, link, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, cp, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createSkillScanner, fingerprintOf, scanSkillFolder, verdictOf } from "./skill-scanner.ts";
+import { DANGEROUS_RULES, INJECTION_RULES } from "./scan-rules.ts";
+import { createSkillScanner, FINDING_CODES, fingerprintOf, scanSkillFolder, verdictOf } from "./skill-scanner.ts";
 import type { ScanReport } from "./skill-types.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../test/fixtures/skills");
@@ -30,7 +31,9 @@ async function makeSkill(files: Record<string, string | Buffer> = {}, name = "de
   return root;
 }
 
+/** The findings as `severity:code:file`; every code must be one of the documented set. */
 function codes(report: ScanReport): string[] {
+  for (const f of report.findings) expect(FINDING_CODES.has(f.code), f.code).toBe(true);
   return report.findings.map((f) => `${f.severity}:${f.code}:${f.file}`);
 }
 
@@ -215,5 +218,14 @@ describe("verdictOf", () => {
     expect(verdictOf([{ code: "x", severity: "info", file: "a", message: "" }])).toBe("ok");
     expect(verdictOf([{ code: "x", severity: "warn", file: "a", message: "" }, { code: "y", severity: "info", file: "a", message: "" }])).toBe("warn");
     expect(verdictOf([{ code: "x", severity: "warn", file: "a", message: "" }, { code: "y", severity: "block", file: "a", message: "" }])).toBe("block");
+  });
+});
+
+describe("finding codes", () => {
+  it("are a closed set covering the rule tables, each explained in docs/skills.md", async () => {
+    for (const rule of [...DANGEROUS_RULES, ...INJECTION_RULES]) expect(FINDING_CODES.has(rule.code), rule.code).toBe(true);
+    const docs = await readFile(join(import.meta.dirname, "../../docs/skills.md"), "utf8");
+    const section = docs.slice(docs.indexOf("## The safety scanner"));
+    for (const code of FINDING_CODES) expect(section, code).toContain(`\`${code}\``);
   });
 });

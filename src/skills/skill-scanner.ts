@@ -9,6 +9,21 @@ export { DEFAULT_SCAN_LIMITS, findPathProblem, type ScanLimits } from "./scan-fi
 
 export const MANIFEST_FILE = "SKILL.md";
 
+/** Every finding code the scanner reports: a closed set, each explained in docs/skills.md ("The safety scanner"). */
+export const FINDING_CODES: ReadonlySet<string> = new Set([
+  // The folder (scan-files.ts)
+  "symlink", "path_escape", "special_file", "unreadable", "hard_link", "hidden_file", "git_metadata", "git_exec_config", "git_hook",
+  "binary_file", "binary_asset", "binary_document", "os_metadata", "unexpected_executable",
+  "file_too_large", "total_too_large", "too_many_files", "too_deep",
+  // SKILL.md
+  "manifest_missing", "frontmatter_missing", "frontmatter_invalid", "html_comment",
+  // Text (scan-text.ts and the tables of scan-rules.ts)
+  "secret", "bidi_control", "unicode_tags", "zero_width", "invisible_format", "prompt_injection", "role_tag",
+  "download_exec", "download_then_run", "encoded_exec", "reverse_shell", "destructive_command", "setuid", "persistence",
+  "credential_access", "pincer_state_access", "gatekeeper_bypass", "history_tampering", "exfiltration", "suspicious_host",
+  "raw_ip_url", "sudo",
+]);
+
 /** `block` if any finding blocks, else `warn` if any warns, else `ok`. */
 export function verdictOf(findings: readonly ScanFinding[]): ScanVerdict {
   if (findings.some((f) => f.severity === "block")) return "block";
