@@ -1,7 +1,7 @@
 // Pure text checks of one skill file: secrets, hidden Unicode, dangerous commands, prompt injection, role-tag
 // spoofing and (in SKILL.md) HTML comments. Never throws; at most MAX_PER_CODE findings of a code per file.
 import { posix } from "node:path";
-import { DANGEROUS_RULES, INJECTION_RULES, isPlaceholderSecret, MAX_LINE_CHARS, SECRET_RULES, WINDOW_OVERLAP, type LineRule } from "./scan-rules.ts";
+import { DANGEROUS_RULES, INJECTION_RULES, isPlaceholderSecret, MAX_LINE_CHARS, SECRET_RULES, WINDOW_OVERLAP, type LineRule, type SecretRule } from "./scan-rules.ts";
 import type { FindingSeverity, ScanFinding } from "./skill-types.ts";
 
 /** How a file is read: SKILL.md is the prompt itself; prose (Markdown, text) is read by the model; the rest is code or data. */
@@ -26,22 +26,46 @@ const SEVERITY_RANK: Record<FindingSeverity, number> = { info: 0, warn: 1, block
 /** All findings of one text file. `rel` is the file's `/`-separated path in the skill folder. */
 export function scanText(rel: string, text: string, role: TextRole): ScanFinding[] {
   const findings: ScanFinding[] = [];
-  const lineRules = role === "code" ? DANGEROUS_RULES : [...DANGEROUS_RULES, ...INJECTION_RULES];
+  // Only the rules whose hints occur somewhere in the file run line by line: most files skip most rules.
+  const present = findHints(text.toLowerCase());
+  const hinted = <T extends { hints: readonly string[] }>(rules: readonly T[]): T[] => rules.filter((r) => r.hints.some((h) => present.has(h)));
+  const lineRules = hinted(role === "code" ? DANGEROUS_RULES : [...DANGEROUS_RULES, ...INJECTION_RULES]);
+  const secretRules = hinted(SECRET_RULES);
+  const hidden = HIDDEN_CHAR_ANYWHERE.test(text);
   let start = 0;
   for (let lineNo = 1; start <= text.length; lineNo++) {
     const newline = text.indexOf("\n", start);
     const end = newline === -1 ? text.length : newline;
     const line = text.slice(start, end);
     if (line.length > 0) {
-      findings.push(...findHiddenChars(rel, line, lineNo, { manifest: role === "manifest", fileStart: start === 0 }));
-      findings.push(...findSecrets(rel, line, lineNo));
-      findings.push(...matchLineRules(rel, line, lineNo, lineRules));
+      if (hidden) findings.push(...findHiddenChars(rel, line, lineNo, { manifest: role === "manifest", fileStart: start === 0 }));
+      if (secretRules.length > 0) findings.push(...findSecrets(rel, line, lineNo, secretRules));
+      if (lineRules.length > 0) findings.push(...matchLineRules(rel, line, lineNo, lineRules));
     }
     if (newline === -1) break;
     start = newline + 1;
   }
   if (role === "manifest") findings.push(...findHtmlComments(rel, text));
   return capPerCode(findings);
+}
+
+const ALL_HINTS = [...new Set([...DANGEROUS_RULES, ...INJECTION_RULES, ...SECRET_RULES].flatMap((r) => r.hints))].sort((a, b) => b.length - a.length);
+const HINT_PATTERN = new RegExp(ALL_HINTS.map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+/** For each hint, the hints it contains (itself included): a match of the longer one is a match of each. */
+const CONTAINED_HINTS = new Map(ALL_HINTS.map((h) => [h, ALL_HINTS.filter((other) => h.includes(other))]));
+
+/**
+ * The hints occurring in a lower-cased text, in one pass of one regex: after each match the search resumes one
+ * character later (not after the match), so a hint starting inside another is still found.
+ */
+export function findHints(lower: string): Set<string> {
+  const found = new Set<string>();
+  const pattern = new RegExp(HINT_PATTERN);
+  for (let match = pattern.exec(lower); match !== null; match = pattern.exec(lower)) {
+    for (const hint of CONTAINED_HINTS.get(match[0]) ?? []) found.add(hint);
+    pattern.lastIndex = match.index + 1;
+  }
+  return found;
 }
 
 /** The line in windows of MAX_LINE_CHARS overlapping by WINDOW_OVERLAP: every pattern's span fits in the overlap. */
@@ -86,10 +110,10 @@ function maskSecret(value: string, shown: number): string {
   return shown < 0 ? value : `${value.slice(0, shown)}…`;
 }
 
-export function findSecrets(rel: string, line: string, lineNo: number): ScanFinding[] {
+export function findSecrets(rel: string, line: string, lineNo: number, rules: readonly SecretRule[] = SECRET_RULES): ScanFinding[] {
   const lower = line.toLowerCase();
   const out: ScanFinding[] = [];
-  for (const rule of SECRET_RULES) {
+  for (const rule of rules) {
     if (!rule.hints.some((hint) => lower.includes(hint))) continue;
     for (const match of line.matchAll(rule.pattern)) {
       if (rule.shown >= 0 && isPlaceholderSecret(match[0])) continue;
@@ -110,6 +134,7 @@ export function findSecrets(rel: string, line: string, lineNo: number): ScanFind
 /** Invisible or direction-changing characters: what a reviewer sees is not what the model or the shell reads. */
 // oxlint-disable-next-line no-misleading-character-class -- the lone combining and variation characters are what is searched for
 const HIDDEN_CHAR = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0D\uFEFF\uFFA0\uFFF9-\uFFFB\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}]/gu;
+const HIDDEN_CHAR_ANYWHERE = new RegExp(HIDDEN_CHAR.source, "u");
 const EMOJI_PART = /^(?:\p{Extended_Pictographic}|\p{Emoji_Modifier}|\uFE0F)$/u;
 
 type HiddenKind = "bidi_control" | "unicode_tags" | "zero_width" | "invisible_format";
