@@ -58,6 +58,20 @@ export const DANGEROUS_RULES: readonly LineRule[] = [
     message: "downloads a file and then runs it or makes it executable: check what is fetched and from where",
   },
   {
+    code: "binary_download",
+    severity: "warn",
+    hints: [".exe", ".msi", ".dmg", ".pkg", ".scr", ".bat", ".cmd", ".vbs", ".jar", ".apk", ".appimage", ".app.zip"],
+    pattern: /\bhttps?:\/\/[^\s"'`)<>]{1,300}\.(?:exe|msi|dmg|pkg|scr|bat|cmd|vbs|jar|apk|appimage|app\.zip)(?=$|[\s"'`)<>?#])/i,
+    message: "links to a program to download and run: the fake \"prerequisite\" of the ClawHavoc skills; check where it comes from",
+  },
+  {
+    code: "encrypted_archive",
+    severity: "warn",
+    hints: ["unzip", "7z", ".zip", ".rar", ".7z"],
+    pattern: /\bunzip\b[^\n]{0,60}\s-P\s*\S|\b7za?\s+[xe]\b[^\n]{0,100}\s-p\S|\.(?:zip|rar|7z)\b[^\n]{0,80}\bpass(?:word|code)\b/i,
+    message: "a password-protected archive: a way to keep a payload away from virus scanners",
+  },
+  {
     code: "encoded_exec",
     severity: "block",
     hints: ["base64", "b64decode", "atob", "frombase64string", "xxd", "unhexlify", "fromhex", "\\x"],

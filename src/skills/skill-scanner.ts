@@ -19,7 +19,7 @@ export const FINDING_CODES: ReadonlySet<string> = new Set([
   "manifest_missing", "frontmatter_missing", "frontmatter_invalid", "html_comment",
   // Text (scan-text.ts and the tables of scan-rules.ts)
   "secret", "bidi_control", "unicode_tags", "zero_width", "invisible_format", "prompt_injection", "role_tag",
-  "download_exec", "download_then_run", "encoded_exec", "reverse_shell", "destructive_command", "setuid", "persistence",
+  "download_exec", "download_then_run", "binary_download", "encrypted_archive", "encoded_exec", "reverse_shell", "destructive_command", "setuid", "persistence",
   "credential_access", "pincer_state_access", "gatekeeper_bypass", "history_tampering", "exfiltration", "suspicious_host",
   "raw_ip_url", "sudo",
 ]);
