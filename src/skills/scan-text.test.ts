@@ -171,7 +171,7 @@ describe("secrets", () => {
   ];
 
   it.each(samples)("blocks a %s and never shows its value", (kind, value) => {
-    const findings = scanText("config/settings.json", `{"key": "${value}"}\n`, "code");
+    const findings = scanText("config/settings.json", `{"key": "${value}"}\n`, "prose");
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({ code: "secret", severity: "block", line: 1 });
     expect(findings[0]!.message).toContain(kind);
@@ -269,5 +269,6 @@ describe("roleOfFile", () => {
     expect(roleOfFile("LICENSE", "MIT")).toBe("prose");
     expect(roleOfFile("scripts/run", "#!/bin/sh\n")).toBe("code");
     expect(roleOfFile("scripts/run.py", "")).toBe("code");
+    expect(roleOfFile("references/prompts.json", "")).toBe("prose");
   });
 });

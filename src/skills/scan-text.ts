@@ -4,10 +4,11 @@ import { posix } from "node:path";
 import { DANGEROUS_RULES, INJECTION_RULES, isPlaceholderSecret, MAX_LINE_CHARS, SECRET_RULES, WINDOW_OVERLAP, type LineRule, type SecretRule } from "./scan-rules.ts";
 import type { FindingSeverity, ScanFinding } from "./skill-types.ts";
 
-/** How a file is read: SKILL.md is the prompt itself; prose (Markdown, text) is read by the model; the rest is code or data. */
+/** How a file is read: SKILL.md is the prompt itself; prose (Markdown, text, data the model reads) is checked for
+ * prompt injection too; code is not (a script may well hold such phrases as data). */
 export type TextRole = "manifest" | "prose" | "code";
 
-const PROSE_EXTENSIONS = new Set([".md", ".markdown", ".mdx", ".txt", ".rst"]);
+const PROSE_EXTENSIONS = new Set([".md", ".markdown", ".mdx", ".txt", ".rst", ".json", ".jsonl", ".yaml", ".yml", ".toml", ".csv", ".tsv", ".html", ".htm"]);
 /** Findings of one code kept per file; the last one kept says how many more there were. */
 export const MAX_PER_CODE = 5;
 const EXCERPT_CHARS = 60;

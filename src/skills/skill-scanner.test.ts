@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DANGEROUS_RULES, INJECTION_RULES } from "./scan-rules.ts";
-import { createSkillScanner, FINDING_CODES, fingerprintOf, scanSkillFolder, verdictOf } from "./skill-scanner.ts";
+import { createSkillScanner, FINDING_CODES, findPathProblem, fingerprintOf, scanSkillFolder, verdictOf } from "./skill-scanner.ts";
 import type { ScanReport } from "./skill-types.ts";
 
 const FIXTURES = join(import.meta.dirname, "../../test/fixtures/skills");
@@ -106,6 +106,16 @@ describe("the tree", () => {
     } finally {
       await new Promise((done) => server.close(done));
     }
+  });
+
+  it("blocks names with a backslash or control characters, quoted so a terminal shows them harmlessly", async () => {
+    const root = await makeSkill({ "a\\b.md": "x", "\u001b[31mred.md": "x" });
+    expect(codes(await scanSkillFolder(root))).toEqual(['block:path_escape:"\\u001b[31mred.md"', 'block:path_escape:"a\\\\b.md"']);
+  });
+
+  it("findPathProblem refuses archive member paths that would land outside the folder", () => {
+    for (const bad of ["../x", "a/../../x", "a/..", "/etc/passwd", "", "C:/x", "a\\..\\x", "a\u0000b"]) expect(findPathProblem(bad), bad).toBeDefined();
+    for (const good of ["SKILL.md", "scripts/run.sh", "a/b/c.md", "..a", "a..b/c"]) expect(findPathProblem(good), good).toBeUndefined();
   });
 
   it("warns about a hard-linked file", async () => {
