@@ -62,4 +62,13 @@ describe("doctor: skills", () => {
       fix: expect.any(String),
     });
   });
+
+  it("reports a lock file it cannot read, only when there are installed skills to compare", async () => {
+    await mkdir(join(home, "skills"), { recursive: true });
+    await writeFile(join(home, "skills/skills.lock.json"), "{ not json");
+    await addSkill(join(home, "workspace/skills"), "local");
+    expect((await checkSkills(config(), home, env())).map((c) => c.name)).toEqual(["skills"]);
+    await addSkill(join(home, "skills"), "installed");
+    expect(await checkSkills(config(), home, env())).toContainEqual({ name: "skills lock", status: "fail", detail: expect.stringContaining("skills.lock.json"), fix: expect.any(String) });
+  });
 });

@@ -47,6 +47,7 @@ export async function checkSkills(config: PincerConfig, stateDir: string, env: E
 
 /** Managed skills whose files differ from what was installed (the lock's fingerprint). */
 async function checkInstalledEdits(stateDir: string, scanned: readonly { folder: SkillFolder; report: ScanReport }[]): Promise<Check[]> {
+  if (!scanned.some((s) => s.folder.source === "managed")) return [];
   let lock: SkillLock;
   try {
     lock = await readSkillLock(stateDir);
