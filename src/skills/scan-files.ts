@@ -38,6 +38,8 @@ export interface WalkResult {
   files: WalkedFile[];
   findings: ScanFinding[];
   bytes: number;
+  /** A cap or an unreadable root ended the walk early: files may be missing from `files`. */
+  stopped: boolean;
 }
 
 interface Dir {
@@ -103,6 +105,7 @@ export async function walkSkillFolder(root: string, limits: ScanLimits): Promise
           ? { code: "unreadable", message: "the skill path is not a folder" }
           : { code: "unreadable", message: `the skill folder cannot be read (${code ?? "error"}); check its owner and permissions` };
     state.findings.push({ ...why, severity: "block", file: "." });
+    state.stopped = true;
     return state;
   }
   try {
@@ -131,7 +134,8 @@ async function walkDir(state: WalkState, dir: Dir): Promise<void> {
       continue;
     }
     if (++state.entries > state.limits.maxFiles * 4) return stopWalk(state, "too_many_files", rel, `more than ${state.limits.maxFiles * 4} entries: too big for a skill`);
-    if (entry.name.startsWith(".") && !ORDINARY_HIDDEN.has(entry.name) && entry.name !== ".git" && entry.name !== ".DS_Store") {
+    const gitDir = entry.name === ".git" && entry.isDirectory();
+    if (entry.name.startsWith(".") && !ORDINARY_HIDDEN.has(entry.name) && !gitDir && entry.name !== ".DS_Store") {
       state.findings.push({ code: "hidden_file", severity: "warn", file: rel, message: "hidden file or folder: easy to miss in a review; check what it holds" });
     }
     if (entry.isSymbolicLink()) await reportSymlink(state, dir, entry.name, rel);

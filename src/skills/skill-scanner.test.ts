@@ -167,6 +167,8 @@ describe("the tree", () => {
     const root = await makeSkill({ "big.md": "a".repeat(2_000), "c/1.md": "x", "c/2.md": "x", "c/3.md": "x" });
     expect(codes(await createSkillScanner({ maxFileBytes: 1_000 })(root))).toEqual(["block:file_too_large:big.md"]);
     expect(codes(await createSkillScanner({ maxFiles: 3 })(root))).toEqual(["block:too_many_files:c/2.md"]);
+    const early = await makeSkill({ "A.md": "x", "B.md": "x" }, "early");
+    expect(codes(await createSkillScanner({ maxFiles: 1 })(early))).toEqual(["block:too_many_files:B.md"]);
     expect(codes(await createSkillScanner({ maxTotalBytes: MANIFEST.length + 2_000 })(root))).toEqual(["block:total_too_large:c/1.md"]);
     await makeSkill({ "a/b/c/d.md": "x" }, "deep");
     expect(codes(await createSkillScanner({ maxDepth: 2 })(join(dir, "deep")))).toEqual(["block:too_deep:a/b/c"]);

@@ -69,7 +69,7 @@ async function scanFolder(dir: string, limits: ScanLimits): Promise<ScanReport> 
     if (file.rel === MANIFEST_FILE) manifest = content.text;
     findings.push(...scanText(file.rel, content.text, roleOfFile(file.rel, content.text)));
   }
-  if (!walked.findings.some((f) => f.file === "." && f.severity === "block")) findings.push(...(await checkManifest(walked.files, manifest)));
+  if (!walked.stopped || walked.files.some((f) => f.rel === MANIFEST_FILE)) findings.push(...(await checkManifest(walked.files, manifest)));
   return { verdict: verdictOf(findings), findings, files: walked.files.length, bytes: walked.bytes, fingerprint: fingerprintOf(walked.files) };
 }
 
