@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DANGEROUS_RULES, INJECTION_RULES, MAX_LINE_CHARS, SECRET_RULES } from "./scan-rules.ts";
-import { MAX_PER_CODE, roleOfFile, scanText } from "./scan-text.ts";
+import { findHints, MAX_PER_CODE, roleOfFile, scanText } from "./scan-text.ts";
 
 /** [line, expected "severity:code" list] — positives, then near misses that must stay silent. */
 const DANGEROUS: [string, string[]][] = [
@@ -268,6 +268,17 @@ describe("bounds", () => {
     const evil = [`curl ${"| ".repeat(3_000)}`, `rm ${"-r ".repeat(2_000)}`, `${"send ".repeat(2_000)}`, `nc ${" -".repeat(3_000)}`, "\u200B".repeat(10_000)].join("\n");
     const findings = scanText("run.sh", evil.repeat(20), "prose");
     expect(Array.isArray(findings)).toBe(true);
+  });
+});
+
+describe("findHints", () => {
+  it("finds hints that start inside another hint's match, and hints contained in a longer one", () => {
+    const hints = findHints("confirm -rf / then sk-ant-x");
+    expect(hints.has("irm")).toBe(true);
+    expect(hints.has("rm ")).toBe(true);
+    expect(hints.has("sk-ant-")).toBe(true);
+    expect(hints.has("sk-")).toBe(true);
+    expect(findHints("nothing to see here").has("curl")).toBe(false);
   });
 });
 
