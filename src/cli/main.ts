@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import { addEverydayCommands } from "./everyday-commands.ts";
 import { applyHelpConventions } from "./help-conventions.ts";
+import { registerSkillsCheckCommand } from "./skills-check-command.ts";
 import { exitOnClosedStdout, printError } from "./output.ts";
 
 const program = new Command("pincer")
@@ -258,6 +259,12 @@ auth
   .option("--oauth", "remove only the OAuth token")
   .option("--api-key", "remove only the API key")
   .action(async (provider: string, opts) => (await import("./auth-command.ts")).removeAuth(globals(), provider, opts));
+
+const skills = program
+  .command("skills")
+  .description("AgentSkills folders (SKILL.md + files): check their safety")
+  .addHelpText("after", "\nExamples:\n  pincer skills check\n  pincer skills check ./my-skill --json\n");
+registerSkillsCheckCommand(skills, globals);
 
 addEverydayCommands(program, globals);
 applyHelpConventions(program);
