@@ -2,14 +2,15 @@
 // use. Add a subcommand here (with its own examples) and put its code in its own file.
 import type { Command } from "commander";
 import type { GlobalOptions } from "./cli-app.ts";
+import { registerSkillsCheckCommand } from "./skills-check-command.ts";
 
 const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
 
 export function addSkillsCommands(program: Command, globals: () => GlobalOptions): Command {
   const skills = program
     .command("skills")
-    .description("skills the agent can use: where they come from, which are offered, and why others are not")
-    .addHelpText("after", examples("pincer skills list", "pincer skills info github"));
+    .description("skills the agent can use (SKILL.md folders): where they come from, which are offered and why, their safety")
+    .addHelpText("after", examples("pincer skills list", "pincer skills info github", "pincer skills check ./my-skill --json"));
   skills
     .command("list")
     .description("every skill found, with its source, status (eligible, unavailable, blocked, shadowed, disabled) and why")
@@ -25,5 +26,6 @@ export function addSkillsCommands(program: Command, globals: () => GlobalOptions
     .option("--json", "machine-readable output")
     .addHelpText("after", examples("pincer skills info github", "pincer skills info github --json"))
     .action(async (name: string, opts) => (await import("./skills-command.ts")).skillsInfoCommand(globals(), name, opts));
+  registerSkillsCheckCommand(skills, globals);
   return skills;
 }
