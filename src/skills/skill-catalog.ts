@@ -118,10 +118,14 @@ export function createSkillCatalog(opts: SkillCatalogOptions): SkillCatalog {
   const now = opts.now ?? Date.now;
   const folders = new Map<string, LoadedFolder>();
   let lockCache: { key: string; lock: SkillLock; problem: string | undefined } | undefined;
+  // The bundled skills' folder names, listed on the first turn: they ship with Pincer and change only with it.
+  let bundledFolders: string[] | undefined;
 
-  async function loadFolder(dir: string): Promise<LoadedFolder> {
-    const signature = folderSignature(dir);
+  /** `fixed`: a folder shipped with Pincer, which changes only with Pincer itself: read once per process. */
+  async function loadFolder(dir: string, fixed: boolean): Promise<LoadedFolder> {
     const cached = folders.get(dir);
+    if (fixed && cached) return cached;
+    const signature = folderSignature(dir);
     if (cached && cached.signature === signature) return cached;
     const parsed = await loadSkillManifest(dir);
     const scan = opts.scan ? await opts.scan(dir) : undefined;
@@ -173,10 +177,12 @@ export function createSkillCatalog(opts: SkillCatalogOptions): SkillCatalog {
       const shadowed: SkillEntry[] = [];
       const seen = new Set<string>();
       for (const root of roots) {
-        for (const folder of listSkillFolders(root.dir)) {
+        const fixed = root.source === "bundled";
+        if (fixed) bundledFolders ??= listSkillFolders(root.dir);
+        for (const folder of fixed ? bundledFolders! : listSkillFolders(root.dir)) {
           const dir = join(root.dir, folder);
           seen.add(dir);
-          const loaded = await loadFolder(dir);
+          const loaded = await loadFolder(dir, fixed);
           const name = loaded.parsed.ok ? loaded.parsed.manifest.name : folder;
           const entry: SkillEntry = {
             name, source: root.source, dir,
