@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import { addEverydayCommands } from "./everyday-commands.ts";
 import { applyHelpConventions } from "./help-conventions.ts";
+import { addSkillsRegistryCommands } from "./skills-registry-commands.ts";
 import { exitOnClosedStdout, printError } from "./output.ts";
 
 const program = new Command("pincer")
@@ -258,6 +259,12 @@ auth
   .option("--oauth", "remove only the OAuth token")
   .option("--api-key", "remove only the API key")
   .action(async (provider: string, opts) => (await import("./auth-command.ts")).removeAuth(globals(), provider, opts));
+
+const skills = program
+  .command("skills")
+  .description("skills: search and install them from a registry, grant what they need")
+  .addHelpText("after", "\nExamples:\n  pincer skills search weather\n  pincer skills install weather-tool --grant\n");
+addSkillsRegistryCommands(skills, globals);
 
 addEverydayCommands(program, globals);
 applyHelpConventions(program);

@@ -91,3 +91,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function invalid(why: string): SkillError {
   return new SkillError("invalid_bundle", `bundle refused: ${why}`);
 }
+
+/** `binaries curl, jq and env vars API_KEY`, or `nothing`. */
+export function describeNeeds(what: { bins: readonly string[]; env: readonly string[] }): string {
+  const parts = [what.bins.length ? `binaries ${what.bins.join(", ")}` : "", what.env.length ? `env vars ${what.env.join(", ")}` : ""].filter(Boolean);
+  return parts.join(" and ") || "nothing";
+}

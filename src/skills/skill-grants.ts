@@ -3,7 +3,9 @@
 // grant and revoke is audited. Only what SKILL.md declares can be granted.
 import { join } from "node:path";
 import { ownEntry, setOwnEntry } from "../core/own-entry.ts";
-import { readSkillDeclarations } from "./skill-declarations.ts";
+import { describeNeeds as describe, readSkillDeclarations } from "./skill-declarations.ts";
+
+export { describeNeeds as describe } from "./skill-declarations.ts";
 import { SkillError } from "./skill-errors.ts";
 import { checkSkillName, exists } from "./skill-install.ts";
 import { managedSkillsDir } from "./skill-lock.ts";
@@ -64,11 +66,6 @@ export async function revokeSkill(actor: SkillActor, req: GrantRequest): Promise
   return left;
 }
 
-/** `binaries curl, jq and env vars API_KEY`, or `nothing`. */
-export function describe(what: { bins: readonly string[]; env: readonly string[] }): string {
-  const parts = [what.bins.length ? `binaries ${what.bins.join(", ")}` : "", what.env.length ? `env vars ${what.env.join(", ")}` : ""].filter(Boolean);
-  return parts.join(" and ") || "nothing";
-}
 
 function union(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])];

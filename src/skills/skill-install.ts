@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { SKILL_NAME } from "../core/config-schema.ts";
 import { hasOwnEntry, ownEntry, setOwnEntry } from "../core/own-entry.ts";
-import type { SkillDeclarations } from "./skill-declarations.ts";
+import { describeNeeds, type SkillDeclarations } from "./skill-declarations.ts";
 import { SkillError } from "./skill-errors.ts";
 import { managedSkillsDir, readSkillLock, writeSkillLock, type SkillInstallRecord } from "./skill-lock.ts";
 import { auditSkill, discardStaged, stageSkill, type SkillActor, type StageOptions } from "./skill-staging.ts";
@@ -53,6 +53,7 @@ export async function installSkill(actor: SkillActor, opts: InstallOptions): Pro
       };
       setOwnEntry(lock.installs, name, install);
       const { bins, env } = staged.declarations;
+      if (opts.grant && bins.length + env.length > 0) actor.progress?.(`granting ${describeNeeds({ bins, env })} to ${name} (--grant)`);
       if (opts.grant && bins.length + env.length > 0) setOwnEntry(lock.grants, name, { bins, env, grantedAt: install.installedAt });
       try {
         await writeSkillLock(actor.stateDir, lock);
