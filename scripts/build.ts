@@ -81,6 +81,88 @@ const dynamicCommonJs: Plugin = {
   },
 };
 
+/**
+ * Node built-ins that bundled packages import when they load but use only on paths Pincer never takes at start-up:
+ * each becomes a stand-in that takes the real module on first use, so start-up does not pay for loading it.
+ * - `@hono/node-server` imports node:http2 for `instanceof Http2ServerRequest` checks and one constant; Pincer serves
+ *   HTTP/1.1 only, so the check is answered without http2 unless the object has HTTP/2's `authority`.
+ * - commander requires node:child_process for executable subcommands, which Pincer does not use.
+ * - sonic-boom (pino's destination) requires node:assert for one check in a function.
+ * - pino requires thread-stream (which loads node:worker_threads and node:assert) for transports, which Pincer does not
+ *   configure; the stand-in requires it when a transport is first constructed (esbuild evaluates a bundled CommonJS
+ *   module on its first require).
+ * A package update that imports another name from one of them fails the build (the stand-in lacks the export).
+ */
+const LAZY_BUILTINS: ReadonlyMap<string, { importer: string; contents: string }> = new Map([
+  [
+    "node:http2",
+    {
+      importer: "/node_modules/@hono/node-server/",
+      contents:
+        'const load=()=>process.getBuiltinModule("node:http2");' +
+        'export class Http2ServerRequest{static[Symbol.hasInstance](x){return x!=null&&typeof x==="object"&&"authority" in x&&x instanceof load().Http2ServerRequest}}' +
+        "export const constants=new Proxy({},{get:(_,k)=>load().constants[k]});",
+    },
+  ],
+  [
+    "assert",
+    {
+      importer: "/node_modules/sonic-boom/",
+      contents: 'module.exports=(...args)=>process.getBuiltinModule("node:assert")(...args);',
+    },
+  ],
+  [
+    "thread-stream",
+    {
+      importer: "/node_modules/pino/lib/transport.js",
+      contents: 'module.exports=function ThreadStream(...args){return new(require("thread-stream"))(...args)};',
+    },
+  ],
+  [
+    "node:child_process",
+    {
+      importer: "/node_modules/commander/",
+      contents: 'module.exports=new Proxy({},{get:(_,k)=>process.getBuiltinModule("node:child_process")[k]});',
+    },
+  ],
+]);
+
+const lazyBuiltins: Plugin = {
+  name: "pincer-lazy-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^(?:node:|assert$|thread-stream$)/ }, (args) => {
+      const lazy = LAZY_BUILTINS.get(args.path);
+      if (!lazy || !args.importer.includes(lazy.importer)) return undefined;
+      return { path: args.path, namespace: "lazy-builtin", pluginData: dirname(args.importer) };
+    });
+    // resolveDir: the stand-in's own require (thread-stream's) resolves from the importing package, to the real module.
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: LAZY_BUILTINS.get(args.path)!.contents,
+      loader: "js",
+      resolveDir: args.pluginData as string,
+    }));
+  },
+};
+
+/**
+ * zod's error messages in every language it ships (`z.locales`, about 300 KB of the start-up chunk): Pincer's messages
+ * are English, so only the English locale, the one zod configures by default, is bundled.
+ */
+const zodEnglishOnly: Plugin = {
+  name: "pincer-zod-english",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+      if (!args.importer.includes("/node_modules/zod/v4/")) return undefined;
+      return { path: join(args.resolveDir, "../locales/en.js"), namespace: "zod-locales" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      loader: "js",
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 /** Newest modification time (ms) under `path`, test files aside; a folder's own time changes when a file is removed. */
 function newestMtime(path: string): number {
   const stat = statSync(path);
@@ -122,7 +204,7 @@ const result = await build({
   logLevel: "warning",
   // CommonJS packages bundled into ESM still call require() for Node built-ins.
   banner: { js: 'import{createRequire as __pincerRequire}from"node:module";const require=__pincerRequire(import.meta.url);' },
-  plugins: [dynamicCommonJs, externals],
+  plugins: [zodEnglishOnly, lazyBuiltins, dynamicCommonJs, externals],
 });
 
 // Static files served by the gateway, at the same place relative to the code as in src/.

@@ -15,7 +15,7 @@ import type { ProviderReachability, ReachabilityProbe } from "./models/reachabil
 import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./store/index.ts";
 import type { Store } from "./store/store.ts";
 import { createModelRouter, type ModelRouter } from "./models/index.ts";
-import { createSandbox, detectBubblewrap } from "./sandbox/detect.ts";
+import { createDeferredSandbox, createSandbox, detectBubblewrap } from "./sandbox/detect.ts";
 import { NOBODY } from "./sandbox/confinement.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
@@ -53,7 +53,6 @@ export interface App {
   store: Store;
   models: ModelRouter;
   dispatcher: Dispatcher;
-  sandboxName: "bubblewrap" | "host";
   agentConfig(agentId: string): AgentConfig;
   workspaceFor(agentId: string): string;
   /** True when `ref` can be used now: a configured tier, or a provider/model of a configured provider (`/model`). */
@@ -113,14 +112,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
       workspaces.set(agentId, await realpath(dir));
     }
   };
-  // Independent start-up work runs together: the store (open + migrations), the workspaces, and the bubblewrap probe
-  // (a process spawn). A failure is reported in that order, and a store already open is closed again.
+  // Independent start-up work runs together: the store (open + migrations), the workspaces, and — only when
+  // policy.exec.sandbox demands bubblewrap, so a host that cannot run it fails here — the bubblewrap probe (a process
+  // spawn). With `auto` the probe waits for the first command. A failure is reported in that order, and a store
+  // already open is closed again.
+  const sandboxMode = config.policy.exec.sandbox;
   const [opened, prepared] = await Promise.allSettled([
     openStore(config, stateDir, log),
-    Promise.all([
-      ensureWorkspaces(config.agents),
-      config.policy.exec.sandbox === "host" ? { available: false, reason: "policy.exec.sandbox is host" } : detectBubblewrap(),
-    ]),
+    Promise.all([ensureWorkspaces(config.agents), sandboxMode === "bubblewrap" ? detectBubblewrap() : undefined]),
   ]);
   if (opened.status === "rejected") throw opened.reason;
   const store = opened.value;
@@ -146,7 +145,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     return workspaces.get(agentId)!;
   };
 
-  const sandbox = createSandbox(config.policy.exec.sandbox, detected);
+  const sandbox =
+    sandboxMode === "auto" ? createDeferredSandbox(() => detectBubblewrap())
+    : createSandbox(sandboxMode, detected ?? { available: false, reason: "policy.exec.sandbox is host" });
   const tools = createBuiltinTools({ sandbox });
   const gate = createToolGate({ tools, audit: (record) => store.audit.write(record), now });
   const buildRouter = (c: PincerConfig): ModelRouter =>
@@ -277,7 +278,6 @@ export async function createApp(opts: AppOptions): Promise<App> {
     store,
     models,
     dispatcher,
-    sandboxName: sandbox.name,
     agentConfig,
     workspaceFor,
     isUsableModel,

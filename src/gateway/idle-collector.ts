@@ -1,7 +1,5 @@
 // Gives memory back to the operating system when the gateway goes quiet after work: one full garbage collection
 // that compacts V8's heap and releases its emptied pages. It knows nothing of turns; the caller says what busy means.
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 
 /** V8's gc extension (`--expose-gc`). */
 type GcExtension = (options?: { type?: "major" | "minor"; execution?: "sync" | "async"; flavor?: "regular" | "last-resort" }) => void;
@@ -105,10 +103,12 @@ export function loadFullCollection(): () => void {
 function loadGcExtension(): GcExtension {
   const exposed = (globalThis as { gc?: GcExtension }).gc;
   if (typeof exposed === "function") return exposed;
-  // The flag only decides whether contexts created from now on get `gc`; it is turned off again right away.
+  // The flag only decides whether contexts created from now on get `gc`; it is turned off again right away. node:v8 and
+  // node:vm are taken here, at the first collection, so start-up does not load them.
+  const { setFlagsFromString } = process.getBuiltinModule("node:v8");
   setFlagsFromString("--expose-gc");
   try {
-    return runInNewContext("gc") as GcExtension;
+    return process.getBuiltinModule("node:vm").runInNewContext("gc") as GcExtension;
   } finally {
     setFlagsFromString("--no-expose-gc");
   }

@@ -8,7 +8,6 @@ import { open, readFile, realpath } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 import { Hono } from "hono";
 import type { Context } from "hono";
 
@@ -156,7 +155,7 @@ function toAsset(body: Buffer, type: string): Asset {
   return {
     body: new Uint8Array(body),
     // Small files gain nothing from gzip; text files of any size compress 3–5×.
-    gzipped: compressible && body.length > 512 ? new Uint8Array(gzipSync(body, { level: 9 })) : undefined,
+    gzipped: compressible && body.length > 512 ? new Uint8Array(process.getBuiltinModule("node:zlib").gzipSync(body, { level: 9 })) : undefined,
     type,
     etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
   };

@@ -55,6 +55,25 @@ async function findExecutable(candidates: string[]): Promise<string | undefined>
 }
 
 /**
+ * The Sandbox for policy.exec.sandbox `auto` without a probe at start-up: bubblewrap is detected when the first
+ * command runs (one spawn that most gateway starts never need), then the choice is kept. Until then `name` is
+ * `bubblewrap`, what `auto` prefers.
+ */
+export function createDeferredSandbox(detect: () => Promise<BubblewrapDetection>, opts: { path?: string } = {}): Sandbox {
+  let chosen: Sandbox | undefined;
+  let choosing: Promise<Sandbox> | undefined;
+  return {
+    get name() {
+      return chosen?.name ?? "bubblewrap";
+    },
+    async exec(execOpts) {
+      choosing ??= detect().then((detected) => (chosen = createSandbox("auto", detected, opts)));
+      return (await choosing).exec(execOpts);
+    },
+  };
+}
+
+/**
  * Picks the Sandbox for policy.exec.sandbox: `auto` prefers bubblewrap and falls back to host.
  * Throws ConfigError when `bubblewrap` is demanded but unusable.
  */

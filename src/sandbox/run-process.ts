@@ -1,6 +1,5 @@
 // Spawns one process in its own process group and collects capped output; shared by both sandboxes.
 // Knows nothing about isolation: the caller builds the argv (e.g. a bwrap command line) and env.
-import { spawn } from "node:child_process";
 import type { ExecResult } from "./sandbox.ts";
 
 export interface RunProcessOptions {
@@ -36,7 +35,8 @@ export function runProcess(opts: RunProcessOptions): Promise<ExecResult> {
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;
 
-    const child = spawn(opts.file, opts.args, {
+    // node:child_process is taken on the first command, not at start-up (it brings dgram and the IPC code with it).
+    const child = process.getBuiltinModule("node:child_process").spawn(opts.file, opts.args, {
       cwd: opts.cwd,
       env: opts.env,
       shell: false,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBubblewrapSandbox, buildBwrapArgs } from "./bubblewrap-sandbox.ts";
-import { createSandbox, detectBubblewrap } from "./detect.ts";
+import { createDeferredSandbox, createSandbox, detectBubblewrap } from "./detect.ts";
 import { createHostSandbox } from "./host-sandbox.ts";
 import type { ExecOptions, Sandbox } from "./sandbox.ts";
 import { NOBODY, pickSandboxUser, prlimitArgs, type ResourceLimits } from "./confinement.ts";
@@ -292,5 +292,22 @@ describe("detectBubblewrap / createSandbox", () => {
     expect(createSandbox("auto", missing).name).toBe("host");
     expect(() => createSandbox("bubblewrap", missing)).toThrow(/policy.exec.sandbox: bubblewrap is not usable: bwrap not found/);
     expect(createSandbox("auto", { available: true, path: "/usr/bin/bwrap" }).name).toBe("bubblewrap");
+  });
+
+  it("auto mode probes once, on the first command, and keeps the choice", async () => {
+    const workspace = await realpath(await mkdtemp(join(tmpdir(), "pincer-deferred-")));
+    let probes = 0;
+    const sandbox = createDeferredSandbox(async () => {
+      probes += 1;
+      return { available: false, reason: "bwrap not found" };
+    });
+    expect(probes).toBe(0);
+    const opts = { cwd: workspace, workspace, timeoutMs: 5_000, outputCapBytes: 4096, network: false };
+    const [first, second] = await Promise.all([sandbox.exec({ ...opts, argv: ["echo", "one"] }), sandbox.exec({ ...opts, argv: ["echo", "two"] })]);
+    expect([first.stdout, second.stdout]).toEqual(["one\n", "two\n"]);
+    expect(sandbox.name).toBe("host");
+    await sandbox.exec({ ...opts, argv: ["true"] });
+    expect(probes).toBe(1);
+    await rm(workspace, { recursive: true, force: true });
   });
 });

@@ -79,8 +79,12 @@ describe("setup errors", () => {
   it("--agent and --model named like prototype members are unknown ids, not crashes", async () => {
     home = await fx.home();
     await home.writeConfig(fakeProviderConfig(fx.fake.baseURL));
-    for (const name of PROTOTYPE_NAMES) {
-      const [agent, model] = await Promise.all([home.cli(["run", "--agent", name, "hi"]), home.cli(["run", "--model", `${name}/some-model`, "hi"])]);
+    // Twelve CLI starts from the TypeScript sources: all at once, with a time limit that allows for a busy machine.
+    const h = home;
+    const results = await Promise.all(
+      PROTOTYPE_NAMES.map(async (name) => ({ name, agent: await h.cli(["run", "--agent", name, "hi"]), model: await h.cli(["run", "--model", `${name}/some-model`, "hi"]) })),
+    );
+    for (const { name, agent, model } of results) {
       expect(agent.code, agent.stderr).toBe(78);
       expect(oneLine(agent.stderr)).toHaveLength(1);
       expect(agent.stderr).toContain(`unknown agent "${name}"`);

@@ -1,7 +1,6 @@
 // SSRF guard for web_fetch: refuses URLs whose host is, or resolves to, a loopback, private, link-local,
 // CGNAT, metadata or otherwise internal address, and returns the vetted addresses to connect to. Does not
 // fetch; web-fetch-tool.ts calls it on every hop and connects only to what it returned.
-import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { ToolError } from "../../core/errors.ts";
 
@@ -9,7 +8,8 @@ export type LookupAddress = { address: string; family: number };
 /** Resolves a hostname to all its addresses (dns.lookup with `all: true`). */
 export type LookupFn = (hostname: string) => Promise<LookupAddress[]>;
 
-export const defaultLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+/** The system resolver; node:dns is taken on the first look-up, not at start-up. */
+export const defaultLookup: LookupFn = (hostname) => process.getBuiltinModule("node:dns/promises").lookup(hostname, { all: true, verbatim: true });
 
 /**
  * [label, network, prefix, family], checked in order. IPv4-mapped IPv6 (::ffff:a.b.c.d) is matched against the

@@ -3,8 +3,6 @@
 import { request, type IncomingMessage } from "node:http";
 import { connect as netConnect, isIP, type LookupFunction, type Socket } from "node:net";
 import { Readable, pipeline, type Transform } from "node:stream";
-import { connect as tlsConnect } from "node:tls";
-import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { LookupAddress } from "./address-guard.ts";
 
 /** Where to connect: the URL's hostname (for logs and TLS), its vetted addresses and the port. */
@@ -32,9 +30,11 @@ export const connectPinned: ConnectFn = ({ hostname, addresses, port }) =>
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 function decoderFor(encoding: string): Transform | undefined {
-  if (encoding === "gzip" || encoding === "x-gzip") return createGunzip();
-  if (encoding === "deflate") return createInflate();
-  if (encoding === "br") return createBrotliDecompress();
+  // node:zlib and node:tls are taken on first use: loading them costs start-up time for a tool most turns never call.
+  const zlib = process.getBuiltinModule("node:zlib");
+  if (encoding === "gzip" || encoding === "x-gzip") return zlib.createGunzip();
+  if (encoding === "deflate") return zlib.createInflate();
+  if (encoding === "br") return zlib.createBrotliDecompress();
   return undefined;
 }
 
@@ -71,7 +71,7 @@ export function pinnedGet(url: URL, opts: PinnedGetOptions): Promise<Response> {
     const raw = opts.connect({ hostname, addresses: opts.addresses, port });
     if (!https) return raw;
     // SNI must not be an IP address (RFC 6066); the certificate is still checked against `host`.
-    return tlsConnect({ socket: raw, host: hostname, servername: isIP(hostname) ? undefined : hostname, ALPNProtocols: ["http/1.1"] });
+    return process.getBuiltinModule("node:tls").connect({ socket: raw, host: hostname, servername: isIP(hostname) ? undefined : hostname, ALPNProtocols: ["http/1.1"] });
   };
   return new Promise((ok, fail) => {
     const req = request({

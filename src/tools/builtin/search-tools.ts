@@ -1,7 +1,6 @@
 // Search tools confined to the workspace: glob and grep, walking the tree through directory handles (symlinks
 // are not followed). Patterns run on linear-time engines (RE2 for grep, globs compiled to RE2), and every call
 // is bounded in entries and bytes and stops when the run's signal aborts.
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { isAbsolute } from "node:path";
 import type { RE2JS } from "re2js";
 import { z } from "zod";
@@ -10,6 +9,11 @@ import { ToolError } from "../../core/errors.ts";
 import type { Tool } from "../tool.ts";
 import { looksBinary, parseArgs } from "../tool-kit.ts";
 import { toRel, walkWorkspaceTree, type TreeEntry } from "../workspace-fs.ts";
+
+/** Yields to the event loop (node:timers/promises' setImmediate without loading that module at start-up). */
+function nextTurn(): Promise<void> {
+  return new Promise((done) => setImmediate(done));
+}
 
 const MAX_GLOB_RESULTS = 500;
 const MAX_WALK_ENTRIES = 50_000; // directory entries visited per call
