@@ -163,6 +163,31 @@ const zodEnglishOnly: Plugin = {
   },
 };
 
+/**
+ * `import { createServer } from "node:http"` in an ES module makes Node build the module's ES namespace, which reads
+ * node:http's lazy `WebSocket`, `CloseEvent` and `MessageEvent` exports and so loads undici (Node's fetch, ~10 MB,
+ * with http2, tls, zlib and web streams) into every process that serves HTTP. The bundle takes node:http's
+ * CommonJS object instead and re-exports its plain values; an accessor export (those three, `globalAgent`,
+ * `maxHeaderSize`) imported by name fails the build.
+ */
+const httpWithoutFetch: Plugin = {
+  name: "pincer-http-without-fetch",
+  setup(b) {
+    b.onResolve({ filter: /^(?:node:)?http$/ }, (args) =>
+      args.kind === "import-statement" || args.kind === "dynamic-import" ? { path: "node:http", namespace: "builtin-http" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "builtin-http" }, () => {
+      const http = process.getBuiltinModule("node:http") as object;
+      const names = Object.getOwnPropertyNames(http).filter((name) => {
+        const descriptor = Object.getOwnPropertyDescriptor(http, name);
+        return descriptor !== undefined && !descriptor.get && /^[A-Za-z_$][\w$]*$/.test(name);
+      });
+      const contents = `const http=process.getBuiltinModule("node:http");export default http;export const {${names.join(",")}}=http;`;
+      return { contents, loader: "js" };
+    });
+  },
+};
+
 /** Newest modification time (ms) under `path`, test files aside; a folder's own time changes when a file is removed. */
 function newestMtime(path: string): number {
   const stat = statSync(path);
@@ -204,7 +229,7 @@ const result = await build({
   logLevel: "warning",
   // CommonJS packages bundled into ESM still call require() for Node built-ins.
   banner: { js: 'import{createRequire as __pincerRequire}from"node:module";const require=__pincerRequire(import.meta.url);' },
-  plugins: [zodEnglishOnly, lazyBuiltins, dynamicCommonJs, externals],
+  plugins: [httpWithoutFetch, zodEnglishOnly, lazyBuiltins, dynamicCommonJs, externals],
 });
 
 // Static files served by the gateway, at the same place relative to the code as in src/.

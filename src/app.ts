@@ -20,6 +20,7 @@ import { NOBODY } from "./sandbox/confinement.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
+import type { SkillsRuntime } from "./skills/skills-runtime.ts";
 import type { RunWorker } from "./routing/run-worker.ts";
 import type { Bus, Consumer } from "./bus/bus.ts";
 import { openMemoryBus } from "./bus/memory-bus.ts";
@@ -160,6 +161,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     preflight: (ref) => router.preflight(ref),
   };
 
+  // The skills code loads with the first turn, never at start-up.
+  let skillsRuntime: Promise<SkillsRuntime> | undefined;
+  const loadSkills = (): Promise<SkillsRuntime> =>
+    (skillsRuntime ??= Promise.all([import("./skills/skills-runtime.ts"), import("./skills/skill-default-scanner.ts")]).then(async ([m, s]) =>
+      m.createSkillsRuntime({ stateDir, configFile: loaded.file, env: opts.env, now, scan: await s.loadDefaultScanner(), audit: (record) => store.audit.write(record) })));
+
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
@@ -172,16 +179,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
     now,
     agentConfig,
     workspaceFor,
-    toolsFor: (run, workspace) => {
+    toolsFor: (run, workspace, skills) => {
       const merged = mergeToolRules(config.policy.tools, agentConfig(run.agentId).tools);
       // With exec disabled by policy the model is not even shown the tool.
       const rules = config.policy.exec.level === "deny" ? { ...merged, deny: [...merged.deny, "exec"] } : merged;
       return {
-        specs: () => gate.specs(rules),
+        specs: () => gate.specs(rules, skills?.tools),
         execute: (call, signal) =>
-          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules }),
+          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills }),
       };
     },
+    skillsFor: async ({ agentId, workspace }) => (await loadSkills()).prepareTurn({ config, agentId, workspace }),
   };
   // Cluster runtime when a bus is configured: runs go to workers over NATS JetStream; else they run in this process.
   const bus = config.bus.url ? await openBus(config, log) : undefined;

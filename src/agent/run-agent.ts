@@ -6,6 +6,8 @@ import type { AgentConfig } from "../core/config-schema.ts";
 import { addUsage, ZERO_USAGE, type Run, type RunStatus, type TranscriptRole, type Usage } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import type { RunProgress, Store } from "../store/store.ts";
+import type { SkillTurn } from "../skills/skills-runtime.ts";
+import type { SkillView } from "../tools/tool.ts";
 import { runAgentLoop, type AgentLoopResult, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { attachImages } from "./input-media.ts";
 import { planResume } from "./resume-plan.ts";
@@ -17,8 +19,10 @@ export const HISTORY_LIMIT = 200;
 export interface RunAgentDeps {
   store: Store;
   models: ModelStreamer;
-  /** Builds the tool runner bound to this run (policy, workspace, audit ids). */
-  toolsFor: (run: Run, workspace: string) => ToolRunner;
+  /** Builds the tool runner bound to this run (policy, workspace, audit ids, the run's skills). */
+  toolsFor: (run: Run, workspace: string, skills?: SkillView) => ToolRunner;
+  /** The skills of this turn (prompt index, folders for the tools); undefined = none. */
+  skillsFor?: (input: { agentId: string; workspace: string }) => Promise<SkillTurn | undefined>;
   now: () => number;
   /** Defaults to reading the files on every turn; the dispatcher passes a caching loader. */
   promptFiles?: (workspace: string) => PromptFile[] | Promise<PromptFile[]>;
@@ -62,7 +66,8 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
   // The loop's last step, written in one transaction with the outcome below.
   let lastStep: RunProgress | undefined;
   try {
-    const tools = deps.toolsFor(run, input.workspace);
+    const skills = await deps.skillsFor?.({ agentId: input.agentId, workspace: input.workspace });
+    const tools = deps.toolsFor(run, input.workspace, skills?.view);
     const files = await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
     const system = renderSystemPrompt({
       agentId: input.agentId,
@@ -70,6 +75,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
       files,
       toolNames: tools.specs().map((s) => s.name),
       now: new Date(deps.now()),
+      skills: skills?.prompt,
     });
     const rows = await store.transcript.list(run.sessionKey, { limit: HISTORY_LIMIT });
     const history = rows.filter((m) => m.runId !== runId).map((m) => m.content as ModelMessage);

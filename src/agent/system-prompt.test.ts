@@ -91,4 +91,12 @@ describe("renderSystemPrompt", () => {
       "likes tea",
     ]);
   });
+
+  it("adds the skills block last, and nothing at all without skills", () => {
+    const files = [{ name: "USER.md", text: "likes tea", truncated: false }];
+    const without = render({ files, toolNames: ["read"] });
+    expect(render({ files, toolNames: ["read"], skills: undefined })).toBe(without);
+    expect(render({ files, toolNames: ["read"], skills: "" })).toBe(without);
+    expect(render({ files, toolNames: ["read"], skills: "## Skills\n<skills>\n- a: b (/skills/a/SKILL.md)\n</skills>" })).toBe(`${without}\n\n## Skills\n<skills>\n- a: b (/skills/a/SKILL.md)\n</skills>`);
+  });
 });

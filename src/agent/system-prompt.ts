@@ -101,6 +101,8 @@ export interface PromptInput {
   /** Tool names the model may call this turn. */
   toolNames: string[];
   now: Date;
+  /** The skills index block (src/skills/skills-prompt.ts); absent or "" adds nothing. */
+  skills?: string | undefined;
 }
 
 export function renderSystemPrompt(input: PromptInput): string {
@@ -116,5 +118,6 @@ export function renderSystemPrompt(input: PromptInput): string {
     lines.push("", `## ${file.name}`, file.text);
     if (file.truncated) lines.push(`[${file.name} truncated at ${MAX_PROMPT_FILE_CHARS} characters]`);
   }
+  if (input.skills) lines.push("", input.skills);
   return lines.join("\n");
 }

@@ -2,6 +2,7 @@
 // Error boundary: user mistakes print one line (exit 78 for setup problems), bugs print a stack (exit 1).
 import { Command, Option } from "commander";
 import { addEverydayCommands } from "./everyday-commands.ts";
+import { addSkillsCommands } from "./skills-commands.ts";
 import { applyHelpConventions } from "./help-conventions.ts";
 import { addSkillsRegistryCommands } from "./skills-registry-commands.ts";
 import { exitOnClosedStdout, printError } from "./output.ts";
@@ -260,12 +261,7 @@ auth
   .option("--api-key", "remove only the API key")
   .action(async (provider: string, opts) => (await import("./auth-command.ts")).removeAuth(globals(), provider, opts));
 
-const skills = program
-  .command("skills")
-  .description("skills: search and install them from a registry, grant what they need")
-  .addHelpText("after", "\nExamples:\n  pincer skills search weather\n  pincer skills install weather-tool --grant\n");
-addSkillsRegistryCommands(skills, globals);
-
+addSkillsRegistryCommands(addSkillsCommands(program, globals), globals);
 addEverydayCommands(program, globals);
 applyHelpConventions(program);
 exitOnClosedStdout();

@@ -25,8 +25,7 @@ async function openClient(registry: string): Promise<{ client: RegistryClient; d
 }
 
 async function loadScanner(): Promise<SkillScanner> {
-  const module = "../skills/skill-scanner.ts";
-  return ((await import(module)) as { scanSkillFolder: SkillScanner }).scanSkillFolder;
+  return (await import("../skills/skill-default-scanner.ts")).loadDefaultScanner();
 }
 
 function actorFor(app: App, command: string): SkillActor {

@@ -118,6 +118,8 @@ export const execPolicySchema = z.strictObject({
   timeout_ms: z.number().int().positive().default(30_000),
   output_cap_bytes: z.number().int().positive().default(64 * 1024),
   limits: execLimitsSchema.prefault({}),
+  /** Pass the env vars granted to a skill (`pincer skills grant`) to that skill's commands; false = never. */
+  skill_env: z.boolean().default(true),
 });
 
 export const webPolicySchema = z.strictObject({

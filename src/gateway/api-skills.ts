@@ -43,10 +43,7 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
   };
   // Inside a request a rate-limited registry gets short waits.
   const client = async () => (await import("../skills/registry-client.ts")).createRegistryClient({ registry: ctx.config.skills.registry, maxWaitMs: 10_000 });
-  const scanner = async (): Promise<SkillScanner> => {
-    const module = "../skills/skill-scanner.ts";
-    return ((await import(module)) as { scanSkillFolder: SkillScanner }).scanSkillFolder;
-  };
+  const scanner = async (): Promise<SkillScanner> => (await import("../skills/skill-default-scanner.ts")).loadDefaultScanner();
 
   api.get("/skills/registry/search", async (c) => {
     const q = parseQuery(c, searchQuery);

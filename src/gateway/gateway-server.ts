@@ -1,11 +1,11 @@
 // The running gateway: serves the HTTP app and the /ws endpoint on one socket, and shuts down gracefully —
 // stop intake, let running turns finish until a deadline, then interrupt and record the rest.
-import type { Server } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
 import { createAuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import { createHttpApp } from "./http-app.ts";
+import { answerProbe, checkReadiness } from "./probes.ts";
 import type { ListenAddress } from "./listen-address.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { createOriginGuard } from "./origin-guard.ts";
@@ -63,7 +63,29 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ...(opts.login ? { login: opts.login } : {}),
     ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}),
   });
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // Health probes are answered here, before the Hono adapter: @hono/node-server puts the fetch API's Request and
+  // Response in place when it is imported (undici), which the first other request loads, once.
+  let appListener: Promise<RequestListener> | undefined;
+  const probeOptions = {
+    ready: () => checkReadiness(ctx),
+    hostAllowed: (host: string | undefined) => originGuard.checkHost(host).ok,
+    countHttp: (route: string, status: number) => metrics.countHttp(route, status),
+    onError: (err: unknown) => {
+      log.error({ err, path: "/readyz" }, "http handler failed");
+      metrics.countError("internal");
+    },
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (answerProbe(req, res, probeOptions)) return;
+    appListener ??= import("@hono/node-server").then(({ getRequestListener }) => getRequestListener(app.fetch));
+    appListener.then(
+      (listener) => listener(req, res),
+      (err: unknown) => {
+        log.error({ err }, "the HTTP adapter failed to load");
+        res.writeHead(500, { "content-type": "application/json" }).end('{"error":{"type":"internal_error","message":"internal error; the gateway log has the details"}}');
+      },
+    );
+  });
   // A client that trickles its headers or body is cut off (408) rather than holding a connection for Node's 5-minute
   // default; bodies are capped at a few MB, which take well under a minute on any link that should reach the gateway.
   server.headersTimeout = HEADERS_TIMEOUT_MS;

@@ -6,7 +6,6 @@ import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
-import { redactSecrets } from "../config/redact.ts";
 import { createAuthRoutes } from "./api-auth.ts";
 import { createMessageRoutes } from "./api-messages.ts";
 import { createApiRoutes } from "./api-routes.ts";
@@ -15,22 +14,15 @@ import { createSessionRoutes } from "./api-sessions.ts";
 import { addressKey, createAuthLockout, type AuthLockout } from "./auth-lockout.ts";
 import type { GatewayContext, TokenVerifier } from "./gateway-context.ts";
 import type { GatewayMetrics } from "./metrics.ts";
-import { createOpenAIRoutes, defaultAgentId } from "./openai-routes.ts";
+import { createOpenAIRoutes } from "./openai-routes.ts";
 import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
+import { checkReadiness, type Readiness } from "./probes.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { createUiRoutes } from "./ui-routes.ts";
 import type { UiSessions } from "./ui-sessions.ts";
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
-
-export interface Readiness {
-  ok: boolean;
-  /** Component → "ok" or what is wrong with it. */
-  checks: Record<string, string>;
-  /** `<channel>/<account>` → its state (`starting`, `connected`, `reconnecting`, `failed`…), for each enabled account.
-   * Informational: chat channels connect after the gateway is ready and never make it unready. */
-  channels?: Record<string, string>;
-}
+export type { Readiness } from "./probes.ts";
 
 export interface HttpAppOptions {
   ctx: GatewayContext;
@@ -205,34 +197,4 @@ function hashToken(token: string): string {
 function remoteAddress(c: Context): string {
   const env = c.env as { incoming?: IncomingMessage } | undefined;
   return env?.incoming?.socket?.remoteAddress ?? "unknown";
-}
-
-/** Store reachable (one cheap query) and the default agent's model has a credential. Messages are redacted. */
-async function checkReadiness(ctx: GatewayContext): Promise<Readiness> {
-  const checks: Record<string, string> = {};
-  const attempt = async (name: string, probe: () => Promise<unknown>): Promise<void> => {
-    try {
-      await probe();
-      checks[name] = "ok";
-    } catch (err) {
-      checks[name] = redactSecrets(err instanceof Error ? err.message : String(err));
-    }
-  };
-  await attempt("store", () => ctx.store.sessions.list({ limit: 1 }));
-  await attempt("providers", () => ctx.models.preflight(ctx.agentConfig(defaultAgentId(ctx.config)).model));
-  const ok = Object.values(checks).every((v) => v === "ok");
-  const channels = channelStates(ctx);
-  return Object.keys(channels).length > 0 ? { ok, checks, channels } : { ok, checks };
-}
-
-/** Each enabled channel account's state; `starting` until its adapter exists. */
-function channelStates(ctx: GatewayContext): Record<string, string> {
-  const states: Record<string, string> = {};
-  for (const [name, section] of Object.entries(ctx.config.channels)) {
-    for (const [account, cfg] of Object.entries((section as { accounts?: Record<string, { enabled: boolean }> } | undefined)?.accounts ?? {})) {
-      if (cfg.enabled) states[`${name}/${account}`] = "starting";
-    }
-  }
-  for (const s of ctx.channels?.status() ?? []) states[`${s.channel}/${s.account}`] = s.state;
-  return states;
 }

@@ -115,6 +115,10 @@ export function buildBwrapArgs(opts: ExecOptions, mounts: SystemMount[], env: Re
   // After the tmpfs, so a workspace under /tmp is mounted over the fresh /tmp rather than hidden by it.
   pushParent(opts.workspace);
   args.push("--bind", opts.workspace, opts.workspace, ...(confine.protectedBinds ?? []));
+  for (const mount of opts.readOnlyMounts ?? []) {
+    pushParent(mount.target);
+    args.push("--ro-bind", mount.source, mount.target);
+  }
   args.push(...identityArgs(opts.network, confine));
   if (opts.network) {
     for (const dir of RESOLVER_DIRS) {

@@ -3,7 +3,7 @@
 // hosts without bubblewrap, under a strict policy.
 import { findConfineHelpers, pickSandboxUser, prlimitArgs, type ConfineHelpers } from "./confinement.ts";
 import { runProcess } from "./run-process.ts";
-import { assertExecOptions, buildSandboxEnv, type ExecOptions, type ExecResult, type Sandbox } from "./sandbox.ts";
+import { assertExecOptions, buildSandboxEnv, rewriteMountedArgs, type ExecOptions, type ExecResult, type Sandbox } from "./sandbox.ts";
 
 export interface HostSandboxOptions {
   /** PATH for the spawned process (and for looking up argv[0]); default SANDBOX_PATH. */
@@ -31,7 +31,7 @@ export function createHostSandbox(opts: HostSandboxOptions = {}): Sandbox {
       const user = await pickSandboxUser(exec.workspace, opts.gatewayUid ?? process.getuid?.());
       // Without a user switch the command shares the gateway's user: no process limit (see prlimitArgs).
       const limits = exec.limits && prlimit ? prlimitArgs(prlimit, exec.limits, { nproc: user !== undefined }) : [];
-      const [file, ...args] = [...limits, ...exec.argv] as [string, ...string[]];
+      const [file, ...args] = [...limits, ...rewriteMountedArgs(exec.argv, exec.readOnlyMounts)] as [string, ...string[]];
       const result = await runProcess({
         file,
         args,

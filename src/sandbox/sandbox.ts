@@ -29,6 +29,19 @@ export interface ExecOptions {
   unprotected?: boolean;
   /** Resource limits for the process; applied when the host has prlimit (util-linux), otherwise none. */
   limits?: ResourceLimits;
+  /**
+   * Host folders the process sees read-only at `target` (skills at `/skills/<name>`). bubblewrap mounts them; the
+   * host sandbox cannot, and instead rewrites arguments that start with `target/` to the host folder.
+   */
+  readOnlyMounts?: ReadonlyArray<{ source: string; target: string }>;
+}
+
+/** Host sandbox stand-in for mounts: each argument that is `target` or starts with `target/` points at `source`. */
+export function rewriteMountedArgs(argv: readonly string[], mounts: ExecOptions["readOnlyMounts"] = []): string[] {
+  return argv.map((arg) => {
+    const mount = mounts.find((m) => arg === m.target || arg.startsWith(`${m.target}/`));
+    return mount ? mount.source + arg.slice(mount.target.length) : arg;
+  });
 }
 
 export interface ExecResult {

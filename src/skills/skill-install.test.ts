@@ -100,7 +100,7 @@ describe("installSkill", () => {
     ["zip-slip", "invalid_bundle", "leaves the skill folder"],
     ["link-trick", "invalid_bundle", "is a symbolic link"],
     ["huge-skill", "invalid_bundle", "the cap for one file"],
-    ["bad-name", "invalid_bundle", "not a valid skill name"],
+    ["bad-name", "invalid_bundle", "no usable skill name"],
     ["evil-inside", "scan_blocked", "EVIL test.evil: a file named EVIL"],
   ])("refuses %s (%s) and leaves nothing under the state dir", async (slug, code, text) => {
     const before = await listing(stateDir);

@@ -25,8 +25,9 @@ export interface ToolGateResult {
 export type ToolGateContext = ToolContext & { rules: ToolRules };
 
 export interface ToolGate {
-  /** Specs of the tools `rules` allow; the model never sees a denied tool. */
-  specs(rules: ToolRules): ToolSpec[];
+  /** Specs of the tools `rules` allow, then of the allowed `extra` tools of this run (skill tools); the model never
+   * sees a denied tool. */
+  specs(rules: ToolRules, extra?: readonly Tool[]): ToolSpec[];
   /**
    * Checks policy, runs the tool, audits.
    * Contract: never throws or rejects; every call yields exactly one `tool.call` audit record.
@@ -73,7 +74,8 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
     if (byName.has(tool.name)) throw new Error(`tool gate: duplicate tool name "${tool.name}"`);
     byName.set(tool.name, tool);
   }
-  const allowedTools = (rules: ToolRules) => opts.tools.filter((t) => decideTool(t.name, t.group, rules).allowed);
+  const allowedTools = (rules: ToolRules, extra: readonly Tool[] = []) =>
+    [...opts.tools, ...extra.filter((t) => !byName.has(t.name))].filter((t) => decideTool(t.name, t.group, rules).allowed);
 
   async function record(call: ToolCall, ctx: ToolGateContext, started: number, outcome: Outcome): Promise<void> {
     try {
@@ -94,9 +96,10 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
   }
 
   async function run(call: ToolCall, ctx: ToolGateContext): Promise<Outcome> {
-    const tool = byName.get(call.name);
+    // A run's skill tools (ctx.skills.tools) pass the same policy, audit and error handling as the built-in ones.
+    const tool = byName.get(call.name) ?? ctx.skills?.tools.find((t) => t.name === call.name);
     if (!tool) {
-      const known = allowedTools(ctx.rules).map((t) => t.name).join(", ") || "none";
+      const known = allowedTools(ctx.rules, ctx.skills?.tools).map((t) => t.name).join(", ") || "none";
       return { text: `unknown tool "${call.name}"; available tools: ${known}`, isError: true, decision: "deny", reason: "unknown tool", detail: {} };
     }
     const policy = decideTool(tool.name, tool.group, ctx.rules);
@@ -118,8 +121,8 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
   }
 
   return {
-    specs(rules) {
-      return allowedTools(rules).map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
+    specs(rules, extra) {
+      return allowedTools(rules, extra).map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
     },
     async execute(call, ctx) {
       const started = now();

@@ -14,6 +14,27 @@ export interface ToolContext {
   signal: AbortSignal;
   runId: string | undefined;
   sessionKey: string | undefined;
+  /** The skills this run may use; absent when none are eligible. */
+  skills?: SkillView | undefined;
+}
+
+/**
+ * The skills of one run as the tools see them: the file tools map `/skills/<name>/…` to `dirs` (read-only), exec
+ * mounts them there, and `tools` are the skill tools offered this turn. Built by src/skills, carried here so the
+ * tools layer never imports it.
+ */
+export interface SkillView {
+  /** Eligible skills (allow_unsafe ones included) by name → real path of the folder. */
+  dirs: ReadonlyMap<string, string>;
+  /** Tools the skills add this turn (skill_search, when the prompt index left skills out). */
+  tools: readonly Tool[];
+  /** Records that the agent used a skill (read its SKILL.md, or found it with skill_search). */
+  noteUse(name: string): void;
+  /** What the user granted each skill of the run (`pincer skills grant`): binaries joining policy.exec.safe_bins, and
+   * env var names passed to that skill's commands. */
+  grants?: ReadonlyMap<string, { bins: readonly string[]; env: readonly string[] }>;
+  /** The values of a skill's granted env vars, from the gateway's environment (unset ones left out). Never logged. */
+  grantedEnv?(name: string): Record<string, string>;
 }
 
 export interface ToolResult {

@@ -71,7 +71,7 @@ describe("pincer skills (registry)", () => {
       ["zip-slip", 'error: bundle refused: entry "../evil" leaves the skill folder (..)'],
       ["link-trick", 'error: bundle refused: entry "notes.md" is a symbolic link'],
       ["huge-skill", 'error: bundle refused: "data.bin" declares 11 MiB, more than 10 MiB (the cap for one file)'],
-      ["bad-name", "is not a valid skill name"],
+      ["bad-name", "no usable skill name"],
       ["curl-pipe", 'error: the safety scan blocked "curl-pipe"'],
       ["weather-tool", "error: skill \"weather-tool\" is installed already"],
       ["no-such-skill", `error: registry ${registry.url} answered 404 for skill "no-such-skill": no such skill`],

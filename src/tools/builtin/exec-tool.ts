@@ -5,10 +5,12 @@ import type { Policy } from "../../core/config-schema.ts";
 import { ToolError } from "../../core/errors.ts";
 import type { ResourceLimits } from "../../sandbox/confinement.ts";
 import type { ExecResult, Sandbox } from "../../sandbox/sandbox.ts";
-import type { Tool, ToolResult } from "../tool.ts";
+import { SKILLS_MOUNT } from "../skill-paths.ts";
+import type { SkillView, Tool, ToolResult } from "../tool.ts";
 import { parseArgs } from "../tool-kit.ts";
 import { locateWorkspaceDir } from "../workspace-fs.ts";
 import { checkExecPolicy, splitCommand } from "./exec-command.ts";
+import { applyExecGrants } from "./exec-grants.ts";
 
 const execArgs = z.object({ command: z.string().min(1), cwd: z.string().optional() });
 
@@ -29,6 +31,11 @@ export function formatExecResult(r: ExecResult, opts: { timeoutMs: number; outpu
 
 const MIB = 1024 * 1024;
 
+/** Each skill of the run, read-only at `/skills/<name>` (the paths the prompt and the file tools use). */
+function skillMounts(skills: SkillView): Array<{ source: string; target: string }> {
+  return [...skills.dirs].map(([name, dir]) => ({ source: dir, target: `${SKILLS_MOUNT}/${name}` }));
+}
+
 /** policy.exec.limits (MiB, as users write them) → the sandbox's ResourceLimits (bytes). */
 export function toResourceLimits(l: Policy["exec"]["limits"]): ResourceLimits {
   return { memoryBytes: l.memory_mb * MIB, processes: l.processes, fileSizeBytes: l.file_size_mb * MIB, cpuSeconds: l.cpu_seconds, openFiles: l.open_files };
@@ -48,9 +55,11 @@ export function createExecTool(sandbox: Sandbox): Tool {
     async execute(args, ctx): Promise<ToolResult> {
       const a = parseArgs("exec", execArgs, args);
       const argv = splitCommand(a.command);
-      const policy = ctx.policy.exec;
+      const grants = applyExecGrants(argv, ctx.policy.exec, ctx.skills);
+      const policy = grants.exec;
       const decision = checkExecPolicy(argv, policy);
       if (!decision.allowed) throw new ToolError("denied", `exec refused: ${decision.reason}`);
+      const env = policy.skill_env && grants.owner ? ctx.skills?.grantedEnv?.(grants.owner) ?? {} : {};
 
       const cwd = await locateWorkspaceDir(ctx.workspace, a.cwd ?? ".");
       const r = await sandbox.exec({
@@ -63,11 +72,18 @@ export function createExecTool(sandbox: Sandbox): Tool {
         signal: ctx.signal,
         protectedPaths: ctx.policy.fs.protected,
         limits: toResourceLimits(policy.limits),
+        ...(ctx.skills ? { readOnlyMounts: skillMounts(ctx.skills) } : {}),
+        ...(Object.keys(env).length > 0 ? { env } : {}),
       });
+      // Names only: the values of granted env vars never reach an audit record.
+      const skillDetail = {
+        ...(grants.binGrantedBy ? { skillGrant: grants.binGrantedBy } : {}),
+        ...(Object.keys(env).length > 0 ? { skill: grants.owner, skillEnv: Object.keys(env) } : {}),
+      };
       return {
         text: formatExecResult(r, { timeoutMs: policy.timeout_ms, outputCapBytes: policy.output_cap_bytes }),
         isError: r.exitCode !== 0 || r.timedOut,
-        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs, ...(r.runAs ? { uid: r.runAs.uid } : {}) },
+        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs, ...(r.runAs ? { uid: r.runAs.uid } : {}), ...skillDetail },
       };
     },
   };

@@ -5,6 +5,7 @@ import { ToolError } from "../../core/errors.ts";
 import type { Tool, ToolContext } from "../tool.ts";
 import { clipText, looksBinary, parseArgs } from "../tool-kit.ts";
 import { compileProtectedPaths } from "../../sandbox/protected-paths.ts";
+import { isSkillPath, mapToolPath, readOnlySkillError, skillDisplayPath, withSkillErrors } from "../skill-paths.ts";
 import { listWorkspaceDir, readWorkspaceFile, writeWorkspaceFile, type WriteGuard } from "../workspace-fs.ts";
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024; // read/edit refuse bigger files
@@ -28,8 +29,14 @@ function protectedGuard(ctx: ToolContext, userPath: string): WriteGuard {
   };
 }
 
+/** Reads a workspace file, or a file of a skill under `/skills/<name>/` (reading its SKILL.md counts as using it). */
 async function readTextFile(ctx: ToolContext, userPath: string): Promise<string> {
-  const { bytes } = await readWorkspaceFile(ctx.workspace, userPath, MAX_FILE_BYTES);
+  const mapped = mapToolPath(ctx, userPath);
+  if (mapped.kind === "skills") throw new ToolError("invalid_args", `${userPath} is a directory; use ls`);
+  const { bytes } = mapped.kind === "skill"
+    ? await withSkillErrors(userPath, mapped, () => readWorkspaceFile(mapped.root, mapped.path, MAX_FILE_BYTES))
+    : await readWorkspaceFile(ctx.workspace, userPath, MAX_FILE_BYTES);
+  if (mapped.kind === "skill" && mapped.path === "SKILL.md") ctx.skills?.noteUse(mapped.name);
   if (looksBinary(bytes)) throw new ToolError("invalid_args", `${userPath} is a binary file (${bytes.length} bytes)`);
   return bytes.toString("utf8");
 }
@@ -76,6 +83,7 @@ export const writeTool: Tool = {
   parameters: { type: "object", properties: { path: pathParam, content: { type: "string" } }, required: ["path", "content"] },
   async execute(args, ctx) {
     const a = parseArgs("write", writeArgs, args);
+    if (isSkillPath(ctx, a.path)) throw readOnlySkillError(a.path);
     await writeWorkspaceFile(ctx.workspace, a.path, a.content, { guard: protectedGuard(ctx, a.path) });
     const bytes = Buffer.byteLength(a.content);
     return { text: `wrote ${bytes} bytes to ${a.path}`, detail: { path: a.path, bytes } };
@@ -100,6 +108,7 @@ export const editTool: Tool = {
   },
   async execute(args, ctx) {
     const a = parseArgs("edit", editArgs, args);
+    if (isSkillPath(ctx, a.path)) throw readOnlySkillError(a.path);
     const text = await readTextFile(ctx, a.path);
     const parts = text.split(a.old_text);
     const count = parts.length - 1;
@@ -123,8 +132,15 @@ export const lsTool: Tool = {
   parameters: { type: "object", properties: { path: pathParam } },
   async execute(args, ctx) {
     const a = parseArgs("ls", lsArgs, args);
-    const listing = await listWorkspaceDir(ctx.workspace, a.path);
-    if (listing.kind === "file") return { text: `${listing.rel} (file, ${listing.stat.size} bytes)` };
+    const mapped = mapToolPath(ctx, a.path);
+    if (mapped.kind === "skills") {
+      const names = [...(ctx.skills?.dirs.keys() ?? [])].sort().map((n) => `${n}/`);
+      return { text: names.join("\n") || "(empty)", detail: { entries: names.length } };
+    }
+    const listing = mapped.kind === "skill"
+      ? await withSkillErrors(a.path, mapped, () => listWorkspaceDir(mapped.root, mapped.path))
+      : await listWorkspaceDir(ctx.workspace, a.path);
+    if (listing.kind === "file") return { text: `${mapped.kind === "skill" ? skillDisplayPath(mapped.name, listing.rel) : listing.rel} (file, ${listing.stat.size} bytes)` };
     const names = listing.entries
       .map((e) => (e.isDirectory() ? `${e.name}/` : e.isSymbolicLink() ? `${e.name}@` : e.name))
       .sort((x, y) => x.localeCompare(y));

@@ -6,7 +6,8 @@ import type { RE2JS } from "re2js";
 import { z } from "zod";
 import { compileGlob, GlobPatternError, loadRE2, type GlobMatcher } from "../../core/glob-pattern.ts";
 import { ToolError } from "../../core/errors.ts";
-import type { Tool } from "../tool.ts";
+import { mapToolPath, skillDisplayPath, SKILLS_MOUNT } from "../skill-paths.ts";
+import type { Tool, ToolContext } from "../tool.ts";
 import { looksBinary, parseArgs } from "../tool-kit.ts";
 import { toRel, walkWorkspaceTree, type TreeEntry } from "../workspace-fs.ts";
 
@@ -49,6 +50,21 @@ function skipDirFor(pattern: string): (name: string) => boolean {
 
 const globArgs = z.object({ pattern: z.string().min(1) });
 
+/** Where a search runs: the workspace, or one skill folder (`/skills/<name>/…`) whose results are shown under `/skills`. */
+interface SearchRoot {
+  root: string;
+  /** The path or pattern relative to `root`. */
+  rest: string;
+  display: (rel: string) => string;
+}
+
+function searchRootOf(ctx: ToolContext, path: string): SearchRoot {
+  if (!path.startsWith(`${SKILLS_MOUNT}/`)) return { root: ctx.workspace, rest: path, display: (rel) => rel };
+  const mapped = mapToolPath(ctx, path);
+  if (mapped.kind !== "skill") return { root: ctx.workspace, rest: path, display: (rel) => rel };
+  return { root: mapped.root, rest: mapped.path, display: (rel) => skillDisplayPath(mapped.name, rel) };
+}
+
 export const globTool: Tool = {
   name: "glob",
   group: "fs",
@@ -56,12 +72,13 @@ export const globTool: Tool = {
   parameters: { type: "object", properties: { pattern: { type: "string" } }, required: ["pattern"] },
   async execute(args, ctx) {
     const a = parseArgs("glob", globArgs, args);
-    const matcher = compileGlobArg("glob", "pattern", a.pattern);
+    const where = searchRootOf(ctx, a.pattern);
+    const matcher = compileGlobArg("glob", "pattern", where.rest);
     const found: string[] = [];
-    const tree = walkWorkspaceTree(ctx.workspace, toRel(matcher.base), { signal: ctx.signal, maxEntries: MAX_WALK_ENTRIES, skipDir: skipDirFor(a.pattern) });
+    const tree = walkWorkspaceTree(where.root, toRel(matcher.base), { signal: ctx.signal, maxEntries: MAX_WALK_ENTRIES, skipDir: skipDirFor(a.pattern) });
     try {
       for await (const entry of tree) {
-        if (entry.kind !== "other" && matcher.test(entry.rel)) found.push(entry.rel);
+        if (entry.kind !== "other" && matcher.test(entry.rel)) found.push(where.display(entry.rel));
         if (found.length > MAX_GLOB_RESULTS) break;
       }
     } catch (err) {
@@ -101,7 +118,7 @@ interface GrepState {
 }
 
 /** Searches one file; returns false when the search as a whole must stop. */
-async function grepFile(entry: TreeEntry, regex: RE2JS, state: GrepState, signal: AbortSignal): Promise<boolean> {
+async function grepFile(entry: TreeEntry, regex: RE2JS, state: GrepState, signal: AbortSignal, display: (rel: string) => string): Promise<boolean> {
   const file = await entry.open();
   if (!file) return true;
   let text: string;
@@ -133,7 +150,7 @@ async function grepFile(entry: TreeEntry, regex: RE2JS, state: GrepState, signal
       state.stopped = `over ${MAX_GREP_MATCHES} matches; narrow the pattern or path`;
       return false;
     }
-    state.out.push(`${entry.rel}:${i + 1}: ${line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line}`);
+    state.out.push(`${display(entry.rel)}:${i + 1}: ${line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line}`);
   }
   return true;
 }
@@ -152,7 +169,8 @@ export const grepTool: Tool = {
     const regex = compileRegex(a.pattern, a.ignore_case);
     const filter = a.glob === undefined ? undefined : compileGlobArg("grep", "glob", a.glob);
     const state: GrepState = { out: [], files: 0, bytes: 0 };
-    const tree = walkWorkspaceTree(ctx.workspace, a.path, { signal: ctx.signal, maxEntries: MAX_WALK_ENTRIES, skipDir: skipDirFor(a.glob ?? "") });
+    const where = searchRootOf(ctx, a.path);
+    const tree = walkWorkspaceTree(where.root, where.rest, { signal: ctx.signal, maxEntries: MAX_WALK_ENTRIES, skipDir: skipDirFor(a.glob ?? "") });
     for await (const entry of tree) {
       if (entry.kind !== "file") continue;
       if (filter && !filter.test(entry.under)) continue;
@@ -160,7 +178,7 @@ export const grepTool: Tool = {
         state.stopped = `searched ${MAX_GREP_FILES} files, the limit per call; narrow the path or glob`;
         break;
       }
-      if (!(await grepFile(entry, regex, state, ctx.signal))) break;
+      if (!(await grepFile(entry, regex, state, ctx.signal, where.display))) break;
     }
     if (ctx.signal.aborted) state.stopped = "the run was stopped";
     const detail = { files: state.files, matches: state.out.length, bytes: state.bytes };
