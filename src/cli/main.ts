@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { addEverydayCommands } from "./everyday-commands.ts";
 import { addSkillsCommands } from "./skills-commands.ts";
 import { applyHelpConventions } from "./help-conventions.ts";
+import { addSkillsRegistryCommands } from "./skills-registry-commands.ts";
 import { exitOnClosedStdout, printError } from "./output.ts";
 
 const program = new Command("pincer")
@@ -260,7 +261,7 @@ auth
   .option("--api-key", "remove only the API key")
   .action(async (provider: string, opts) => (await import("./auth-command.ts")).removeAuth(globals(), provider, opts));
 
-addSkillsCommands(program, globals);
+addSkillsRegistryCommands(addSkillsCommands(program, globals), globals);
 addEverydayCommands(program, globals);
 applyHelpConventions(program);
 exitOnClosedStdout();

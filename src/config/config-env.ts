@@ -1,5 +1,5 @@
 // The environment's two ways into config: `${env:NAME}` references inside string values, and overrides
-// (PORT, PINCER_LOG_LEVEL, PINCER_STORE_URL, PINCER_BUS_URL, PINCER_INSTANCE, PINCER__A__B=value). Pure functions over an injected env.
+// (PORT, PINCER_LOG_LEVEL, PINCER_STORE_URL, PINCER_BUS_URL, PINCER_INSTANCE, PINCER_SKILLS_REGISTRY, PINCER__A__B=value). Pure functions over an injected env.
 import type { Env } from "./paths.ts";
 import type { RawIssue } from "./config-source.ts";
 import { coerceRawValue, leafKindAt } from "./schema-walk.ts";
@@ -16,6 +16,7 @@ export const NAMED_ENV_OVERRIDES: Readonly<Record<string, readonly string[]>> = 
   PINCER_STORE_URL: ["store", "url"],
   PINCER_BUS_URL: ["bus", "url"],
   PINCER_INSTANCE: ["instance"],
+  PINCER_SKILLS_REGISTRY: ["skills", "registry"],
 };
 
 /** A key path with `*` standing for any one key. */

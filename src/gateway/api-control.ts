@@ -1,6 +1,6 @@
-// The Control UI's API under /api/v1 (status, runs, usage series, audit, channels and pairing, logs, config editing):
-// its routes are registered at start, and the route files load on the first request to any of them, so a gateway
-// start loads none of it. Each route file owns its routes; the older JSON routes stay in api-routes.ts.
+// The Control UI's API under /api/v1 (status, runs, usage series, audit, channels and pairing, logs, config editing,
+// skills from a registry): its routes are registered at start, and the route files load on the first request to any
+// of them, so a gateway start loads none of it. Each route file owns its routes; the older JSON routes stay in api-routes.ts.
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { GatewayContext } from "./gateway-context.ts";
@@ -17,7 +17,7 @@ export interface ControlRoutesOptions {
 const BASE = "/api/v1";
 
 /** Every route of the route files, as the main app registers it (a test keeps the two in step). */
-export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT", string]> = [
+export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT" | "DELETE", string]> = [
   ["GET", "/status"],
   ["GET", "/runs"],
   ["GET", "/runs/stream"],
@@ -35,6 +35,12 @@ export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT", str
   ["GET", "/config/file"],
   ["PUT", "/config/file"],
   ["POST", "/config/validate"],
+  ["GET", "/skills/registry/search"],
+  ["POST", "/skills/install"],
+  ["POST", "/skills/:name/update"],
+  ["DELETE", "/skills/:name"],
+  ["POST", "/skills/:name/grant"],
+  ["POST", "/skills/:name/revoke"],
 ];
 
 /**
@@ -56,9 +62,9 @@ export function mountControlRoutes(app: Hono, opts: ControlRoutesOptions): void 
 
 /** The route files' routes in one app under /api/v1. */
 export async function createControlApp(opts: ControlRoutesOptions): Promise<Hono> {
-  const [status, runs, usage, audit, channels, logs, config] = await Promise.all([
+  const [status, runs, usage, audit, channels, logs, config, skills] = await Promise.all([
     import("./api-status.ts"), import("./api-runs.ts"), import("./api-usage.ts"), import("./api-audit.ts"),
-    import("./api-channels.ts"), import("./api-logs.ts"), import("./api-config.ts"),
+    import("./api-channels.ts"), import("./api-logs.ts"), import("./api-config.ts"), import("./api-skills.ts"),
   ]);
   const app = new Hono().basePath(BASE);
   for (const routes of [
@@ -69,6 +75,7 @@ export async function createControlApp(opts: ControlRoutesOptions): Promise<Hono
     channels.createChannelRoutes(opts),
     logs.createLogRoutes(opts),
     config.createConfigRoutes(opts),
+    skills.createSkillRoutes(opts),
   ]) app.route("/", routes);
   // The main app logs it, counts it and answers 500 without the details.
   app.onError((err) => {

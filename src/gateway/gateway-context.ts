@@ -21,6 +21,8 @@ export interface GatewayContext {
   isUsableModel?(ref: string): boolean;
   /** The chat channels running in this process, once started. */
   readonly channels?: ChannelsView | undefined;
+  /** The state dir (`PINCER_HOME`): where registry skills are installed (`<stateDir>/skills`). */
+  readonly stateDir?: string;
   /** The config file this gateway loaded, for the config editor; with `checkConfigText` and `reload`. */
   readonly configFile?: string;
   /** Validates text as a reload of `configFile` would. Throws ConfigError. */
