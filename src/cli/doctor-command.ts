@@ -68,7 +68,7 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
     checks.push(...(await checkGateway(loaded, env)));
     checks.push(...(await checkBus(loaded.config)));
     checks.push(...(await (await import("../channels/channel-doctor.ts")).checkChannels(loaded.config, stateDir)));
-    checks.push(...(await (await import("./doctor-skills.ts")).checkSkills(loaded.config, stateDir, env)));
+    checks.push(...(await (await import("./doctor-skills.ts")).checkSkills(loaded.config, loaded.file, stateDir, env)));
     checks.push(...loaded.withheld.map(checkWithheld));
   }
   return checks;

@@ -11,8 +11,8 @@ import type { Check } from "./doctor-command.ts";
 const MAX_NAMES = 5;
 
 /** Never throws. No skill folder at all is one ok line. */
-export async function checkSkills(config: PincerConfig, stateDir: string, env: Env): Promise<Check[]> {
-  const folders = await findSkillFolders(config, stateDir, env);
+export async function checkSkills(config: PincerConfig, configFile: string, stateDir: string, env: Env): Promise<Check[]> {
+  const folders = await findSkillFolders({ config, configFile, stateDir, env });
   if (folders.length === 0) return [{ name: "skills", status: "ok", detail: "no skill folders found" }];
   const scanned: { folder: SkillFolder; report: ScanReport }[] = [];
   for (const folder of folders) scanned.push({ folder, report: await scanSkillFolder(folder.dir) });

@@ -54,7 +54,7 @@ async function selectFolders(g: GlobalOptions, target: string | undefined): Prom
   if (target !== undefined && looksLikePath) return { list: [folderAt(target)], allowUnsafe: new Set() };
   const [{ loadConfig }, { findSkillFolders }] = await Promise.all([import("../config/index.ts"), import("../skills/find-skill-folders.ts")]);
   const loaded = await loadConfig({ file: g.config, env: process.env });
-  const all = await findSkillFolders(loaded.config, loaded.stateDir, process.env);
+  const all = await findSkillFolders({ config: loaded.config, configFile: loaded.file, stateDir: loaded.stateDir, env: process.env });
   const allowUnsafe = new Set(loaded.config.skills.allow_unsafe);
   if (target === undefined) return { list: all, allowUnsafe };
   const named = all.filter((f) => f.name === target);

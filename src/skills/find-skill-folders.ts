@@ -1,12 +1,12 @@
-// Where `pincer skills check` and `pincer doctor` look for skill folders: the default agent's workspace `skills/`,
-// the managed `<state>/skills`, `skills.extra_dirs` and the bundled `skills/` of the Pincer package. A stand-in for
-// the skills catalog: one function, so the catalog's own discovery can replace it.
-import { existsSync, readFileSync } from "node:fs";
+// Where `pincer skills check` and `pincer doctor` look for skill folders: the catalog's roots (the default agent's
+// workspace `skills/` and `.agents/skills/`, the managed `<state>/skills`, `skills.extra_dirs`, the bundled skills),
+// listing every sub-folder — folders reached through a symlink too, which the catalog skips and the scanner blocks.
 import { readdir } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { expandHome, resolveWorkspace, type Env } from "../config/paths.ts";
+import { join } from "node:path";
+import { resolveWorkspace, type Env } from "../config/paths.ts";
 import type { PincerConfig } from "../core/config-schema.ts";
-import { managedSkillsDir } from "./skill-lock.ts";
+import { ownEntry } from "../core/own-entry.ts";
+import { listSkillRoots } from "./skill-locations.ts";
 import type { SkillSource } from "./skill-types.ts";
 
 export interface SkillFolder {
@@ -17,23 +17,13 @@ export interface SkillFolder {
 }
 
 /** Every folder directly under each skills root, in precedence order (a missing root is skipped). */
-export async function findSkillFolders(config: PincerConfig, stateDir: string, env: Env): Promise<SkillFolder[]> {
-  const workspace = resolveWorkspace(stateDir, "default", config.agents["default"]?.workspace, env);
-  const roots: { dir: string; source: SkillSource }[] = [
-    { dir: join(workspace, "skills"), source: "workspace" },
-    { dir: managedSkillsDir(stateDir), source: "managed" },
-    ...config.skills.extra_dirs.map((dir) => ({ dir: toAbsolute(dir, stateDir, env), source: "extra" as const })),
-  ];
-  const bundled = config.skills.bundled ? findBundledSkillsDir() : undefined;
-  if (bundled) roots.push({ dir: bundled, source: "bundled" });
+export async function findSkillFolders(input: { config: PincerConfig; configFile: string; stateDir: string; env: Env }): Promise<SkillFolder[]> {
+  const { config, stateDir, env } = input;
+  const workspace = resolveWorkspace(stateDir, "default", ownEntry(config.agents, "default")?.workspace, env);
+  const roots = listSkillRoots({ config, configFile: input.configFile, stateDir, workspace, env });
   const found: SkillFolder[] = [];
   for (const root of roots) found.push(...(await listSkillDirs(root.dir, root.source)));
   return found;
-}
-
-function toAbsolute(dir: string, stateDir: string, env: Env): string {
-  const expanded = expandHome(dir, env);
-  return isAbsolute(expanded) ? resolve(expanded) : resolve(stateDir, expanded);
 }
 
 /** Sub-folders (and links, which the scanner then blocks) of `root`; hidden names and plain files are not skills. */
@@ -43,20 +33,4 @@ async function listSkillDirs(root: string, source: SkillSource): Promise<SkillFo
     .filter((e) => !e.name.startsWith(".") && (e.isDirectory() || e.isSymbolicLink()))
     .map((e) => ({ name: e.name, dir: join(root, e.name), source }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** The `skills/` folder beside the Pincer package's package.json (src/ or dist/ alike), when it has one. */
-export function findBundledSkillsDir(): string | undefined {
-  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const manifest = join(dir, "package.json");
-    if (!existsSync(manifest)) continue;
-    try {
-      if ((JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown }).name !== "pincer") return undefined;
-    } catch {
-      return undefined;
-    }
-    const skills = join(dir, "skills");
-    return existsSync(skills) ? skills : undefined;
-  }
-  return undefined;
 }
