@@ -35,6 +35,8 @@ export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT" | "D
   ["GET", "/config/file"],
   ["PUT", "/config/file"],
   ["POST", "/config/validate"],
+  ["GET", "/skills"],
+  ["GET", "/skills/:name"],
   ["GET", "/skills/registry/search"],
   ["POST", "/skills/install"],
   ["POST", "/skills/:name/update"],
