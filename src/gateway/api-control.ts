@@ -38,6 +38,7 @@ export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT" | "D
   ["GET", "/skills"],
   ["GET", "/skills/:name"],
   ["GET", "/skills/registry/search"],
+  ["GET", "/skills/registry/skills/:slug"],
   ["POST", "/skills/install"],
   ["POST", "/skills/:name/update"],
   ["DELETE", "/skills/:name"],

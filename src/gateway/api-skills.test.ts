@@ -29,6 +29,14 @@ describe("/api/v1/skills", () => {
     expect((await t.get("/api/v1/skills/registry/search")).status).toBe(400);
   });
 
+  it("shows a registry skill's moderation flags before installing", async () => {
+    const res = await t.get("/api/v1/skills/registry/skills/shady-helper");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ registry: registry.url, skill: { slug: "shady-helper", latestVersion: "0.1.0", moderation: { isSuspicious: true, reasonCodes: ["suspicious.dynamic_code_execution"] } } });
+    expect((await t.get("/api/v1/skills/registry/skills/no-such-skill")).status).toBe(404);
+    expect((await t.get("/api/v1/skills/registry/skills/__proto__")).status).toBe(400);
+  });
+
   it("installs, grants, revokes, updates and removes a skill, audited as done with the HTTP API", async () => {
     const install = await t.send("POST", "/api/v1/skills/install", { slug: "weather-tool", version: "1.0.0" });
     expect(install.status).toBe(201);

@@ -107,6 +107,16 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
     });
   });
 
+  // What the registry says of one skill before it is installed: latest version, owner and moderation flags.
+  api.get("/skills/registry/skills/:slug", async (c) => {
+    const parsed = slug.safeParse(c.req.param("slug"));
+    if (!parsed.success) return c.json({ error: { type: "invalid_request", message: `slug: ${parsed.error.issues[0]?.message ?? "invalid"}`, param: "slug" } }, 400);
+    return answer(c, async () => {
+      const registry = await client();
+      return { registry: registry.registry, skill: await registry.getSkill(parsed.data) };
+    });
+  });
+
   api.post("/skills/install", async (c) => {
     const body = await parseJsonBody(c, installBody, BODY_MAX_BYTES);
     if (!body.ok) return body.response;
