@@ -91,6 +91,8 @@ describe.skipIf(!chromiumAvailable)("Control UI: Skills page", () => {
       await poll(() => finding.textContent()).toContain("download_exec");
       expect(await finding.textContent()).toContain("scripts/setup.sh:2");
       expect(await detail(page, "installer").textContent()).toContain("Update and Remove are for skills installed from a registry; this is a workspace skill.");
+      await page.locator("#content").evaluate((el) => el.scrollTo({ top: 0 }));
+      await shot(page, "skills-desktop");
 
       // Hostile text stays text: the description's markup and the body's script do nothing.
       await row(page, "notes").click();
@@ -99,7 +101,6 @@ describe.skipIf(!chromiumAvailable)("Control UI: Skills page", () => {
       await poll(() => detail(page, "notes").locator(".md strong").textContent()).toBe("short");
       expect(await page.locator(".skills-page img, .skills-page script").count()).toBe(0);
       expect(await page.evaluate("window.__pwned")).toBeUndefined();
-      await shot(page, "skills-desktop");
 
       // Filters: status and text, kept in the address.
       await page.getByLabel("Status").selectOption("blocked");

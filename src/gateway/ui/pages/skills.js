@@ -146,12 +146,14 @@ function SkillDetail({ skill: s, agent, act }) {
   const findings = s.scan?.findings ?? [];
   const m = more?.manifest;
   return html`<div class="skill-detail" data-skill=${s.name}>
-    <${Fields} items=${[
+    <${Fields} class="skill-fields" items=${[
       ["Description", s.description ?? ""],
+      ["Source", SOURCE_TEXT[s.source] ?? s.source],
       ["Location", html`<code class="skill-dir">${s.dir}</code>`],
       ["Status", s.reason ? `${s.status}: ${s.reason}` : s.status],
       ["Shadows", s.shadows.map((x) => `${SOURCE_TEXT[x.source] ?? x.source} ${x.dir}`).join("; ")],
       ["Requires", requiresText(s.requires)],
+      ["Grants", grantsText(s.grants)],
       ["Scan", s.scan ? `${s.scan.verdict} (${s.scan.files} file${s.scan.files === 1 ? "" : "s"}, ${s.scan.bytes} bytes)` : ""],
       ["License", m?.license ?? ""],
       ["Homepage", m?.homepage ?? ""],
