@@ -163,6 +163,7 @@ describe.skipIf(!chromiumAvailable)("Control UI: Skills page", () => {
       await poll(() => shady.textContent()).toContain("The registry flags it as suspicious.");
       expect(await shady.textContent()).toContain("suspicious.dynamic_code_execution");
       expect(await shady.getByRole("button", { name: "Install", exact: true }).isDisabled()).toBe(true);
+      await shot(page, "skills-install-suspicious");
       await shady.getByLabel("Install anyway: I have read the reasons above").check();
       expect(await shady.getByRole("button", { name: "Install", exact: true }).isDisabled()).toBe(false);
       await shady.getByRole("button", { name: "Cancel" }).click();
@@ -187,6 +188,18 @@ describe.skipIf(!chromiumAvailable)("Control UI: Skills page", () => {
       expect((await lock()).installs["weather-tool"]).toBeUndefined();
     });
   }, 120_000);
+
+  it("shows the gateway's error message, then the list after Retry", async () => {
+    await withPage("#/overview", async (page) => {
+      await page.route("**/api/v1/skills", (route) => route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: { type: "internal_error", message: "skills are unavailable (test)" } }) }));
+      await page.goto(`${gw.url}/#/skills`);
+      await poll(() => page.getByRole("alert").textContent()).toContain("skills are unavailable (test)");
+      expect(await page.locator("#content").textContent()).not.toMatch(/undefined|\bat \S+:\d+|Error:/);
+      await page.unroute("**/api/v1/skills");
+      await page.getByRole("button", { name: "Retry" }).click();
+      await poll(() => page.locator(".skills-table tbody tr").count()).toBe(3);
+    });
+  }, 60_000);
 
   it("fits a phone screen", async () => {
     await withPage("#/skills", async (page) => {
