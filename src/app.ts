@@ -20,6 +20,7 @@ import { NOBODY } from "./sandbox/confinement.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
+import type { SkillCatalog } from "./skills/skill-catalog.ts";
 import type { SkillsRuntime } from "./skills/skills-runtime.ts";
 import type { RunWorker } from "./routing/run-worker.ts";
 import type { Bus, Consumer } from "./bus/bus.ts";
@@ -66,6 +67,8 @@ export interface App {
   checkConfigText(text: string): Promise<PincerConfig>;
   /** Each configured model provider's live reachability (its model-list endpoint), cached 30 s unless `force`. */
   probeProviders(opts?: { force?: boolean }): Promise<ProviderReachability[]>;
+  /** The skill catalog the turns use, loaded on the first call (the first turn loads it too). */
+  skillCatalog(): Promise<SkillCatalog>;
   /** `embedded`: runs execute in this process. `cluster`: runs go over the bus to workers. */
   runtime: "embedded" | "cluster";
   bus: Bus | undefined;
@@ -278,6 +281,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     reload,
     checkConfigText: (text) => validateConfigText(text, { file: loaded.file, env: opts.env }),
     probeProviders,
+    skillCatalog: async () => (await loadSkills()).catalog,
     configFile: loaded.file,
     configExists: loaded.exists,
     withheld: loaded.withheld,

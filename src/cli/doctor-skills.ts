@@ -26,7 +26,7 @@ export async function checkSkills(config: PincerConfig, configFile: string, stat
       name: "skills",
       status: "fail",
       detail: `${blocked.length} of ${scanned.length} skill(s) blocked by the safety scanner, so not loaded: ${listNames(blocked.map((s) => s.folder))}`,
-      fix: "see why with 'pincer skills check <name>'; remove the folder, or after a careful review add the name to skills.allow_unsafe",
+      fix: "see why with 'pincer skills check <name>' (or the Control UI's Skills page); remove the folder, or after a careful review add the name to skills.allow_unsafe",
     });
   }
   if (unsafe.length > 0) {
@@ -61,7 +61,7 @@ async function checkInstalledEdits(stateDir: string, scanned: readonly { folder:
     name: "skills",
     status: "warn",
     detail: `installed skill(s) changed since they were installed: ${listNames(edited.map((s) => s.folder))}`,
-    fix: "reinstall them to get the published files back, or review the changes with 'pincer skills check <name>'",
+    fix: "reinstall them to get the published files back (Remove then Install on the Control UI's Skills page does it), or review the changes with 'pincer skills check <name>'",
   }];
 }
 

@@ -1,13 +1,19 @@
-// /api/v1/skills: the registry actions of `pincer skills …` for the Control UI — search the registry, install, update,
-// remove, grant and revoke — through the same functions (src/skills), audited as done with the HTTP API. The skills
-// code loads on the first request to one of these routes. Refusals are 4xx with the same messages as the CLI.
+// /api/v1/skills: the skills one agent has, as its turns see them (the gateway's own catalog), and the registry actions
+// of `pincer skills …` for the Control UI — search the registry, install, update, remove, grant and revoke — through
+// the same functions (src/skills), audited as done with the HTTP API. The skills code loads on the first request to
+// one of these routes. Refusals are 4xx with the same messages as the CLI.
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { SkillError } from "../skills/skill-errors.ts";
 import type { SkillActor } from "../skills/skill-staging.ts";
 import type { SkillScanner } from "../skills/skill-types.ts";
+import type { SkillEntry } from "../skills/skill-catalog.ts";
+import type { SkillInstallRecord } from "../skills/skill-lock.ts";
+import { hasOwnEntry } from "../core/own-entry.ts";
 import { parseJsonBody, parseQuery } from "./api-input.ts";
 import type { GatewayContext } from "./gateway-context.ts";
+import { defaultAgentId } from "./openai-routes.ts";
+import { toManifestJson, toSkillJson } from "./skill-json.ts";
 
 /** Skill action bodies are tiny. */
 const BODY_MAX_BYTES = 8 * 1024;
@@ -22,6 +28,7 @@ const searchQuery = z.object({
   q: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
   limit: z.coerce.number({ error: "must be an integer from 1 to 100" }).int("must be an integer from 1 to 100").min(1, "must be an integer from 1 to 100").max(100, "must be an integer from 1 to 100").default(20),
 });
+const agentQuery = z.object({ agent: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters").optional() });
 const installBody = z.strictObject({ slug, version: version.optional(), grant: flag.optional(), force: flag.optional() });
 const updateBody = z.strictObject({ force: flag.optional() });
 const grantBody = z.strictObject({ bins: bins.optional(), env: env.optional() });
@@ -45,12 +52,68 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
   const client = async () => (await import("../skills/registry-client.ts")).createRegistryClient({ registry: ctx.config.skills.registry, maxWaitMs: 10_000 });
   const scanner = async (): Promise<SkillScanner> => (await import("../skills/skill-default-scanner.ts")).loadDefaultScanner();
 
+  /** The catalog's listing for the `agent` of the query (default agent when absent), or the 4xx/503 to answer. */
+  const listFor = async (c: Context): Promise<Listing | Response> => {
+    const q = parseQuery(c, agentQuery);
+    if (!q.ok) return q.response;
+    const agentId = q.value.agent ?? defaultAgentId(ctx.config);
+    if (!hasOwnEntry(ctx.config.agents, agentId)) {
+      return c.json({ error: { type: "not_found", message: `unknown agent "${agentId.slice(0, 80)}"; agents: ${Object.keys(ctx.config.agents).join(", ")}`, param: "agent" } }, 404);
+    }
+    if (!ctx.skillCatalog || !ctx.stateDir) return c.json({ error: { type: "unavailable", message: "this process does not load skills" } }, 503);
+    const catalog = await ctx.skillCatalog();
+    const { entries, problems } = await catalog.list({ config: ctx.config, workspace: ctx.workspaceFor(agentId), agentId });
+    const { readSkillLock } = await import("../skills/skill-lock.ts");
+    // An unreadable lock file is reported, not fatal: the catalog lists the skills without grants then.
+    const installs = await readSkillLock(ctx.stateDir).then((lock) => lock.installs, () => Object.create(null) as Record<string, SkillInstallRecord>);
+    return { agentId, entries, problems, installs };
+  };
+
+  api.get("/skills", async (c) => {
+    const listing = await listFor(c);
+    if (listing instanceof Response) return listing;
+    const { agentId, entries, problems, installs } = listing;
+    return c.json({ agent: agentId, agents: Object.keys(ctx.config.agents), skills: entries.map((e) => toSkillJson(e, installs)), problems });
+  });
+
+  api.get("/skills/:name", async (c) => {
+    const listing = await listFor(c);
+    if (listing instanceof Response) return listing;
+    const name = c.req.param("name");
+    const [entry, ...others] = listing.entries.filter((e) => e.name === name);
+    if (!entry) {
+      return c.json({ error: { type: "not_found", message: `no skill named "${name.slice(0, 80)}" for agent "${listing.agentId}"; GET /api/v1/skills lists them` } }, 404);
+    }
+    const { loadSkillManifest } = await import("../skills/skill-manifest.ts");
+    const parsed = await loadSkillManifest(entry.dir);
+    return c.json({
+      agent: listing.agentId,
+      skill: {
+        ...toSkillJson(entry, listing.installs),
+        manifest: toManifestJson(entry.manifest),
+        body: parsed.ok ? parsed.body : null,
+        shadowed: others.map((o) => ({ source: o.source, dir: o.dir })),
+      },
+      problems: listing.problems,
+    });
+  });
+
   api.get("/skills/registry/search", async (c) => {
     const q = parseQuery(c, searchQuery);
     if (!q.ok) return q.response;
     return answer(c, async () => {
       const registry = await client();
       return { registry: registry.registry, results: await registry.search(q.value.q, q.value.limit) };
+    });
+  });
+
+  // What the registry says of one skill before it is installed: latest version, owner and moderation flags.
+  api.get("/skills/registry/skills/:slug", async (c) => {
+    const parsed = slug.safeParse(c.req.param("slug"));
+    if (!parsed.success) return c.json({ error: { type: "invalid_request", message: `slug: ${parsed.error.issues[0]?.message ?? "invalid"}`, param: "slug" } }, 400);
+    return answer(c, async () => {
+      const registry = await client();
+      return { registry: registry.registry, skill: await registry.getSkill(parsed.data) };
     });
   });
 
@@ -100,6 +163,13 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
   });
 
   return api;
+}
+
+interface Listing {
+  agentId: string;
+  entries: SkillEntry[];
+  problems: string[];
+  installs: Record<string, SkillInstallRecord>;
 }
 
 /** Runs a skills action; a SkillError becomes a 4xx/5xx JSON error with its code as `type`, anything else rethrows. */

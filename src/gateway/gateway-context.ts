@@ -6,6 +6,7 @@ import type { ReloadReport } from "../app.ts";
 import type { ProviderReachability } from "../models/reachability-probe.ts";
 import type { AgentConfig, PincerConfig } from "../core/config-schema.ts";
 import type { Dispatcher } from "../routing/dispatcher.ts";
+import type { SkillCatalog } from "../skills/skill-catalog.ts";
 import type { Store } from "../store/store.ts";
 
 export interface GatewayContext {
@@ -23,6 +24,8 @@ export interface GatewayContext {
   readonly channels?: ChannelsView | undefined;
   /** The state dir (`PINCER_HOME`): where registry skills are installed (`<stateDir>/skills`). */
   readonly stateDir?: string;
+  /** The skill catalog the agents' turns use (loaded on first call, never at start), so the UI lists what turns see. */
+  skillCatalog?(): Promise<SkillCatalog>;
   /** The config file this gateway loaded, for the config editor; with `checkConfigText` and `reload`. */
   readonly configFile?: string;
   /** Validates text as a reload of `configFile` would. Throws ConfigError. */

@@ -72,7 +72,7 @@ describe.skipIf(!chromiumAvailable)("Control UI shell in Chromium", () => {
       expect(await page.locator("#page-title").textContent()).toBe("Overview");
 
       const nav = page.getByRole("navigation", { name: "Pages" });
-      for (const title of ["Chat", "Sessions", "Runs", "Usage", "Channels", "Logs", "Audit", "Config", "Overview"]) {
+      for (const title of ["Chat", "Sessions", "Runs", "Usage", "Channels", "Skills", "Logs", "Audit", "Config", "Overview"]) {
         await nav.getByRole("link", { name: title }).click();
         await poll(() => page.locator("#page-title").textContent()).toBe(title);
         expect(await nav.getByRole("link", { name: title }).getAttribute("aria-current")).toBe("page");
