@@ -29,7 +29,7 @@ async function loadScanner(): Promise<SkillScanner> {
 }
 
 function actorFor(app: App, command: string): SkillActor {
-  return { stateDir: app.stateDir, audit: (r) => app.store.audit.write(r), via: `'pincer skills ${command}'`, now: Date.now, progress: say };
+  return { stateDir: app.stateDir, audit: (r) => app.store.audit.write(r), repo: app.store.skills, via: `'pincer skills ${command}'`, now: Date.now, progress: say };
 }
 
 /** Runs `fn` with the app and a registry client; a SkillError becomes a one-line CLI error. */

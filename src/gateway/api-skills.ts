@@ -39,7 +39,7 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
   const api = new Hono();
   const actor = (): SkillActor => {
     if (!ctx.stateDir) throw new Error("the gateway context has no state dir");
-    return { stateDir: ctx.stateDir, audit: (r) => ctx.store.audit.write(r), via: "the HTTP API", now: opts.now };
+    return { stateDir: ctx.stateDir, audit: (r) => ctx.store.audit.write(r), repo: ctx.store.skills, via: "the HTTP API", now: opts.now };
   };
   // Inside a request a rate-limited registry gets short waits.
   const client = async () => (await import("../skills/registry-client.ts")).createRegistryClient({ registry: ctx.config.skills.registry, maxWaitMs: 10_000 });
