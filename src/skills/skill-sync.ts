@@ -15,7 +15,7 @@ import { readSkillDeclarations } from "./skill-declarations.ts";
 import { isSkillError, SkillError } from "./skill-errors.ts";
 import { exists } from "./skill-install.ts";
 import { managedSkillsDir, readSkillLock, writeSkillLock, type SkillInstallRecord } from "./skill-lock.ts";
-import { formatFindings } from "./skill-staging.ts";
+import { formatFindings, type SkillActor } from "./skill-staging.ts";
 import type { SkillGrant, SkillScanner } from "./skill-types.ts";
 import { swapIn } from "./skill-update.ts";
 import { withSkillsMutex } from "./skills-mutex.ts";
@@ -141,4 +141,11 @@ async function removeFolder(dir: string): Promise<void> {
   const doomed = join(dirname(dir), `.removing-${randomBytes(6).toString("hex")}`);
   await rename(dir, doomed);
   await rm(doomed, { recursive: true, force: true });
+}
+
+/** Before an install, update, removal or grant change on a cluster node: its folder and lock may lag behind the store
+ * (a change made on another node), so they are brought in line first; what was not materialised is said as progress. */
+export async function syncBeforeChange(actor: SkillActor, scan: SkillScanner): Promise<void> {
+  const { refused } = await createSkillSync({ stateDir: actor.stateDir, repo: actor.repo, scan }).sync();
+  for (const r of refused) actor.progress?.(`warning: skill "${r.name}" from the store was not materialised here: ${r.reason}`);
 }

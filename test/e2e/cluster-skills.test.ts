@@ -1,6 +1,7 @@
 // Skills on the cluster runtime as real processes on real NATS JetStream and PostgreSQL: a skill installed through
 // the control gateway's API reaches a worker with its own state dir (no shared volume) before its next run — in the
-// prompt and readable through /skills — and once removed with the CLI on the gateway's node, the next run no longer has it.
+// prompt and readable through /skills — and once removed with the CLI on a third node that never had it locally, the
+// worker's next run no longer has it.
 import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -79,13 +80,14 @@ function systemOf(i: number): string {
 }
 
 describe.skipIf(missing !== undefined)("skills on the cluster runtime (NATS JetStream + PostgreSQL)", () => {
-  it("a skill installed on the gateway's node reaches a worker with its own state dir, and its removal too", async () => {
+  it("a skill installed on the gateway's node reaches a worker with its own state dir, and a removal on another node too", async () => {
     const env = {
       PINCER_BUS_URL: NATS_URL, PINCER_STORE_URL: PG_URL, PINCER_INSTANCE: instance, PINCER_SKILLS_REGISTRY: registry.url, PINCER_LOG_LEVEL: "warn",
     };
     const yaml = `${fakeProviderConfig(fx.fake.baseURL)}\nskills:\n  bundled: false\n`;
     const gwHome = await fx.home(yaml);
     const workerHome = await fx.home(yaml);
+    const otherHome = await fx.home(yaml);
     const gw = await startGatewayProcess(gwHome, TEST_GATEWAY_TOKEN, { args: ["--role", "control"], env });
     const worker = await startWorkerProcess(workerHome, { env });
     try {
@@ -107,7 +109,8 @@ describe.skipIf(missing !== undefined)("skills on the cluster runtime (NATS JetS
       const lock = JSON.parse(await readFile(join(workerHome.dir, "skills", "skills.lock.json"), "utf8"));
       expect(lock.installs["packing-list"]).toMatchObject({ registry: registry.url, slug: "packing-list", version: "1.0.0" });
 
-      const removed = await gwHome.cli(["skills", "remove", "packing-list"], { env });
+      // A node that never ran a turn: its folder is brought in line with the store before the removal.
+      const removed = await otherHome.cli(["skills", "remove", "packing-list"], { env });
       expect(removed).toMatchObject({ code: 0, stdout: "removed packing-list (packing-list 1.0.0)\n" });
 
       const second = fx.fake.requests.length;
