@@ -116,6 +116,21 @@ describe("createSkillSync", () => {
     expect({ ...(await readSkillLock(stateDir)).installs }).toEqual({});
   });
 
+  it("keeps the skills already here while the store never recorded a skill change (installed before the store kept skills)", async () => {
+    await publish("weather", "1.0.0");
+    const other = createSkillSync({ stateDir, repo, scan: fakeScanner() });
+    await other.sync();
+    const empty = await openSqliteStore({ path: ":memory:" });
+    try {
+      expect(await createSkillSync({ stateDir, repo: empty.skills, scan: fakeScanner() }).sync()).toMatchObject({ changed: false, removed: [] });
+      expect(await folders()).toEqual(["weather"]);
+      await empty.skills.setGrant("notes", { bins: [], env: ["X"], grantedAt: "2026-01-01T00:00:00.000Z" });
+      expect(await createSkillSync({ stateDir, repo: empty.skills, scan: fakeScanner() }).sync()).toMatchObject({ changed: true, removed: ["weather"] });
+    } finally {
+      await empty.close();
+    }
+  });
+
   it("retries a bundle missing from the store on the next sync", async () => {
     const entry = await publish("weather", "1.0.0");
     let missing = true;

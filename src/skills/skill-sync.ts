@@ -56,7 +56,9 @@ export function createSkillSync(opts: SkillSyncOptions): SkillSync {
 
   const pass = async (): Promise<SkillSyncResult> => {
     const generation = await opts.repo.generation();
-    if (generation === synced) return { changed: false, materialised: [], removed: [], refused: [] };
+    // Generation 0: no skill change was ever recorded (a store older than its skills, e.g. just upgraded). Then the
+    // store says nothing about what should be installed, and the skills already here stay.
+    if (generation === synced || generation === 0) return { changed: false, materialised: [], removed: [], refused: [] };
     const snapshot = await opts.repo.snapshot();
     const result: SkillSyncResult = { changed: true, materialised: [], removed: [], refused: [] };
     let retry = false;
