@@ -22,6 +22,7 @@ import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
 import type { SkillCatalog } from "./skills/skill-catalog.ts";
 import type { SkillsRuntime } from "./skills/skills-runtime.ts";
+import type { SkillSync } from "./skills/skill-sync.ts";
 import type { RunWorker } from "./routing/run-worker.ts";
 import type { Bus, Consumer } from "./bus/bus.ts";
 import { openMemoryBus } from "./bus/memory-bus.ts";
@@ -170,6 +171,23 @@ export async function createApp(opts: AppOptions): Promise<App> {
     (skillsRuntime ??= Promise.all([import("./skills/skills-runtime.ts"), import("./skills/skill-default-scanner.ts")]).then(async ([m, s]) =>
       m.createSkillsRuntime({ stateDir, configFile: loaded.file, env: opts.env, now, scan: await s.loadDefaultScanner(), audit: (record) => store.audit.write(record) })));
 
+  // Cluster runtime: before each turn the managed skills folder is brought in line with the store (one small query when
+  // nothing changed since the last turn), so a skill installed on any node reaches every worker. The embedded runtime
+  // reads its own folder only. A failed sync is logged and the turn goes on with the skills already here.
+  const clustered = Boolean(config.bus.url);
+  let skillSync: Promise<SkillSync> | undefined;
+  const syncSkills = async (): Promise<void> => {
+    try {
+      skillSync ??= Promise.all([import("./skills/skill-sync.ts"), import("./skills/skill-default-scanner.ts")]).then(async ([m, s]) =>
+        m.createSkillSync({ stateDir, repo: store.skills, scan: await s.loadDefaultScanner() }));
+      const { materialised, removed, refused } = await (await skillSync).sync();
+      if (materialised.length + removed.length > 0) log.info({ materialised, removed }, "skills synced from the store");
+      for (const r of refused) log.warn({ skill: r.name, reason: r.reason }, "a skill from the store was not materialised");
+    } catch (err) {
+      log.warn({ err }, "syncing the skills from the store failed; the run uses the skills already here");
+    }
+  };
+
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
@@ -192,7 +210,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
           gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills }),
       };
     },
-    skillsFor: async ({ agentId, workspace }) => (await loadSkills()).prepareTurn({ config, agentId, workspace }),
+    skillsFor: async ({ agentId, workspace }) => {
+      if (clustered) await syncSkills();
+      return (await loadSkills()).prepareTurn({ config, agentId, workspace });
+    },
   };
   // Cluster runtime when a bus is configured: runs go to workers over NATS JetStream; else they run in this process.
   const bus = config.bus.url ? await openBus(config, log) : undefined;

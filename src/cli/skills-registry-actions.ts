@@ -28,8 +28,11 @@ async function loadScanner(): Promise<SkillScanner> {
   return (await import("../skills/skill-default-scanner.ts")).loadDefaultScanner();
 }
 
-function actorFor(app: App, command: string): SkillActor {
-  return { stateDir: app.stateDir, audit: (r) => app.store.audit.write(r), via: `'pincer skills ${command}'`, now: Date.now, progress: say };
+/** The actor of one command; on a cluster node, the skills folder brought in line with the store first. */
+async function actorFor(app: App, command: string, scan?: SkillScanner): Promise<SkillActor> {
+  const actor: SkillActor = { stateDir: app.stateDir, audit: (r) => app.store.audit.write(r), repo: app.store.skills, via: `'pincer skills ${command}'`, now: Date.now, progress: say };
+  if (app.runtime === "cluster") await (await import("../skills/skill-sync.ts")).syncBeforeChange(actor, scan ?? (await loadScanner()));
+  return actor;
 }
 
 /** Runs `fn` with the app and a registry client; a SkillError becomes a one-line CLI error. */
@@ -74,7 +77,7 @@ export async function installCommand(g: GlobalOptions, spec: string, opts: { gra
   const version = at > 0 ? spec.slice(at + 1) : undefined;
   const [{ installSkill }, { describe }, scan] = await Promise.all([import("../skills/skill-install.ts"), import("../skills/skill-grants.ts"), loadScanner()]);
   await withRegistry(g, async (app, client) => {
-    const result = await installSkill(actorFor(app, "install"), { client, scan, slug, ...(version ? { version } : {}), force: opts.force === true, grant: opts.grant === true });
+    const result = await installSkill(await actorFor(app, "install", scan), { client, scan, slug, ...(version ? { version } : {}), force: opts.force === true, grant: opts.grant === true });
     if (opts.json) return printJson(result);
     const declared = describe(result.declared);
     process.stdout.write(`installed ${result.name} ${result.install.version} (${result.install.slug}) in ${result.dir}\n`);
@@ -87,7 +90,7 @@ export async function updateCommand(g: GlobalOptions, target: string | undefined
   if (!target === !opts.all) throw new CliFailure("name one skill, or give --all (not both)", EXIT_USAGE);
   const [{ updateSkills }, { describe }, scan] = await Promise.all([import("../skills/skill-update.ts"), import("../skills/skill-grants.ts"), loadScanner()]);
   await withRegistry(g, async (app, client) => {
-    const outcomes = await updateSkills(actorFor(app, "update"), { client, scan, ...(target ? { target } : {}), all: opts.all === true, force: opts.force === true });
+    const outcomes = await updateSkills(await actorFor(app, "update", scan), { client, scan, ...(target ? { target } : {}), all: opts.all === true, force: opts.force === true });
     if (opts.json) return printJson({ outcomes });
     if (outcomes.length === 0) return void process.stdout.write("no skills installed from a registry\n");
     for (const o of outcomes) {
@@ -101,7 +104,7 @@ export async function updateCommand(g: GlobalOptions, target: string | undefined
 export async function removeCommand(g: GlobalOptions, name: string): Promise<void> {
   const { removeSkill } = await import("../skills/skill-install.ts");
   await withApp(g, async (app) => {
-    const removed = await removeSkill(actorFor(app, "remove"), name).catch(async (err: unknown) => Promise.reject(await asCliFailure(err)));
+    const removed = await actorFor(app, "remove").then((actor) => removeSkill(actor, name)).catch(async (err: unknown) => Promise.reject(await asCliFailure(err)));
     process.stdout.write(`removed ${name}${removed.install ? ` (${removed.install.slug} ${removed.install.version})` : ""}${removed.grant ? " and its grants" : ""}\n`);
   });
 }
@@ -109,7 +112,7 @@ export async function removeCommand(g: GlobalOptions, name: string): Promise<voi
 export async function grantCommand(g: GlobalOptions, name: string, opts: { bin?: string[]; env?: string[] }): Promise<void> {
   const { grantSkill, describe } = await import("../skills/skill-grants.ts");
   await withApp(g, async (app) => {
-    const grant = await grantSkill(actorFor(app, "grant"), { name, ...pick(opts) }).catch(async (err: unknown) => Promise.reject(await asCliFailure(err)));
+    const grant = await actorFor(app, "grant").then((actor) => grantSkill(actor, { name, ...pick(opts) })).catch(async (err: unknown) => Promise.reject(await asCliFailure(err)));
     process.stdout.write(`${name} may now use ${describe(grant)}\n`);
   });
 }
@@ -117,7 +120,7 @@ export async function grantCommand(g: GlobalOptions, name: string, opts: { bin?:
 export async function revokeCommand(g: GlobalOptions, name: string, opts: { bin?: string[]; env?: string[] }): Promise<void> {
   const { revokeSkill, describe } = await import("../skills/skill-grants.ts");
   await withApp(g, async (app) => {
-    const left = await revokeSkill(actorFor(app, "revoke"), { name, ...pick(opts) }).catch(async (err: unknown) => Promise.reject(await asCliFailure(err)));
+    const left = await actorFor(app, "revoke").then((actor) => revokeSkill(actor, { name, ...pick(opts) })).catch(async (err: unknown) => Promise.reject(await asCliFailure(err)));
     process.stdout.write(left ? `${name} keeps ${describe(left)}\n` : `${name} has no grants any more\n`);
   });
 }

@@ -44,9 +44,12 @@ const STATUS: Record<SkillError["code"], 404 | 409 | 422 | 502 | 503> = {
 export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number }): Hono {
   const { ctx } = opts;
   const api = new Hono();
-  const actor = (): SkillActor => {
+  // On a cluster node the skills folder is brought in line with the store first: the change may follow one made elsewhere.
+  const actor = async (): Promise<SkillActor> => {
     if (!ctx.stateDir) throw new Error("the gateway context has no state dir");
-    return { stateDir: ctx.stateDir, audit: (r) => ctx.store.audit.write(r), via: "the HTTP API", now: opts.now };
+    const acting: SkillActor = { stateDir: ctx.stateDir, audit: (r) => ctx.store.audit.write(r), repo: ctx.store.skills, via: "the HTTP API", now: opts.now };
+    if (ctx.config.bus.url) await (await import("../skills/skill-sync.ts")).syncBeforeChange(acting, await scanner());
+    return acting;
   };
   // Inside a request a rate-limited registry gets short waits.
   const client = async () => (await import("../skills/registry-client.ts")).createRegistryClient({ registry: ctx.config.skills.registry, maxWaitMs: 10_000 });
@@ -123,7 +126,7 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
     const { slug: s, version: v, grant, force } = body.value;
     return answer(c, async () => {
       const { installSkill } = await import("../skills/skill-install.ts");
-      return { installed: await installSkill(actor(), { client: await client(), scan: await scanner(), slug: s, ...(v ? { version: v } : {}), grant: grant === true, force: force === true }) };
+      return { installed: await installSkill(await actor(), { client: await client(), scan: await scanner(), slug: s, ...(v ? { version: v } : {}), grant: grant === true, force: force === true }) };
     }, 201);
   });
 
@@ -132,7 +135,7 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
     if (!body.ok) return body.response;
     return answer(c, async () => {
       const { updateSkills } = await import("../skills/skill-update.ts");
-      const [outcome] = await updateSkills(actor(), { client: await client(), scan: await scanner(), target: c.req.param("name"), force: body.value.force === true });
+      const [outcome] = await updateSkills(await actor(), { client: await client(), scan: await scanner(), target: c.req.param("name"), force: body.value.force === true });
       return { update: outcome };
     });
   });
@@ -140,7 +143,7 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
   api.delete("/skills/:name", (c) =>
     answer(c, async () => {
       const { removeSkill } = await import("../skills/skill-install.ts");
-      return { removed: await removeSkill(actor(), c.req.param("name")) };
+      return { removed: await removeSkill(await actor(), c.req.param("name")) };
     }),
   );
 
@@ -149,7 +152,7 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
     if (!body.ok) return body.response;
     return answer(c, async () => {
       const { grantSkill } = await import("../skills/skill-grants.ts");
-      return { grant: await grantSkill(actor(), { name: c.req.param("name"), ...pick(body.value) }) };
+      return { grant: await grantSkill(await actor(), { name: c.req.param("name"), ...pick(body.value) }) };
     });
   });
 
@@ -158,7 +161,7 @@ export function createSkillRoutes(opts: { ctx: GatewayContext; now: () => number
     if (!body.ok) return body.response;
     return answer(c, async () => {
       const { revokeSkill } = await import("../skills/skill-grants.ts");
-      return { grant: (await revokeSkill(actor(), { name: c.req.param("name"), ...pick(body.value) })) ?? null };
+      return { grant: (await revokeSkill(await actor(), { name: c.req.param("name"), ...pick(body.value) })) ?? null };
     });
   });
 

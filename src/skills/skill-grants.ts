@@ -1,6 +1,7 @@
 // Consent for what a skill declares it needs: binaries (`requires.bins`/`anyBins`) and env vars (`requires.env`,
 // `primaryEnv`) are the skill's only when the user grants them. Grants live in the lock file's `grants[name]`; every
-// grant and revoke is audited. Only what SKILL.md declares can be granted.
+// grant and revoke is audited and recorded in the store too (for the other nodes of a cluster). Only what SKILL.md
+// declares can be granted.
 import { join } from "node:path";
 import { ownEntry, setOwnEntry } from "../core/own-entry.ts";
 import { describeNeeds as describe, readSkillDeclarations } from "./skill-declarations.ts";
@@ -36,9 +37,10 @@ export async function grantSkill(actor: SkillActor, req: GrantRequest): Promise<
   if (undeclared.length > 0) {
     throw new SkillError("invalid_grant", `skill "${req.name}" does not declare ${undeclared.join(", ")}; it declares ${describe(declared)}. Only what its SKILL.md declares can be granted`);
   }
-  const grant = await updateSkillLock(actor.stateDir, (lock) => {
+  const grant = await updateSkillLock(actor.stateDir, async (lock) => {
     const had = ownEntry(lock.grants, req.name);
     const next: SkillGrant = { bins: union(had?.bins ?? [], bins), env: union(had?.env ?? [], env), grantedAt: new Date(actor.now()).toISOString() };
+    await actor.repo.setGrant(req.name, next);
     setOwnEntry(lock.grants, req.name, next);
     return next;
   });
@@ -50,7 +52,7 @@ export async function grantSkill(actor: SkillActor, req: GrantRequest): Promise<
 export async function revokeSkill(actor: SkillActor, req: GrantRequest): Promise<SkillGrant | undefined> {
   checkSkillName(req.name);
   const everything = req.bins === undefined && req.env === undefined;
-  const { removed, left } = await updateSkillLock(actor.stateDir, (lock) => {
+  const { removed, left } = await updateSkillLock(actor.stateDir, async (lock) => {
     const had = ownEntry(lock.grants, req.name);
     if (!had) throw new SkillError("invalid_grant", `skill "${req.name}" has no grants to revoke`);
     const bins = everything ? had.bins : (req.bins ?? []);
@@ -58,6 +60,7 @@ export async function revokeSkill(actor: SkillActor, req: GrantRequest): Promise
     const missing = [...bins.filter((b) => !had.bins.includes(b)).map((b) => `binary ${b}`), ...env.filter((e) => !had.env.includes(e)).map((e) => `env var ${e}`)];
     if (missing.length > 0) throw new SkillError("invalid_grant", `skill "${req.name}" was not granted ${missing.join(", ")}; it has ${describe(had)}`);
     const next: SkillGrant = { bins: had.bins.filter((b) => !bins.includes(b)), env: had.env.filter((e) => !env.includes(e)), grantedAt: had.grantedAt };
+    await actor.repo.setGrant(req.name, next.bins.length + next.env.length === 0 ? undefined : next);
     if (next.bins.length + next.env.length === 0) delete lock.grants[req.name];
     else setOwnEntry(lock.grants, req.name, next);
     return { removed: { bins, env }, left: next.bins.length + next.env.length > 0 ? next : undefined };

@@ -17,11 +17,14 @@ import type { SkillActor } from "./skill-staging.ts";
 import type { ScanReport } from "./skill-types.ts";
 import { updateSkills } from "./skill-update.ts";
 import { updateSkillLock } from "./skills-mutex.ts";
+import { openSqliteStore } from "../store/sqlite-store.ts";
+import type { Store } from "../store/store.ts";
 
 let fake: FakeRegistry;
 let stateDir: string;
 let audits: AuditRecord[];
 let actor: SkillActor;
+let store: Store;
 
 beforeAll(async () => {
   fake = await startFakeRegistry({
@@ -35,9 +38,19 @@ afterAll(() => fake.close());
 beforeEach(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "pincer-skills-"));
   audits = [];
-  actor = { stateDir, audit: async (r) => void audits.push(r), via: "the test", now: () => Date.UTC(2026, 0, 1) };
+  store = await openSqliteStore({ path: ":memory:" });
+  actor = { stateDir, audit: async (r) => void audits.push(r), repo: store.skills, via: "the test", now: () => Date.UTC(2026, 0, 1) };
 });
-afterEach(() => rm(stateDir, { recursive: true, force: true }));
+afterEach(async () => {
+  await store.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+/** The lock file as the store records it (what the other nodes of a cluster sync from). */
+async function lockInStore(): Promise<{ installs: Record<string, unknown>; grants: Record<string, unknown> }> {
+  const seen = await store.skills.snapshot();
+  return { installs: Object.fromEntries(seen.installs), grants: Object.fromEntries(seen.grants) };
+}
 
 /** Walks a folder: relative paths of everything in it. */
 async function listing(dir: string): Promise<string[]> {
@@ -154,6 +167,33 @@ describe("updateSkills", () => {
     await installSkill(actor, opts("weather-tool"));
     const out = await updateSkills(actor, { client: createRegistryClient({ registry: fake.url }), scan: fakeScan, all: true });
     expect(out).toEqual([{ name: "weather-tool", slug: "weather-tool", from: "1.1.0", to: "1.1.0", status: "up-to-date" }]);
+  });
+});
+
+describe("the store's record", () => {
+  it("follows install, grant, update, revoke and remove: the bundle as downloaded, and the same entries as the lock", async () => {
+    const result = await installSkill(actor, opts("weather-tool", { version: "1.0.0", grant: true }));
+    const bundle = await store.skills.getBundle(result.install.sha256);
+    expect(createHash("sha256").update(bundle!).digest("hex")).toBe(result.install.sha256);
+    const { version: _, ...lock } = await readSkillLock(stateDir);
+    expect(await lockInStore()).toEqual(JSON.parse(JSON.stringify(lock)));
+    await revokeSkill(actor, { name: "weather-tool", bins: ["jq"] });
+    await updateSkills(actor, { client: createRegistryClient({ registry: fake.url }), scan: fakeScan, target: "weather-tool" });
+    const { version: __, ...updated } = await readSkillLock(stateDir);
+    expect(await lockInStore()).toEqual(JSON.parse(JSON.stringify(updated)));
+    expect(updated.installs["weather-tool"]?.version).toBe("1.1.0");
+    expect(await store.skills.getBundle(updated.installs["weather-tool"]!.sha256)).toBeDefined();
+    await removeSkill(actor, "weather-tool");
+    expect(await lockInStore()).toEqual({ installs: {}, grants: {} });
+  });
+
+  it("records nothing for a refused install, and nothing stays local when the store refuses", async () => {
+    await refusal(installSkill(actor, opts("evil-inside")));
+    expect(await lockInStore()).toEqual({ installs: {}, grants: {} });
+    const failing: SkillActor = { ...actor, repo: { ...store.skills, setInstall: async () => Promise.reject(new Error("database down")) } };
+    await expect(installSkill(failing, opts("weather-tool"))).rejects.toThrow("database down");
+    expect(await listing(join(stateDir, "skills"))).toEqual([]);
+    expect(await readSkillLock(stateDir)).toEqual({ version: 1, installs: {}, grants: {} });
   });
 });
 

@@ -1,6 +1,7 @@
 // Installing a skill from a registry into `<state>/skills/<name>/` and removing it again, recorded in the lock file
-// and audited. Install: stage (moderation, download, safe extraction, name, scan), then under the skills mutex one
-// rename into place and the lock entry (plus the grants with `grant`). Update is skill-update.ts; grants skill-grants.ts.
+// and audited. Install: stage (moderation, download, safe extraction, name, scan), then under the skills mutex the
+// record in the store (bundle, install, grants: what the other nodes of a cluster sync from), one rename into place and
+// the lock entry (plus the grants with `grant`). Update is skill-update.ts; grants skill-grants.ts.
 import { lstat, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -35,6 +36,7 @@ export async function installSkill(actor: SkillActor, opts: InstallOptions): Pro
   const { name } = staged.declarations;
   const dir = join(managedSkillsDir(actor.stateDir), name);
   try {
+    await actor.repo.putBundle(staged.sha256, staged.bundle);
     return await withSkillsMutex(actor.stateDir, async () => {
       const lock = await readSkillLock(actor.stateDir);
       if (await exists(dir)) {
@@ -46,19 +48,29 @@ export async function installSkill(actor: SkillActor, opts: InstallOptions): Pro
             : `${dir} exists and was not installed from a registry. Fix: move that folder away, or keep it and do not install "${opts.slug}"`,
         );
       }
-      await rename(staged.dir, dir);
       const install: SkillInstallRecord = {
         registry: opts.client.registry, slug: staged.skill.slug, version: staged.version, sha256: staged.sha256,
         fingerprint: staged.report.fingerprint, installedAt: new Date(actor.now()).toISOString(),
       };
+      const hadGrant = ownEntry(lock.grants, name);
       setOwnEntry(lock.installs, name, install);
       const { bins, env } = staged.declarations;
       if (opts.grant && bins.length + env.length > 0) actor.progress?.(`granting ${describeNeeds({ bins, env })} to ${name} (--grant)`);
       if (opts.grant && bins.length + env.length > 0) setOwnEntry(lock.grants, name, { bins, env, grantedAt: install.installedAt });
+      const grantNow = ownEntry(lock.grants, name);
+      await actor.repo.setInstall(name, install);
+      if (grantNow !== hadGrant) await actor.repo.setGrant(name, grantNow);
       try {
-        await writeSkillLock(actor.stateDir, lock);
+        await rename(staged.dir, dir);
+        try {
+          await writeSkillLock(actor.stateDir, lock);
+        } catch (err) {
+          await rm(dir, { recursive: true, force: true });
+          throw err;
+        }
       } catch (err) {
-        await rm(dir, { recursive: true, force: true });
+        await actor.repo.setInstall(name, undefined).catch(() => undefined);
+        if (grantNow !== hadGrant) await actor.repo.setGrant(name, hadGrant).catch(() => undefined);
         throw err;
       }
       actor.progress?.(`installed ${name} (${install.slug} ${install.version}) in ${dir}`);
@@ -91,6 +103,8 @@ export async function removeSkill(actor: SkillActor, name: string): Promise<Remo
     const grant = ownEntry(lock.grants, name);
     const present = await exists(dir);
     if (!present && !install && !grant) throw new SkillError("not_installed", `no skill "${name}" in ${managedSkillsDir(actor.stateDir)}. See 'pincer skills list'`);
+    await actor.repo.setInstall(name, undefined);
+    await actor.repo.setGrant(name, undefined);
     if (present) {
       // Out of sight in one step, then deleted: a reader never sees half a skill.
       const doomed = join(managedSkillsDir(actor.stateDir), `.removing-${randomBytes(6).toString("hex")}`);

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { chmod, mkdir, mkdtemp, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AuditRecord } from "../core/domain.ts";
+import type { SkillRepo } from "../store/store.ts";
 import { SKILL_NAME } from "../core/config-schema.ts";
 import type { RegistryClient, RegistrySkill } from "./registry-client.ts";
 import { DEFAULT_BUNDLE_LIMITS, extractSkillBundle, type BundleLimits } from "./skill-bundle.ts";
@@ -18,6 +19,9 @@ export interface SkillActor {
   stateDir: string;
   /** Writes one audit record (the store's audit repo). */
   audit: (record: AuditRecord) => Promise<void>;
+  /** The store's skills repo: every change is recorded there too (bundle, install, grants), for the other nodes of a
+   * cluster. Recorded first; the local folder and lock file follow, and a failure there undoes the record. */
+  repo: SkillRepo;
   /** Named in audit reasons: `'pincer skills install'`, `the HTTP API`. */
   via: string;
   /** epoch ms */
@@ -44,6 +48,8 @@ export interface StagedSkill {
   version: string;
   /** sha256 (hex) of the downloaded bundle */
   sha256: string;
+  /** The downloaded bundle (ZIP), as checked. */
+  bundle: Uint8Array;
   declarations: SkillDeclarations;
   report: ScanReport;
 }
@@ -73,7 +79,7 @@ export async function stageSkill(actor: SkillActor, opts: StageOptions): Promise
     const report = await opts.scan(dir);
     if (report.verdict === "block") throw new SkillError("scan_blocked", `the safety scan blocked "${declarations.name}" (${opts.slug} ${version}):\n${formatFindings(report.findings, "block")}`);
     if (report.verdict === "warn") say(`the safety scan warns about "${declarations.name}":\n${formatFindings(report.findings, "warn")}`);
-    return { dir, skill, version, sha256, declarations, report };
+    return { dir, skill, version, sha256, bundle: zip, declarations, report };
   } catch (err) {
     await discardStaged(dir, madeSkillsDir ? skillsDir : undefined);
     throw err;

@@ -76,11 +76,18 @@ async function updateOne(actor: SkillActor, opts: UpdateOptions, name: string, r
     if (staged.declarations.name !== name) {
       throw new SkillError("invalid_bundle", `bundle refused: ${record.slug} ${latest} names the skill "${staged.declarations.name}", not "${name}". Fix: remove "${name}" and install ${record.slug} again`);
     }
+    await actor.repo.putBundle(staged.sha256, staged.bundle);
     return await withSkillsMutex(actor.stateDir, async () => {
       const lock = await readSkillLock(actor.stateDir);
       if (ownEntry(lock.installs, name)?.version !== record.version) throw new SkillError("busy", `skill "${name}" changed while updating; run the update again`);
-      await swapIn(staged.dir, dir);
       const install: SkillInstallRecord = { ...record, version: latest, sha256: staged.sha256, fingerprint: staged.report.fingerprint, installedAt: new Date(actor.now()).toISOString() };
+      await actor.repo.setInstall(name, install);
+      try {
+        await swapIn(staged.dir, dir);
+      } catch (err) {
+        await actor.repo.setInstall(name, record).catch(() => undefined);
+        throw err;
+      }
       setOwnEntry(lock.installs, name, install);
       await writeSkillLock(actor.stateDir, lock);
       await auditSkill(actor, "skill.updated", `updated ${record.slug} ${record.version} → ${latest}`, { name, from: record.version, ...install });
@@ -99,7 +106,7 @@ async function updateOne(actor: SkillActor, opts: UpdateOptions, name: string, r
 }
 
 /** Old folder renamed away, new one renamed in, old one removed; a failed second rename puts the old one back. */
-async function swapIn(staging: string, dir: string): Promise<void> {
+export async function swapIn(staging: string, dir: string): Promise<void> {
   const old = join(dirname(dir), `.replaced-${randomBytes(6).toString("hex")}`);
   const hadOld = await exists(dir);
   if (hadOld) await rename(dir, old);

@@ -155,6 +155,41 @@ export interface NoticesTable {
   sent_at: Millis | null;
 }
 
+/** Skill bundles (ZIPs as downloaded), keyed by their sha256. */
+export interface SkillBundlesTable {
+  sha256: string;
+  bytes: Uint8Array;
+  size: number;
+  created_at: Millis;
+}
+
+export interface SkillInstallsTable {
+  name: string;
+  registry: string;
+  slug: string;
+  version: string;
+  sha256: string;
+  fingerprint: string;
+  /** ISO 8601, as in the lock file. */
+  installed_at: string;
+}
+
+export interface SkillGrantsTable {
+  name: string;
+  /** JSON array of binary names. */
+  bins: JsonText;
+  /** JSON array of env var names. */
+  env: JsonText;
+  /** ISO 8601. */
+  granted_at: string;
+}
+
+/** One row (`id` 1): the generation of the skill installs and grants, bumped by every change. */
+export interface SkillGenerationTable {
+  id: number;
+  generation: number;
+}
+
 /** Every table the Store reads and writes (the migration bookkeeping tables are Kysely's own). */
 export interface Database {
   sessions: SessionsTable;
@@ -169,4 +204,8 @@ export interface Database {
   approved_senders: ApprovedSendersTable;
   group_context: GroupContextTable;
   notices: NoticesTable;
+  skill_bundles: SkillBundlesTable;
+  skill_installs: SkillInstallsTable;
+  skill_grants: SkillGrantsTable;
+  skill_generation: SkillGenerationTable;
 }

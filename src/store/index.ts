@@ -1,8 +1,10 @@
 // Public surface of the store folder: the Store port, its Kysely implementation and the SQLite and PostgreSQL backends.
 // Other folders import from here only; row mapping and the driver adapters stay internal (pg loads on first use).
 export type {
-  AuditRepo, DeliveryRepo, JournalRepo, LeaseRepo, RunClaim, RunPatch, RunProgress, RunRepo, SessionRepo, Store, TranscriptRepo, UsageRepo,
+  AuditRepo, DeliveryRepo, JournalRepo, LeaseRepo, RunClaim, RunPatch, RunProgress, RunRepo, SessionRepo, SkillGrantEntry, SkillInstallEntry,
+  SkillRepo, SkillsSnapshot, Store, TranscriptRepo, UsageRepo,
 } from "./store.ts";
+export { SKILL_BUNDLE_MAX_BYTES } from "./store.ts";
 export type { Database } from "./db-schema.ts";
 export { createKyselyStore } from "./kysely-store.ts";
 export type { KyselyStoreOptions } from "./kysely-store.ts";

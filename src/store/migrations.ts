@@ -9,6 +9,8 @@ export interface SqlTypes {
   identity: (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
   /** Text that sorts byte-wise ("B" before "a"), so ORDER BY on it agrees across backends. */
   orderedText: ColumnDataType | Expression<unknown>;
+  /** Raw bytes. */
+  bytes: ColumnDataType;
 }
 
 export const SQLITE_SQL_TYPES: SqlTypes = {
@@ -17,6 +19,7 @@ export const SQLITE_SQL_TYPES: SqlTypes = {
   identity: (col) => col.primaryKey().autoIncrement(),
   // SQLite's default collation (BINARY) already compares bytes.
   orderedText: "text",
+  bytes: "blob",
 };
 
 export const POSTGRES_SQL_TYPES: SqlTypes = {
@@ -24,6 +27,7 @@ export const POSTGRES_SQL_TYPES: SqlTypes = {
   identity: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
   // The database's default collation (often en_US) would interleave cases; "C" compares bytes.
   orderedText: sql`text collate "C"`,
+  bytes: "bytea",
 };
 
 // Epoch ms need 64 bits; token counts per call fit in 32.
@@ -252,6 +256,42 @@ function createSessionTitle(): Migration {
   };
 }
 
+/** Installed skills shared by a cluster: bundles by sha256, the lock's installs and grants, and their generation. */
+function createSkills(types: SqlTypes): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable("skill_bundles")
+        .addColumn("sha256", "text", (c) => c.primaryKey())
+        .addColumn("bytes", types.bytes, (c) => c.notNull())
+        .addColumn("size", "integer", (c) => c.notNull())
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .execute();
+      await db.schema.createTable("skill_installs")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("registry", "text", (c) => c.notNull())
+        .addColumn("slug", "text", (c) => c.notNull())
+        .addColumn("version", "text", (c) => c.notNull())
+        .addColumn("sha256", "text", (c) => c.notNull())
+        .addColumn("fingerprint", "text", (c) => c.notNull())
+        .addColumn("installed_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createTable("skill_grants")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("bins", "text", (c) => c.notNull())
+        .addColumn("env", "text", (c) => c.notNull())
+        .addColumn("granted_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createTable("skill_generation")
+        .addColumn("id", "integer", (c) => c.primaryKey())
+        .addColumn("generation", MILLIS, (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ["skill_generation", "skill_grants", "skill_installs", "skill_bundles"]) await db.schema.dropTable(table).execute();
+    },
+  };
+}
+
 /** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires (so "002", not "0002"). */
 export function listMigrations(types: SqlTypes): Record<string, Migration> {
   return {
@@ -260,6 +300,7 @@ export function listMigrations(types: SqlTypes): Record<string, Migration> {
     "003_channels": createChannels(types),
     "004_journal_run": createJournalRun(),
     "005_session_title": createSessionTitle(),
+    "006_skills": createSkills(types),
   };
 }
 

@@ -9,9 +9,10 @@ import type { ApprovedSender, GroupContextEntry, Notice, PairingRequest } from "
 import type { ActivationMode } from "../core/channel-config.ts";
 import type { QueueMode } from "../core/config-schema.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
+import type { SkillGrantEntry, SkillInstallEntry } from "./store.ts";
 import type {
   ApprovedSendersTable, AuditTable, DeliveriesTable, GroupContextTable, JournalTable, LeasesTable, NoticesTable, PairingRequestsTable,
-  RunsTable, SessionsTable, TranscriptTable, UsageTable,
+  RunsTable, SessionsTable, SkillGrantsTable, SkillInstallsTable, TranscriptTable, UsageTable,
 } from "./db-schema.ts";
 
 // undefined ↔ NULL at the boundary; the domain never sees null.
@@ -271,4 +272,26 @@ export function fromNoticeRow(row: Selectable<NoticesTable>): Notice {
     id: row.id, channel: row.channel, account: row.account, chatId: row.chat_id, text: row.text, createdAt: row.created_at,
     sentAt: orUndefined(row.sent_at),
   };
+}
+
+export function toSkillInstallRow(name: string, e: SkillInstallEntry): Insertable<SkillInstallsTable> {
+  return { name, registry: e.registry, slug: e.slug, version: e.version, sha256: e.sha256, fingerprint: e.fingerprint, installed_at: e.installedAt };
+}
+
+export function fromSkillInstallRow(row: Selectable<SkillInstallsTable>): SkillInstallEntry {
+  return { registry: row.registry, slug: row.slug, version: row.version, sha256: row.sha256, fingerprint: row.fingerprint, installedAt: row.installed_at };
+}
+
+export function toSkillGrantRow(name: string, g: SkillGrantEntry): Insertable<SkillGrantsTable> {
+  return { name, bins: JSON.stringify(g.bins), env: JSON.stringify(g.env), granted_at: g.grantedAt };
+}
+
+export function fromSkillGrantRow(row: Selectable<SkillGrantsTable>): SkillGrantEntry {
+  return { bins: parseStringList(row.bins), env: parseStringList(row.env), grantedAt: row.granted_at };
+}
+
+/** A JSON array of strings as stored; anything else reads as empty (grants only ever narrow on a bad row). */
+function parseStringList(text: string): string[] {
+  const value: unknown = JSON.parse(text);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }

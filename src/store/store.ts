@@ -234,6 +234,55 @@ export interface NoticeRepo {
   markSent(id: number): Promise<void>;
 }
 
+/** Largest skill bundle the store keeps, bytes: the installer's download cap (a ClawHub skill is at most 50 MB). */
+export const SKILL_BUNDLE_MAX_BYTES = 50 * 1024 * 1024;
+
+/** Where an installed skill came from, as the skills lock file records it. */
+export interface SkillInstallEntry {
+  registry: string;
+  slug: string;
+  version: string;
+  /** sha256 (hex) of the bundle, the key of `skills.getBundle`. */
+  sha256: string;
+  /** The scanner's fingerprint of the files as installed. */
+  fingerprint: string;
+  /** ISO 8601, as in the lock file. */
+  installedAt: string;
+}
+
+/** What a skill was granted (binaries, env vars), as the skills lock file records it. */
+export interface SkillGrantEntry {
+  bins: string[];
+  env: string[];
+  /** ISO 8601. */
+  grantedAt: string;
+}
+
+/** Every installed skill and every grant, and the generation they were read at. */
+export interface SkillsSnapshot {
+  installs: Map<string, SkillInstallEntry>;
+  grants: Map<string, SkillGrantEntry>;
+  /** `skills.generation()` as it was before the rest was read: the data is at least this new. */
+  generation: number;
+}
+
+/** Installed skills shared by every node of a cluster: their bundles, content-addressed, and the lock's entries. */
+export interface SkillRepo {
+  /** Keeps `bytes` under `sha256` (lowercase hex). Contract: idempotent; throws RangeError when the bytes do not hash
+   * to `sha256` or are larger than SKILL_BUNDLE_MAX_BYTES. */
+  putBundle(sha256: string, bytes: Uint8Array): Promise<void>;
+  /** The bundle's bytes, or undefined when no bundle has that hash. */
+  getBundle(sha256: string): Promise<Uint8Array | undefined>;
+  /** Records (or with undefined, forgets) the install of skill `name`; bundles no install refers to and put over an
+   * hour ago are dropped. Contract: changes the generation. */
+  setInstall(name: string, entry: SkillInstallEntry | undefined): Promise<void>;
+  /** Records (or with undefined, forgets) the grants of skill `name`. Contract: changes the generation. */
+  setGrant(name: string, grant: SkillGrantEntry | undefined): Promise<void>;
+  /** A number that changes with every setInstall and setGrant (0 before the first): one small query. */
+  generation(): Promise<number>;
+  snapshot(): Promise<SkillsSnapshot>;
+}
+
 /** Everything Pincer persists. Contract: all methods are safe to call concurrently. */
 export interface Store {
   sessions: SessionRepo;
@@ -247,6 +296,7 @@ export interface Store {
   pairing: PairingRepo;
   groupContext: GroupContextRepo;
   notices: NoticeRepo;
+  skills: SkillRepo;
   /** Applies pending migrations; returns the names applied. Idempotent. */
   migrate(): Promise<string[]>;
   /** Names of migrations not yet applied (for `pincer doctor`). */
