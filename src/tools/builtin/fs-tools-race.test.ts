@@ -17,8 +17,9 @@ const [dir, link, tmp] = process.argv.slice(1);
 const attempt = (f) => { try { f(); return true; } catch { return false; } };
 for (let n = 1; ; n++) {
   attempt(() => renameSync(dir, tmp));
-  // dir is now the symlink out; a write may have created dir meanwhile: clear it and retry
-  if (!attempt(() => renameSync(link, dir))) { rmSync(dir, { recursive: true, force: true }); attempt(() => renameSync(link, dir)); }
+  // dir is now the symlink out; a write may have created dir meanwhile: clear it and retry (a write landing during
+  // the removal makes it fail; the next round tries again)
+  if (!attempt(() => renameSync(link, dir))) { attempt(() => rmSync(dir, { recursive: true, force: true })); attempt(() => renameSync(link, dir)); }
   attempt(() => renameSync(dir, link));
   attempt(() => renameSync(tmp, dir)); // dir is the real directory again
   if (n === 1) process.stdout.write("ready\\n");
