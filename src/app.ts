@@ -5,7 +5,7 @@ import { chown, mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
-import { ConfigError } from "./core/errors.ts";
+import { ConfigError, ToolError } from "./core/errors.ts";
 import { loadConfig, prepareStateDir, resolveWorkspace, toSetupError, type WithheldPart } from "./config/index.ts";
 import { validateConfigText } from "./config/load-config.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
@@ -18,6 +18,10 @@ import { createModelRouter, type ModelRouter } from "./models/index.ts";
 import { createDeferredSandbox, createSandbox, detectBubblewrap } from "./sandbox/detect.ts";
 import { NOBODY } from "./sandbox/confinement.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
+import type { ToolRules } from "./tools/tool-policy.ts";
+import type { AgentsView } from "./tools/tool.ts";
+import type { Run } from "./core/domain.ts";
+import type { SubagentSupervisor } from "./routing/subagent-supervisor.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
 import type { SkillsRuntime } from "./skills/skills-runtime.ts";
@@ -167,6 +171,24 @@ export async function createApp(opts: AppOptions): Promise<App> {
     (skillsRuntime ??= Promise.all([import("./skills/skills-runtime.ts"), import("./skills/skill-default-scanner.ts")]).then(async ([m, s]) =>
       m.createSkillsRuntime({ stateDir, configFile: loaded.file, env: opts.env, now, scan: await s.loadDefaultScanner(), audit: (record) => store.audit.write(record) })));
 
+  const rulesOf = (agentId: string): ToolRules => {
+    const merged = mergeToolRules(config.policy.tools, agentConfig(agentId).tools);
+    // With exec disabled by policy the model is not even shown the tool.
+    return config.policy.exec.level === "deny" ? { ...merged, deny: [...merged.deny, "exec"] } : merged;
+  };
+  // Sub-agents load with the first spawn (or a sub-agent's first turn), never at start-up.
+  let subagentsModule: Promise<typeof import("./routing/subagent-supervisor.ts")> | undefined;
+  const loadSubagents = () => (subagentsModule ??= import("./routing/subagent-supervisor.ts"));
+  let supervisor: Promise<SubagentSupervisor> | undefined;
+  const subagents = (): Promise<SubagentSupervisor> =>
+    (supervisor ??= loadSubagents().then((m) => m.createSubagentSupervisor({ store, dispatcher, config: () => config, isUsableModel, now })));
+  const agentsViewFor = (run: Run): AgentsView => ({
+    spawn: async (args, signal) => (await subagents()).spawn(run, args, signal),
+    message: async () => {
+      throw new ToolError("denied", "send_agent_message: agent-to-agent messages are not available");
+    },
+  });
+
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
@@ -179,16 +201,19 @@ export async function createApp(opts: AppOptions): Promise<App> {
     now,
     agentConfig,
     workspaceFor,
-    toolsFor: (run, workspace, skills) => {
-      const merged = mergeToolRules(config.policy.tools, agentConfig(run.agentId).tools);
-      // With exec disabled by policy the model is not even shown the tool.
-      const rules = config.policy.exec.level === "deny" ? { ...merged, deny: [...merged.deny, "exec"] } : merged;
+    toolsFor: async (run, workspace, skills) => {
+      const own = rulesOf(run.agentId);
+      // A sub-agent's tools are never wider than its parents': each ancestor's rules must allow a tool too.
+      const rules = run.parentRunId === undefined ? own
+        : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
+      const agents = agentsViewFor(run);
       return {
         specs: () => gate.specs(rules, skills?.tools),
         execute: (call, signal) =>
-          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills }),
+          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents }),
       };
     },
+    subagentLimits: () => config.policy.subagents,
     skillsFor: async ({ agentId, workspace }) => (await loadSkills()).prepareTurn({ config, agentId, workspace }),
   };
   // Cluster runtime when a bus is configured: runs go to workers over NATS JetStream; else they run in this process.

@@ -85,8 +85,11 @@ export const modelsSchema = z.strictObject({
   prices: z.record(z.string(), priceSchema).default({}),
 });
 
+/** Tool groups allowed when policy.tools.allow is not set. */
+export const DEFAULT_TOOL_ALLOW: readonly string[] = ["group:fs", "group:runtime", "group:web", "group:agents"];
+
 export const toolPolicySchema = z.strictObject({
-  allow: z.array(z.string()).default(["group:fs", "group:runtime", "group:web"]),
+  allow: z.array(z.string()).default(() => [...DEFAULT_TOOL_ALLOW]),
   deny: z.array(z.string()).default([]),
 });
 
@@ -136,11 +139,29 @@ export const fsPolicySchema = z.strictObject({
   protected: z.array(z.string().min(1)).default([]),
 });
 
+/** Limits on sub-agents (spawn_agent). A child's own limits are the smaller of these and its agent's. */
+export const subagentsPolicySchema = z.strictObject({
+  /** Nesting: a top-level run is depth 0, its children depth 1, theirs depth 2. */
+  max_depth: z.number().int().min(0).max(10).default(2),
+  /** Children one run may start. */
+  max_children: z.number().int().min(0).max(100).default(5),
+  /** Children running (or waiting for a worker) at once in this instance. */
+  max_concurrent: z.number().int().min(0).max(1000).default(4),
+  /** Model steps of one child. */
+  max_steps: z.number().int().positive().max(200).default(16),
+  /** Wall time of one child, seconds; spawn_agent's timeout_s may only shorten it. */
+  timeout_s: z.number().int().positive().max(86_400).default(300),
+  /** Tokens (input + output) one child may use; it is stopped when a model step takes it past this. */
+  max_tokens: z.number().int().positive().default(200_000),
+});
+export type SubagentsPolicy = z.infer<typeof subagentsPolicySchema>;
+
 export const policySchema = z.strictObject({
-  tools: toolPolicySchema.default({ allow: ["group:fs", "group:runtime", "group:web"], deny: [] }),
+  tools: toolPolicySchema.default(() => ({ allow: [...DEFAULT_TOOL_ALLOW], deny: [] })),
   exec: execPolicySchema.prefault({}),
   web: webPolicySchema.prefault({}),
   fs: fsPolicySchema.prefault({}),
+  subagents: subagentsPolicySchema.prefault({}),
 });
 export type Policy = z.infer<typeof policySchema>;
 

@@ -1,0 +1,156 @@
+// Sub-agents on the embedded runtime, against the fake OpenAI API: spawn_agent waits for a child's answer or runs it
+// in the background, refuses past policy.subagents limits, children inherit the parent's tool policy, stop with
+// their parent, and stay within their token budget.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import pino from "pino";
+import { createApp, type App } from "../../src/app.ts";
+import type { RunOutcome } from "../../src/agent/run-agent.ts";
+import { startFakeOpenAI, type FakeModelServer, type RecordedRequest, type ScriptedReply } from "../fakes/index.ts";
+import { fakeProviderConfig, makeHome, until, type Home } from "./harness.ts";
+
+type WireMessage = { role: string; content: unknown; tool_calls?: unknown[] };
+
+let fake: FakeModelServer;
+let home: Home;
+let app: App | undefined;
+let sessionNo = 0;
+
+/**
+ * The model's script, read from the last message: `SPAWN <json>[ | <json>…]` calls spawn_agent once per JSON,
+ * `ANSWER x` answers x, `HANG` never answers, `BURN` calls ls with a 500-token step, `TOOLS` answers with the names
+ * of the tools it was offered, a tool result is answered `done: <result>`.
+ */
+function scriptedModel(req: RecordedRequest): ScriptedReply {
+  const body = req.body as { messages: WireMessage[]; tools?: Array<{ function: { name: string } }> };
+  const last = body.messages.at(-1)!;
+  const text = typeof last.content === "string" ? last.content : JSON.stringify(last.content);
+  if (last.role === "tool") return { text: `done: ${text}` };
+  if (text.startsWith("[sub-agent ")) return { text: `noted: ${text}` };
+  if (text.startsWith("SPAWN ")) {
+    const calls = text.slice(6).split(" | ").map((json, i) => ({ name: "spawn_agent", args: JSON.parse(json) as Record<string, unknown>, id: `call_${i}` }));
+    return { toolCalls: calls };
+  }
+  if (text.startsWith("ANSWER ")) return { text: text.slice(7) };
+  if (text === "HANG") return { hang: true };
+  if (text === "BURN") return { toolCalls: [{ name: "ls", args: {} }], usage: { input: 500, output: 10 } };
+  if (text === "TOOLS") return { text: (body.tools ?? []).map((t) => t.function.name).sort().join(",") };
+  return { text: "?" };
+}
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ apiKeys: ["test-key"], fallback: scriptedModel });
+});
+afterAll(() => fake.close());
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  await home.cleanup();
+});
+
+async function openApp(extra = ""): Promise<App> {
+  home = await makeHome();
+  await home.writeConfig(`${fakeProviderConfig(fake.baseURL)}\n${extra}`);
+  app = await createApp({ env: { PINCER_HOME: home.dir }, logger: pino({ level: "silent" }) });
+  return app;
+}
+
+async function turn(a: App, text: string): Promise<{ sessionKey: string; result: Promise<RunOutcome> }> {
+  const sessionKey = `agent:default:test:dm:${++sessionNo}`;
+  const submitted = await a.dispatcher.send({ agentId: "default", sessionKey, channel: "test", text });
+  return { sessionKey, result: submitted.result };
+}
+
+const spawn = (args: Record<string, unknown>): string => JSON.stringify(args);
+
+describe("spawn_agent", () => {
+  it("runs a child in its own session with parentRunId set and returns its answer as the tool result", async () => {
+    const a = await openApp();
+    const { sessionKey, result } = await turn(a, `SPAWN ${spawn({ task: "ANSWER forty-two" })}`);
+    const outcome = await result;
+    expect(outcome.status).toBe("succeeded");
+    expect(outcome.reply).toMatch(/^done: Sub-agent [0-9a-f]{8} answered \(\d+ tokens\):\nforty-two$/);
+    const [child] = await a.store.runs.list({ sessionKeyPrefix: `${sessionKey}:sub:` });
+    expect(child).toMatchObject({ parentRunId: outcome.runId, status: "succeeded", reply: "forty-two", input: "ANSWER forty-two" });
+  });
+
+  it("refuses past max_depth, naming the limit", async () => {
+    const a = await openApp("policy:\n  subagents:\n    max_depth: 1\n");
+    const { result } = await turn(a, `SPAWN ${spawn({ task: `SPAWN ${spawn({ task: "ANSWER too deep" })}` })}`);
+    const outcome = await result;
+    expect(outcome.reply).toContain("policy.subagents.max_depth is 1 and this run is at depth 1");
+    const denied = await a.store.audit.list({ tool: "spawn_agent", decision: "deny" });
+    expect(denied).toHaveLength(1);
+  });
+
+  it("refuses past max_children per run", async () => {
+    const a = await openApp("policy:\n  subagents:\n    max_children: 1\n");
+    const { sessionKey, result } = await turn(a, `SPAWN ${spawn({ task: "ANSWER one" })} | ${spawn({ task: "ANSWER two" })}`);
+    await result;
+    const [denied] = await a.store.audit.list({ tool: "spawn_agent", decision: "deny" });
+    expect(denied?.reason).toContain("policy.subagents.max_children is 1 per run and this run started 1");
+    expect(await a.store.runs.list({ sessionKeyPrefix: `${sessionKey}:sub:` })).toHaveLength(1);
+  });
+
+  it("refuses past max_concurrent in the instance; /subagents kill stops a background child", async () => {
+    const a = await openApp("policy:\n  subagents:\n    max_concurrent: 1\n");
+    const { sessionKey, result } = await turn(a, `SPAWN ${spawn({ task: "HANG", background: true })} | ${spawn({ task: "HANG", background: true })}`);
+    const outcome = await result;
+    expect(outcome.reply).toContain("policy.subagents.max_concurrent is 1 and 1 sub-agents are running");
+    const [child] = await a.store.runs.list({ sessionKeyPrefix: `${sessionKey}:sub:` });
+    expect(child?.status).toBe("running");
+    // A finished parent leaves its background child running; /subagents kill stops it.
+    const { createSubagentSupervisor } = await import("../../src/routing/subagent-supervisor.ts");
+    const supervisor = createSubagentSupervisor({ store: a.store, dispatcher: a.dispatcher, config: () => a.config, isUsableModel: () => true, now: Date.now });
+    const [listed] = await supervisor.list(sessionKey);
+    expect(listed).toMatchObject({ status: "running", depth: 1, task: "HANG" });
+    expect(await supervisor.kill(sessionKey, listed!.id)).toBe(true);
+    await until("the child is cancelled", async () => (await a.store.runs.get(child!.id))?.status === "cancelled");
+  });
+
+  it("cancels a waited-for child, and its own child, when the parent is stopped", async () => {
+    const a = await openApp();
+    const { sessionKey, result } = await turn(a, `SPAWN ${spawn({ task: `SPAWN ${spawn({ task: "HANG" })}` })}`);
+    const grandchild = await until("the grandchild runs", async () =>
+      (await a.store.runs.list({ sessionKeyPrefix: `${sessionKey}:sub:`, status: ["running"] })).find((r) => r.sessionKey.split(":sub:").length === 3));
+    a.dispatcher.stop(sessionKey, "cancelled");
+    expect((await result).status).toBe("cancelled");
+    await until("every sub-agent is cancelled", async () =>
+      (await a.store.runs.list({ sessionKeyPrefix: `${sessionKey}:sub:` })).every((r) => r.status === "cancelled"));
+    expect((await a.store.runs.get(grandchild.id))?.status).toBe("cancelled");
+  });
+
+  it("delivers a background child's answer to the parent session as a follow-up message", async () => {
+    const a = await openApp();
+    const { sessionKey, result } = await turn(a, `SPAWN ${spawn({ task: "ANSWER seven", background: true })}`);
+    expect((await result).reply).toMatch(/^done: Started sub-agent [0-9a-f]{8} in the background/);
+    const followUp = await until("the follow-up run", async () =>
+      (await a.store.runs.list({ sessionKey })).find((r) => r.input.startsWith("[sub-agent ") && r.status === "succeeded"));
+    expect(followUp.input).toMatch(/^\[sub-agent [0-9a-f]{8} finished\] Sub-agent [0-9a-f]{8} answered \(\d+ tokens\):\nseven$/);
+    expect(followUp.reply).toContain("noted:");
+  });
+
+  it("stops a child that goes past policy.subagents.max_tokens", async () => {
+    const a = await openApp("policy:\n  subagents:\n    max_tokens: 100\n");
+    const { sessionKey, result } = await turn(a, `SPAWN ${spawn({ task: "BURN" })}`);
+    expect((await result).reply).toContain("token_budget: the sub-agent used more tokens than policy.subagents.max_tokens allows");
+    const [child] = await a.store.runs.list({ sessionKeyPrefix: `${sessionKey}:sub:` });
+    expect(child).toMatchObject({ status: "failed", errorCode: "token_budget" });
+  });
+
+  it("gives a child of another agent no tool its parent may not use", async () => {
+    const a = await openApp([
+      "agents:",
+      "  default:",
+      "    tools:",
+      "      deny: [exec]",
+      "  helper:",
+      "    tools:",
+      "      allow: [\"*\"]",
+    ].join("\n"));
+    const { result } = await turn(a, `SPAWN ${spawn({ task: "TOOLS", agent: "helper" })}`);
+    const reply = (await result).reply;
+    expect(reply).toContain("read,");
+    expect(reply).toContain("spawn_agent");
+    expect(reply).not.toContain("exec");
+  });
+});
