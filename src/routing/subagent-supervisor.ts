@@ -167,26 +167,8 @@ export function createSubagentSupervisor(opts: SubagentSupervisorOptions): Subag
 
   return {
     spawn,
-    async list(sessionKey) {
-      const runs = await store.runs.list({ sessionKeyPrefix: `${sessionKey}${SUB_SEGMENT}`, limit: 100 });
-      return runs.map((run) => ({
-        id: run.sessionKey.slice(run.sessionKey.lastIndexOf(SUB_SEGMENT) + SUB_SEGMENT.length),
-        sessionKey: run.sessionKey, runId: run.id, agentId: run.agentId, status: run.status,
-        tokens: run.usage.inputTokens + run.usage.outputTokens, depth: subagentDepth(run.sessionKey) - subagentDepth(sessionKey),
-        task: run.input,
-      }));
-    },
-    async kill(sessionKey, childId) {
-      const children = await this.list(sessionKey);
-      const target = children.find((c) => c.id === childId);
-      if (!target) return false;
-      const doomed = children.filter((c) => (c.sessionKey === target.sessionKey || c.sessionKey.startsWith(`${target.sessionKey}${SUB_SEGMENT}`)) && (c.status === "pending" || c.status === "running"));
-      for (const c of doomed) dispatcher.stop(c.sessionKey, "cancelled");
-      if (doomed.length > 0) {
-        await audit({ kind: "subagent.kill", runId: target.runId, sessionKey, reason: `sub-agent ${childId} stopped with /subagents kill`, detail: { childId, stopped: doomed.length } });
-      }
-      return doomed.length > 0;
-    },
+    list: (sessionKey) => listSubagents(store, sessionKey),
+    kill: (sessionKey, childId) => killSubagent({ store, dispatcher, now: opts.now }, sessionKey, childId),
   };
 }
 
@@ -214,4 +196,48 @@ export async function loadAncestorRules<R>(store: Store, run: Run, rulesOf: (age
     parentId = parent.parentRunId;
   }
   return rules;
+}
+
+/** The sub-agents (children, and theirs) of a session, newest first, from the store. */
+export async function listSubagents(store: Store, sessionKey: string): Promise<ChildView[]> {
+  const runs = await store.runs.list({ sessionKeyPrefix: `${sessionKey}${SUB_SEGMENT}`, limit: 100 });
+  return runs.map((run) => ({
+    id: run.sessionKey.slice(run.sessionKey.lastIndexOf(SUB_SEGMENT) + SUB_SEGMENT.length),
+    sessionKey: run.sessionKey, runId: run.id, agentId: run.agentId, status: run.status,
+    tokens: run.usage.inputTokens + run.usage.outputTokens, depth: subagentDepth(run.sessionKey) - subagentDepth(sessionKey),
+    task: run.input,
+  }));
+}
+
+/** Stops a running sub-agent of the session and its own sub-agents (on every worker); false when none was running. */
+export async function killSubagent(deps: Pick<SubagentSupervisorOptions, "store" | "dispatcher" | "now">, sessionKey: string, childId: string): Promise<boolean> {
+  const children = await listSubagents(deps.store, sessionKey);
+  const target = children.find((c) => c.id === childId);
+  if (!target) return false;
+  const inTree = (c: ChildView): boolean => c.sessionKey === target.sessionKey || c.sessionKey.startsWith(`${target.sessionKey}${SUB_SEGMENT}`);
+  const doomed = children.filter((c) => inTree(c) && (c.status === "pending" || c.status === "running"));
+  for (const c of doomed) deps.dispatcher.stop(c.sessionKey, "cancelled");
+  if (doomed.length === 0) return false;
+  await deps.store.audit.write({
+    at: deps.now(), kind: "subagent.kill", decision: "info", runId: target.runId, sessionKey, tool: undefined,
+    reason: `sub-agent ${childId} stopped with /subagents kill`, detail: { childId, stopped: doomed.length },
+  });
+  return true;
+}
+
+/** `/subagents` and `/subagents kill <id>`: the chat command's reply. */
+export async function runSubagentsCommand(deps: Pick<SubagentSupervisorOptions, "store" | "dispatcher" | "now">, sessionKey: string, args: string): Promise<string> {
+  const kill = /^kill\s+([0-9a-f]{1,16})$/i.exec(args);
+  if (kill) {
+    const id = kill[1]!.toLowerCase();
+    return (await killSubagent(deps, sessionKey, id)) ? `Stopped sub-agent ${id}.` : `No running sub-agent ${id} in this conversation. See /subagents.`;
+  }
+  if (args !== "") return "Usage: /subagents to list this conversation's sub-agents, /subagents kill <id> to stop one.";
+  const children = await listSubagents(deps.store, sessionKey);
+  if (children.length === 0) return "No sub-agents in this conversation.";
+  const lines = children.map((c) => {
+    const task = c.task.length > 60 ? `${c.task.slice(0, 59)}…` : c.task;
+    return `${"  ".repeat(c.depth - 1)}${c.id} ${c.status}, ${c.tokens} tokens, agent ${c.agentId}: ${task.replace(/\s+/g, " ")}`;
+  });
+  return ["Sub-agents (newest first):", ...lines].join("\n");
 }

@@ -98,12 +98,13 @@ describe("spawn_agent", () => {
     expect(outcome.reply).toContain("policy.subagents.max_concurrent is 1 and 1 sub-agents are running");
     const [child] = await a.store.runs.list({ sessionKeyPrefix: `${sessionKey}:sub:` });
     expect(child?.status).toBe("running");
-    // A finished parent leaves its background child running; /subagents kill stops it.
-    const { createSubagentSupervisor } = await import("../../src/routing/subagent-supervisor.ts");
-    const supervisor = createSubagentSupervisor({ store: a.store, dispatcher: a.dispatcher, config: () => a.config, isUsableModel: () => true, now: Date.now });
-    const [listed] = await supervisor.list(sessionKey);
-    expect(listed).toMatchObject({ status: "running", depth: 1, task: "HANG" });
-    expect(await supervisor.kill(sessionKey, listed!.id)).toBe(true);
+    // A finished parent leaves its background child running; /subagents lists it and /subagents kill stops it.
+    const { runSubagentsCommand } = await import("../../src/routing/subagent-supervisor.ts");
+    const deps = { store: a.store, dispatcher: a.dispatcher, now: Date.now };
+    const listing = await runSubagentsCommand(deps, sessionKey, "");
+    expect(listing).toMatch(/^Sub-agents \(newest first\):\n([0-9a-f]{8}) running, \d+ tokens, agent default: HANG$/);
+    const id = /\n([0-9a-f]{8}) /.exec(listing)![1]!;
+    expect(await runSubagentsCommand(deps, sessionKey, `kill ${id}`)).toBe(`Stopped sub-agent ${id}.`);
     await until("the child is cancelled", async () => (await a.store.runs.get(child!.id))?.status === "cancelled");
   });
 
