@@ -5,37 +5,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { createApp, type App } from "../../src/app.ts";
 import type { RunOutcome } from "../../src/agent/run-agent.ts";
-import { startFakeOpenAI, type FakeModelServer, type RecordedRequest, type ScriptedReply } from "../fakes/index.ts";
+import { startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
+import { scriptedModel, spawn } from "./agent-script.ts";
 import { fakeProviderConfig, makeHome, until, type Home } from "./harness.ts";
-
-type WireMessage = { role: string; content: unknown; tool_calls?: unknown[] };
 
 let fake: FakeModelServer;
 let home: Home;
 let app: App | undefined;
 let sessionNo = 0;
-
-/**
- * The model's script, read from the last message: `SPAWN <json>[ | <json>…]` calls spawn_agent once per JSON,
- * `ANSWER x` answers x, `HANG` never answers, `BURN` calls ls with a 500-token step, `TOOLS` answers with the names
- * of the tools it was offered, a tool result is answered `done: <result>`.
- */
-function scriptedModel(req: RecordedRequest): ScriptedReply {
-  const body = req.body as { messages: WireMessage[]; tools?: Array<{ function: { name: string } }> };
-  const last = body.messages.at(-1)!;
-  const text = typeof last.content === "string" ? last.content : JSON.stringify(last.content);
-  if (last.role === "tool") return { text: `done: ${text}` };
-  if (text.startsWith("[sub-agent ")) return { text: `noted: ${text}` };
-  if (text.startsWith("SPAWN ")) {
-    const calls = text.slice(6).split(" | ").map((json, i) => ({ name: "spawn_agent", args: JSON.parse(json) as Record<string, unknown>, id: `call_${i}` }));
-    return { toolCalls: calls };
-  }
-  if (text.startsWith("ANSWER ")) return { text: text.slice(7) };
-  if (text === "HANG") return { hang: true };
-  if (text === "BURN") return { toolCalls: [{ name: "ls", args: {} }], usage: { input: 500, output: 10 } };
-  if (text === "TOOLS") return { text: (body.tools ?? []).map((t) => t.function.name).sort().join(",") };
-  return { text: "?" };
-}
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKeys: ["test-key"], fallback: scriptedModel });
@@ -59,8 +36,6 @@ async function turn(a: App, text: string): Promise<{ sessionKey: string; result:
   const submitted = await a.dispatcher.send({ agentId: "default", sessionKey, channel: "test", text });
   return { sessionKey, result: submitted.result };
 }
-
-const spawn = (args: Record<string, unknown>): string => JSON.stringify(args);
 
 describe("spawn_agent", () => {
   it("runs a child in its own session with parentRunId set and returns its answer as the tool result", async () => {

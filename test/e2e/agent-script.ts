@@ -1,0 +1,29 @@
+// The fake model's script for the sub-agent and agent-to-agent tests: what to answer is read from the last message.
+import type { RecordedRequest, ScriptedReply } from "../fakes/index.ts";
+
+type WireMessage = { role: string; content: unknown };
+
+/**
+ * The model's script, read from the last message: `SPAWN <json>[ | <json>…]` calls spawn_agent once per JSON,
+ * `ANSWER x` answers x, `HANG` never answers, `BURN` calls ls with a 500-token step, `TOOLS` answers with the names
+ * of the tools it was offered, a tool result is answered `done: <result>`.
+ */
+export function scriptedModel(req: RecordedRequest): ScriptedReply {
+  const body = req.body as { messages: WireMessage[]; tools?: Array<{ function: { name: string } }> };
+  const last = body.messages.at(-1)!;
+  const text = typeof last.content === "string" ? last.content : JSON.stringify(last.content);
+  if (last.role === "tool") return { text: `done: ${text}` };
+  if (text.startsWith("[sub-agent ")) return { text: `noted: ${text}` };
+  if (text.startsWith("SPAWN ")) {
+    const calls = text.slice(6).split(" | ").map((json, i) => ({ name: "spawn_agent", args: JSON.parse(json) as Record<string, unknown>, id: `call_${i}` }));
+    return { toolCalls: calls };
+  }
+  if (text.startsWith("ANSWER ")) return { text: text.slice(7) };
+  if (text === "HANG") return { hang: true };
+  if (text === "BURN") return { toolCalls: [{ name: "ls", args: {} }], usage: { input: 500, output: 10 } };
+  if (text === "TOOLS") return { text: (body.tools ?? []).map((t) => t.function.name).sort().join(",") };
+  return { text: "?" };
+}
+
+/** spawn_agent's arguments as the script's `SPAWN` expects them. */
+export const spawn = (args: Record<string, unknown>): string => JSON.stringify(args);

@@ -1,0 +1,119 @@
+// Sub-agents and agent-to-agent messages on the cluster runtime, as real processes on real NATS JetStream and
+// PostgreSQL: a child run is an ordinary run on the bus and executes on another worker than its waiting parent.
+import { randomBytes } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { fakeProviderConfig, startGatewayProcess, startWorkerProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess } from "./harness.ts";
+import { scriptedModel, spawn } from "./agent-script.ts";
+
+const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+const fx = useCliFixture();
+const instances: string[] = [];
+
+async function reachable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (err) {
+    return `PostgreSQL at ${PG_URL}: ${(err as Error).message}`;
+  }
+  const { connect } = await import("@nats-io/transport-node");
+  try {
+    await (await connect({ servers: NATS_URL, timeout: 2_000 })).close();
+  } catch (err) {
+    return `NATS at ${NATS_URL}: ${(err as Error).message}`;
+  }
+  return undefined;
+}
+
+const missing = await reachable();
+if (missing && process.env.CI) throw new Error(`cluster tests need NATS and PostgreSQL; ${missing}`);
+
+function clusterEnv(instance: string): Record<string, string> {
+  return {
+    PINCER_BUS_URL: NATS_URL,
+    PINCER_STORE_URL: PG_URL,
+    PINCER_INSTANCE: instance,
+    PINCER__BUS__ACK_WAIT_MS: "2000",
+    PINCER_LOG_LEVEL: "warn",
+  };
+}
+
+function newInstance(): string {
+  const id = `e2e${randomBytes(4).toString("hex")}`;
+  instances.push(id);
+  return id;
+}
+
+afterAll(async () => {
+  if (missing) return;
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  for (const id of instances) await client.query(`DROP SCHEMA IF EXISTS "pincer_${id}" CASCADE`);
+  await client.end();
+  const { connect } = await import("@nats-io/transport-node");
+  const { jetstreamManager } = await import("@nats-io/jetstream");
+  const nc = await connect({ servers: NATS_URL });
+  const jsm = await jetstreamManager(nc);
+  for (const id of instances) {
+    for (const name of [`PINCER_${id}`, `PINCER_${id}_DLQ`]) await jsm.streams.delete(name).catch(() => undefined);
+  }
+  await nc.close();
+});
+
+type Completion = { choices: Array<{ message: { content: string } }> };
+
+async function ask(gw: GatewayProcess, session: string, text: string): Promise<string> {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${gw.token}`, "x-pincer-session": session },
+    body: JSON.stringify({ model: "pincer", messages: [{ role: "user", content: text }] }),
+  });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as Completion).choices[0]!.message.content;
+}
+
+async function query<T>(instance: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(`SET search_path TO "pincer_${instance}"`);
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function stop(...procs: Array<{ child: ChildProcess; exited: Promise<number | null> }>): Promise<void> {
+  for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGTERM");
+  await Promise.all(procs.map((p) => p.exited));
+}
+
+describe.skipIf(missing !== undefined)("sub-agents on the cluster runtime (NATS JetStream + PostgreSQL)", () => {
+  it("runs a child on another worker than its waiting parent (one slot each), and returns its answer", async () => {
+    const instance = newInstance();
+    const env = clusterEnv(instance);
+    fx.fake.setFallback(scriptedModel);
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { args: ["--role", "control"], env });
+    // One run at a time per worker: the waiting parent holds its worker's only slot, so the child must run elsewhere.
+    const workers = [await startWorkerProcess(home, { env, args: ["--concurrency", "1"] }), await startWorkerProcess(home, { env, args: ["--concurrency", "1"] })];
+    try {
+      const reply = await ask(gw, "agent:default:api:dm:parent", `SPAWN ${spawn({ task: "ANSWER from the child" })}`);
+      expect(reply).toMatch(/^done: Sub-agent [0-9a-f]{8} answered \(\d+ tokens\):\nfrom the child$/);
+      const runs = await query<{ id: string; session_key: string; parent_run_id: string | null; worker: string; status: string }>(
+        instance, "SELECT id, session_key, parent_run_id, worker, status FROM runs ORDER BY created_at");
+      expect(runs).toHaveLength(2);
+      const [parent, child] = runs;
+      expect(child).toMatchObject({ parent_run_id: parent!.id, status: "succeeded" });
+      expect(child!.session_key.startsWith("agent:default:api:dm:parent:sub:")).toBe(true);
+      expect(child!.worker).not.toBe(parent!.worker);
+    } finally {
+      await stop(gw, ...workers);
+    }
+  }, 90_000);
+});
