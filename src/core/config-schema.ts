@@ -263,6 +263,20 @@ export const skillsSchema = z.strictObject({
   bundled: z.boolean().default(true),
 });
 
+/** `<instance>/agent:<id>`: an agent of an instance, as agent-to-agent messages name their sender. */
+export const AGENT_ADDRESS = /^([a-z0-9][a-z0-9_-]{0,62})\/agent:([a-z0-9][a-z0-9_-]*)$/i;
+const INSTANCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Agent-to-agent messages (send_agent_message). */
+export const a2aSchema = z.strictObject({
+  /** Agents of other instances whose messages this instance accepts, as `<instance>/agent:<id>`; default nobody. */
+  allow_from: z.array(z.string().regex(AGENT_ADDRESS, "expected <instance>/agent:<id>, e.g. research/agent:default")).default([]),
+  /** Instances this instance may send messages to (cluster runtime); its NATS user may publish on their inbound subject. */
+  allow_to: z.array(z.string().regex(INSTANCE_NAME, "expected an instance id")).default([]),
+  /** Messages one conversation between agents may take, replies included, before a send is refused. */
+  max_turns: z.number().int().min(1).max(100).default(5),
+});
+
 export const configSchema = z.strictObject({
   /** This deployment's instance id; scopes bus subjects, and names the PostgreSQL schema unless store.schema is set. */
   instance: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected 1-63 lowercase letters, digits, '-' or '_'").default("default"),
@@ -280,6 +294,7 @@ export const configSchema = z.strictObject({
   session: sessionSchema.prefault({}),
   media: mediaSchema.prefault({}),
   skills: skillsSchema.prefault({}),
+  a2a: a2aSchema.prefault({}),
 });
 export type PincerConfig = z.infer<typeof configSchema>;
 export type PincerConfigInput = z.input<typeof configSchema>;
