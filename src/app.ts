@@ -5,7 +5,7 @@ import { chown, mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
-import { ConfigError, ToolError } from "./core/errors.ts";
+import { ConfigError } from "./core/errors.ts";
 import { loadConfig, prepareStateDir, resolveWorkspace, toSetupError, type WithheldPart } from "./config/index.ts";
 import { validateConfigText } from "./config/load-config.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
@@ -22,6 +22,7 @@ import type { ToolRules } from "./tools/tool-policy.ts";
 import type { AgentsView } from "./tools/tool.ts";
 import type { Run } from "./core/domain.ts";
 import type { SubagentSupervisor } from "./routing/subagent-supervisor.ts";
+import type { AgentMessenger } from "./routing/agent-messages.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
 import type { SkillsRuntime } from "./skills/skills-runtime.ts";
@@ -182,11 +183,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let supervisor: Promise<SubagentSupervisor> | undefined;
   const subagents = (): Promise<SubagentSupervisor> =>
     (supervisor ??= loadSubagents().then((m) => m.createSubagentSupervisor({ store, dispatcher, config: () => config, isUsableModel, now })));
+  let messenger: Promise<AgentMessenger> | undefined;
+  const agentMessages = (): Promise<AgentMessenger> =>
+    (messenger ??= import("./routing/agent-messages.ts").then((m) => m.createAgentMessenger({ store, dispatcher, bus, config: () => config, now })));
   const agentsViewFor = (run: Run): AgentsView => ({
     spawn: async (args, signal) => (await subagents()).spawn(run, args, signal),
-    message: async () => {
-      throw new ToolError("denied", "send_agent_message: agent-to-agent messages are not available");
-    },
+    message: async (args, signal) => (await agentMessages()).send(run, args, signal),
   });
 
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
@@ -230,7 +232,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const startRouter = async (): Promise<Consumer | undefined> => {
     if (!bus) return undefined;
     const { startInboundRouter } = await import("./routing/inbound-router.ts");
-    return startInboundRouter({ store, bus, now, log });
+    return startInboundRouter({ store, bus, now, log, config: () => config });
   };
 
   let channels: ChannelManager | undefined;

@@ -6,13 +6,22 @@ type WireMessage = { role: string; content: unknown };
 /**
  * The model's script, read from the last message: `SPAWN <json>[ | <json>…]` calls spawn_agent once per JSON,
  * `ANSWER x` answers x, `HANG` never answers, `BURN` calls ls with a 500-token step, `TOOLS` answers with the names
- * of the tools it was offered, a tool result is answered `done: <result>`.
+ * of the tools it was offered, a tool result is answered `done: <result>`. `SEND <json>` calls send_agent_message;
+ * `PINGPONG <to>` sends PINGPONG to `to`, and an agent's PINGPONG is sent back to its sender (a reply loop).
  */
 export function scriptedModel(req: RecordedRequest): ScriptedReply {
   const body = req.body as { messages: WireMessage[]; tools?: Array<{ function: { name: string } }> };
   const last = body.messages.at(-1)!;
-  const text = typeof last.content === "string" ? last.content : JSON.stringify(last.content);
+  let text = typeof last.content === "string" ? last.content : JSON.stringify(last.content);
   if (last.role === "tool") return { text: `done: ${text}` };
+  // An agent's message: its header names the sender, the script follows it.
+  const header = /^\[message from (\S+), turn \d+ of \d+\]\n/.exec(text);
+  if (header) {
+    text = text.slice(header[0].length);
+    if (text === "PINGPONG") return { toolCalls: [{ name: "send_agent_message", args: { to: header[1]!, text: "PINGPONG" } }] };
+  }
+  if (text.startsWith("SEND ")) return { toolCalls: [{ name: "send_agent_message", args: JSON.parse(text.slice(5)) as Record<string, unknown> }] };
+  if (text.startsWith("PINGPONG ")) return { toolCalls: [{ name: "send_agent_message", args: { to: text.slice(9), text: "PINGPONG" } }] };
   if (text.startsWith("[sub-agent ")) return { text: `noted: ${text}` };
   if (text.startsWith("SPAWN ")) {
     const calls = text.slice(6).split(" | ").map((json, i) => ({ name: "spawn_agent", args: JSON.parse(json) as Record<string, unknown>, id: `call_${i}` }));

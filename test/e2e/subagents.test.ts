@@ -130,3 +130,31 @@ describe("spawn_agent", () => {
     expect(reply).not.toContain("exec");
   });
 });
+
+describe("send_agent_message (same instance)", () => {
+  const twoAgents = "agents:\n  default: {}\n  helper: {}\n";
+
+  it("delivers to the target's session for the sender and, with wait, returns its answer; both sides audited", async () => {
+    const a = await openApp(twoAgents);
+    const { result } = await turn(a, `SEND ${JSON.stringify({ to: "agent:helper", text: "ANSWER pong", wait: true })}`);
+    expect((await result).reply).toBe("done: agent:helper answered:\npong");
+    const [target] = await a.store.runs.list({ sessionKey: "agent:helper:a2a:default" });
+    expect(target).toMatchObject({ agentId: "helper", status: "succeeded", input: "[message from agent:default, turn 1 of 5]\nANSWER pong" });
+    expect((await a.store.audit.list({ kind: "a2a.sent" })).map((r) => r.detail)).toEqual([expect.objectContaining({ to: "agent:helper", turn: 1 })]);
+    expect(await a.store.audit.list({ kind: "a2a.received" })).toHaveLength(1);
+  });
+
+  it("stops a reply loop at a2a.max_turns", async () => {
+    const a = await openApp(`${twoAgents}a2a:\n  max_turns: 3\n`);
+    await (await turn(a, "PINGPONG agent:helper")).result;
+    const refused = await until("the refused fourth message", async () => (await a.store.audit.list({ kind: "a2a.refused" }))[0]);
+    expect(refused).toMatchObject({ decision: "deny", reason: "a2a.max_turns (3) reached", detail: { turn: 4 } });
+    expect((await a.store.audit.list({ kind: "a2a.sent" })).map((r) => (r.detail as { turn: number }).turn).sort()).toEqual([1, 2, 3]);
+  });
+
+  it("refuses another instance on the embedded runtime", async () => {
+    const a = await openApp();
+    const { result } = await turn(a, `SEND ${JSON.stringify({ to: "other/agent:default", text: "hi" })}`);
+    expect((await result).reply).toContain("messages between instances need the cluster runtime (bus.url)");
+  });
+});
