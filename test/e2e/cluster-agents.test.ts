@@ -4,7 +4,9 @@ import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { fakeProviderConfig, startGatewayProcess, startWorkerProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess } from "./harness.ts";
+import {
+  fakeProviderConfig, startGatewayProcess, startWorkerProcess, TEST_GATEWAY_TOKEN, until, useCliFixture, type GatewayProcess,
+} from "./harness.ts";
 import { scriptedModel, spawn } from "./agent-script.ts";
 
 const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -33,8 +35,9 @@ async function reachable(): Promise<string | undefined> {
 const missing = await reachable();
 if (missing && process.env.CI) throw new Error(`cluster tests need NATS and PostgreSQL; ${missing}`);
 
-function clusterEnv(instance: string): Record<string, string> {
+function clusterEnv(instance: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...extra,
     PINCER_BUS_URL: NATS_URL,
     PINCER_STORE_URL: PG_URL,
     PINCER_INSTANCE: instance,
@@ -116,4 +119,46 @@ describe.skipIf(missing !== undefined)("sub-agents on the cluster runtime (NATS 
       await stop(gw, ...workers);
     }
   }, 90_000);
+
+  it("delivers a message to an instance whose a2a.allow_from lists the sender, and audits and drops it elsewhere", async () => {
+    const [a, b, c] = [newInstance(), newInstance(), newInstance()];
+    fx.fake.setFallback(scriptedModel);
+    const config = fakeProviderConfig(fx.fake.baseURL);
+    const envA = clusterEnv(a, { PINCER__A2A__ALLOW_TO: JSON.stringify([b, c]) });
+    const envB = clusterEnv(b, { PINCER__A2A__ALLOW_FROM: JSON.stringify([`${a}/agent:default`]) });
+    const envC = clusterEnv(c);
+    const procs: Array<{ child: ChildProcess; exited: Promise<number | null> }> = [];
+    const gateways = [
+      await startGatewayProcess(await fx.home(config), TEST_GATEWAY_TOKEN, { args: ["--role", "control"], env: envA }),
+      await startGatewayProcess(await fx.home(config), TEST_GATEWAY_TOKEN, { args: ["--role", "control"], env: envB }),
+      await startGatewayProcess(await fx.home(config), TEST_GATEWAY_TOKEN, { args: ["--role", "control"], env: envC }),
+    ];
+    procs.push(...gateways);
+    const [gwA] = gateways;
+    try {
+      const homeW = await fx.home(config);
+      procs.push(await startWorkerProcess(homeW, { env: envA }), await startWorkerProcess(homeW, { env: envB }));
+      const toB = await ask(gwA!, "agent:default:api:dm:a2a", `SEND ${JSON.stringify({ to: `${b}/agent:default`, text: "ANSWER hello from A" })}`);
+      expect(toB).toBe(`done: Sent to ${b}/agent:default. If it answers, its answer arrives as a message in this agent's conversation with it.`);
+      const received = await until("B's run of the message", async () =>
+        (await query<{ session_key: string; input: string; status: string; reply: string }>(b, "SELECT session_key, input, status, reply FROM runs"))
+          .find((r) => r.status === "succeeded"), 60_000);
+      expect(received).toEqual({
+        session_key: `agent:default:a2a:${a}/default`, input: `[message from ${a}/agent:default, turn 1 of 5]\nANSWER hello from A`,
+        status: "succeeded", reply: "hello from A",
+      });
+      const auditB = await query<{ kind: string }>(b, "SELECT kind FROM audit WHERE kind LIKE 'a2a.%'");
+      expect(auditB).toEqual([{ kind: "a2a.received" }]);
+
+      await ask(gwA!, "agent:default:api:dm:a2a2", `SEND ${JSON.stringify({ to: `${c}/agent:default`, text: "ANSWER unwanted" })}`);
+      const refused = await until("C's refusal", async () =>
+        (await query<{ decision: string; reason: string }>(c, "SELECT decision, reason FROM audit WHERE kind = 'a2a.refused'"))[0], 60_000);
+      expect(refused).toEqual({ decision: "deny", reason: `a2a.allow_from does not list "${a}/agent:default"` });
+      expect(await query(c, "SELECT id FROM runs")).toEqual([]);
+      const sentA = await query<{ kind: string }>(a, "SELECT kind FROM audit WHERE kind = 'a2a.sent'");
+      expect(sentA).toHaveLength(2);
+    } finally {
+      await stop(...procs);
+    }
+  }, 120_000);
 });
