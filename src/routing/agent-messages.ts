@@ -31,11 +31,32 @@ export interface AgentMessenger {
   send(run: Run, args: AgentMessageArgs, signal: AbortSignal): Promise<ToolResult>;
 }
 
-/** The turn of the agent conversation a run answers: 0 unless it was started by an agent's message. */
-export function turnOf(run: Pick<Run, "sessionKey" | "input">): number {
-  if (!run.sessionKey.includes(`:${A2A_CHANNEL}:`)) return 0;
-  const m = HEADER.exec(run.input);
-  return m ? Number(m[2]) : 0;
+/** The turn a delivered message's header states, if `input` starts with one. */
+function headerTurn(input: string): number | undefined {
+  const m = HEADER.exec(input);
+  return m ? Number(m[2]) : undefined;
+}
+
+/**
+ * The turn of the agent conversation a run belongs to: 0 unless an agent's message started it. A sub-agent counts as
+ * its top-level ancestor, and a run of an agents' session without a header (a sub-agent's follow-up) as the newest
+ * message of that session, so neither resets the count.
+ */
+export async function loadTurn(store: Store, run: Run): Promise<number> {
+  let root = run;
+  for (let hops = 0; root.parentRunId !== undefined && hops < 50; hops++) {
+    const parent = await store.runs.get(root.parentRunId);
+    if (!parent) break;
+    root = parent;
+  }
+  if (!root.sessionKey.includes(`:${A2A_CHANNEL}:`)) return 0;
+  const own = headerTurn(root.input);
+  if (own !== undefined) return own;
+  for (const other of await store.runs.list({ sessionKey: root.sessionKey, limit: 50 })) {
+    const turn = headerTurn(other.input);
+    if (turn !== undefined) return turn;
+  }
+  return 0;
 }
 
 /** The text the target agent reads: a header naming the sender and the turn, then the message. */
@@ -101,7 +122,7 @@ export function createAgentMessenger(opts: AgentMessengerOptions): AgentMessenge
       const local = LOCAL_ADDRESS.exec(args.to);
       const remote = local ? undefined : AGENT_ADDRESS.exec(args.to);
       if (!local && !remote) throw new ToolError("invalid_args", `send_agent_message: "to" must be agent:<id> or <instance>/agent:<id>, got "${args.to}"`);
-      const turn = turnOf(run) + 1;
+      const turn = (await loadTurn(store, run)) + 1;
       if (turn > config.a2a.max_turns) {
         await audit({ kind: "a2a.refused", decision: "deny", runId: run.id, sessionKey: run.sessionKey, reason: `a2a.max_turns (${config.a2a.max_turns}) reached`, detail: { to: args.to, turn } });
         throw new ToolError("limit", `send_agent_message refused: a2a.max_turns is ${config.a2a.max_turns} and this conversation between agents reached it; answer without messaging back`);

@@ -158,3 +158,14 @@ describe("send_agent_message (same instance)", () => {
     expect((await result).reply).toContain("messages between instances need the cluster runtime (bus.url)");
   });
 });
+
+describe("send_agent_message inside a sub-agent", () => {
+  it("continues the turn count of the agents' conversation its parent is in", async () => {
+    const a = await openApp("agents:\n  default: {}\n  helper: {}\na2a:\n  max_turns: 1\n");
+    const childTask = `SEND ${JSON.stringify({ to: "agent:default", text: "ANSWER hi" })}`;
+    const helperText = `SPAWN ${JSON.stringify({ task: childTask })}`;
+    const { result } = await turn(a, `SEND ${JSON.stringify({ to: "agent:helper", text: helperText, wait: true })}`);
+    expect((await result).reply).toContain("a2a.max_turns is 1 and this conversation between agents reached it");
+    expect(await a.store.audit.list({ kind: "a2a.sent" })).toHaveLength(1);
+  });
+});
