@@ -120,6 +120,31 @@ describe.skipIf(missing !== undefined)("sub-agents on the cluster runtime (NATS 
     }
   }, 90_000);
 
+  it("stopping a parent stops its child running on the other worker", async () => {
+    const instance = newInstance();
+    const env = clusterEnv(instance);
+    fx.fake.setFallback(scriptedModel);
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL));
+    const gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { args: ["--role", "control"], env });
+    const workers = [await startWorkerProcess(home, { env, args: ["--concurrency", "1"] }), await startWorkerProcess(home, { env, args: ["--concurrency", "1"] })];
+    try {
+      const session = "agent:default:api:dm:stopped-parent";
+      const answer = ask(gw, session, `SPAWN ${spawn({ task: "HANG" })}`).catch((err: unknown) => String(err));
+      await until("the child running", async () =>
+        (await query<{ n: string }>(instance, "SELECT count(*) AS n FROM runs WHERE parent_run_id IS NOT NULL AND status = 'running'"))[0]!.n === "1", 60_000);
+      const res = await fetch(`${gw.url}/api/v1/sessions/${encodeURIComponent(session)}/stop`, { method: "POST", headers: { authorization: `Bearer ${gw.token}` } });
+      expect(res.status).toBe(200);
+      await answer;
+      const statuses = await until("parent and child stopped", async () => {
+        const rows = await query<{ parent_run_id: string | null; status: string }>(instance, "SELECT parent_run_id, status FROM runs");
+        return rows.every((r) => r.status === "cancelled") ? rows : undefined;
+      }, 60_000);
+      expect(statuses).toHaveLength(2);
+    } finally {
+      await stop(gw, ...workers);
+    }
+  }, 120_000);
+
   it("delivers a message to an instance whose a2a.allow_from lists the sender, and audits and drops it elsewhere", async () => {
     const [a, b, c] = [newInstance(), newInstance(), newInstance()];
     fx.fake.setFallback(scriptedModel);
