@@ -8,12 +8,17 @@ type WireMessage = { role: string; content: unknown };
  * `ANSWER x` answers x, `HANG` never answers, `BURN` calls ls with a 500-token step, `TOOLS` answers with the names
  * of the tools it was offered, a tool result is answered `done: <result>`. `SEND <json>` calls send_agent_message;
  * `PINGPONG <to>` sends PINGPONG to `to`, and an agent's PINGPONG is sent back to its sender (a reply loop).
+ * `THENHANG <script>` follows the script, then hangs instead of answering the tool result.
  */
 export function scriptedModel(req: RecordedRequest): ScriptedReply {
   const body = req.body as { messages: WireMessage[]; tools?: Array<{ function: { name: string } }> };
   const last = body.messages.at(-1)!;
   let text = typeof last.content === "string" ? last.content : JSON.stringify(last.content);
-  if (last.role === "tool") return { text: `done: ${text}` };
+  if (last.role === "tool") {
+    const first = body.messages.find((m) => m.role === "user");
+    return typeof first?.content === "string" && first.content.startsWith("THENHANG ") ? { hang: true } : { text: `done: ${text}` };
+  }
+  if (text.startsWith("THENHANG ")) text = text.slice(9);
   // An agent's message: its header names the sender, the script follows it.
   const header = /^\[message from (\S+), turn \d+ of \d+\]\n/.exec(text);
   if (header) {

@@ -95,6 +95,17 @@ describe("spawn_agent", () => {
     expect((await a.store.runs.get(grandchild.id))?.status).toBe("cancelled");
   });
 
+  it("stops a background child when its parent is stopped later, and delivers nothing", async () => {
+    const a = await openApp();
+    const { sessionKey, result } = await turn(a, `THENHANG SPAWN ${spawn({ task: "HANG", background: true })}`);
+    const child = await until("the background child runs", async () => (await a.store.runs.list({ sessionKeyPrefix: `${sessionKey}:sub:`, status: ["running"] }))[0]);
+    await until("the parent waits on its next model step", async () => (await a.store.transcript.list(sessionKey)).some((m) => m.role === "tool"));
+    a.dispatcher.stop(sessionKey, "cancelled");
+    expect((await result).status).toBe("cancelled");
+    await until("the child is cancelled", async () => (await a.store.runs.get(child.id))?.status === "cancelled");
+    expect((await a.store.runs.list({ sessionKey })).map((r) => r.input)).toEqual([`THENHANG SPAWN ${spawn({ task: "HANG", background: true })}`]);
+  });
+
   it("delivers a background child's answer to the parent session as a follow-up message", async () => {
     const a = await openApp();
     const { sessionKey, result } = await turn(a, `SPAWN ${spawn({ task: "ANSWER seven", background: true })}`);
