@@ -123,7 +123,8 @@ export function createSubagentSupervisor(opts: SubagentSupervisorOptions): Subag
       detail: { childId: id, childSessionKey: sessionKey, agentId, ...(submitted.runId ? { childRunId: submitted.runId } : {}), background: args.background },
     });
 
-    // The parent stops a child it no longer waits for: its own limit, plus a grace for a child no worker started.
+    // spawn_agent's shorter timeout_s is enforced here; policy.subagents.timeout_s where the child runs, and this timer
+    // (30 s later) only stops a child that no worker started meanwhile.
     const limitMs = Math.min(args.timeoutS ?? Infinity, config.policy.subagents.timeout_s) * 1000;
     let timedOut = false;
     const timer = setTimeout(() => {
