@@ -18,6 +18,11 @@ import { createModelRouter, type ModelRouter } from "./models/index.ts";
 import { createDeferredSandbox, createSandbox, detectBubblewrap } from "./sandbox/detect.ts";
 import { NOBODY } from "./sandbox/confinement.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
+import type { ToolRules } from "./tools/tool-policy.ts";
+import type { AgentsView } from "./tools/tool.ts";
+import type { Run } from "./core/domain.ts";
+import type { SubagentSupervisor } from "./routing/subagent-supervisor.ts";
+import type { AgentMessenger } from "./routing/agent-messages.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
 import type { SkillCatalog } from "./skills/skill-catalog.ts";
@@ -187,6 +192,24 @@ export async function createApp(opts: AppOptions): Promise<App> {
       log.warn({ err }, "syncing the skills from the store failed; the run uses the skills already here");
     }
   };
+  const rulesOf = (agentId: string): ToolRules => {
+    const merged = mergeToolRules(config.policy.tools, agentConfig(agentId).tools);
+    // With exec disabled by policy the model is not even shown the tool.
+    return config.policy.exec.level === "deny" ? { ...merged, deny: [...merged.deny, "exec"] } : merged;
+  };
+  // Sub-agents load with the first spawn (or a sub-agent's first turn), never at start-up.
+  let subagentsModule: Promise<typeof import("./routing/subagent-supervisor.ts")> | undefined;
+  const loadSubagents = () => (subagentsModule ??= import("./routing/subagent-supervisor.ts"));
+  let supervisor: Promise<SubagentSupervisor> | undefined;
+  const subagents = (): Promise<SubagentSupervisor> =>
+    (supervisor ??= loadSubagents().then((m) => m.createSubagentSupervisor({ store, dispatcher, config: () => config, isUsableModel, now })));
+  let messenger: Promise<AgentMessenger> | undefined;
+  const agentMessages = (): Promise<AgentMessenger> =>
+    (messenger ??= import("./routing/agent-messages.ts").then((m) => m.createAgentMessenger({ store, dispatcher, bus, config: () => config, now })));
+  const agentsViewFor = (run: Run): AgentsView => ({
+    spawn: async (args, signal) => (await subagents()).spawn(run, args, signal),
+    message: async (args, signal) => (await agentMessages()).send(run, args, signal),
+  });
 
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
@@ -200,16 +223,19 @@ export async function createApp(opts: AppOptions): Promise<App> {
     now,
     agentConfig,
     workspaceFor,
-    toolsFor: (run, workspace, skills) => {
-      const merged = mergeToolRules(config.policy.tools, agentConfig(run.agentId).tools);
-      // With exec disabled by policy the model is not even shown the tool.
-      const rules = config.policy.exec.level === "deny" ? { ...merged, deny: [...merged.deny, "exec"] } : merged;
+    toolsFor: async (run, workspace, skills) => {
+      const own = rulesOf(run.agentId);
+      // A sub-agent's tools are never wider than its parents': each ancestor's rules must allow a tool too.
+      const rules = run.parentRunId === undefined ? own
+        : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
+      const agents = agentsViewFor(run);
       return {
         specs: () => gate.specs(rules, skills?.tools),
         execute: (call, signal) =>
-          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills }),
+          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents }),
       };
     },
+    subagentLimits: () => config.policy.subagents,
     skillsFor: async ({ agentId, workspace }) => {
       if (clustered) await syncSkills();
       return (await loadSkills()).prepareTurn({ config, agentId, workspace });
@@ -229,7 +255,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const startRouter = async (): Promise<Consumer | undefined> => {
     if (!bus) return undefined;
     const { startInboundRouter } = await import("./routing/inbound-router.ts");
-    return startInboundRouter({ store, bus, now, log });
+    return startInboundRouter({ store, bus, now, log, config: () => config });
   };
 
   let channels: ChannelManager | undefined;

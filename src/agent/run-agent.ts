@@ -20,7 +20,7 @@ export interface RunAgentDeps {
   store: Store;
   models: ModelStreamer;
   /** Builds the tool runner bound to this run (policy, workspace, audit ids, the run's skills). */
-  toolsFor: (run: Run, workspace: string, skills?: SkillView) => ToolRunner;
+  toolsFor: (run: Run, workspace: string, skills?: SkillView) => ToolRunner | Promise<ToolRunner>;
   /** The skills of this turn (prompt index, folders for the tools); undefined = none. */
   skillsFor?: (input: { agentId: string; workspace: string }) => Promise<SkillTurn | undefined>;
   now: () => number;
@@ -38,7 +38,7 @@ export interface RunAgentInput {
   emit: (event: RunEvent) => void;
   takeSteering?: () => string[];
   /** Why the signal was aborted, read after the loop ends: `cancelled` or `timeout`. */
-  abortReason?: () => "cancelled" | "timeout" | "interrupted" | undefined;
+  abortReason?: () => "cancelled" | "timeout" | "interrupted" | "budget" | undefined;
 }
 
 export interface RunOutcome {
@@ -67,7 +67,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
   let lastStep: RunProgress | undefined;
   try {
     const skills = await deps.skillsFor?.({ agentId: input.agentId, workspace: input.workspace });
-    const tools = deps.toolsFor(run, input.workspace, skills?.view);
+    const tools = await deps.toolsFor(run, input.workspace, skills?.view);
     const files = await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
     const system = renderSystemPrompt({
       agentId: input.agentId,
@@ -123,9 +123,12 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     const result = { ...loop, usage: runUsage };
     if (result.status === "cancelled") {
       const reason = input.abortReason?.() ?? "cancelled";
+      const limit = run.parentRunId !== undefined ? "policy.subagents.timeout_s" : `agents.${input.agentId}.run_timeout_ms`;
       outcome =
         reason === "timeout"
-          ? { ...result, runId, status: "failed", errorCode: "timeout", error: `the run exceeded agents.${input.agentId}.run_timeout_ms (${input.agent.run_timeout_ms} ms)` }
+          ? { ...result, runId, status: "failed", errorCode: "timeout", error: `the run exceeded ${limit} (${input.agent.run_timeout_ms} ms)` }
+          : reason === "budget"
+          ? { ...result, runId, status: "failed", errorCode: "token_budget", error: "the sub-agent used more tokens than policy.subagents.max_tokens allows" }
           : { ...result, runId, status: reason === "interrupted" ? "interrupted" : "cancelled", errorCode: undefined, error: undefined };
     } else if (result.status === "failed") {
       outcome = { ...result, runId };

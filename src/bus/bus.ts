@@ -65,3 +65,14 @@ export interface Bus {
   /** Drains: stops consumers, flushes pending publishes, closes the connection. */
   close(): Promise<void>;
 }
+
+/** Optional capability (cluster runtime): a durable publish on another instance's inbound subject, for agent-to-agent
+ * messages. The NATS user must be allowed to publish there (a2a.allow_to). */
+export interface CrossInstancePublisher {
+  /** Contract: resolves once the target instance's stream stored the message; `msgId` dedupes as `publish` does. */
+  publishInbound(instance: string, data: unknown, opts: { msgId: string }): Promise<void>;
+}
+
+export function canPublishToInstance(bus: Bus): bus is Bus & CrossInstancePublisher {
+  return typeof (bus as Partial<CrossInstancePublisher>).publishInbound === "function";
+}

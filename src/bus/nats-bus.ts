@@ -6,7 +6,7 @@ import type { MsgHdrs, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { BusError, groupConflict } from "./bus-error.ts";
 import { DEAD_LETTER_HEADERS, deadLetterSubject, durableName, eventPattern, eventSubject, isWorkSubject, validateInstance, workSubject } from "./bus-subjects.ts";
-import type { Bus, BusHealth, ConsumeOptions, Consumer, EventHandler, WorkHandler, WorkTopic } from "./bus.ts";
+import type { Bus, BusHealth, ConsumeOptions, Consumer, CrossInstancePublisher, EventHandler, WorkHandler, WorkTopic } from "./bus.ts";
 import { keepWorking } from "./keep-working.ts";
 import { classifyNatsError, connectNats, displayUrl, errorText, isTransient, jetStreamMissing, loadNats, toBusError, watchStatus, type NatsConnection, type NatsModules } from "./nats-connect.ts";
 import { NatsWorkConsumer } from "./nats-consumer.ts";
@@ -84,7 +84,7 @@ interface NatsBusParts {
   jsm: JetStreamManager;
 }
 
-export class NatsBus implements Bus {
+export class NatsBus implements Bus, CrossInstancePublisher {
   readonly instance: string;
   private readonly opts: NatsBusOptions;
   private readonly log: Logger;
@@ -127,6 +127,12 @@ export class NatsBus implements Bus {
       h.set(AUTO_ID_HEADER, "1");
     }
     await this.publishDurable(subject, JSON.stringify(data) ?? "null", msgId, h);
+  }
+
+  async publishInbound(instance: string, data: unknown, opts: { msgId: string }): Promise<void> {
+    if (this.closing) throw closedError();
+    validateInstance(instance);
+    await this.publishDurable(workSubject(instance, "inbound"), JSON.stringify(data) ?? "null", opts.msgId, this.mods.core.headers());
   }
 
   consume<T>(topic: WorkTopic, group: string, handler: WorkHandler<T>, opts?: ConsumeOptions): Consumer {

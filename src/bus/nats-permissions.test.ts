@@ -17,6 +17,7 @@ const reason = await natsUnavailable({ binary: true });
 const log = pino({ level: "silent" });
 const A = { user: "pincer-a", password: "a-password-1" };
 const B = { user: "pincer-b", password: "b-password-2" };
+const D = { user: "pincer-d", password: "d-password-4" };
 
 describe("natsPermissionsFor", () => {
   it("allows the instance's own subjects, streams, consumers and inbox only", () => {
@@ -28,6 +29,13 @@ describe("natsPermissionsFor", () => {
     expect(p.publish.allow).toContain("$JS.ACK.PINCER_team-a_1_DLQ.>");
     expect(p.publish.allow.every((s) => s === "$JS.API.INFO" || s.includes("team-a_1"))).toBe(true);
     expect(p.publish.allow.some((s) => /STREAM\.(DELETE|PURGE)/.test(s))).toBe(false);
+  });
+
+  it("adds only the inbound subject of each a2a.allow_to instance", () => {
+    const own = natsPermissionsFor("a").publish.allow;
+    const p = natsPermissionsFor("a", { allowTo: ["b", "a"] });
+    expect(p.publish.allow).toEqual([...own, "pincer.b.inbound"]);
+    expect(p.subscribe.allow).toEqual(natsPermissionsFor("a").subscribe.allow);
   });
 });
 
@@ -88,6 +96,7 @@ if (skipOrFail(reason)) {
         { instance: "a", ...A },
         { instance: "b", ...B },
         { instance: "c", nkey: kp.getPublicKey() },
+        { instance: "d", ...D, allowTo: ["b"] },
       ]);
       server = await startNatsServer({ config: auth });
     });
@@ -144,6 +153,20 @@ if (skipOrFail(reason)) {
       await expect(jsm.consumers.add("PINCER_b", { durable_name: "steal", ack_policy: "explicit", filter_subject: "pincer.b.inbound" })).rejects.toMatchObject(violation);
       await expect(js.consumers.get("PINCER_b", "workers_runs")).rejects.toMatchObject(violation);
       await expect(js.publish("pincer.b.runs", "{}")).rejects.toMatchObject(violation);
+      await busB.close();
+    });
+
+    it("with a2a.allow_to [b], instance D's credentials publish on B's inbound subject and nothing else of B", async () => {
+      const busB = await openNatsBus(busOpts({ instance: "b", ...B }));
+      const got: unknown[] = [];
+      busB.consume("inbound", "router", async (m) => void got.push(m.data));
+      const busD = await openNatsBus(busOpts({ instance: "d", ...D }));
+      await busD.publishInbound("b", { hello: "from d" }, { msgId: "a2a-1" });
+      await until(() => got.length === 1, "D's message in B's inbound queue");
+      expect(got).toEqual([{ hello: "from d" }]);
+      const js = jetstream(await connectAs(D, "d"));
+      await expect(js.publish("pincer.b.runs", "{}")).rejects.toMatchObject({ message: expect.stringContaining("Permissions Violation for Publish to") });
+      await busD.close();
       await busB.close();
     });
 

@@ -85,8 +85,11 @@ export const modelsSchema = z.strictObject({
   prices: z.record(z.string(), priceSchema).default({}),
 });
 
+/** Tool groups allowed when policy.tools.allow is not set. */
+export const DEFAULT_TOOL_ALLOW: readonly string[] = ["group:fs", "group:runtime", "group:web", "group:agents"];
+
 export const toolPolicySchema = z.strictObject({
-  allow: z.array(z.string()).default(["group:fs", "group:runtime", "group:web"]),
+  allow: z.array(z.string()).default(() => [...DEFAULT_TOOL_ALLOW]),
   deny: z.array(z.string()).default([]),
 });
 
@@ -136,11 +139,29 @@ export const fsPolicySchema = z.strictObject({
   protected: z.array(z.string().min(1)).default([]),
 });
 
+/** Limits on sub-agents (spawn_agent). A child's own limits are the smaller of these and its agent's. */
+export const subagentsPolicySchema = z.strictObject({
+  /** Nesting: a top-level run is depth 0, its children depth 1, theirs depth 2. */
+  max_depth: z.number().int().min(0).max(10).default(2),
+  /** Children one run may start. */
+  max_children: z.number().int().min(0).max(100).default(5),
+  /** Children running (or waiting for a worker) at once in this instance. */
+  max_concurrent: z.number().int().min(0).max(1000).default(4),
+  /** Model steps of one child. */
+  max_steps: z.number().int().positive().max(200).default(16),
+  /** Wall time of one child, seconds; spawn_agent's timeout_s may only shorten it. */
+  timeout_s: z.number().int().positive().max(86_400).default(300),
+  /** Tokens (input + output) one child may use; it is stopped when a model step takes it past this. */
+  max_tokens: z.number().int().positive().default(200_000),
+});
+export type SubagentsPolicy = z.infer<typeof subagentsPolicySchema>;
+
 export const policySchema = z.strictObject({
-  tools: toolPolicySchema.default({ allow: ["group:fs", "group:runtime", "group:web"], deny: [] }),
+  tools: toolPolicySchema.default(() => ({ allow: [...DEFAULT_TOOL_ALLOW], deny: [] })),
   exec: execPolicySchema.prefault({}),
   web: webPolicySchema.prefault({}),
   fs: fsPolicySchema.prefault({}),
+  subagents: subagentsPolicySchema.prefault({}),
 });
 export type Policy = z.infer<typeof policySchema>;
 
@@ -242,6 +263,20 @@ export const skillsSchema = z.strictObject({
   bundled: z.boolean().default(true),
 });
 
+/** `<instance>/agent:<id>`: an agent of an instance, as agent-to-agent messages name their sender. */
+export const AGENT_ADDRESS = /^([a-z0-9][a-z0-9_-]{0,62})\/agent:([a-z0-9][a-z0-9_-]*)$/i;
+const INSTANCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** Agent-to-agent messages (send_agent_message). */
+export const a2aSchema = z.strictObject({
+  /** Agents of other instances whose messages this instance accepts, as `<instance>/agent:<id>`; default nobody. */
+  allow_from: z.array(z.string().regex(AGENT_ADDRESS, "expected <instance>/agent:<id>, e.g. research/agent:default")).default([]),
+  /** Instances this instance may send messages to (cluster runtime); its NATS user may publish on their inbound subject. */
+  allow_to: z.array(z.string().regex(INSTANCE_NAME, "expected an instance id")).default([]),
+  /** Messages one conversation between agents may take, replies included, before a send is refused. */
+  max_turns: z.number().int().min(1).max(100).default(5),
+});
+
 export const configSchema = z.strictObject({
   /** This deployment's instance id; scopes bus subjects, and names the PostgreSQL schema unless store.schema is set. */
   instance: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected 1-63 lowercase letters, digits, '-' or '_'").default("default"),
@@ -259,6 +294,7 @@ export const configSchema = z.strictObject({
   session: sessionSchema.prefault({}),
   media: mediaSchema.prefault({}),
   skills: skillsSchema.prefault({}),
+  a2a: a2aSchema.prefault({}),
 });
 export type PincerConfig = z.infer<typeof configSchema>;
 export type PincerConfigInput = z.input<typeof configSchema>;

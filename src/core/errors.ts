@@ -80,7 +80,8 @@ export type ToolErrorCode =
   | "fetch_failed"
   | "no_match"
   | "ambiguous_match"
-  | "protected_path";
+  | "protected_path"
+  | "limit";
 
 /** A tool refused or failed. Becomes a tool result with isError: true so the model can recover. */
 export class ToolError extends Error {

@@ -124,6 +124,7 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       const runId = newId("run");
       await store.runs.create({
         id: runId, sessionKey: req.sessionKey, agentId: req.agentId, input: req.text, createdAt: opts.now(), ...(req.origin ? { origin: req.origin } : {}),
+        ...(req.parentRunId ? { parentRunId: req.parentRunId } : {}),
       });
       const result = waitForRun(runId);
       interruptIfAsked(req);

@@ -21,6 +21,20 @@ export const inboundJobSchema = z.object({
 });
 export type InboundJob = z.infer<typeof inboundJobSchema>;
 
+/** `pincer.<instance>.inbound` too: an agent-to-agent message from another instance (send_agent_message). The sender
+ * is as its instance's Pincer declares it; NATS permissions decide which instances may publish here at all. */
+export const a2aJobSchema = z.object({
+  kind: z.literal("a2a"),
+  /** The sender's id for this message: dedupes redeliveries, and names the run it becomes. */
+  msgId: z.string().regex(/^a2a_[0-9a-z]{1,40}$/),
+  from: z.object({ instance: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/), agent: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i) }),
+  to: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i),
+  text: z.string().min(1).max(20_000),
+  /** Messages so far in this conversation between agents, this one included (a2a.max_turns). */
+  turn: z.number().int().min(1).max(1000),
+});
+export type A2aJob = z.infer<typeof a2aJobSchema>;
+
 /** `pincer.<instance>.outbound.<channel>.<account>`: a finished run whose reply the channel's holder delivers. */
 export const replyJobSchema = z.object({ runId: z.string().min(1) });
 export type ReplyJob = z.infer<typeof replyJobSchema>;

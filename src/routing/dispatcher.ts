@@ -25,6 +25,8 @@ export interface TurnRequest {
   origin?: ReplyRoute;
   /** The session `sessionKey` names, when the caller has just read it: it is used as it is instead of ensured again. */
   session?: Session;
+  /** Set for a sub-agent's run: the run that spawned it (the child's session holds no other runs). */
+  parentRunId?: string;
 }
 
 /** Where an inbound message came from; journaled (deduplicated on channel + account + messageId) before it is accepted. */
@@ -131,6 +133,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   let justEnsured: Session | undefined;
   // Journal entries already marked processed by the run created for them; their outcome needs no second write.
   const markedAtCreation = new Set<number>();
+  // Sub-agent sessions → the run that spawned them, read when their run is created.
+  const parentOf = new Map<string, string>();
   const lanes = new SessionLanes<RunOutcome>({
     audit: (record) => opts.store.audit.write(record),
     now: opts.now,
@@ -161,6 +165,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         const agentId = session?.agentId ?? "default";
         opts.agentConfig(agentId); // an unknown agent fails here, before a run record exists
         const at = opts.now();
+        const parentRunId = parentOf.get(job.sessionKey);
+        parentOf.delete(job.sessionKey);
         // Created claimed, attempt 1 (a restart claims it again, attempt 2 …, to resume it), with its input in the
         // transcript and its journal entries marked processed, in one transaction: the run now holds the text, so a
         // crash from here on is recovered by resuming the run, not by a replay.
@@ -168,6 +174,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           id: newId("run"), sessionKey: job.sessionKey, agentId, input: job.text, createdAt: at, status: "running", startedAt: at,
           worker: WORKER,
           ...(job.origin ? { origin: job.origin } : {}),
+          ...(parentRunId ? { parentRunId } : {}),
           messages: [{ role: "user", content: inputMessage(job.text) }],
           journalIds: job.tags,
         });
@@ -183,6 +190,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       ? req.session
       : await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
     const mode = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
+    if (req.parentRunId !== undefined) parentOf.set(req.sessionKey, req.parentRunId);
     justEnsured = session;
     let submitted: LaneSubmit<RunOutcome>;
     try {

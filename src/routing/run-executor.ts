@@ -1,11 +1,12 @@
 // Executes one existing Run record: resolves its agent and model, arms the run timeout, and runs the agent loop.
 // Shared by the in-process dispatcher and the cluster worker, so a run behaves the same wherever it executes.
-import type { AgentConfig } from "../core/config-schema.ts";
+import type { AgentConfig, SubagentsPolicy } from "../core/config-schema.ts";
 import type { Run, Session } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import { runAgent, type RunAgentDeps, type RunOutcome } from "../agent/run-agent.ts";
 
-export type AbortWhy = "cancelled" | "timeout" | "interrupted";
+/** `budget`: a sub-agent went past policy.subagents.max_tokens. */
+export type AbortWhy = "cancelled" | "timeout" | "interrupted" | "budget";
 
 export interface ExecutorDeps extends RunAgentDeps {
   agentConfig: (agentId: string) => AgentConfig;
@@ -13,6 +14,8 @@ export interface ExecutorDeps extends RunAgentDeps {
   /** Called once a run is terminal and recorded, e.g. to queue its reply for the channel it came from.
    * Its failure propagates to the caller, so a worker does not ack a run whose reply was not queued. */
   onRunFinished?: (run: Run, outcome: RunOutcome) => Promise<void>;
+  /** policy.subagents, read when a sub-agent's run starts (runs with a parent run); absent = agent limits only. */
+  subagentLimits?: () => SubagentsPolicy;
 }
 
 /** Cancellation of one run: the first reason given wins and is what the outcome reports. */
@@ -48,9 +51,11 @@ export interface ExecuteInput {
  * what `onRunFinished` throws. */
 export async function executeRun(deps: ExecutorDeps, input: ExecuteInput): Promise<RunOutcome> {
   const { run, controls } = input;
-  const agent = deps.agentConfig(run.agentId);
+  const limits = run.parentRunId !== undefined ? deps.subagentLimits?.() : undefined;
+  const agent = limits ? childAgentConfig(deps.agentConfig(run.agentId), limits) : deps.agentConfig(run.agentId);
   const timer = setTimeout(() => controls.abort("timeout"), agent.run_timeout_ms);
   timer.unref();
+  const emit = limits ? budgetedEmit(input.emit, controls, limits.max_tokens, run.usage.inputTokens + run.usage.outputTokens) : input.emit;
   try {
     const outcome = await runAgent(deps, {
       run,
@@ -59,7 +64,7 @@ export async function executeRun(deps: ExecutorDeps, input: ExecuteInput): Promi
       workspace: deps.workspaceFor(run.agentId),
       modelRef: input.session?.modelOverride ?? agent.model,
       signal: controls.signal,
-      emit: input.emit,
+      emit,
       ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),
       abortReason: controls.reason,
     });
@@ -69,4 +74,20 @@ export async function executeRun(deps: ExecutorDeps, input: ExecuteInput): Promi
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A sub-agent's agent config: the smaller of its agent's and policy.subagents' step and time limits. */
+function childAgentConfig(agent: AgentConfig, limits: SubagentsPolicy): AgentConfig {
+  return { ...agent, max_steps: Math.min(agent.max_steps, limits.max_steps), run_timeout_ms: Math.min(agent.run_timeout_ms, limits.timeout_s * 1000) };
+}
+
+/** Passes events on and stops the run once its model steps' tokens (input + output) pass `maxTokens`. */
+function budgetedEmit(emit: (event: RunEvent) => void, controls: RunControls, maxTokens: number, used: number): (event: RunEvent) => void {
+  let tokens = used;
+  return (event) => {
+    emit(event);
+    if (event.type !== "step_finished") return;
+    tokens += event.usage.inputTokens + event.usage.outputTokens;
+    if (tokens > maxTokens) controls.abort("budget");
+  };
 }

@@ -250,6 +250,11 @@ function createRunRepo(db: Kysely<Database>, q: TurnQueries, now: () => number):
       if (opts.status?.length === 0) return [];
       let query = db.selectFrom("runs").selectAll().orderBy("created_at", "desc").orderBy("id", "desc");
       if (opts.sessionKey !== undefined) query = query.where("session_key", "=", opts.sessionKey);
+      if (opts.sessionKeyPrefix !== undefined) {
+        const pattern = `${opts.sessionKeyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where(sql<boolean>`session_key like ${pattern} escape '\\'`);
+      }
+      if (opts.hasParent !== undefined) query = query.where("parent_run_id", opts.hasParent ? "is not" : "is", null);
       if (opts.status !== undefined) query = query.where("status", "in", opts.status);
       if (opts.agentId !== undefined) query = query.where("agent_id", "=", opts.agentId);
       if (opts.model !== undefined) query = query.where("model", "=", opts.model);

@@ -183,6 +183,17 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect(await store.runs.get("missing")).toBeUndefined();
       });
 
+      it("lists a session's sub-agent runs by key prefix (wildcards literal) and by having a parent", async () => {
+        for (const key of ["a_b", "a_b:sub:c1", "a_b:sub:c1:sub:g1", "aXb:sub:c2"]) await ensure(key);
+        await store.runs.create({ id: "top", sessionKey: "a_b", agentId: "main", input: "x" });
+        await store.runs.create({ id: "c1", sessionKey: "a_b:sub:c1", agentId: "main", input: "x", parentRunId: "top" });
+        await store.runs.create({ id: "g1", sessionKey: "a_b:sub:c1:sub:g1", agentId: "main", input: "x", parentRunId: "c1" });
+        await store.runs.create({ id: "c2", sessionKey: "aXb:sub:c2", agentId: "main", input: "x", parentRunId: "other" });
+        expect((await store.runs.list({ sessionKeyPrefix: "a_b:sub:" })).map((r) => r.id).sort()).toEqual(["c1", "g1"]);
+        expect((await store.runs.list({ hasParent: true })).map((r) => r.id).sort()).toEqual(["c1", "c2", "g1"]);
+        expect((await store.runs.list({ hasParent: false })).map((r) => r.id)).toEqual(["top"]);
+      });
+
       it("creates a running run claimed by a worker: attempt 1, as a claim right after creating it", async () => {
         await ensure("s1");
         const run = await store.runs.create({ id: "r1", sessionKey: "s1", agentId: "main", input: "hello", status: "running", startedAt: T0, worker: "w1" });

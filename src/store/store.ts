@@ -63,6 +63,10 @@ export interface RunProgress {
 /** Which runs `runs.list` returns; every field narrows the result. */
 export interface RunFilter {
   sessionKey?: string;
+  /** Runs of sessions whose key starts with this text (a session's sub-agents: `<key>:sub:`). */
+  sessionKeyPrefix?: string;
+  /** true: only sub-agent runs (with a parent run); false: only top-level runs. */
+  hasParent?: boolean;
   status?: RunStatus[];
   agentId?: string;
   /** `provider/model` that produced the final answer. */

@@ -1,8 +1,10 @@
-// Assembles the built-in tool set: fs (read, write, edit, ls, glob, grep), runtime (exec), web (web_fetch).
+// Assembles the built-in tool set: fs (read, write, edit, ls, glob, grep), runtime (exec), web (web_fetch), agents
+// (spawn_agent, send_agent_message).
 // Dependencies that reach outside the process (sandbox, DNS, TCP connect) come in through options.
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { LookupFn } from "./builtin/address-guard.ts";
 import type { ConnectFn } from "./builtin/pinned-request.ts";
+import { agentTools } from "./builtin/agent-tools.ts";
 import { createExecTool } from "./builtin/exec-tool.ts";
 import { fsTools } from "./builtin/fs-tools.ts";
 import { searchTools } from "./builtin/search-tools.ts";
@@ -20,5 +22,5 @@ export interface BuiltinToolsOptions {
 
 /** Creates the built-in tools. Policy is not applied here: the ToolGate filters and audits them. */
 export function createBuiltinTools(opts: BuiltinToolsOptions): Tool[] {
-  return [...fsTools, ...searchTools, createExecTool(opts.sandbox), createWebFetchTool({ lookup: opts.lookup, connect: opts.connect })];
+  return [...fsTools, ...searchTools, createExecTool(opts.sandbox), createWebFetchTool({ lookup: opts.lookup, connect: opts.connect }), ...agentTools];
 }

@@ -45,7 +45,7 @@ export interface ToolGateOptions {
 }
 
 /** Refusals by a security guard inside a tool: audited as `deny` like a tool-rule refusal. */
-const DENY_CODES: ReadonlySet<ToolErrorCode> = new Set(["denied", "path_escape", "blocked_address", "protected_path"]);
+const DENY_CODES: ReadonlySet<ToolErrorCode> = new Set(["denied", "path_escape", "blocked_address", "protected_path", "limit"]);
 /** Safety net over each tool's own output cap. */
 const MAX_RESULT_CHARS = 100_000;
 

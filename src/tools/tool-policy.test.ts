@@ -34,3 +34,12 @@ describe("mergeToolRules", () => {
     expect(mergeToolRules(base, { deny: ["write"] })).toEqual({ allow: ["group:fs", "group:web"], deny: ["exec", "write"] });
   });
 });
+
+describe("within (a sub-agent's ancestors)", () => {
+  it("allows a tool only when every outer rule set allows it too, naming the parent's reason", () => {
+    const child = { allow: ["*"], deny: [], within: [{ allow: ["group:fs", "exec"], deny: ["exec"] }] };
+    expect(decideTool("read", "fs", child)).toEqual({ allowed: true, reason: 'allowed by policy.tools.allow "*"' });
+    expect(decideTool("exec", "runtime", child)).toEqual({ allowed: false, reason: 'the parent run may not use it: denied by policy.tools.deny "exec"' });
+    expect(decideTool("web_fetch", "web", child)).toEqual({ allowed: false, reason: "the parent run may not use it: not in policy.tools.allow" });
+  });
+});

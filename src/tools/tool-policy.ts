@@ -5,6 +5,8 @@ import type { ToolGroup } from "./tool.ts";
 export interface ToolRules {
   allow: string[];
   deny: string[];
+  /** Rule sets that must allow the tool too: a sub-agent's parents', so a child's policy is never wider. */
+  within?: ToolRules[];
 }
 
 export interface ToolDecision {
@@ -22,8 +24,12 @@ export function decideTool(name: string, group: ToolGroup, rules: ToolRules): To
   const denied = matchEntry(rules.deny, name, group);
   if (denied !== undefined) return { allowed: false, reason: `denied by policy.tools.deny "${denied}"` };
   const allowed = matchEntry(rules.allow, name, group);
-  if (allowed !== undefined) return { allowed: true, reason: `allowed by policy.tools.allow "${allowed}"` };
-  return { allowed: false, reason: "not in policy.tools.allow" };
+  if (allowed === undefined) return { allowed: false, reason: "not in policy.tools.allow" };
+  for (const outer of rules.within ?? []) {
+    const parent = decideTool(name, group, outer);
+    if (!parent.allowed) return { allowed: false, reason: `the parent run may not use it: ${parent.reason}` };
+  }
+  return { allowed: true, reason: `allowed by policy.tools.allow "${allowed}"` };
 }
 
 /**

@@ -2,7 +2,7 @@
 // Tools never decide policy: the ToolGate does that before `execute` is called.
 import type { Policy } from "../core/config-schema.ts";
 
-export type ToolGroup = "fs" | "runtime" | "web";
+export type ToolGroup = "fs" | "runtime" | "web" | "agents";
 
 /** A compact JSON Schema object (what the model sees). */
 export type ToolParameters = { type: "object"; properties: Record<string, unknown>; required?: string[]; additionalProperties?: boolean };
@@ -16,6 +16,33 @@ export interface ToolContext {
   sessionKey: string | undefined;
   /** The skills this run may use; absent when none are eligible. */
   skills?: SkillView | undefined;
+  /** Sub-agents and agent-to-agent messages for this run; absent where the runtime offers none. */
+  agents?: AgentsView | undefined;
+}
+
+/** spawn_agent's arguments, validated. */
+export interface SpawnArgs {
+  task: string;
+  agent?: string | undefined;
+  model?: string | undefined;
+  timeoutS?: number | undefined;
+  background: boolean;
+}
+
+/** send_agent_message's arguments, validated. */
+export interface AgentMessageArgs {
+  to: string;
+  text: string;
+  wait: boolean;
+}
+
+/**
+ * What the agent tools reach of the runtime, bound to one run (built in src/routing, carried here so the tools layer
+ * never imports it). Contract: a refusal (limit, unknown agent, not allowed) throws ToolError naming its reason.
+ */
+export interface AgentsView {
+  spawn(args: SpawnArgs, signal: AbortSignal): Promise<ToolResult>;
+  message(args: AgentMessageArgs, signal: AbortSignal): Promise<ToolResult>;
 }
 
 /**

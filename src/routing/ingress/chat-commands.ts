@@ -1,5 +1,5 @@
 // Chat commands answered by ingress without a model call: /help, /status, /new, /reset, /model, /usage, /stop,
-// /whoami, /queue, /activation. Parsing is pure; running a command reads and writes the session through the store.
+// /whoami, /queue, /activation, /subagents. Parsing is pure; running a command reads and writes the session through the store.
 import { QUEUE_MODES, TIER_NAMES, type PincerConfig, type QueueMode } from "../../core/config-schema.ts";
 import { ACTIVATION_MODES, type ActivationMode, type DmScope } from "../../core/channel-config.ts";
 import type { InboundMessage } from "../../core/inbound.ts";
@@ -7,7 +7,7 @@ import type { Store } from "../../store/store.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import { ownEntry } from "../../core/own-entry.ts";
 
-export const COMMAND_NAMES = ["help", "status", "new", "reset", "model", "usage", "stop", "whoami", "queue", "activation"] as const;
+export const COMMAND_NAMES = ["help", "status", "new", "reset", "model", "usage", "stop", "whoami", "queue", "activation", "subagents"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface ParsedCommand {
@@ -54,6 +54,7 @@ const HELP = [
   "/model [name]: list models, or switch this conversation's model",
   "/usage: tokens and cost of this conversation",
   "/stop: stop the current reply",
+  "/subagents [kill <id>]: this conversation's sub-agents (status, tokens), or stop one",
   "/queue [followup|collect|steer|interrupt]: what happens to messages sent while I'm busy",
   "/activation mention|always: in a group, answer only when mentioned, or always (owners)",
   "/whoami: your id as I see it",
@@ -103,6 +104,11 @@ export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promi
       const { runId, dropped } = ctx.dispatcher.stop(ctx.sessionKey, "cancelled");
       if (!runId && dropped === 0) return "Nothing is running.";
       return `Stopped.${dropped > 0 ? ` ${dropped} queued message(s) dropped.` : ""}`;
+    }
+    case "subagents": {
+      if (cmd.args !== "" && !ownsSession) return refuse("stop sub-agents");
+      const { runSubagentsCommand } = await import("../subagent-supervisor.ts");
+      return runSubagentsCommand({ store: ctx.store, dispatcher: ctx.dispatcher, now: Date.now }, ctx.sessionKey, cmd.args);
     }
     case "queue": {
       const session = await ctx.store.sessions.get(ctx.sessionKey);
