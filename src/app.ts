@@ -179,6 +179,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     now,
     agentConfig,
     workspaceFor,
+    context: () => config,
     toolsFor: (run, workspace, skills) => {
       const merged = mergeToolRules(config.policy.tools, agentConfig(run.agentId).tools);
       // With exec disabled by policy the model is not even shown the tool.
