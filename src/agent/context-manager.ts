@@ -8,7 +8,7 @@ import type { Store } from "../store/store.ts";
 import { inputMessage, runAgentLoop, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { compactionBudget, contextWindowOf, estimateMessageTokens, estimatePromptTokens, estimateTextTokens } from "./context-window.ts";
 import {
-  renderForSummary, splitForCompaction, stubOldToolResults, summaryMessage, trimToValidStart, type HistoryEntry,
+  renderForSummary, splitForCompaction, stubOldToolResults, summaryMessage, trimToValidStart, turnStarts, type HistoryEntry,
 } from "./context-view.ts";
 
 /** Safety cap on the rows read after the compaction point (a session that never compacted, e.g. after an upgrade). */
@@ -104,7 +104,9 @@ export async function fitContext(deps: ContextDeps, input: FitInput): Promise<Fi
   // After a compaction the prompt should sit well under the threshold, so the next turns do not compact again.
   const summaryCap = Math.max(200, Math.min(2_000, Math.floor(budget / 5)));
   const keptBudget = Math.max(0, Math.floor(budget * 0.6) - fixed - summaryCap);
-  const split = splitForCompaction(history, { keepTurns: settings.keep_turns, keptBudget, fullToolTurns: settings.full_tool_results_turns });
+  // On demand, at least the oldest turn is summarised even when the history is shorter than `keep_turns`.
+  const keepTurns = input.force ? Math.min(settings.keep_turns, turnStarts(history).length - 1) : settings.keep_turns;
+  const split = splitForCompaction(history, { keepTurns, keptBudget, fullToolTurns: settings.full_tool_results_turns });
   if (split.older.length === 0) return { messages, usage: ZERO_USAGE, tokens, window };
 
   let usage = ZERO_USAGE;
@@ -255,4 +257,12 @@ async function auditCompaction(
     at: deps.now(), kind: "context.compaction", decision: what.decision, runId: input.run.id, sessionKey: input.run.sessionKey,
     tool: undefined, reason: what.reason, detail: what.detail,
   });
+}
+
+/** What `/status` shows of a session's context: the history's estimated tokens as the next turn would send it. */
+export async function measureHistory(store: Store, sessionKey: string, config: Pick<PincerConfig, "compaction">): Promise<{ tokens: number; compaction: SessionCompaction | undefined }> {
+  const { compaction, rows } = await loadHistory(store, sessionKey);
+  const view = stubOldToolResults(trimToValidStart(rows.map((r) => ({ id: r.id, message: r.content as ModelMessage }))), config.compaction.full_tool_results_turns);
+  const messages = [...(compaction ? [summaryMessage(compaction.summary)] : []), ...view.map((e) => e.message)];
+  return { tokens: sumTokens(messages), compaction };
 }

@@ -126,4 +126,14 @@ describe("context compaction", () => {
     expect(sent).not.toContain("lorem ipsum lorem ipsum");
     expect(sent).toMatch(/\[older read result, \d+ chars, shortened; first line: \\"[^"]*first line of the notes\\"\. Call the tool again if you need it\.\]/);
   });
+
+  it("/compact and /status work in pincer chat", async () => {
+    const home = await fx.home(fakeProviderConfig(fx.fake.baseURL, ["  context_windows:", "    gpt-4o-mini: 16000"].join("\n")));
+    scriptModel();
+    const r = await home.cli(["chat"], { input: "hello\nhow are you?\n/status\n/compact\n/status\n" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Context: history about \d+ of 16,000 tokens \(\d+%\); never compacted/);
+    expect(r.stdout).toMatch(/Compacted: 2 older message\(s\) summarised \(about \d+ tokens before\)\. Context: about \d+ of 16,000 tokens\./);
+    expect(r.stdout).toMatch(/Context: history about \d+ of 16,000 tokens \(\d+%\); last compacted \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  });
 });
