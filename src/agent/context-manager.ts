@@ -4,6 +4,7 @@
 import type { ModelMessage } from "ai";
 import type { PincerConfig } from "../core/config-schema.ts";
 import { addUsage, ZERO_USAGE, type Run, type SessionCompaction, type TranscriptMessage, type Usage } from "../core/domain.ts";
+import { parseSessionKey } from "../core/ids.ts";
 import type { Store } from "../store/store.ts";
 import { inputMessage, runAgentLoop, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { compactionBudget, contextWindowOf, estimateMessageTokens, estimatePromptTokens, estimateTextTokens } from "./context-window.ts";
@@ -118,7 +119,7 @@ export async function fitContext(deps: ContextDeps, input: FitInput): Promise<Fi
     });
   };
   let calls = 0;
-  if (settings.memory_flush) {
+  if (shouldFlushMemory(settings.memory_flush, input)) {
     const room = budget - fixed - sumTokens(head) - estimateTextTokens(MEMORY_FLUSH_PROMPT);
     await runAgentLoop({
       runId: input.run.id,
@@ -162,6 +163,19 @@ export async function fitContext(deps: ContextDeps, input: FitInput): Promise<Fi
     detail: { window, tokensBefore: tokens, tokensAfter, summarised: split.older.length, kept: split.kept.length, throughId: compaction.throughId },
   });
   return { messages: after, usage, tokens: tokensAfter, window, compacted: { messages: split.older.length, tokensBefore: tokens } };
+}
+
+/** Tools that can write the memory files. */
+const WRITE_TOOLS = new Set(["write", "edit"]);
+
+/**
+ * The flush runs when enabled, the agent can write files, and the session is not a group: what strangers say in a
+ * group must not become durable memory that later reaches the owner's private sessions.
+ */
+function shouldFlushMemory(enabled: boolean, input: FitInput): boolean {
+  if (!enabled) return false;
+  if (parseSessionKey(input.run.sessionKey)?.kind === "group") return false;
+  return input.tools.specs().some((t) => WRITE_TOOLS.has(t.name));
 }
 
 function sumTokens(messages: readonly ModelMessage[]): number {
