@@ -5,7 +5,7 @@ import type { Run } from "../core/domain.ts";
 import { openSqliteStore } from "../store/index.ts";
 import type { Store } from "../store/store.ts";
 import type { ModelStreamEvent, ModelStreamer, ToolRunner } from "./agent-loop.ts";
-import { fitContext, loadHistory, MEMORY_FLUSH_PROMPT, type FitInput } from "./context-manager.ts";
+import { fitContext, loadHistory, MEMORY_FLUSH_PROMPT, shrinkToWindow, type FitInput } from "./context-manager.ts";
 
 const DM = "agent:main:telegram:dm:42";
 const GROUP = "agent:main:telegram:group:-100";
@@ -99,5 +99,21 @@ describe("fitContext", () => {
     expect(fitted.compacted).toBeUndefined();
     expect(fitted.tokens).toBeLessThan(2_100);
     expect((await store.audit.list({ kind: "context.compaction" }))[0]).toMatchObject({ decision: "info" });
+  });
+});
+
+describe("shrinkToWindow", () => {
+  const big = (id: string): ModelMessage => ({
+    role: "tool", content: [{ type: "tool-result", toolCallId: id, toolName: "read", output: { type: "text", value: `head ${id}\n${"y".repeat(6_000)}` } }],
+  });
+  const opts = { system: "s", tools: [], window: 4_000, config };
+
+  it("shortens the oldest tool results of a run until the request fits, keeping the newest message whole", () => {
+    const messages: ModelMessage[] = [{ role: "user", content: "go" }, big("a"), big("b"), big("c")];
+    const out = shrinkToWindow(messages, opts);
+    expect(JSON.stringify(out[1])).toContain("[older read result, 6007 chars, shortened");
+    expect(JSON.stringify(out[2])).toContain("[older read result");
+    expect(out[3]).toBe(messages[3]);
+    expect(shrinkToWindow(messages.slice(0, 2), opts)).toEqual(messages.slice(0, 2));
   });
 });

@@ -9,7 +9,7 @@ import type { Store } from "../store/store.ts";
 import { inputMessage, runAgentLoop, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { compactionBudget, contextWindowOf, estimateMessageTokens, estimatePromptTokens, estimateTextTokens } from "./context-window.ts";
 import {
-  renderForSummary, splitForCompaction, stubOldToolResults, summaryMessage, trimToValidStart, turnStarts, type HistoryEntry,
+  renderForSummary, splitForCompaction, stubOldToolResults, stubToolResults, summaryMessage, trimToValidStart, turnStarts, type HistoryEntry,
 } from "./context-view.ts";
 
 /** Safety cap on the rows read after the compaction point (a session that never compacted, e.g. after an upgrade). */
@@ -163,6 +163,28 @@ export async function fitContext(deps: ContextDeps, input: FitInput): Promise<Fi
     detail: { window, tokensBefore: tokens, tokensAfter, summarised: split.older.length, kept: split.kept.length, throughId: compaction.throughId },
   });
   return { messages: after, usage, tokens: tokensAfter, window, compacted: { messages: split.older.length, tokensBefore: tokens } };
+}
+
+/**
+ * Within one run, tool results pile up between model calls: past the window (less the answer's room), the oldest
+ * tool results of `messages` become stubs, oldest first, the newest message always kept whole. Pure.
+ */
+export function shrinkToWindow(
+  messages: ModelMessage[],
+  opts: { system: string; tools: ReadonlyArray<object>; window: number; config: Pick<PincerConfig, "compaction"> },
+): ModelMessage[] {
+  const limit = opts.window - Math.min(opts.config.compaction.reserve_tokens, Math.floor(opts.window / 4));
+  let total = estimatePromptTokens({ system: opts.system, messages, tools: opts.tools });
+  if (total <= limit) return messages;
+  const out = [...messages];
+  for (let i = 0; i < out.length - 1 && total > limit; i++) {
+    const message = out[i]!;
+    if (message.role !== "tool") continue;
+    const stubbed = stubToolResults(message);
+    total -= estimateMessageTokens(message) - estimateMessageTokens(stubbed);
+    out[i] = stubbed;
+  }
+  return out;
 }
 
 /** Tools that can write the memory files. */

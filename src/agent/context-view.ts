@@ -37,7 +37,7 @@ export function renderToolStub(toolName: string, text: string): string {
 }
 
 /** The message with its tool results replaced by stubs (other messages are returned as they are). */
-function stubToolResults(message: ModelMessage): ModelMessage {
+export function stubToolResults(message: ModelMessage): ModelMessage {
   if (message.role !== "tool") return message;
   const content = message.content.map((part) => {
     if (part.type !== "tool-result") return part;
@@ -52,7 +52,7 @@ function stubToolResults(message: ModelMessage): ModelMessage {
 /** Tool results older than the newest `fullTurns` turns become stubs. */
 export function stubOldToolResults<T extends { message: ModelMessage }>(history: T[], fullTurns: number): T[] {
   const starts = turnStarts(history);
-  const cut = fullTurns >= starts.length ? 0 : starts[starts.length - fullTurns] ?? history.length;
+  const cut = fullTurns === 0 ? history.length : fullTurns >= starts.length ? 0 : starts[starts.length - fullTurns]!;
   return history.map((entry, i) => (i < cut ? { ...entry, message: stubToolResults(entry.message) } : entry));
 }
 

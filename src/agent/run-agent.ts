@@ -11,7 +11,7 @@ import type { SkillView } from "../tools/tool.ts";
 import { runAgentLoop, type AgentLoopResult, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { attachImages } from "./input-media.ts";
 import { planResume } from "./resume-plan.ts";
-import { fitContext, loadHistory, parseCompactInput, type FittedContext } from "./context-manager.ts";
+import { fitContext, loadHistory, parseCompactInput, shrinkToWindow, type FittedContext } from "./context-manager.ts";
 import { loadPromptFiles, renderSystemPrompt, type PromptFile } from "./system-prompt.ts";
 
 export interface RunAgentDeps {
@@ -112,6 +112,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
         modelRef: input.modelRef,
         system,
         history: fitted.messages,
+        fitMessages: (messages) => shrinkToWindow(messages, { system, tools: tools.specs(), window: fitted.window, config: contextDeps.config }),
         input: run.input,
         ...(inputContent ? { inputContent } : {}),
         ...(inputOnly ? { inputPersisted: true } : {}),
