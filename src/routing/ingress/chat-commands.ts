@@ -168,8 +168,10 @@ async function status(ctx: CommandContext): Promise<string> {
   return lines.join("\n");
 }
 
-/** Sends `/compact [focus]` as a run of the session (after any reply in progress) and answers with its outcome. */
+/** Sends `/compact [focus]` as a run of the session and answers with its outcome (a few seconds: a flush and a summary). */
 async function compact(ctx: CommandContext, focus: string): Promise<string> {
+  // Waiting behind a running reply would hold this chat's next commands (/stop included) until both ended.
+  if (ctx.dispatcher.lanes.activeRunId(ctx.sessionKey)) return "A reply is running. Send /compact again when it has finished (or /stop it).";
   const submitted = await ctx.dispatcher.send({
     agentId: ctx.agentId, sessionKey: ctx.sessionKey, channel: ctx.msg.channel, text: focus ? `/compact ${focus}` : "/compact", queueMode: "followup",
   });
