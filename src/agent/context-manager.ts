@@ -3,7 +3,7 @@
 // summary of the older turns (fast tier) kept on the session. The transcript itself is never shortened.
 import type { ModelMessage } from "ai";
 import type { PincerConfig } from "../core/config-schema.ts";
-import { addUsage, ZERO_USAGE, type Run, type SessionCompaction, type TranscriptMessage, type Usage } from "../core/domain.ts";
+import { addUsage, ZERO_USAGE, type Run, type Session, type SessionCompaction, type TranscriptMessage, type Usage } from "../core/domain.ts";
 import { parseSessionKey } from "../core/ids.ts";
 import type { Store } from "../store/store.ts";
 import { inputMessage, runAgentLoop, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
@@ -51,9 +51,12 @@ export function parseCompactInput(input: string): { focus: string } | undefined 
   return m ? { focus: (m[1] ?? "").trim() } : undefined;
 }
 
-/** One session read and one transcript read from the compaction point: never the whole transcript of a long session. */
-export async function loadHistory(store: Store, sessionKey: string): Promise<LoadedHistory> {
-  const session = await store.sessions.get(sessionKey);
+/**
+ * One transcript read from the compaction point, never the whole transcript of a long session; the session is read
+ * too unless the caller passes it (read just before the run started, so its compaction point is current).
+ */
+export async function loadHistory(store: Store, sessionKey: string, known?: Session): Promise<LoadedHistory> {
+  const session = known ?? (await store.sessions.get(sessionKey));
   const compaction = session?.compaction;
   const rows = await store.transcript.list(sessionKey, { limit: MAX_HISTORY_ROWS, ...(compaction ? { afterId: compaction.throughId } : {}) });
   return { compaction, rows };

@@ -3,7 +3,7 @@
 // Used by every executor (in-process and cluster workers); queueing and session choice happen before this.
 import type { ModelMessage } from "ai";
 import { configSchema, type AgentConfig, type PincerConfig } from "../core/config-schema.ts";
-import { addUsage, ZERO_USAGE, type Run, type RunStatus, type TranscriptRole, type Usage } from "../core/domain.ts";
+import { addUsage, ZERO_USAGE, type Run, type RunStatus, type Session, type TranscriptRole, type Usage } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import type { RunProgress, Store } from "../store/store.ts";
 import type { SkillTurn } from "../skills/skills-runtime.ts";
@@ -40,6 +40,8 @@ export interface RunAgentInput {
   signal: AbortSignal;
   emit: (event: RunEvent) => void;
   takeSteering?: () => string[];
+  /** The run's session as read when the run started (its compaction point); read again when absent. */
+  session?: Session | undefined;
   /** Why the signal was aborted, read after the loop ends: `cancelled` or `timeout`. */
   abortReason?: () => "cancelled" | "timeout" | "interrupted" | undefined;
 }
@@ -80,7 +82,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
       now: new Date(deps.now()),
       skills: skills?.prompt,
     });
-    const loaded = await loadHistory(store, run.sessionKey);
+    const loaded = await loadHistory(store, run.sessionKey, input.session);
     const history = loaded.rows.filter((m) => m.runId !== runId).map((m) => ({ id: m.id, message: m.content as ModelMessage }));
     const own = loaded.rows.filter((m) => m.runId === runId).map((m) => m.content as ModelMessage);
     const contextDeps = { store, models: deps.models, now: deps.now, config: contextConfigOf(deps) };
