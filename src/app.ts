@@ -223,6 +223,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     now,
     agentConfig,
     workspaceFor,
+    context: () => config,
     toolsFor: async (run, workspace, skills) => {
       const own = rulesOf(run.agentId);
       // A sub-agent's tools are never wider than its parents': each ancestor's rules must allow a tool too.

@@ -67,6 +67,9 @@ export interface AgentLoopOptions {
   recordStep: (step: ModelStep) => Promise<void>;
   /** Steering messages queued while the run was active; injected after the current step. */
   takeSteering?: () => string[];
+  /** What the model is sent of `messages` at each step (e.g. old tool results shortened to stay in the window); the
+   * loop keeps and persists the full messages. */
+  fitMessages?: (messages: ModelMessage[]) => ModelMessage[];
   /** Continues a run from its persisted transcript instead of starting it: `input` is not sent or persisted again,
    * the model is called next with `history` + `messages`, and `steps` model steps count as used. */
   resume?: { messages: ModelMessage[]; steps: number };
@@ -106,7 +109,8 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
     if (opts.signal.aborted) return { status: "cancelled", reply, usage, model };
     let done: Extract<ModelStreamEvent, { type: "done" }> | undefined;
     let failure: Extract<ModelStreamEvent, { type: "failed" }> | undefined;
-    for await (const event of opts.models.stream({ ref: opts.modelRef, system: opts.system, messages, tools: specs, signal: opts.signal })) {
+    const sent = opts.fitMessages ? opts.fitMessages(messages) : messages;
+    for await (const event of opts.models.stream({ ref: opts.modelRef, system: opts.system, messages: sent, tools: specs, signal: opts.signal })) {
       if (event.type === "text_delta") opts.emit({ type: "text_delta", runId: opts.runId, text: event.text });
       else if (event.type === "attempt_failed") {
         const { provider, model: m, code, message } = event;

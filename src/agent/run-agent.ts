@@ -2,8 +2,8 @@
 // A run whose transcript already holds messages (its process died mid-run) is resumed from them, not started again.
 // Used by every executor (in-process and cluster workers); queueing and session choice happen before this.
 import type { ModelMessage } from "ai";
-import type { AgentConfig } from "../core/config-schema.ts";
-import { addUsage, ZERO_USAGE, type Run, type RunStatus, type TranscriptRole, type Usage } from "../core/domain.ts";
+import { configSchema, type AgentConfig, type PincerConfig } from "../core/config-schema.ts";
+import { addUsage, ZERO_USAGE, type Run, type RunStatus, type Session, type TranscriptRole, type Usage } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import type { RunProgress, Store } from "../store/store.ts";
 import type { SkillTurn } from "../skills/skills-runtime.ts";
@@ -11,10 +11,8 @@ import type { SkillView } from "../tools/tool.ts";
 import { runAgentLoop, type AgentLoopResult, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { attachImages } from "./input-media.ts";
 import { planResume } from "./resume-plan.ts";
+import { fitContext, loadHistory, parseCompactInput, shrinkToWindow, type FittedContext } from "./context-manager.ts";
 import { loadPromptFiles, renderSystemPrompt, type PromptFile } from "./system-prompt.ts";
-
-/** Newest transcript messages sent as history; compaction will replace this cap. */
-export const HISTORY_LIMIT = 200;
 
 export interface RunAgentDeps {
   store: Store;
@@ -26,7 +24,12 @@ export interface RunAgentDeps {
   now: () => number;
   /** Defaults to reading the files on every turn; the dispatcher passes a caching loader. */
   promptFiles?: (workspace: string) => PromptFile[] | Promise<PromptFile[]>;
+  /** Context windows and compaction settings, read at each turn (the config may reload); the defaults when absent. */
+  context?: () => Pick<PincerConfig, "models" | "compaction">;
 }
+
+let defaultContext: Pick<PincerConfig, "models" | "compaction"> | undefined;
+const contextConfigOf = (deps: RunAgentDeps): Pick<PincerConfig, "models" | "compaction"> => deps.context?.() ?? (defaultContext ??= configSchema.parse({}));
 
 export interface RunAgentInput {
   run: Run;
@@ -37,6 +40,8 @@ export interface RunAgentInput {
   signal: AbortSignal;
   emit: (event: RunEvent) => void;
   takeSteering?: () => string[];
+  /** The run's session as read when the run started (its compaction point); read again when absent. */
+  session?: Session | undefined;
   /** Why the signal was aborted, read after the loop ends: `cancelled` or `timeout`. */
   abortReason?: () => "cancelled" | "timeout" | "interrupted" | "budget" | undefined;
 }
@@ -77,9 +82,21 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
       now: new Date(deps.now()),
       skills: skills?.prompt,
     });
-    const rows = await store.transcript.list(run.sessionKey, { limit: HISTORY_LIMIT });
-    const history = rows.filter((m) => m.runId !== runId).map((m) => m.content as ModelMessage);
-    const own = rows.filter((m) => m.runId === runId).map((m) => m.content as ModelMessage);
+    const loaded = await loadHistory(store, run.sessionKey, input.session);
+    const history = loaded.rows.filter((m) => m.runId !== runId).map((m) => ({ id: m.id, message: m.content as ModelMessage }));
+    const own = loaded.rows.filter((m) => m.runId === runId).map((m) => m.content as ModelMessage);
+    const contextDeps = { store, models: deps.models, now: deps.now, config: contextConfigOf(deps) };
+    const fit = (force?: { focus: string }): Promise<FittedContext> =>
+      fitContext(contextDeps, {
+        run, agentId: input.agentId, modelRef: input.modelRef, system, tools, history, compaction: loaded.compaction, input: run.input, signal: input.signal,
+        ...(force ? { force } : {}),
+      });
+    // `/compact [focus]` (sent by the chat command) compacts now; the command is not part of the conversation, so its
+    // input leaves the transcript (the run record keeps it and the reply).
+    const compactRequest = parseCompactInput(run.input);
+    if (compactRequest) await store.transcript.deleteRun(runId);
+    const fitted = await fit(compactRequest);
+    runUsage = addUsage(runUsage, fitted.usage);
     const persist = async (messages: ModelMessage[]): Promise<void> => {
       await store.transcript.append(run.sessionKey, runId, toTranscript(messages));
     };
@@ -88,13 +105,16 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     const plan = own.length > 0 && !inputOnly ? planResume(own) : undefined;
     if (plan?.kind === "continue" && plan.repairs.length > 0) await persist(plan.repairs);
     const inputContent = !plan && run.input.includes("[image: ") ? await attachImages(run.input, input.workspace) : undefined;
-    const loop: AgentLoopResult = plan?.kind === "answered"
+    const loop: AgentLoopResult = compactRequest
+      ? { status: "succeeded", reply: describeCompaction(fitted), usage: ZERO_USAGE, model: "" }
+      : plan?.kind === "answered"
       ? { status: "succeeded", reply: plan.reply, usage: ZERO_USAGE, model: run.model ?? "" }
       : await runAgentLoop({
         runId,
         modelRef: input.modelRef,
         system,
-        history: trimToValidStart(history),
+        history: fitted.messages,
+        fitMessages: (messages) => shrinkToWindow(messages, { system, tools: tools.specs(), window: fitted.window, config: contextDeps.config }),
         input: run.input,
         ...(inputContent ? { inputContent } : {}),
         ...(inputOnly ? { inputPersisted: true } : {}),
@@ -140,8 +160,15 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     outcome = { runId, status: "failed", reply: "", usage: runUsage, model: undefined, errorCode: errorCodeOf(err), error: message };
   }
 
+  return finishRun(deps, input, outcome, lastStep);
+}
+
+/** Writes the outcome (with the last step, when the loop left one) and emits `run_finished`. */
+async function finishRun(deps: RunAgentDeps, input: RunAgentInput, outcome: RunOutcome, lastStep: RunProgress | undefined): Promise<RunOutcome> {
+  const { run } = input;
+  const runId = run.id;
   try {
-    await store.runs.record(run, {
+    await deps.store.runs.record(run, {
       ...lastStep,
       patch: {
         status: outcome.status,
@@ -183,9 +210,9 @@ function errorCodeOf(err: unknown): string {
   return "internal";
 }
 
-/** History cut by the limit must not start with tool results whose calls were cut off. */
-function trimToValidStart(history: ModelMessage[]): ModelMessage[] {
-  let start = 0;
-  while (start < history.length && history[start]!.role !== "user") start++;
-  return history.slice(start);
+/** The reply to `/compact`. */
+function describeCompaction(fitted: FittedContext): string {
+  const use = `Context: about ${fitted.tokens.toLocaleString("en-US")} of ${fitted.window.toLocaleString("en-US")} tokens.`;
+  if (!fitted.compacted) return `Nothing to compact yet. ${use}`;
+  return `Compacted: ${fitted.compacted.messages} older message(s) summarised (about ${fitted.compacted.tokensBefore.toLocaleString("en-US")} tokens before). ${use}`;
 }

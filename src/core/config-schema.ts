@@ -83,6 +83,8 @@ export const modelsSchema = z.strictObject({
   timeout_ms: z.number().int().positive().default(120_000),
   /** Extends or overrides the built-in price table, keyed `provider/model`. */
   prices: z.record(z.string(), priceSchema).default({}),
+  /** Context windows in tokens, keyed `provider/model` or a bare model id; extends the built-in table. */
+  context_windows: z.record(z.string(), z.number().int().min(1024)).default({}),
 });
 
 /** Tool groups allowed when policy.tools.allow is not set. */
@@ -277,6 +279,23 @@ export const a2aSchema = z.strictObject({
   max_turns: z.number().int().min(1).max(100).default(5),
 });
 
+/** Context management: when the history is summarised, and what the model sees of it afterwards. */
+export const compactionSchema = z.strictObject({
+  /** Compact when the prompt passes this share of the window left after `reserve_tokens`. */
+  threshold: z.number().min(0.2).max(0.95).default(0.7),
+  /** Turns (a user message and what answered it) kept word for word after a compaction. */
+  keep_turns: z.number().int().min(1).max(100).default(6),
+  /** Tool results of the newest N turns are shown in full; older ones as a one-line stub. */
+  full_tool_results_turns: z.number().int().min(0).max(100).default(3),
+  /** Room left for the answer, at most a quarter of the window. */
+  reserve_tokens: z.number().int().positive().default(8192),
+  /** Window assumed for a model neither the built-in table nor `models.context_windows` knows. */
+  default_window: z.number().int().min(1024).default(32_000),
+  /** Before summarising, give the model a silent turn to write durable facts to MEMORY.md and memory/. */
+  memory_flush: z.boolean().default(true),
+});
+export type CompactionConfig = z.infer<typeof compactionSchema>;
+
 export const configSchema = z.strictObject({
   /** This deployment's instance id; scopes bus subjects, and names the PostgreSQL schema unless store.schema is set. */
   instance: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected 1-63 lowercase letters, digits, '-' or '_'").default("default"),
@@ -295,6 +314,7 @@ export const configSchema = z.strictObject({
   media: mediaSchema.prefault({}),
   skills: skillsSchema.prefault({}),
   a2a: a2aSchema.prefault({}),
+  compaction: compactionSchema.prefault({}),
 });
 export type PincerConfig = z.infer<typeof configSchema>;
 export type PincerConfigInput = z.input<typeof configSchema>;

@@ -40,6 +40,17 @@ export interface Session {
   title: string | undefined;
   createdAt: number; // epoch ms
   updatedAt: number; // epoch ms
+  /** The latest compaction: what the model sees instead of the transcript up to `throughId`. Absent until one ran. */
+  compaction?: SessionCompaction;
+}
+
+/** A compaction summary kept on a session. The transcript itself is never shortened by it. */
+export interface SessionCompaction {
+  /** Summary of the transcript messages with ids up to and including `throughId` (and of any earlier summary). */
+  summary: string;
+  throughId: number;
+  /** When it ran, epoch ms. */
+  at: number;
 }
 
 export interface Run {

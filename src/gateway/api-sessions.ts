@@ -7,8 +7,10 @@ import { ZERO_USAGE, type Session, type Usage } from "../core/domain.ts";
 import type { Store } from "../store/store.ts";
 import type { GatewayContext } from "./gateway-context.ts";
 
-/** A session as GET /api/v1/sessions lists it. */
-export type SessionListItem = Session & {
+/** A session as GET /api/v1/sessions lists it: its compaction summary left out (GET /sessions/:key has it). */
+export type SessionListItem = Omit<Session, "compaction"> & {
+  /** When its history was last compacted, epoch ms; absent when never. */
+  compactedAt?: number;
   /** Transcript messages it holds now (a reset empties it). */
   messageCount: number;
   /** Every model call made for it, resets included. */
@@ -19,7 +21,9 @@ export type SessionListItem = Session & {
 export async function withSessionStats(store: Store, sessions: readonly Session[]): Promise<SessionListItem[]> {
   const keys = sessions.map((s) => s.key);
   const [counts, totals] = await Promise.all([store.transcript.countPerSession(keys), store.usage.totalsPerSession(keys)]);
-  return sessions.map((s) => ({ ...s, messageCount: counts.get(s.key) ?? 0, usage: totals.get(s.key) ?? ZERO_USAGE }));
+  return sessions.map(({ compaction, ...s }) => ({
+    ...s, ...(compaction ? { compactedAt: compaction.at } : {}), messageCount: counts.get(s.key) ?? 0, usage: totals.get(s.key) ?? ZERO_USAGE,
+  }));
 }
 
 const notFound = (c: Context, key: string): Response => c.json({ error: { type: "not_found", message: `session '${key}' not found` } }, 404);

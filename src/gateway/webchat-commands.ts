@@ -8,7 +8,7 @@ import type { GatewayContext } from "./gateway-context.ts";
 /** Access settings of the WebChat "account": the connected client owns every session it talks to. */
 /**
  * Runs `text` as a chat command for a /ws client on `sessionKey`; undefined when it is not one (unknown `/x` included,
- * as on the channels). Contract: never calls a model.
+ * as on the channels). Contract: never calls a model itself (/compact sends a run of the session).
  */
 export async function runWebChatCommand(
   ctx: GatewayContext,

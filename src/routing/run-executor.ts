@@ -40,7 +40,7 @@ export function createRunControls(): RunControls {
 
 export interface ExecuteInput {
   run: Run;
-  /** The run's session (for its model override); read by the caller, who usually has it already. */
+  /** The run's session (model override, compaction point), read by the caller just before the run starts. */
   session: Session | undefined;
   controls: RunControls;
   emit: (event: RunEvent) => void;
@@ -63,6 +63,7 @@ export async function executeRun(deps: ExecutorDeps, input: ExecuteInput): Promi
       agent,
       workspace: deps.workspaceFor(run.agentId),
       modelRef: input.session?.modelOverride ?? agent.model,
+      session: input.session,
       signal: controls.signal,
       emit,
       ...(input.takeSteering ? { takeSteering: input.takeSteering } : {}),

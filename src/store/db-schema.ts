@@ -27,6 +27,9 @@ export interface SessionsTable {
   title: string | null;
   created_at: Millis;
   updated_at: Millis;
+  compaction_summary: string | null;
+  compacted_through: number | null;
+  compacted_at: Millis | null;
 }
 
 export interface TranscriptTable {

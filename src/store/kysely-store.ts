@@ -123,8 +123,13 @@ function createSessionRepo(db: Kysely<Database>, q: TurnQueries, now: () => numb
     async clearTranscript(key) {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom("transcript").where("session_key", "=", key).execute();
-        await trx.updateTable("sessions").set({ title: null }).where("key", "=", key).execute();
+        await trx.updateTable("sessions")
+          .set({ title: null, compaction_summary: null, compacted_through: null, compacted_at: null })
+          .where("key", "=", key).execute();
       });
+    },
+    async saveCompaction(key, compaction) {
+      await db.updateTable("sessions").set(toSessionRow({ compaction })).where("key", "=", key).execute();
     },
     async delete(key) {
       return db.transaction().execute(async (trx) => {
@@ -167,7 +172,7 @@ function createTranscriptRepo(db: Kysely<Database>, q: TurnQueries, now: () => n
       });
     },
     async list(sessionKey, opts = {}) {
-      const rows = await rowsOf(db, q.selectTranscript(sessionKey, opts.limit));
+      const rows = await rowsOf(db, q.selectTranscript(sessionKey, opts.limit, opts.afterId));
       if (opts.limit !== undefined) rows.reverse();
       return rows.map(fromTranscriptRow);
     },

@@ -292,6 +292,22 @@ function createSkills(types: SqlTypes): Migration {
   };
 }
 
+/** Context compaction: the summary kept on a session and the transcript id it covers. */
+function createContext(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("sessions").addColumn("compaction_summary", "text").execute();
+      await db.schema.alterTable("sessions").addColumn("compacted_through", "bigint").execute();
+      await db.schema.alterTable("sessions").addColumn("compacted_at", MILLIS).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable("sessions").dropColumn("compacted_at").execute();
+      await db.schema.alterTable("sessions").dropColumn("compacted_through").execute();
+      await db.schema.alterTable("sessions").dropColumn("compaction_summary").execute();
+    },
+  };
+}
+
 /** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires (so "002", not "0002"). */
 export function listMigrations(types: SqlTypes): Record<string, Migration> {
   return {
@@ -301,6 +317,7 @@ export function listMigrations(types: SqlTypes): Record<string, Migration> {
     "004_journal_run": createJournalRun(),
     "005_session_title": createSessionTitle(),
     "006_skills": createSkills(types),
+    "007_context": createContext(),
   };
 }
 

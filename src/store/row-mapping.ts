@@ -33,6 +33,11 @@ export function toSessionRow(s: Partial<Session>): Updateable<SessionsTable> {
   if ("title" in s) row.title = orNull(s.title);
   if ("createdAt" in s) row.created_at = s.createdAt;
   if ("updatedAt" in s) row.updated_at = s.updatedAt;
+  if ("compaction" in s) {
+    row.compaction_summary = s.compaction?.summary ?? null;
+    row.compacted_through = s.compaction?.throughId ?? null;
+    row.compacted_at = s.compaction?.at ?? null;
+  }
   return row;
 }
 
@@ -47,6 +52,9 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     title: orUndefined(row.title),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.compaction_summary !== null && row.compacted_through !== null
+      ? { compaction: { summary: row.compaction_summary, throughId: Number(row.compacted_through), at: Number(row.compacted_at ?? 0) } }
+      : {}),
   };
 }
 

@@ -39,7 +39,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     const ensure = (key: string, agentId = "main") => store.sessions.ensure({ key, agentId, channel: "telegram" });
 
     it("migrate applies what was pending, then is idempotent", async () => {
-      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title", "006_skills"]);
+      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title", "006_skills", "007_context"]);
       expect(applied).toEqual(pendingBefore);
       expect(await store.migrate()).toEqual([]);
       expect(await store.pendingMigrations()).toEqual([]);
@@ -91,6 +91,21 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
         expect(await store.transcript.list("s1")).toEqual([]);
         expect((await store.sessions.get("s1"))?.title).toBeUndefined();
         expect(await store.runs.get("r1")).toBeDefined();
+      });
+
+      it("keeps a compaction on the session, reads the transcript after its point, and clears it with the transcript", async () => {
+        await ensure("s1");
+        const rows = await store.transcript.append("s1", "r1", ["a", "b", "c", "d"].map((t) => ({ role: "user" as const, content: t })));
+        expect((await store.sessions.get("s1"))?.compaction).toBeUndefined();
+        await store.sessions.saveCompaction("s1", { summary: "the user said a and b", throughId: rows[1]!.id, at: 1_700_000_000_123 });
+        const session = await store.sessions.get("s1");
+        expect(session?.compaction).toEqual({ summary: "the user said a and b", throughId: rows[1]!.id, at: 1_700_000_000_123 });
+        const after = await store.transcript.list("s1", { afterId: session!.compaction!.throughId });
+        expect(after.map((m) => m.content)).toEqual(["c", "d"]);
+        expect((await store.transcript.list("s1", { afterId: rows[1]!.id, limit: 1 })).map((m) => m.content)).toEqual(["d"]);
+        expect(await store.transcript.list("s1")).toHaveLength(4);
+        await store.sessions.clearTranscript("s1");
+        expect((await store.sessions.get("s1"))?.compaction).toBeUndefined();
       });
 
       it("takes the title from the first user message, keeps it, and lets update rename it", async () => {

@@ -1,7 +1,7 @@
 // The Store port: everything Pincer persists. Implementations: SQLite (embedded) and PostgreSQL (cluster).
 // Data access is written once against Kysely; a backend only supplies a dialect and its migrations' types.
 import type {
-  ApprovedSender, AuditDecision, AuditRecord, Delivery, GroupContextEntry, Notice, PairingRequest, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, TranscriptMessage, TranscriptRole, Usage, UsageRecord,
+  ApprovedSender, AuditDecision, AuditRecord, Delivery, GroupContextEntry, Notice, PairingRequest, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, SessionCompaction, TranscriptMessage, TranscriptRole, Usage, UsageRecord,
   UsageTotals,
 } from "../core/domain.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
@@ -13,8 +13,11 @@ export interface SessionRepo {
   /** Newest first. `query`: only sessions whose title, key or transcript contains it (case-insensitive for ASCII). */
   list(opts?: { agentId?: string; limit?: number; query?: string }): Promise<Session[]>;
   update(key: string, patch: Partial<Pick<Session, "modelOverride" | "queueMode" | "activation" | "title">>): Promise<void>;
-  /** Deletes transcript messages (for /new and /reset) and the title that came from them; keeps runs, usage and audit. */
+  /** Deletes transcript messages (for /new and /reset), the title that came from them and the compaction summary;
+   * keeps runs, usage and audit. */
   clearTranscript(key: string): Promise<void>;
+  /** Keeps `compaction` as the session's latest compaction (the previous one is replaced; its summary is part of this one). */
+  saveCompaction(key: string, compaction: SessionCompaction): Promise<void>;
   /** Deletes the session with its transcript, runs and quiet group context; usage and audit records stay.
    * Returns false when there was no such session. */
   delete(key: string): Promise<boolean>;
@@ -24,8 +27,8 @@ export interface TranscriptRepo {
   /** Appends in order; returns the stored rows with ids. The first user message of a session without a title gives
    * it one (titleFromText). */
   append(sessionKey: string, runId: string | undefined, messages: Array<{ role: TranscriptRole; content: unknown }>): Promise<TranscriptMessage[]>;
-  /** Oldest first; `limit` keeps the newest N. */
-  list(sessionKey: string, opts?: { limit?: number }): Promise<TranscriptMessage[]>;
+  /** Oldest first; `limit` keeps the newest N; `afterId` only messages with a greater id (after a compaction point). */
+  list(sessionKey: string, opts?: { limit?: number; afterId?: number }): Promise<TranscriptMessage[]>;
   /**
    * Deletes every message appended under `runId` (its input, replies, tool results, steering) and returns
    * how many. For re-executing a run after a crash: the new attempt appends the input again as its first

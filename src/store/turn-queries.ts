@@ -76,10 +76,11 @@ export function createTurnQueries(db: Kysely<Database>) {
     },
 
     /** Newest first when `limit` is given (the caller reverses), else oldest first. */
-    selectTranscript: (sessionKey: string, limit: number | undefined) =>
+    /** Newest first when `limit` is given, else oldest first; `after` leaves out ids up to it. */
+    selectTranscript: (sessionKey: string, limit: number | undefined, after = 0) =>
       limit === undefined
-        ? fill("transcript.all", ["key"], (p) => db.selectFrom("transcript").selectAll().where("session_key", "=", p.key).orderBy("id"), { key: sessionKey })
-        : fill("transcript.newest", ["key", "limit"], (p) => db.selectFrom("transcript").selectAll().where("session_key", "=", p.key).orderBy("id", "desc").limit(p.limit), { key: sessionKey, limit }),
+        ? fill("transcript.all", ["key", "after"], (p) => db.selectFrom("transcript").selectAll().where("session_key", "=", p.key).where("id", ">", p.after).orderBy("id"), { key: sessionKey, after })
+        : fill("transcript.newest", ["key", "after", "limit"], (p) => db.selectFrom("transcript").selectAll().where("session_key", "=", p.key).where("id", ">", p.after).orderBy("id", "desc").limit(p.limit), { key: sessionKey, after, limit }),
 
     insertRun(row: Insertable<RunsTable>): CompiledQuery<Selectable<RunsTable>> {
       const columns = columnsOf(row);

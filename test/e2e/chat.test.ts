@@ -55,7 +55,7 @@ describe("pincer chat commands", () => {
     expect(r.stdout).toContain("first answer");
     expect(r.stdout).toContain("Agent: default\nModel: default\nSession: agent:default:cli:dm:local\nTokens: 10 in, 5 out");
     expect(r.stderr).toContain("error: unknown command /foo; /help lists the commands (start with // to send text beginning with /)\n");
-    expect(r.stdout).toContain("/status: agent, model, session, tokens used, queue");
+    expect(r.stdout).toContain("/status: agent, model, session, tokens used, context use, queue");
     expect(r.stdout).toContain("/session: show the session key");
     expect(r.stdout).toContain("Models (use /model <name>):\n• default\n• fake/gpt-4o-mini");
     expect(r.stdout).toContain("New conversation started.");

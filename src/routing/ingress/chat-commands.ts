@@ -1,13 +1,16 @@
 // Chat commands answered by ingress without a model call: /help, /status, /new, /reset, /model, /usage, /stop,
-// /whoami, /queue, /activation, /subagents. Parsing is pure; running a command reads and writes the session through the store.
+// /whoami, /queue, /activation, /subagents; /compact runs a compaction as a run of the session (so it executes wherever
+// runs do). Parsing is pure; running a command reads and writes the session through the store.
 import { QUEUE_MODES, TIER_NAMES, type PincerConfig, type QueueMode } from "../../core/config-schema.ts";
 import { ACTIVATION_MODES, type ActivationMode, type DmScope } from "../../core/channel-config.ts";
 import type { InboundMessage } from "../../core/inbound.ts";
 import type { Store } from "../../store/store.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import { ownEntry } from "../../core/own-entry.ts";
+import { measureHistory } from "../../agent/context-manager.ts";
+import { contextWindowOf } from "../../agent/context-window.ts";
 
-export const COMMAND_NAMES = ["help", "status", "new", "reset", "model", "usage", "stop", "whoami", "queue", "activation", "subagents"] as const;
+export const COMMAND_NAMES = ["help", "status", "new", "reset", "model", "usage", "stop", "whoami", "queue", "activation", "subagents", "compact"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface ParsedCommand {
@@ -48,7 +51,8 @@ const accountPath = (msg: InboundMessage): string => `channels.${msg.channel}.ac
 
 const HELP = [
   "Commands:",
-  "/status: agent, model, session, tokens used, queue",
+  "/status: agent, model, session, tokens used, context use, queue",
+  "/compact [focus]: summarise the older part of this conversation now (optionally focusing on something)",
   "/new [model]: start a fresh conversation (optionally on another model)",
   "/reset: clear this conversation",
   "/model [name]: list models, or switch this conversation's model",
@@ -60,7 +64,8 @@ const HELP = [
   "/whoami: your id as I see it",
 ].join("\n");
 
-/** Runs a command and returns the reply text. Contract: never calls a model; refuses state changes the sender may not make. */
+/** Runs a command and returns the reply text. Contract: never calls a model itself (/compact sends a run of the session);
+ * refuses state changes the sender may not make. */
 export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promise<string> {
   const { owner } = ctx;
   // The sender alone owns their DM session unless every DM shares one (`dm_scope: main`).
@@ -120,6 +125,9 @@ export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promi
       await ctx.store.sessions.update(ctx.sessionKey, { queueMode: mode as QueueMode });
       return `Queue mode set to ${mode}.`;
     }
+    case "compact":
+      if (!ownsSession) return refuse("compact the conversation");
+      return compact(ctx, cmd.args);
     case "activation": {
       if (ctx.msg.chat.kind !== "group") return "/activation applies to groups only.";
       const mode = cmd.args.toLowerCase();
@@ -151,15 +159,31 @@ async function status(ctx: CommandContext): Promise<string> {
   const total = await ctx.store.usage.sessionTotal(ctx.sessionKey);
   const running = ctx.dispatcher.lanes.activeRunId(ctx.sessionKey);
   const waiting = ctx.dispatcher.lanes.queueDepth(ctx.sessionKey);
+  const context = await measureHistory(ctx.store, ctx.sessionKey, ctx.config);
+  const window = contextWindowOf(model, ctx.config);
   const lines = [
     `Agent: ${ctx.agentId}`,
     `Model: ${model}${session?.modelOverride ? " (this conversation)" : ""}`,
     `Session: ${ctx.sessionKey}`,
     `Tokens: ${total.inputTokens} in, ${total.outputTokens} out${total.cachedTokens ? `, ${total.cachedTokens} cached` : ""}${total.costUsd ? ` ($${total.costUsd.toFixed(4)})` : ""}`,
+    `Context: history about ${context.tokens.toLocaleString("en-US")} of ${window.toLocaleString("en-US")} tokens (${Math.round((100 * context.tokens) / window)}%); ${
+      context.compaction ? `last compacted ${new Date(context.compaction.at).toISOString().replace("T", " ").slice(0, 16)} UTC` : "never compacted"}`,
     `Queue: ${session?.queueMode ?? agent?.queue_mode ?? "followup"}; ${running ? "a reply is running" : "idle"}${waiting ? `, ${waiting} waiting` : ""}`,
   ];
   if (ctx.msg.chat.kind === "group") lines.push(`Activation: ${session?.activation ?? "from config"}`);
   return lines.join("\n");
+}
+
+/** Sends `/compact [focus]` as a run of the session and answers with its outcome (a few seconds: a flush and a summary). */
+async function compact(ctx: CommandContext, focus: string): Promise<string> {
+  // Waiting behind a running reply would hold this chat's next commands (/stop included) until both ended.
+  if (ctx.dispatcher.lanes.activeRunId(ctx.sessionKey)) return "A reply is running. Send /compact again when it has finished (or /stop it).";
+  const submitted = await ctx.dispatcher.send({
+    agentId: ctx.agentId, sessionKey: ctx.sessionKey, channel: ctx.msg.channel, text: focus ? `/compact ${focus}` : "/compact", queueMode: "followup",
+  });
+  const outcome = await submitted.result;
+  if (outcome.status === "succeeded") return outcome.reply;
+  return `Compaction did not finish (${outcome.status}${outcome.error ? `: ${outcome.error}` : ""}). The conversation is unchanged; try /compact again.`;
 }
 
 async function usage(ctx: CommandContext): Promise<string> {

@@ -6,7 +6,8 @@ import { html, useEffect, useRef, useState } from "../../lib/html.js";
 export const COMMANDS = [
   ["new", "start a fresh conversation (optionally on another model: /new <model>)"],
   ["reset", "clear this conversation"],
-  ["status", "agent, model, session, tokens used, queue"],
+  ["status", "agent, model, session, tokens used, context use, queue"],
+  ["compact", "summarise the older part of this conversation now: /compact [focus]"],
   ["model", "list models, or switch this conversation's model: /model <name>"],
   ["usage", "tokens and cost of this conversation"],
   ["stop", "stop the current answer"],
