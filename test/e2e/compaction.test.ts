@@ -132,8 +132,8 @@ describe("context compaction", () => {
     scriptModel();
     const r = await home.cli(["chat"], { input: "hello\nhow are you?\n/status\n/compact\n/status\n" });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Context: history about \d+ of 16,000 tokens \(\d+%\); never compacted/);
-    expect(r.stdout).toMatch(/Compacted: 2 older message\(s\) summarised \(about \d+ tokens before\)\. Context: about \d+ of 16,000 tokens\./);
-    expect(r.stdout).toMatch(/Context: history about \d+ of 16,000 tokens \(\d+%\); last compacted \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(r.stdout).toMatch(/Context: history about [\d,]+ of 16,000 tokens \(\d+%\); never compacted/);
+    expect(r.stdout).toMatch(/Compacted: 2 older message\(s\) summarised \(about [\d,]+ tokens before\)\. Context: about [\d,]+ of 16,000 tokens\./);
+    expect(r.stdout).toMatch(/Context: history about [\d,]+ of 16,000 tokens \(\d+%\); last compacted \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
   });
 });

@@ -86,7 +86,7 @@ describeWithPostgres("PostgreSQL store", () => {
       try {
         expect(await tablesIn(schema)).toEqual([
           "approved_senders", "audit", "deliveries", "group_context", "journal", "kysely_migration", "kysely_migration_lock", "leases", "notices",
-          "pairing_requests", "runs", "sessions", "transcript", "usage",
+          "pairing_requests", "runs", "sessions", "skill_bundles", "skill_generation", "skill_grants", "skill_installs", "transcript", "usage",
         ]);
         expect(await tablesIn("public")).not.toContain("sessions");
       } finally {
