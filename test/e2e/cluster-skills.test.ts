@@ -6,36 +6,17 @@ import { randomBytes } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
 import { skillMd, startFakeRegistry, type FakeRegistry } from "../fakes/clawhub-registry.ts";
 import { fakeProviderConfig, startGatewayProcess, startWorkerProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess } from "./harness.ts";
+import { missingClusterServices, NATS_URL, PG_URL, removeInstances } from "./cluster-kit.ts";
 
-const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
-const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const instance = `e2e${randomBytes(4).toString("hex")}`;
 
 const fx = useCliFixture();
 let registry: FakeRegistry;
 
-async function reachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-  } catch (err) {
-    return `PostgreSQL at ${PG_URL}: ${(err as Error).message}`;
-  }
-  const { connect } = await import("@nats-io/transport-node");
-  try {
-    await (await connect({ servers: NATS_URL, timeout: 2_000 })).close();
-  } catch (err) {
-    return `NATS at ${NATS_URL}: ${(err as Error).message}`;
-  }
-  return undefined;
-}
 
-const missing = await reachable();
-if (missing && process.env.CI) throw new Error(`cluster tests need NATS and PostgreSQL; ${missing}`);
+const missing = await missingClusterServices();
 
 beforeAll(async () => {
   registry = await startFakeRegistry({
@@ -49,16 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.close();
   if (missing) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "pincer_${instance}" CASCADE`);
-  await client.end();
-  const { connect } = await import("@nats-io/transport-node");
-  const { jetstreamManager } = await import("@nats-io/jetstream");
-  const nc = await connect({ servers: NATS_URL });
-  const jsm = await jetstreamManager(nc);
-  for (const name of [`PINCER_${instance}`, `PINCER_${instance}_DLQ`]) await jsm.streams.delete(name).catch(() => undefined);
-  await nc.close();
+  await removeInstances([instance]);
 });
 
 type Completion = { choices: Array<{ message: { content: string } }> };

@@ -11,35 +11,16 @@ import pg from "pg";
 import {
   fakeProviderConfig, startGatewayProcess, startWorkerProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess, type Home, type WorkerProcess,
 } from "./harness.ts";
+import { missingClusterServices, NATS_URL, PG_URL, removeInstances } from "./cluster-kit.ts";
 
-const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
-const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const NATS_SERVER = "/usr/sbin/nats-server";
 
 const fx = useCliFixture();
 const instances: string[] = [];
 const children: ChildProcess[] = [];
 
-async function reachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-  } catch (err) {
-    return `PostgreSQL at ${PG_URL}: ${(err as Error).message}`;
-  }
-  const { connect } = await import("@nats-io/transport-node");
-  try {
-    const nc = await connect({ servers: NATS_URL, timeout: 2_000 });
-    await nc.close();
-  } catch (err) {
-    return `NATS at ${NATS_URL}: ${(err as Error).message}`;
-  }
-  return undefined;
-}
 
-const missing = await reachable();
-if (missing && process.env.CI) throw new Error(`cluster tests need NATS and PostgreSQL; ${missing}`);
+const missing = await missingClusterServices();
 
 function clusterEnv(instance: string, natsUrl = NATS_URL): Record<string, string> {
   return {
@@ -61,18 +42,7 @@ function newInstance(): string {
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   if (missing) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  for (const id of instances) await client.query(`DROP SCHEMA IF EXISTS "pincer_${id}" CASCADE`);
-  await client.end();
-  const { connect } = await import("@nats-io/transport-node");
-  const { jetstreamManager } = await import("@nats-io/jetstream");
-  const nc = await connect({ servers: NATS_URL });
-  const jsm = await jetstreamManager(nc);
-  for (const id of instances) {
-    for (const name of [`PINCER_${id}`, `PINCER_${id}_DLQ`]) await jsm.streams.delete(name).catch(() => undefined);
-  }
-  await nc.close();
+  await removeInstances(instances);
 });
 
 type Completion = { choices: Array<{ message: { content: string } }> };

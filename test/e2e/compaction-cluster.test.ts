@@ -7,9 +7,8 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../fakes/index.ts";
 import { fakeProviderConfig, startGatewayProcess, startWorkerProcess, TEST_GATEWAY_TOKEN, useCliFixture } from "./harness.ts";
+import { missingClusterServices, NATS_URL, PG_URL, removeInstances } from "./cluster-kit.ts";
 
-const NATS_URL = process.env.PINCER_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
-const PG_URL = process.env.PINCER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const WINDOW = 4_000;
 const SESSION = "agent:default:api:dm:long";
 const TURNS = 12;
@@ -17,37 +16,11 @@ const TURNS = 12;
 const fx = useCliFixture();
 const instance = `e2ectx${randomBytes(4).toString("hex")}`;
 
-async function reachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-  } catch (err) {
-    return `PostgreSQL at ${PG_URL}: ${(err as Error).message}`;
-  }
-  const { connect } = await import("@nats-io/transport-node");
-  try {
-    await (await connect({ servers: NATS_URL, timeout: 2_000 })).close();
-  } catch (err) {
-    return `NATS at ${NATS_URL}: ${(err as Error).message}`;
-  }
-  return undefined;
-}
-const missing = await reachable();
-if (missing && process.env.CI) throw new Error(`cluster tests need NATS and PostgreSQL; ${missing}`);
+const missing = await missingClusterServices();
 
 afterAll(async () => {
   if (missing) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "pincer_${instance}" CASCADE`);
-  await client.end();
-  const { connect } = await import("@nats-io/transport-node");
-  const { jetstreamManager } = await import("@nats-io/jetstream");
-  const nc = await connect({ servers: NATS_URL });
-  const jsm = await jetstreamManager(nc);
-  for (const name of [`PINCER_${instance}`, `PINCER_${instance}_DLQ`]) await jsm.streams.delete(name).catch(() => undefined);
-  await nc.close();
+  await removeInstances([instance]);
 });
 
 async function query<T>(sql: string): Promise<T[]> {
