@@ -16,6 +16,7 @@ import type { AuditRepo, JournalRepo, RunRepo, SessionRepo, Store, TranscriptRep
 import { createTurnQueries, type TurnQueries } from "./turn-queries.ts";
 import { createDeliveryRepo, createLeaseRepo } from "./cluster-repos.ts";
 import { createGroupContextRepo, createNoticeRepo, createPairingRepo } from "./channel-repos.ts";
+import { createMemoryRepo } from "./memory-repo.ts";
 
 export interface KyselyStoreOptions {
   /** How the dialect behind `db` spells DDL types; default SQLite. */
@@ -66,6 +67,7 @@ export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions
     pairing: createPairingRepo(db, now),
     groupContext: createGroupContextRepo(db),
     notices: createNoticeRepo(db, now),
+    memory: createMemoryRepo(db, { dialect: (opts.sqlTypes ?? SQLITE_SQL_TYPES).dialect, now }),
     async migrate() {
       const { error, results = [] } = await migrator.migrateToLatest();
       if (error) {

@@ -8,6 +8,7 @@ import { describeClusterContract } from "./store-cluster-contract.ts";
 import { describeChannelContract } from "./store-channel-contract.ts";
 import { describeApiContract } from "./store-api-contract.ts";
 import { describeSessionStatsContract } from "./store-sessions-contract.ts";
+import { describeMemoryContract } from "./store-memory-contract.ts";
 
 const T0 = Date.UTC(2025, 0, 1); // epoch ms
 
@@ -38,7 +39,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     const ensure = (key: string, agentId = "main") => store.sessions.ensure({ key, agentId, channel: "telegram" });
 
     it("migrate applies what was pending, then is idempotent", async () => {
-      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title"]);
+      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title", "007_memory"]);
       expect(applied).toEqual(pendingBefore);
       expect(await store.migrate()).toEqual([]);
       expect(await store.pendingMigrations()).toEqual([]);
@@ -373,5 +374,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     describeApiContract({ store: () => store, tick, T0 });
 
     describeSessionStatsContract({ store: () => store, tick, T0 });
+
+    describeMemoryContract({ store: () => store, tick, T0 });
   });
 }
