@@ -1,7 +1,7 @@
 // Composition root: the only place that reads config and env, builds the ports' implementations and wires them.
 // Embedded runtime: SQLite (or PostgreSQL) store, in-process dispatcher. Cluster runtime (bus.url set): the same agent
 // code, with runs carried by NATS JetStream to workers and state in the shared store (PostgreSQL).
-import { chown, mkdir, realpath } from "node:fs/promises";
+import { chown, lstat, mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
@@ -21,6 +21,7 @@ import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/inde
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
 import type { SkillsRuntime } from "./skills/skills-runtime.ts";
+import type { MemoryRuntime } from "./memory/memory-runtime.ts";
 import type { RunWorker } from "./routing/run-worker.ts";
 import type { Bus, Consumer } from "./bus/bus.ts";
 import { openMemoryBus } from "./bus/memory-bus.ts";
@@ -77,6 +78,11 @@ export interface App {
   startChannels(opts?: Pick<ChannelManagerOptions, "factories" | "noticePollMs">): Promise<ChannelManager>;
   /** The running channels, once started. */
   readonly channels: ChannelManager | undefined;
+  /** The memory runtime (indexes, search), loaded on first use. */
+  memory(): Promise<MemoryRuntime>;
+  /** Indexes the agents' memory and watches it for changes (the gateway). Loads nothing unless some agent has memory
+   * files or `memory.extra_paths` is set. */
+  startMemoryWatch(): Promise<void>;
   /** The log file this process writes, when it writes one (the gateway). */
   logFile: LogFile | undefined;
   close(): Promise<void>;
@@ -167,6 +173,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     (skillsRuntime ??= Promise.all([import("./skills/skills-runtime.ts"), import("./skills/skill-default-scanner.ts")]).then(async ([m, s]) =>
       m.createSkillsRuntime({ stateDir, configFile: loaded.file, env: opts.env, now, scan: await s.loadDefaultScanner(), audit: (record) => store.audit.write(record) })));
 
+  let memoryRuntime: Promise<MemoryRuntime> | undefined;
+  const loadMemory = (): Promise<MemoryRuntime> =>
+    (memoryRuntime ??= import("./memory/memory-runtime.ts").then((m) => m.createMemoryRuntime({
+      store, config: () => config, configFile: loaded.file, stateDir, env: opts.env, now, log: log.child({ component: "memory" }), ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    })));
+
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
@@ -179,17 +191,20 @@ export async function createApp(opts: AppOptions): Promise<App> {
     now,
     agentConfig,
     workspaceFor,
-    toolsFor: (run, workspace, skills) => {
+    toolsFor: (run, workspace, skills, memoryTools) => {
       const merged = mergeToolRules(config.policy.tools, agentConfig(run.agentId).tools);
       // With exec disabled by policy the model is not even shown the tool.
       const rules = config.policy.exec.level === "deny" ? { ...merged, deny: [...merged.deny, "exec"] } : merged;
+      const extraTools = memoryTools?.length ? [...(skills?.tools ?? []), ...memoryTools] : skills?.tools;
       return {
-        specs: () => gate.specs(rules, skills?.tools),
+        specs: () => gate.specs(rules, extraTools),
         execute: (call, signal) =>
-          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills }),
+          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, ...(extraTools ? { extraTools } : {}) }),
       };
     },
     skillsFor: async ({ agentId, workspace }) => (await loadSkills()).prepareTurn({ config, agentId, workspace }),
+    // Memory code loads with the first turn while memory is enabled; a disabled memory costs one config read.
+    memoryFor: async ({ agentId, workspace, run }) => (config.memory.enabled ? (await loadMemory()).prepareTurn({ agentId, workspace, run }) : undefined),
   };
   // Cluster runtime when a bus is configured: runs go to workers over NATS JetStream; else they run in this process.
   const bus = config.bus.url ? await openBus(config, log) : undefined;
@@ -298,7 +313,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return channels;
     },
     logFile: opts.logFile,
+    memory: loadMemory,
+    async startMemoryWatch() {
+      if (!config.memory.enabled) return;
+      const agents = [...workspaces].map(([agentId, workspace]) => ({ agentId, workspace }));
+      const present = async (ws: string) => (await lstat(join(ws, "MEMORY.md")).then(() => true, () => false)) || lstat(join(ws, "memory")).then(() => true, () => false);
+      const some = config.memory.extra_paths.length > 0 || (await Promise.all(agents.map((a) => present(a.workspace)))).some(Boolean);
+      if (!some) return;
+      await (await loadMemory()).watch(agents);
+    },
     async close() {
+      if (memoryRuntime) (await memoryRuntime).close();
       await channels?.stop();
       if (!bus) await replyBus?.close();
       if ("close" in dispatcher && typeof dispatcher.close === "function") dispatcher.close();
