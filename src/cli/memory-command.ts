@@ -27,7 +27,7 @@ export async function memoryStatusCommand(g: GlobalOptions, opts: AgentOptions):
     const index = await indexOf(app, opts.agent);
     const files = await app.store.memory.files(opts.agent);
     const status = await index.status();
-    if (opts.json) return printJson({ agent: opts.agent, ...status, files: files.map((f) => ({ path: f.path, size: f.size, modifiedAt: f.mtimeMs, indexedAt: f.indexedAt, chunks: f.chunks })) });
+    if (opts.json) return printJson({ agent: opts.agent, ...status, embeddings: status.embeddings ?? null, lastIndexedAt: status.lastIndexedAt ?? null, files: files.map((f) => ({ path: f.path, size: f.size, modifiedAt: f.mtimeMs, indexedAt: f.indexedAt, chunks: f.chunks })) });
     if (files.length === 0) {
       process.stdout.write(`no memory indexed for agent "${opts.agent}"; the agent writes MEMORY.md and memory/YYYY-MM-DD.md in ${app.workspaceFor(opts.agent)} ('pincer memory index' indexes them now)\n`);
     } else {
