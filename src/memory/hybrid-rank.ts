@@ -26,6 +26,38 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
+/** `v` scaled to length 1 (a copy), so cosine against other unit vectors is a dot product. */
+export function normalize(v: Float32Array): Float32Array {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
+  const out = new Float32Array(v.length);
+  if (n === 0) return out;
+  const inv = 1 / Math.sqrt(n);
+  for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
+  return out;
+}
+
+/**
+ * Indexes and scores of the `k` rows most similar to `query` (all unit vectors), best first: one dot product per row
+ * and a small sorted buffer, no per-row allocation.
+ */
+export function topByDot(query: Float32Array, rows: readonly Float32Array[], k: number): Array<{ index: number; score: number }> {
+  const best: Array<{ index: number; score: number }> = [];
+  const n = query.length;
+  for (let r = 0; r < rows.length; r++) {
+    const v = rows[r]!;
+    const m = Math.min(n, v.length);
+    let dot = 0;
+    for (let i = 0; i < m; i++) dot += query[i]! * v[i]!;
+    if (best.length === k && dot <= best[k - 1]!.score) continue;
+    let at = best.length;
+    while (at > 0 && best[at - 1]!.score < dot) at--;
+    best.splice(at, 0, { index: r, score: dot });
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
 type Candidate = Omit<RankedHit, "score">;
 
 /**

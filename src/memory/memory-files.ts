@@ -1,7 +1,8 @@
 // Where memory lives on disk: MEMORY.md and memory/**.md in the agent workspace, plus each `memory.extra_paths`
 // folder (Markdown, recursive). Every file is opened through tools/workspace-fs.ts, so no symlink leads out of its root.
 import { createHash } from "node:crypto";
-import { isAbsolute } from "node:path";
+import { lstat } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
 import { ToolError } from "../core/errors.ts";
 import { isInside, openWorkspaceFile, walkWorkspaceTree } from "../tools/workspace-fs.ts";
 
@@ -34,15 +35,32 @@ async function statEntry(open: () => Promise<{ handle: { close(): Promise<void> 
   return { size: file.stat.size, mtimeMs: Math.floor(file.stat.mtimeMs) };
 }
 
+/** Files per batch of concurrent lstat calls. */
+const STAT_BATCH = 64;
+
+/**
+ * Markdown files under `dir` of `root`. Folders are walked through handles (no symlink followed); files are only
+ * lstat-ed here (size, mtime — never followed either); their content is read later through openWorkspaceFile.
+ */
 async function* markdownUnder(root: string, dir: string, signal: AbortSignal): AsyncGenerator<{ rel: string; size: number; mtimeMs: number }> {
-  let tree;
+  const stat = async (rel: string) => {
+    const info = await lstat(join(root, rel)).catch(() => undefined);
+    return info?.isFile() ? { rel, size: info.size, mtimeMs: Math.floor(info.mtimeMs) } : undefined;
+  };
+  let batch: string[] = [];
+  const flush = async () => {
+    const stats = await Promise.all(batch.map(stat));
+    batch = [];
+    return stats.filter((s) => s !== undefined);
+  };
   try {
-    tree = walkWorkspaceTree(root, dir, { signal, maxEntries: MAX_ENTRIES_PER_ROOT, skipDir: (name) => SKIP_DIRS.has(name) || name.startsWith(".") });
+    const tree = walkWorkspaceTree(root, dir, { signal, maxEntries: MAX_ENTRIES_PER_ROOT, skipDir: (name) => SKIP_DIRS.has(name) || name.startsWith(".") });
     for await (const entry of tree) {
       if (entry.kind !== "file" || !MARKDOWN.test(entry.rel)) continue;
-      const stat = await statEntry(entry.open);
-      if (stat) yield { rel: entry.rel, ...stat };
+      batch.push(entry.rel);
+      if (batch.length >= STAT_BATCH) yield* await flush();
     }
+    yield* await flush();
   } catch (err) {
     if (err instanceof ToolError && err.code === "not_found") return; // the folder does not exist (yet)
     throw err;

@@ -3,7 +3,7 @@
 import type { MemoryConfig } from "../core/config-schema.ts";
 import type { MemoryRepo } from "../store/store.ts";
 import type { Embedder } from "./embeddings.ts";
-import { cosine, mergeHits, queryTerms, renderSnippet } from "./hybrid-rank.ts";
+import { mergeHits, normalize, queryTerms, renderSnippet, topByDot } from "./hybrid-rank.ts";
 import { chunkMarkdown } from "./markdown-chunks.ts";
 import { listMemoryFiles, locateMemoryPath, readMemoryFile, sha256, type MemoryRoots } from "./memory-files.ts";
 
@@ -67,7 +67,9 @@ export interface MemoryIndexOptions {
   now?: () => number;
 }
 
-type VectorCache = { key: string; rows: Array<{ id: number; path: string; startLine: number; endLine: number; content: string; vector: Float32Array }> };
+type VectorRow = { id: number; path: string; startLine: number; endLine: number; content: string };
+/** Chunks with vectors, the vectors scaled to unit length once so a search is one dot product per chunk. */
+type VectorCache = { key: string; rows: VectorRow[]; vectors: Float32Array[] };
 
 export function createMemoryIndex(opts: MemoryIndexOptions): MemoryIndex {
   const { repo, agentId, roots } = opts;
@@ -147,15 +149,21 @@ export function createMemoryIndex(opts: MemoryIndexOptions): MemoryIndex {
     });
   };
 
-  async function vectorRows(embedder: Embedder): Promise<VectorCache["rows"]> {
+  async function vectorRows(embedder: Embedder): Promise<VectorCache> {
     // Keyed on the indexed files' hashes too: another process (a cluster worker) may have re-indexed them.
     const files = await repo.files(agentId);
     const key = `${embedder.id}:${generation}:${sha256(files.map((f) => `${f.path}\0${f.hash}`).join("\n"))}`;
     if (vectors?.key !== key) {
-      const rows = (await repo.chunks(agentId, { model: embedder.id })).flatMap((c) => (c.vector ? [{ ...c, vector: c.vector }] : []));
-      vectors = { key, rows };
+      const rows: VectorRow[] = [];
+      const units: Float32Array[] = [];
+      for (const c of await repo.chunks(agentId, { model: embedder.id })) {
+        if (!c.vector) continue;
+        rows.push({ id: c.id, path: c.path, startLine: c.startLine, endLine: c.endLine, content: c.content });
+        units.push(normalize(c.vector));
+      }
+      vectors = { key, rows, vectors: units };
     }
-    return vectors.rows;
+    return vectors;
   }
 
   const index: MemoryIndex = {
@@ -166,11 +174,11 @@ export function createMemoryIndex(opts: MemoryIndexOptions): MemoryIndex {
       const terms = queryTerms(query);
       const pool = Math.max(limit * 4, 20);
       const textHits = await repo.searchText(agentId, terms, pool);
-      let vectorHits: Array<VectorCache["rows"][number] & { score: number }> = [];
+      let vectorHits: Array<VectorRow & { score: number }> = [];
       if (opts.embedder && query.trim()) {
         const [q] = await opts.embedder.embed([query]);
-        const rows = await vectorRows(opts.embedder);
-        vectorHits = rows.map((r) => ({ ...r, score: cosine(q!, r.vector) })).sort((a, b) => b.score - a.score).slice(0, pool);
+        const cache = await vectorRows(opts.embedder);
+        vectorHits = topByDot(normalize(q!), cache.vectors, pool).map(({ index, score }) => ({ ...cache.rows[index]!, score }));
       }
       const { text_weight, vector_weight } = opts.config().search;
       return mergeHits(textHits, vectorHits, { text: text_weight, vector: vector_weight }, limit).map((h) => ({
@@ -187,7 +195,7 @@ export function createMemoryIndex(opts: MemoryIndexOptions): MemoryIndex {
     },
     async status() {
       const files = await repo.files(agentId);
-      const embedded = opts.embedder ? (await vectorRows(opts.embedder)).length : 0;
+      const embedded = opts.embedder ? (await vectorRows(opts.embedder)).rows.length : 0;
       return {
         files: files.length,
         chunks: files.reduce((n, f) => n + f.chunks, 0),
