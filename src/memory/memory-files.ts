@@ -2,7 +2,7 @@
 // folder (Markdown, recursive). Every file is opened through tools/workspace-fs.ts, so no symlink leads out of its root.
 import { createHash } from "node:crypto";
 import { lstat } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { ToolError } from "../core/errors.ts";
 import { isInside, openWorkspaceFile, walkWorkspaceTree } from "../tools/workspace-fs.ts";
 
@@ -96,7 +96,7 @@ export function locateMemoryPath(roots: MemoryRoots, path: string): { root: stri
   if (isAbsolute(path)) {
     const root = roots.extra.find((r) => isInside(r, path) && path !== r);
     if (!root) throw refuse();
-    return { root, rel: path.slice(root.length + 1) };
+    return { root, rel: relative(root, path).split(sep).join("/") };
   }
   const clean = path.replace(/^\.\//, "");
   if (clean.split("/").includes("..")) throw refuse();

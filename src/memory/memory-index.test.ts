@@ -113,6 +113,9 @@ function describeIndex(name: string, open: () => Promise<{ store: Store; close: 
       await expect(index.readLines("AGENTS.md", 1, 1)).rejects.toMatchObject({ code: "path_escape" });
       await expect(index.readLines("memory/../AGENTS.md", 1, 1)).rejects.toMatchObject({ code: "path_escape" });
       await expect(index.readLines("/etc/passwd", 1, 1)).rejects.toMatchObject({ code: "path_escape" });
+      await expect(index.readLines(`${notes}/../ws/AGENTS.md`, 1, 1)).rejects.toMatchObject({ code: "path_escape" });
+      await expect(index.readLines(notes, 1, 1)).rejects.toMatchObject({ code: "path_escape" });
+      expect((await index.readLines(`${notes}/projects/../travel.md`, 1, 1)).text).toBe("# Trips");
       writeFileSync(join(dir, "secret.md"), "# secret\npassword: hunter2\n");
       symlinkSync(join(dir, "secret.md"), join(workspace, "memory", "link.md"));
       symlinkSync(dir, join(notes, "outside"));
