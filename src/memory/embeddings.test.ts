@@ -39,7 +39,7 @@ describe("createEmbedder", () => {
 
   it("turns a rejected key into auth_failed without the key in the message", async () => {
     const embedder = createEmbedder({ config: () => configWith("sk-wrong-999999"), stateDir: "/nonexistent", env: {} })!;
-    const err = await embedder.embed(["x"]).catch((e: unknown) => e as Error & { code: string });
+    const err = (await embedder.embed(["x"]).then(() => undefined, (e: unknown) => e)) as Error & { code: string };
     expect(err).toMatchObject({ code: "auth_failed", message: "memory.embeddings: oa answered 401 for model text-embedding-3-small" });
     expect(String(err.message)).not.toContain("sk-wrong");
   });
