@@ -79,14 +79,6 @@ export async function listMemoryFiles(roots: MemoryRoots, signal: AbortSignal = 
   return files;
 }
 
-/** True when the workspace has memory to index, or extra folders are configured. Cheap: at most two opens. */
-export async function hasMemoryFiles(roots: MemoryRoots): Promise<boolean> {
-  if (roots.extra.length > 0) return true;
-  if (await statEntry(() => openWorkspaceFile(roots.workspace, MEMORY_FILE))) return true;
-  for await (const _ of markdownUnder(roots.workspace, MEMORY_DIR, new AbortController().signal)) return true;
-  return false;
-}
-
 /**
  * Which root and relative path a memory path names. Contract: only MEMORY.md, memory/… and paths under an extra root;
  * anything else (another workspace file, `..`, elsewhere on disk) is a ToolError `path_escape`.

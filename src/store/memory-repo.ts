@@ -49,6 +49,10 @@ export function createMemoryRepo(db: Kysely<Database>, opts: { dialect: "sqlite"
       await db.transaction().execute(async (trx) => {
         if (sqlite) {
           await sql`delete from memory_fts where rowid in (select id from memory_chunks where agent_id = ${agentId} and path = ${file.path})`.execute(trx);
+        } else {
+          // Two processes (gateway and a worker) indexing the same file at once: one after the other, never both
+          // deleting the old chunks and then both inserting. SQLite's single writer already serialises them.
+          await sql`select pg_advisory_xact_lock(hashtext(${`pincer.memory:${agentId}:${file.path}`}))`.execute(trx);
         }
         await trx.deleteFrom("memory_chunks").where("agent_id", "=", agentId).where("path", "=", file.path).execute();
         for (const batch of chunked(chunks, INSERT_BATCH)) {

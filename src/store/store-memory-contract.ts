@@ -31,6 +31,15 @@ export function describeMemoryContract({ store: current, T0 }: ClusterContractCo
       expect((await store.memory.searchText("b", ["tea"], 10)).map((h) => h.path)).toEqual(["MEMORY.md"]);
     });
 
+    it("leaves one set of chunks when the same file is written concurrently", async () => {
+      const store = current();
+      await Promise.all(Array.from({ length: 4 }, (_, i) => store.memory.putFile("a", file("MEMORY.md", `f${i}`), [chunk(1, `version ${i}`), chunk(3, "shared")])));
+      const [record] = await store.memory.files("a");
+      expect(record!.chunks).toBe(2);
+      expect((await store.memory.chunks("a")).map((c) => c.content).sort()).toEqual([`version ${record!.hash.slice(1)}`, "shared"].sort());
+      expect(await store.memory.searchText("a", ["shared"], 10)).toHaveLength(1);
+    });
+
     it("ranks full-text hits best first, stems words, scopes by agent and treats terms as data", async () => {
       const store = current();
       await store.memory.putFile("a", file("notes.md"), [
