@@ -1,7 +1,7 @@
 // Composition root: the only place that reads config and env, builds the ports' implementations and wires them.
 // Embedded runtime: SQLite (or PostgreSQL) store, in-process dispatcher. Cluster runtime (bus.url set): the same agent
 // code, with runs carried by NATS JetStream to workers and state in the shared store (PostgreSQL).
-import { chown, mkdir, realpath } from "node:fs/promises";
+import { chown, lstat, mkdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
@@ -28,6 +28,7 @@ import type { ExecutorDeps } from "./routing/run-executor.ts";
 import type { SkillCatalog } from "./skills/skill-catalog.ts";
 import type { SkillsRuntime } from "./skills/skills-runtime.ts";
 import type { SkillSync } from "./skills/skill-sync.ts";
+import type { MemoryRuntime } from "./memory/memory-runtime.ts";
 import type { RunWorker } from "./routing/run-worker.ts";
 import type { Bus, Consumer } from "./bus/bus.ts";
 import { openMemoryBus } from "./bus/memory-bus.ts";
@@ -86,6 +87,11 @@ export interface App {
   startChannels(opts?: Pick<ChannelManagerOptions, "factories" | "noticePollMs">): Promise<ChannelManager>;
   /** The running channels, once started. */
   readonly channels: ChannelManager | undefined;
+  /** The memory runtime (indexes, search), loaded on first use. */
+  memory(): Promise<MemoryRuntime>;
+  /** Indexes the agents' memory and watches it for changes (the gateway). Loads nothing unless some agent has memory
+   * files or `memory.extra_paths` is set. */
+  startMemoryWatch(): Promise<void>;
   /** The log file this process writes, when it writes one (the gateway). */
   logFile: LogFile | undefined;
   close(): Promise<void>;
@@ -210,6 +216,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     spawn: async (args, signal) => (await subagents()).spawn(run, args, signal),
     message: async (args, signal) => (await agentMessages()).send(run, args, signal),
   });
+  let memoryRuntime: Promise<MemoryRuntime> | undefined;
+  const loadMemory = (): Promise<MemoryRuntime> =>
+    (memoryRuntime ??= import("./memory/memory-runtime.ts").then((m) => m.createMemoryRuntime({
+      store, config: () => config, configFile: loaded.file, stateDir, env: opts.env, now, log: log.child({ component: "memory" }), ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    })));
 
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
@@ -224,16 +235,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
     agentConfig,
     workspaceFor,
     context: () => config,
-    toolsFor: async (run, workspace, skills) => {
+    toolsFor: async (run, workspace, skills, memoryTools) => {
       const own = rulesOf(run.agentId);
       // A sub-agent's tools are never wider than its parents': each ancestor's rules must allow a tool too.
       const rules = run.parentRunId === undefined ? own
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
       const agents = agentsViewFor(run);
+      const extraTools = memoryTools?.length ? [...(skills?.tools ?? []), ...memoryTools] : skills?.tools;
       return {
-        specs: () => gate.specs(rules, skills?.tools),
+        specs: () => gate.specs(rules, extraTools),
         execute: (call, signal) =>
-          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents }),
+          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents, ...(extraTools ? { extraTools } : {}) }),
       };
     },
     subagentLimits: () => config.policy.subagents,
@@ -241,6 +253,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       if (clustered) await syncSkills();
       return (await loadSkills()).prepareTurn({ config, agentId, workspace });
     },
+    // Memory code loads with the first turn while memory is enabled; a disabled memory costs one config read.
+    memoryFor: async ({ agentId, workspace, run }) => (config.memory.enabled ? (await loadMemory()).prepareTurn({ agentId, workspace, run }) : undefined),
   };
   // Cluster runtime when a bus is configured: runs go to workers over NATS JetStream; else they run in this process.
   const bus = config.bus.url ? await openBus(config, log) : undefined;
@@ -350,7 +364,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return channels;
     },
     logFile: opts.logFile,
+    memory: loadMemory,
+    async startMemoryWatch() {
+      if (!config.memory.enabled) return;
+      const agents = [...workspaces].map(([agentId, workspace]) => ({ agentId, workspace }));
+      const present = async (ws: string) => (await lstat(join(ws, "MEMORY.md")).then(() => true, () => false)) || lstat(join(ws, "memory")).then(() => true, () => false);
+      const some = config.memory.extra_paths.length > 0 || (await Promise.all(agents.map((a) => present(a.workspace)))).some(Boolean);
+      if (!some) return;
+      await (await loadMemory()).watch(agents);
+    },
     async close() {
+      if (memoryRuntime) (await memoryRuntime).close();
       await channels?.stop();
       if (!bus) await replyBus?.close();
       if ("close" in dispatcher && typeof dispatcher.close === "function") dispatcher.close();

@@ -7,7 +7,8 @@ import { addUsage, ZERO_USAGE, type Run, type RunStatus, type Session, type Tran
 import type { RunEvent } from "../core/events.ts";
 import type { RunProgress, Store } from "../store/store.ts";
 import type { SkillTurn } from "../skills/skills-runtime.ts";
-import type { SkillView } from "../tools/tool.ts";
+import type { SkillView, Tool } from "../tools/tool.ts";
+import type { MemoryTurn } from "../memory/memory-runtime.ts";
 import { runAgentLoop, type AgentLoopResult, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { attachImages } from "./input-media.ts";
 import { planResume } from "./resume-plan.ts";
@@ -18,9 +19,11 @@ export interface RunAgentDeps {
   store: Store;
   models: ModelStreamer;
   /** Builds the tool runner bound to this run (policy, workspace, audit ids, the run's skills). */
-  toolsFor: (run: Run, workspace: string, skills?: SkillView) => ToolRunner | Promise<ToolRunner>;
+  toolsFor: (run: Run, workspace: string, skills?: SkillView, memoryTools?: readonly Tool[]) => ToolRunner | Promise<ToolRunner>;
   /** The skills of this turn (prompt index, folders for the tools); undefined = none. */
   skillsFor?: (input: { agentId: string; workspace: string }) => Promise<SkillTurn | undefined>;
+  /** The memory of this turn (prompt block, memory tools), in owner sessions only; undefined = none. */
+  memoryFor?: (input: { agentId: string; workspace: string; run: Run }) => Promise<MemoryTurn | undefined>;
   now: () => number;
   /** Defaults to reading the files on every turn; the dispatcher passes a caching loader. */
   promptFiles?: (workspace: string) => PromptFile[] | Promise<PromptFile[]>;
@@ -72,7 +75,8 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
   let lastStep: RunProgress | undefined;
   try {
     const skills = await deps.skillsFor?.({ agentId: input.agentId, workspace: input.workspace });
-    const tools = await deps.toolsFor(run, input.workspace, skills?.view);
+    const memory = await deps.memoryFor?.({ agentId: input.agentId, workspace: input.workspace, run });
+    const tools = await deps.toolsFor(run, input.workspace, skills?.view, memory?.tools);
     const files = await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
     const system = renderSystemPrompt({
       agentId: input.agentId,
@@ -81,6 +85,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
       toolNames: tools.specs().map((s) => s.name),
       now: new Date(deps.now()),
       skills: skills?.prompt,
+      memory: memory?.prompt,
     });
     const loaded = await loadHistory(store, run.sessionKey, input.session);
     const history = loaded.rows.filter((m) => m.runId !== runId).map((m) => ({ id: m.id, message: m.content as ModelMessage }));

@@ -103,6 +103,8 @@ export interface PromptInput {
   now: Date;
   /** The skills index block (src/skills/skills-prompt.ts); absent or "" adds nothing. */
   skills?: string | undefined;
+  /** The memory block (src/memory/memory-prompt.ts), owner sessions only; absent or "" adds nothing. */
+  memory?: string | undefined;
 }
 
 export function renderSystemPrompt(input: PromptInput): string {
@@ -119,5 +121,6 @@ export function renderSystemPrompt(input: PromptInput): string {
     if (file.truncated) lines.push(`[${file.name} truncated at ${MAX_PROMPT_FILE_CHARS} characters]`);
   }
   if (input.skills) lines.push("", input.skills);
+  if (input.memory) lines.push("", input.memory);
   return lines.join("\n");
 }

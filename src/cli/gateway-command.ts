@@ -97,6 +97,8 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     // were interrupted are told. Their messages are journaled in the store, open since before listening.
     const channelsStarted = startChannels(app, recovered.interrupted);
     channelsStarted.catch(() => undefined); // handled below, once the signal handlers are set
+    // Memory files are indexed (only changed ones) and watched in the background; nothing loads without memory.
+    app.startMemoryWatch().catch((err: unknown) => app.log.warn({ err: err instanceof Error ? err.message : String(err) }, "memory not indexed at start; searches index on demand"));
     try {
       await app.models.preflight(app.agentConfig("default").model);
     } catch (err) {

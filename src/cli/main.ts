@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import { addEverydayCommands } from "./everyday-commands.ts";
 import { addSkillsCommands } from "./skills-commands.ts";
+import { addMemoryCommands } from "./memory-commands.ts";
 import { applyHelpConventions } from "./help-conventions.ts";
 import { addSkillsRegistryCommands } from "./skills-registry-commands.ts";
 import { exitOnClosedStdout, printError } from "./output.ts";
@@ -262,6 +263,7 @@ auth
   .action(async (provider: string, opts) => (await import("./auth-command.ts")).removeAuth(globals(), provider, opts));
 
 addSkillsRegistryCommands(addSkillsCommands(program, globals), globals);
+addMemoryCommands(program, globals);
 addEverydayCommands(program, globals);
 applyHelpConventions(program);
 exitOnClosedStdout();

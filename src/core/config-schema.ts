@@ -88,7 +88,7 @@ export const modelsSchema = z.strictObject({
 });
 
 /** Tool groups allowed when policy.tools.allow is not set. */
-export const DEFAULT_TOOL_ALLOW: readonly string[] = ["group:fs", "group:runtime", "group:web", "group:agents"];
+export const DEFAULT_TOOL_ALLOW: readonly string[] = ["group:fs", "group:runtime", "group:web", "group:agents", "group:memory"];
 
 export const toolPolicySchema = z.strictObject({
   allow: z.array(z.string()).default(() => [...DEFAULT_TOOL_ALLOW]),
@@ -296,6 +296,35 @@ export const compactionSchema = z.strictObject({
 });
 export type CompactionConfig = z.infer<typeof compactionSchema>;
 
+export const memorySchema = z.strictObject({
+  /** Memory files (MEMORY.md, memory/*.md), their index and the memory tools; false turns all of it off. */
+  enabled: z.boolean().default(true),
+  /** Most characters of MEMORY.md put into the system prompt of owner sessions; the rest is found with memory_search. */
+  prompt_max_chars: z.number().int().min(0).max(100_000).default(4_000),
+  /** More folders of Markdown notes to index (recursive; relative to pincer.yaml's folder; symlinks not followed). */
+  extra_paths: z.array(z.string().min(1)).default([]),
+  /** Files larger than this are left out of the index, KiB. */
+  max_file_kb: z.number().int().positive().max(10_240).default(512),
+  /** Vectors for hybrid search, from a provider of models.providers; absent = full-text search only. */
+  embeddings: z.strictObject({
+    /** A key of models.providers (OpenAI, Google, or any OpenAI-compatible server such as Ollama). */
+    provider: z.string().min(1),
+    /** e.g. text-embedding-3-small, nomic-embed-text. */
+    model: z.string().min(1),
+    /** Texts per request. */
+    batch_size: z.number().int().min(1).max(2048).default(64),
+  }).optional(),
+  search: z.strictObject({
+    /** Weight of the full-text (BM25 / ts_rank) score, normalised to 0..1 per query. */
+    text_weight: z.number().min(0).max(1).default(0.4),
+    /** Weight of the cosine similarity; ignored without embeddings. */
+    vector_weight: z.number().min(0).max(1).default(0.6),
+  }).prefault({}),
+  /** Re-index changed files while the gateway runs (debounced file watcher). */
+  watch: z.boolean().default(true),
+});
+export type MemoryConfig = z.infer<typeof memorySchema>;
+
 export const configSchema = z.strictObject({
   /** This deployment's instance id; scopes bus subjects, and names the PostgreSQL schema unless store.schema is set. */
   instance: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected 1-63 lowercase letters, digits, '-' or '_'").default("default"),
@@ -315,6 +344,7 @@ export const configSchema = z.strictObject({
   skills: skillsSchema.prefault({}),
   a2a: a2aSchema.prefault({}),
   compaction: compactionSchema.prefault({}),
+  memory: memorySchema.prefault({}),
 });
 export type PincerConfig = z.infer<typeof configSchema>;
 export type PincerConfigInput = z.input<typeof configSchema>;

@@ -46,4 +46,6 @@ export interface ReplyRoute {
   messageId?: string;
   /** The sender of that message (for typing in DMs, `/whoami`, notices). */
   senderId?: string;
+  /** That sender's username, when the platform has one (owners may be listed as `@name`). */
+  senderUsername?: string;
 }

@@ -1,5 +1,6 @@
 // What the gateway needs from the running core: config, store, dispatcher, models and a logger.
 // `App` (src/app.ts) satisfies it; the gateway never imports the composition root.
+import type { MemoryRuntime } from "../memory/memory-runtime.ts";
 import type { Logger } from "pino";
 import type { LogFile } from "../config/log-file.ts";
 import type { ReloadReport } from "../app.ts";
@@ -36,6 +37,8 @@ export interface GatewayContext {
   probeProviders?(opts?: { force?: boolean }): Promise<ProviderReachability[]>;
   /** The log file this process writes (the gateway's), for the logs API and the last errors in /status. */
   readonly logFile?: Pick<LogFile, "path" | "subscribe" | "recentErrors"> | undefined;
+  /** The memory runtime (indexes and search), loaded on first use. */
+  memory?(): Promise<MemoryRuntime>;
 }
 
 /** What the gateway serves of the running channels: webhook handlers and health. */

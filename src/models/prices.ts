@@ -19,6 +19,10 @@ export const BUILTIN_PRICES: Readonly<Record<string, Price>> = {
   "google/gemini-2.5-pro": { input: 1.25, output: 10, cached_input: 0.31 },
   "google/gemini-2.5-flash": { input: 0.3, output: 2.5, cached_input: 0.075 },
   "google/gemini-2.5-flash-lite": { input: 0.1, output: 0.4, cached_input: 0.025 },
+  // Embedding models (memory.embeddings): input only.
+  "openai/text-embedding-3-small": { input: 0.02, output: 0 },
+  "openai/text-embedding-3-large": { input: 0.13, output: 0 },
+  "google/gemini-embedding-001": { input: 0.15, output: 0 },
 };
 
 /** Built-ins overlaid with config entries (config wins per key). */

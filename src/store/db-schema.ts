@@ -193,6 +193,35 @@ export interface SkillGenerationTable {
   generation: number;
 }
 
+
+export interface MemoryFilesTable {
+  agent_id: string;
+  path: string;
+  hash: string;
+  size: number;
+  mtime_ms: Millis;
+  indexed_at: Millis;
+}
+
+export interface MemoryChunksTable {
+  id: Identity;
+  agent_id: string;
+  path: string;
+  start_line: number;
+  end_line: number;
+  hash: string;
+  content: string;
+}
+
+export interface MemoryEmbeddingsTable {
+  model: string;
+  hash: string;
+  dims: number;
+  /** Float32 little-endian. */
+  vector: Uint8Array;
+  created_at: Millis;
+}
+
 /** Every table the Store reads and writes (the migration bookkeeping tables are Kysely's own). */
 export interface Database {
   sessions: SessionsTable;
@@ -211,4 +240,7 @@ export interface Database {
   skill_installs: SkillInstallsTable;
   skill_grants: SkillGrantsTable;
   skill_generation: SkillGenerationTable;
+  memory_files: MemoryFilesTable;
+  memory_chunks: MemoryChunksTable;
+  memory_embeddings: MemoryEmbeddingsTable;
 }

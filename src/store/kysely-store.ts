@@ -17,6 +17,7 @@ import { createTurnQueries, type TurnQueries } from "./turn-queries.ts";
 import { createDeliveryRepo, createLeaseRepo } from "./cluster-repos.ts";
 import { createGroupContextRepo, createNoticeRepo, createPairingRepo } from "./channel-repos.ts";
 import { createSkillRepo } from "./skill-repos.ts";
+import { createMemoryRepo } from "./memory-repo.ts";
 
 export interface KyselyStoreOptions {
   /** How the dialect behind `db` spells DDL types; default SQLite. */
@@ -68,6 +69,7 @@ export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions
     groupContext: createGroupContextRepo(db),
     notices: createNoticeRepo(db, now),
     skills: createSkillRepo(db, now),
+    memory: createMemoryRepo(db, { dialect: (opts.sqlTypes ?? SQLITE_SQL_TYPES).dialect, now }),
     async migrate() {
       const { error, results = [] } = await migrator.migrateToLatest();
       if (error) {

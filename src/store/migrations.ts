@@ -1,5 +1,6 @@
 // Schema migrations for every Store backend, written once with Kysely's schema builder, plus the Migrator wiring.
-// The only per-dialect input is `SqlTypes` (auto-increment key, byte-ordered text); no other raw SQL.
+// The only per-dialect input is `SqlTypes` (auto-increment key, byte-ordered text, bytes); raw SQL only for the memory
+// index's full-text search, which no schema builder spells.
 import { Migrator, sql } from "kysely";
 import type { ColumnDataType, ColumnDefinitionBuilder, Expression, Kysely, Migration, MigrationProvider } from "kysely";
 
@@ -9,7 +10,9 @@ export interface SqlTypes {
   identity: (col: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
   /** Text that sorts byte-wise ("B" before "a"), so ORDER BY on it agrees across backends. */
   orderedText: ColumnDataType | Expression<unknown>;
-  /** Raw bytes. */
+  /** Which database: full-text search differs (SQLite FTS5 vs PostgreSQL tsvector), so the memory index asks. */
+  dialect: "sqlite" | "postgres";
+  /** Raw bytes (embedding vectors). */
   bytes: ColumnDataType;
 }
 
@@ -19,6 +22,7 @@ export const SQLITE_SQL_TYPES: SqlTypes = {
   identity: (col) => col.primaryKey().autoIncrement(),
   // SQLite's default collation (BINARY) already compares bytes.
   orderedText: "text",
+  dialect: "sqlite",
   bytes: "blob",
 };
 
@@ -27,6 +31,7 @@ export const POSTGRES_SQL_TYPES: SqlTypes = {
   identity: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
   // The database's default collation (often en_US) would interleave cases; "C" compares bytes.
   orderedText: sql`text collate "C"`,
+  dialect: "postgres",
   bytes: "bytea",
 };
 
@@ -308,6 +313,56 @@ function createContext(): Migration {
   };
 }
 
+/**
+ * The memory index: indexed files (content hash, so only changed files are re-indexed), their Markdown chunks with
+ * line ranges, full-text search over the chunks (SQLite: an FTS5 table keyed by chunk id, BM25; PostgreSQL: a
+ * generated tsvector column with a GIN index), and embedding vectors cached by chunk hash and model.
+ */
+function createMemory(types: SqlTypes): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable("memory_files")
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("path", types.orderedText, (c) => c.notNull())
+        .addColumn("hash", "text", (c) => c.notNull())
+        .addColumn("size", "integer", (c) => c.notNull())
+        .addColumn("mtime_ms", MILLIS, (c) => c.notNull())
+        .addColumn("indexed_at", MILLIS, (c) => c.notNull())
+        .addPrimaryKeyConstraint("memory_files_pk", ["agent_id", "path"])
+        .execute();
+      await db.schema.createTable("memory_chunks")
+        .addColumn("id", types.identityType, types.identity)
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("path", types.orderedText, (c) => c.notNull())
+        .addColumn("start_line", "integer", (c) => c.notNull())
+        .addColumn("end_line", "integer", (c) => c.notNull())
+        .addColumn("hash", "text", (c) => c.notNull())
+        .addColumn("content", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("memory_chunks_file").on("memory_chunks").columns(["agent_id", "path"]).execute();
+      await db.schema.createTable("memory_embeddings")
+        .addColumn("model", "text", (c) => c.notNull())
+        .addColumn("hash", "text", (c) => c.notNull())
+        .addColumn("dims", "integer", (c) => c.notNull())
+        .addColumn("vector", types.bytes, (c) => c.notNull())
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addPrimaryKeyConstraint("memory_embeddings_pk", ["model", "hash"])
+        .execute();
+      if (types.dialect === "sqlite") {
+        // Porter stemming over unicode61: "running" finds "run". Rows keyed by memory_chunks.id.
+        await sql`create virtual table memory_fts using fts5(content, tokenize = 'porter unicode61')`.execute(db);
+      } else {
+        await sql`alter table memory_chunks add column tsv tsvector generated always as (to_tsvector('english', content)) stored`.execute(db);
+        await sql`create index memory_chunks_tsv on memory_chunks using gin (tsv)`.execute(db);
+      }
+    },
+    async down(db: Kysely<any>) {
+      if (types.dialect === "sqlite") await sql`drop table memory_fts`.execute(db);
+      for (const table of ["memory_embeddings", "memory_chunks", "memory_files"]) await db.schema.dropTable(table).execute();
+    },
+  };
+}
+
 /** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires (so "002", not "0002"). */
 export function listMigrations(types: SqlTypes): Record<string, Migration> {
   return {
@@ -318,6 +373,7 @@ export function listMigrations(types: SqlTypes): Record<string, Migration> {
     "005_session_title": createSessionTitle(),
     "006_skills": createSkills(types),
     "007_context": createContext(),
+    "008_memory": createMemory(types),
   };
 }
 

@@ -9,6 +9,7 @@ import { describeChannelContract } from "./store-channel-contract.ts";
 import { describeApiContract } from "./store-api-contract.ts";
 import { describeSessionStatsContract } from "./store-sessions-contract.ts";
 import { describeSkillsContract } from "./store-skills-contract.ts";
+import { describeMemoryContract } from "./store-memory-contract.ts";
 
 const T0 = Date.UTC(2025, 0, 1); // epoch ms
 
@@ -39,7 +40,7 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     const ensure = (key: string, agentId = "main") => store.sessions.ensure({ key, agentId, channel: "telegram" });
 
     it("migrate applies what was pending, then is idempotent", async () => {
-      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title", "006_skills", "007_context"]);
+      expect(pendingBefore).toEqual(["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title", "006_skills", "007_context", "008_memory"]);
       expect(applied).toEqual(pendingBefore);
       expect(await store.migrate()).toEqual([]);
       expect(await store.pendingMigrations()).toEqual([]);
@@ -402,5 +403,6 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
     describeSessionStatsContract({ store: () => store, tick, T0 });
 
     describeSkillsContract({ store: () => store, tick });
+    describeMemoryContract({ store: () => store, tick, T0 });
   });
 }

@@ -290,6 +290,58 @@ export interface SkillRepo {
   snapshot(): Promise<SkillsSnapshot>;
 }
 
+/** One indexed memory file of an agent, as last indexed. */
+export interface MemoryFileRecord {
+  /** `MEMORY.md`, `memory/2025-01-31.md`, or an absolute path under one of `memory.extra_paths`. */
+  path: string;
+  /** sha256 of the content, hex. */
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  indexedAt: number;
+  chunks: number;
+}
+
+/** A chunk of a memory file: lines `startLine..endLine` (1-based, inclusive). */
+export interface MemoryChunkInput {
+  startLine: number;
+  endLine: number;
+  /** sha256 of `content`, hex: the embedding cache key. */
+  hash: string;
+  content: string;
+}
+
+export interface MemoryChunk extends MemoryChunkInput {
+  id: number;
+  path: string;
+}
+
+/** A full-text hit: `score` is higher for better matches (BM25 negated on SQLite, ts_rank_cd on PostgreSQL). */
+export interface MemoryTextHit extends MemoryChunk {
+  score: number;
+}
+
+/** The memory index of each agent: files, Markdown chunks, full-text search, and embeddings cached by chunk hash. */
+export interface MemoryRepo {
+  /** The indexed files of an agent, by path. */
+  files(agentId: string): Promise<MemoryFileRecord[]>;
+  /** Replaces a file's record and chunks. Contract: atomic; searches see the old chunks or the new ones, never a mix. */
+  putFile(agentId: string, file: Omit<MemoryFileRecord, "chunks">, chunks: readonly MemoryChunkInput[]): Promise<void>;
+  /** Updates size and mtime of a file whose content did not change (its chunks stay). */
+  touchFile(agentId: string, file: Pick<MemoryFileRecord, "path" | "size" | "mtimeMs">): Promise<void>;
+  /** Deletes files' records and chunks (embeddings stay cached by hash). */
+  removeFiles(agentId: string, paths: readonly string[]): Promise<void>;
+  /**
+   * Chunks matching any of `terms` (words: letters, digits, `_`), best first. Contract: terms are data, never query
+   * syntax; no terms → no hits.
+   */
+  searchText(agentId: string, terms: readonly string[], limit: number): Promise<MemoryTextHit[]>;
+  /** Every chunk of an agent, with its vector under `model` when one is cached (`vector` absent otherwise). */
+  chunks(agentId: string, opts?: { model?: string }): Promise<Array<MemoryChunk & { vector?: Float32Array }>>;
+  /** Caches vectors by model and chunk hash. Contract: idempotent (an existing entry is kept). */
+  putEmbeddings(model: string, entries: ReadonlyArray<{ hash: string; vector: Float32Array }>): Promise<void>;
+}
+
 /** Everything Pincer persists. Contract: all methods are safe to call concurrently. */
 export interface Store {
   sessions: SessionRepo;
@@ -304,6 +356,7 @@ export interface Store {
   groupContext: GroupContextRepo;
   notices: NoticeRepo;
   skills: SkillRepo;
+  memory: MemoryRepo;
   /** Applies pending migrations; returns the names applied. Idempotent. */
   migrate(): Promise<string[]>;
   /** Names of migrations not yet applied (for `pincer doctor`). */

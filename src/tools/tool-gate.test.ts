@@ -113,3 +113,25 @@ describe("redactArgs", () => {
     expect(JSON.stringify(redactArgs(args))).toBe('{"__proto__":{"token":"[redacted]","path":"a"}}');
   });
 });
+
+describe("a run's extra tools (memory, skills)", () => {
+  const recall: Tool = {
+    name: "memory_search",
+    group: "memory",
+    description: "Search memory.",
+    parameters: { type: "object", properties: {} },
+    execute: async () => ({ text: "MEMORY.md:1-2 (score 1)" }),
+  };
+
+  it("offers, runs and audits them under policy, and refuses them when their group is denied", async () => {
+    const { gate, audits } = setup();
+    const policy = policySchema.parse({});
+    const ctx = (rules: ToolRules) => ({ workspace: ws, policy, signal: new AbortController().signal, runId: "r1", sessionKey: "s1", rules, extraTools: [recall] });
+    expect(gate.specs(policy.tools, [recall]).map((s) => s.name)).toContain("memory_search");
+    expect(gate.specs({ allow: ["*"], deny: ["group:memory"] }, [recall]).map((s) => s.name)).not.toContain("memory_search");
+    expect(await gate.execute({ id: "c1", name: "memory_search", args: {} }, ctx(policy.tools))).toEqual({ text: "MEMORY.md:1-2 (score 1)", isError: false, decision: "allow" });
+    const denied = await gate.execute({ id: "c2", name: "memory_search", args: {} }, ctx({ allow: ["*"], deny: ["group:memory"] }));
+    expect(denied).toMatchObject({ isError: true, decision: "deny" });
+    expect(audits.map((a) => [a.tool, a.decision])).toEqual([["memory_search", "allow"], ["memory_search", "deny"]]);
+  });
+});

@@ -22,7 +22,8 @@ export interface ToolGateResult {
   decision: "allow" | "deny";
 }
 
-export type ToolGateContext = ToolContext & { rules: ToolRules };
+/** `extraTools`: the run's own tools beyond the built-in set (skill and memory tools); default the skills' tools. */
+export type ToolGateContext = ToolContext & { rules: ToolRules; extraTools?: readonly Tool[] };
 
 export interface ToolGate {
   /** Specs of the tools `rules` allow, then of the allowed `extra` tools of this run (skill tools); the model never
@@ -97,9 +98,10 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
 
   async function run(call: ToolCall, ctx: ToolGateContext): Promise<Outcome> {
     // A run's skill tools (ctx.skills.tools) pass the same policy, audit and error handling as the built-in ones.
-    const tool = byName.get(call.name) ?? ctx.skills?.tools.find((t) => t.name === call.name);
+    const extra = ctx.extraTools ?? ctx.skills?.tools;
+    const tool = byName.get(call.name) ?? extra?.find((t) => t.name === call.name);
     if (!tool) {
-      const known = allowedTools(ctx.rules, ctx.skills?.tools).map((t) => t.name).join(", ") || "none";
+      const known = allowedTools(ctx.rules, extra).map((t) => t.name).join(", ") || "none";
       return { text: `unknown tool "${call.name}"; available tools: ${known}`, isError: true, decision: "deny", reason: "unknown tool", detail: {} };
     }
     const policy = decideTool(tool.name, tool.group, ctx.rules);

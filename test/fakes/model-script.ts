@@ -50,7 +50,7 @@ export type VendorSpec = {
   /** JSON body for a non-streaming reply. */
   completion(reply: ScriptedSuccess, body: any, id: string): unknown;
   /** Extra JSON routes keyed by "METHOD /path" (e.g. "GET /v1/models"). */
-  routes?: Record<string, () => unknown>;
+  routes?: Record<string, (body: any) => unknown>;
   /** Prefix for generated response ids, e.g. "chatcmpl-" or "msg_". */
   idPrefix: string;
 };
@@ -148,7 +148,7 @@ export async function startScriptedServer(spec: VendorSpec, opts: FakeServerOpti
       return sendError(res, spec, spec.unauthorized(recorded.apiKey));
     }
     const route = spec.routes?.[`${req.method ?? "GET"} ${path}`];
-    if (route) return sendJson(res, 200, route());
+    if (route) return sendJson(res, 200, route(body));
     if (req.method !== "POST" || path !== spec.modelPath) {
       return sendError(res, spec, { status: 404, message: `No route for ${req.method} ${path}` });
     }

@@ -133,3 +133,18 @@ describe("canned fake OpenAI", () => {
     }
   });
 });
+
+describe("fake OpenAI embeddings", () => {
+  it("answers the AI SDK's embedMany with deterministic, normalised vectors that share concepts", async () => {
+    const { embedMany } = await import("ai");
+    const model = createOpenAI({ baseURL: server.baseURL, apiKey: KEY }).embedding("text-embedding-3-small");
+    const { embeddings, usage } = await embedMany({ model, values: ["car service", "automobile service", "tomato soup"] });
+    expect(embeddings).toHaveLength(3);
+    const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+    expect(dot(embeddings[0]!, embeddings[0]!)).toBeCloseTo(1);
+    expect(dot(embeddings[0]!, embeddings[1]!)).toBeCloseTo(1);
+    expect(dot(embeddings[0]!, embeddings[2]!)).toBeLessThan(0.5);
+    expect(usage.tokens).toBe(6);
+    expect(server.requests.at(-1)?.path).toBe("/v1/embeddings");
+  });
+});

@@ -139,12 +139,49 @@ export const openaiSpec: VendorSpec = {
   streamFrames,
   completion,
   routes: {
+    "POST /v1/embeddings": (body: { model?: unknown; input?: unknown }) => {
+      const input = Array.isArray(body?.input) ? body.input.map(String) : [String(body?.input ?? "")];
+      const tokens = input.reduce((n: number, t: string) => n + (t.match(/\S+/g)?.length ?? 0), 0);
+      return {
+        object: "list",
+        data: input.map((text: string, index: number) => ({ object: "embedding", index, embedding: fakeEmbedding(text) })),
+        model: String(body?.model ?? ""),
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      };
+    },
     "GET /v1/models": () => ({
       object: "list",
       data: FAKE_OPENAI_MODELS.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "system" })),
     }),
   },
 };
+
+/** Dimensions of the fake embeddings. */
+export const FAKE_EMBEDDING_DIMS = 256;
+
+// A few words mapped to one concept, so vector search finds what shares no word with the query.
+const CONCEPTS = new Map(Object.entries({
+  car: "vehicle", automobile: "vehicle", vehicle: "vehicle", mechanic: "vehicle",
+  doctor: "health", physician: "health", dentist: "health", appointment: "health",
+  flight: "travel", airport: "travel", trip: "travel", vacation: "travel",
+}));
+
+/**
+ * Deterministic embedding of a text: its words (lowercased, a plural `s` dropped, mapped through CONCEPTS) hashed into
+ * FAKE_EMBEDDING_DIMS buckets, L2-normalised. Texts sharing words or concepts get a high cosine.
+ */
+export function fakeEmbedding(text: string): number[] {
+  const v = Array.from({ length: FAKE_EMBEDDING_DIMS }, () => 0);
+  for (const raw of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    const word = raw.length > 3 && raw.endsWith("s") ? raw.slice(0, -1) : raw;
+    const key = CONCEPTS.get(word) ?? word;
+    let h = 2166136261;
+    for (const ch of key) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+    v[h % FAKE_EMBEDDING_DIMS]! += 1;
+  }
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => x / norm);
+}
 
 /** Start a fake OpenAI API; pass `server.baseURL` as the SDK's `baseURL`. */
 export function startFakeOpenAI(opts: FakeServerOptions = {}): Promise<FakeModelServer> {

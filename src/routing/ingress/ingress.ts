@@ -68,6 +68,7 @@ export function routeOf(msg: InboundMessage): ReplyRoute {
     ...(msg.threadId !== undefined ? { threadId: msg.threadId } : {}),
     messageId: msg.messageId,
     senderId: msg.sender.id,
+    ...(msg.sender.username ? { senderUsername: msg.sender.username } : {}),
   };
 }
 

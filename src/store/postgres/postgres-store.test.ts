@@ -10,7 +10,7 @@ import type { Store } from "../store.ts";
 import { defaultPostgresSchema, inspectPostgresStore, openPostgresStore } from "./postgres-store.ts";
 
 const URL = TEST_POSTGRES_URL;
-const MIGRATIONS = ["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title", "006_skills", "007_context"];
+const MIGRATIONS = ["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title", "006_skills", "007_context", "008_memory"];
 
 describeWithPostgres("PostgreSQL store", () => {
   const admin = new pg.Pool({ connectionString: URL, max: 2 });
