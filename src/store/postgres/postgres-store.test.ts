@@ -85,7 +85,8 @@ describeWithPostgres("PostgreSQL store", () => {
       const store = await openPostgresStore({ url: URL, schema });
       try {
         expect(await tablesIn(schema)).toEqual([
-          "approved_senders", "audit", "deliveries", "group_context", "journal", "kysely_migration", "kysely_migration_lock", "leases", "notices",
+          "approved_senders", "audit", "deliveries", "group_context", "journal", "kysely_migration", "kysely_migration_lock", "leases",
+          "memory_chunks", "memory_embeddings", "memory_files", "notices",
           "pairing_requests", "runs", "sessions", "skill_bundles", "skill_generation", "skill_grants", "skill_installs", "transcript", "usage",
         ]);
         expect(await tablesIn("public")).not.toContain("sessions");
