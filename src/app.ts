@@ -177,10 +177,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
 
   // The skills code loads with the first turn, never at start-up.
+  // Turns reuse what the previous turn found in the skill folders and memory files for a second, unless this process
+  // changed files since: a write, edit or exec tool call, or a skill sync, bumps `fileChanges`.
+  let fileChanges = 0;
+  const fileReuse = { listTtlMs: 1_000, changes: () => fileChanges };
+  const FILE_CHANGING_TOOLS = new Set(["write", "edit", "exec"]);
   let skillsRuntime: Promise<SkillsRuntime> | undefined;
   const loadSkills = (): Promise<SkillsRuntime> =>
     (skillsRuntime ??= Promise.all([import("./skills/skills-runtime.ts"), import("./skills/skill-default-scanner.ts")]).then(async ([m, s]) =>
-      m.createSkillsRuntime({ stateDir, configFile: loaded.file, env: opts.env, now, scan: await s.loadDefaultScanner(), audit: (record) => store.audit.write(record) })));
+      m.createSkillsRuntime({ stateDir, configFile: loaded.file, env: opts.env, now, scan: await s.loadDefaultScanner(), audit: (record) => store.audit.write(record), reuse: fileReuse })));
 
   // Cluster runtime: before each turn the managed skills folder is brought in line with the store (one small query when
   // nothing changed since the last turn), so a skill installed on any node reaches every worker. The embedded runtime
@@ -192,7 +197,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
       skillSync ??= Promise.all([import("./skills/skill-sync.ts"), import("./skills/skill-default-scanner.ts")]).then(async ([m, s]) =>
         m.createSkillSync({ stateDir, repo: store.skills, scan: await s.loadDefaultScanner() }));
       const { materialised, removed, refused } = await (await skillSync).sync();
-      if (materialised.length + removed.length > 0) log.info({ materialised, removed }, "skills synced from the store");
+      if (materialised.length + removed.length > 0) {
+        fileChanges += 1;
+        log.info({ materialised, removed }, "skills synced from the store");
+      }
       for (const r of refused) log.warn({ skill: r.name, reason: r.reason }, "a skill from the store was not materialised");
     } catch (err) {
       log.warn({ err }, "syncing the skills from the store failed; the run uses the skills already here");
@@ -219,7 +227,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let memoryRuntime: Promise<MemoryRuntime> | undefined;
   const loadMemory = (): Promise<MemoryRuntime> =>
     (memoryRuntime ??= import("./memory/memory-runtime.ts").then((m) => m.createMemoryRuntime({
-      store, config: () => config, configFile: loaded.file, stateDir, env: opts.env, now, log: log.child({ component: "memory" }), ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      store, config: () => config, configFile: loaded.file, stateDir, env: opts.env, now, log: log.child({ component: "memory" }), reuse: fileReuse, ...(opts.fetch ? { fetch: opts.fetch } : {}),
     })));
 
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
@@ -245,7 +253,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return {
         specs: () => gate.specs(rules, extraTools),
         execute: (call, signal) =>
-          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents, ...(extraTools ? { extraTools } : {}) }),
+          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents, ...(extraTools ? { extraTools } : {}) })
+            .finally(() => {
+              if (FILE_CHANGING_TOOLS.has(call.name)) fileChanges += 1;
+            }),
       };
     },
     subagentLimits: () => config.policy.subagents,

@@ -47,6 +47,8 @@ export interface MemoryRuntimeOptions {
   fetch?: typeof fetch;
   now?: () => number;
   log?: Logger;
+  /** Reuse of a turn's look at the memory files by the next turns, as the skills runtime does (default: none). */
+  reuse?: { listTtlMs: number; changes: () => number };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -58,6 +60,21 @@ export function createMemoryRuntime(opts: MemoryRuntimeOptions): MemoryRuntime {
   const watchers: FSWatcher[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const readMemoryFile = createMemoryFileReader();
+
+  // The memory files' presence and MEMORY.md's text cost file-system calls on each turn; within reuse.listTtlMs, and
+  // with no file change made by this process since (reuse.changes), a turn takes what the previous one found.
+  const prompts = new Map<string, { at: number; changes: number; config: PincerConfig; prompt: string; searchable: boolean }>();
+  const now = opts.now ?? Date.now;
+  const memoryPromptFor = async (workspace: string, config: PincerConfig): Promise<{ prompt: string; searchable: boolean }> => {
+    const reuse = opts.reuse;
+    const changes = reuse?.changes() ?? 0;
+    const hit = prompts.get(workspace);
+    if (reuse && hit && hit.config === config && hit.changes === changes && now() - hit.at < reuse.listTtlMs) return hit;
+    const searchable = await hasMemory(workspace);
+    const prompt = renderMemoryPrompt({ memoryText: readMemoryFile(workspace), maxChars: config.memory.prompt_max_chars, searchable });
+    if (reuse) prompts.set(workspace, { at: now(), changes, config, prompt, searchable });
+    return { prompt, searchable };
+  };
 
   const rootsFor = async (workspace: string): Promise<MemoryRoots> => {
     const base = dirname(opts.configFile);
@@ -111,8 +128,7 @@ export function createMemoryRuntime(opts: MemoryRuntimeOptions): MemoryRuntime {
     async prepareTurn({ agentId, workspace, run }) {
       const config = opts.config();
       if (!config.memory.enabled || !isOwnerSession(run, config)) return undefined;
-      const searchable = await hasMemory(workspace);
-      const prompt = renderMemoryPrompt({ memoryText: readMemoryFile(workspace), maxChars: config.memory.prompt_max_chars, searchable });
+      const { prompt, searchable } = await memoryPromptFor(workspace, config);
       return { prompt, tools: searchable ? createMemoryTools(await indexFor(agentId, workspace)) : [] };
     },
     async watch(agents) {

@@ -93,4 +93,25 @@ describe("skills runtime: index cap, LRU and skill_search over turns", () => {
     const runtime = createSkillsRuntime({ stateDir: home.stateDir, configFile: home.configFile, env: {}, bundledDir: home.bundled });
     expect(await runtime.prepareTurn({ config: skillConfig(), agentId: "default", workspace: home.workspace })).toBeUndefined();
   });
+
+  it("reuses a listing within listTtlMs unless this process changed files, then lists again", async () => {
+    await home.addSkill("managed", "first");
+    let clock = 1_000;
+    let changes = 0;
+    const config = skillConfig();
+    const runtime = createSkillsRuntime({
+      stateDir: home.stateDir, configFile: home.configFile, env: {}, bundledDir: home.bundled, hasBin: () => true, now: () => clock,
+      reuse: { listTtlMs: 1_000, changes: () => changes },
+    });
+    const names = async () => [...(await runtime.prepareTurn({ config, agentId: "default", workspace: home.workspace }))!.view.dirs.keys()].sort();
+    expect(await names()).toEqual(["first"]);
+    await home.addSkill("managed", "second");
+    clock += 500;
+    expect(await names()).toEqual(["first"]); // reused: no change made here, and within the second
+    changes += 1; // say a write tool call
+    expect(await names()).toEqual(["first", "second"]);
+    await home.addSkill("managed", "third");
+    clock += 1_000; // an edit made outside Pincer shows once the listing is older than listTtlMs
+    expect(await names()).toEqual(["first", "second", "third"]);
+  });
 });

@@ -28,14 +28,39 @@ export interface SkillsRuntime {
   prepareTurn(input: { config: PincerConfig; agentId: string; workspace: string }): Promise<SkillTurn | undefined>;
 }
 
-export function createSkillsRuntime(opts: SkillCatalogOptions & { usage?: SkillUsage }): SkillsRuntime {
+/** Reuse of a turn's skill listing by the next turns of the same agent (see `listTtlMs`). */
+export interface SkillListReuse {
+  /** How long a listing is reused, ms; 0 (default) lists on every turn. */
+  listTtlMs: number;
+  /** A number that changes whenever this process may have changed files (a write, edit or exec tool call, a skill
+   * install or sync): a listing made before the change is not reused. */
+  changes: () => number;
+}
+
+export function createSkillsRuntime(opts: SkillCatalogOptions & { usage?: SkillUsage; reuse?: SkillListReuse }): SkillsRuntime {
   const catalog = createSkillCatalog(opts);
   const usage = opts.usage ?? createSkillUsage();
+  // Checking every skill folder for changes costs file-system calls on each turn; within listTtlMs, and with no file
+  // change made by this process since, a turn takes the previous listing of its agent. Edits made outside Pincer apply
+  // within listTtlMs.
+  const listings = new Map<string, { at: number; changes: number; config: PincerConfig; result: Awaited<ReturnType<SkillCatalog["list"]>> }>();
+  const now = opts.now ?? Date.now;
+  const listFor = async (input: { config: PincerConfig; agentId: string; workspace: string }) => {
+    const reuse = opts.reuse;
+    if (!reuse || reuse.listTtlMs <= 0) return catalog.list(input);
+    const key = `${input.agentId}\0${input.workspace}`;
+    const hit = listings.get(key);
+    const changes = reuse.changes();
+    if (hit && hit.config === input.config && hit.changes === changes && now() - hit.at < reuse.listTtlMs) return hit.result;
+    const result = await catalog.list(input);
+    listings.set(key, { at: now(), changes, config: input.config, result });
+    return result;
+  };
   return {
     catalog,
     usage,
     async prepareTurn({ config, agentId, workspace }) {
-      const { entries, problems } = await catalog.list({ config, agentId, workspace });
+      const { entries, problems } = await listFor({ config, agentId, workspace });
       const eligible = entries.filter((e) => e.status === "eligible" && e.manifest);
       if (eligible.length === 0) return undefined;
       const skills = eligible.map((e) => ({ name: e.name, description: e.manifest!.description }));
