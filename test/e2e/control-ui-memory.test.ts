@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { fakeProviderConfig, makeHome, startGatewayProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
-import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE } from "./browser.ts";
+import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE, withLoggedInPage } from "./browser.ts";
 
 const DESKTOP = { width: 1280, height: 800 };
 const fx = useCliFixture();
@@ -35,21 +35,8 @@ afterAll(async () => {
   await home?.cleanup();
 });
 
-async function withPage(hash: string, fn: (page: Page) => Promise<void>, viewport = DESKTOP): Promise<void> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("pageerror", (err) => problems.push(err.message));
-  try {
-    await page.goto(`${gw.url}/#token=${gw.token}`);
-    await poll(() => page.locator("#conn").first().getAttribute("data-state")).toBe("open");
-    await page.goto(`${gw.url}/${hash}`);
-    await fn(page);
-    expect(problems).toEqual([]);
-  } finally {
-    await context.close();
-  }
-}
+const withPage = (hash: string, fn: (page: Page) => Promise<void>, viewport = DESKTOP): Promise<void> =>
+  withLoggedInPage(browser, gw, hash, fn, { viewport });
 
 describe.skipIf(!chromiumAvailable)("Control UI: Memory page", () => {
   it("lists files and index status, searches with text-only snippets, and reindexes a new note", async () => {

@@ -12,7 +12,7 @@ import {
   echoLastUserMessage, fakeProviderConfig, makeHome, startGatewayProcess, telegramAccountConfig, TEST_GATEWAY_TOKEN, until, useCliFixture,
   type GatewayProcess, type Home,
 } from "./harness.ts";
-import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE } from "./browser.ts";
+import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE, withLoggedInPage } from "./browser.ts";
 
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -85,25 +85,8 @@ afterAll(async () => {
   await home?.cleanup();
 });
 
-/** A logged-in page at `hash`; fails the test on any page error or CSP violation. */
-async function withPage(hash: string, fn: (page: Page) => Promise<void>, viewport = DESKTOP): Promise<void> {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("pageerror", (err) => problems.push(err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /Content Security Policy|Uncaught/i.test(msg.text())) problems.push(msg.text());
-  });
-  try {
-    await page.goto(`${gw.url}/#token=${gw.token}`);
-    await poll(() => page.locator("#conn").first().getAttribute("data-state")).toBe("open");
-    await page.goto(`${gw.url}/${hash}`);
-    await fn(page);
-    expect(problems).toEqual([]);
-  } finally {
-    await context.close();
-  }
-}
+const withPage = (hash: string, fn: (page: Page) => Promise<void>, viewport = DESKTOP): Promise<void> =>
+  withLoggedInPage(browser, gw, hash, fn, { viewport, acceptDownloads: true });
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
 

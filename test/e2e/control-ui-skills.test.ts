@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startFakeRegistry, type FakeRegistry } from "../fakes/clawhub-registry.ts";
 import { fakeProviderConfig, makeHome, startGatewayProcess, TEST_GATEWAY_TOKEN, type GatewayProcess, type Home } from "./harness.ts";
-import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE } from "./browser.ts";
+import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE, withLoggedInPage } from "./browser.ts";
 import { startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
 
 const DESKTOP = { width: 1280, height: 900 };
@@ -49,25 +49,8 @@ afterAll(async () => {
   await home?.cleanup();
 });
 
-/** A logged-in page at `hash`; fails the test on any page error or CSP violation. */
-async function withPage(hash: string, fn: (page: Page) => Promise<void>, viewport = DESKTOP): Promise<void> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("pageerror", (err) => problems.push(err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /Content Security Policy|Uncaught/i.test(msg.text())) problems.push(msg.text());
-  });
-  try {
-    await page.goto(`${gw.url}/#token=${gw.token}`);
-    await poll(() => page.locator("#conn").first().getAttribute("data-state")).toBe("open");
-    await page.goto(`${gw.url}/${hash}`);
-    await fn(page);
-    expect(problems).toEqual([]);
-  } finally {
-    await context.close();
-  }
-}
+const withPage = (hash: string, fn: (page: Page) => Promise<void>, viewport = DESKTOP): Promise<void> =>
+  withLoggedInPage(browser, gw, hash, fn, { viewport });
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 const row = (page: Page, name: string) => page.locator(".skills-table tbody tr:not(.row-detail)", { has: page.locator(".skill-name", { hasText: new RegExp(`^${name}$`) }) });
