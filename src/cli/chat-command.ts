@@ -62,7 +62,7 @@ export async function chatCommand(g: GlobalOptions, opts: ChatOptions): Promise<
       });
       running = true;
       try {
-        const submitted = await app.dispatcher.send({ agentId: opts.agent, sessionKey, channel: "cli", text });
+        const submitted = await app.dispatcher.send({ agentId: opts.agent, sessionKey, channel: "cli", text, trigger: "message" });
         const outcome = await submitted.result;
         thinking.clear();
         if (!printer.wroteText() && outcome.reply) process.stdout.write(`${outcome.reply}\n`);

@@ -18,7 +18,7 @@ export async function runCommand(g: GlobalOptions, message: string, opts: RunOpt
     await prepareSession(app, { agentId: opts.agent, sessionKey, model: opts.model });
     const printer = createTurnPrinter(sessionKey, { stream: !opts.json });
     const unsubscribe = app.dispatcher.subscribe(printer.listener);
-    const submitted = await app.dispatcher.send({ agentId: opts.agent, sessionKey, channel: "cli", text: message });
+    const submitted = await app.dispatcher.send({ agentId: opts.agent, sessionKey, channel: "cli", text: message, trigger: "api" });
     const outcome = await submitted.result;
     unsubscribe();
     if (opts.json) {

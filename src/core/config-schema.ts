@@ -2,6 +2,7 @@
 // Keys are snake_case as users write them; defaults live here, nowhere else.
 import { z } from "zod";
 import { bindingSchema, channelsSchema, mediaSchema, sessionSchema } from "./channel-config.ts";
+import { budgetSchema, heartbeatSchema, hooksSchema } from "./automation-config.ts";
 
 export const TIER_NAMES = ["default", "fast", "complex", "local"] as const;
 export type TierName = (typeof TIER_NAMES)[number];
@@ -345,6 +346,12 @@ export const configSchema = z.strictObject({
   a2a: a2aSchema.prefault({}),
   compaction: compactionSchema.prefault({}),
   memory: memorySchema.prefault({}),
+  /** A periodic check-in of one agent that calls the model only when HEARTBEAT.md has open items; absent = off. */
+  heartbeat: heartbeatSchema.optional(),
+  /** Webhook triggers: `POST /hooks/<name>` starts a run from a signed request. */
+  hooks: hooksSchema.default({}),
+  /** Spend caps checked before every model call. */
+  budgets: z.array(budgetSchema).default([]),
 });
 export type PincerConfig = z.infer<typeof configSchema>;
 export type PincerConfigInput = z.input<typeof configSchema>;

@@ -53,6 +53,14 @@ export interface SessionCompaction {
   at: number;
 }
 
+/**
+ * What started a run: a chat or WebChat message, an API call (`/v1`, `pincer run`), a schedule fire, a heartbeat tick, a
+ * webhook trigger (`hook`: its input came from an untrusted request body), or another agent (sub-agents, agent-to-agent).
+ * Absent on runs created before triggers were recorded.
+ */
+export type RunTrigger = "message" | "api" | "schedule" | "heartbeat" | "hook" | "agent";
+export const RUN_TRIGGERS: readonly RunTrigger[] = ["message", "api", "schedule", "heartbeat", "hook", "agent"];
+
 export interface Run {
   id: string;
   sessionKey: string;
@@ -73,8 +81,10 @@ export interface Run {
   attempt: number;
   /** Who claimed it last (a worker or process id). */
   worker: string | undefined;
-  /** Where the reply goes when the run came from a chat channel. */
+  /** Where the reply goes when the run came from a chat channel (or an automation delivering to one). */
   origin: ReplyRoute | undefined;
+  /** What started it; undefined for runs recorded before triggers were. */
+  trigger?: RunTrigger | undefined;
 }
 
 export type TranscriptRole = "user" | "assistant" | "tool";
@@ -102,6 +112,18 @@ export interface UsageRecord {
   at: number; // epoch ms
   /** Recording again with a key already recorded is a no-op (e.g. `<runId>:<attempt>:<step>`). */
   idempotencyKey?: string;
+  /** Who the call was made for, `<channel>:<senderId>` (from the run's origin), for `sender:` budgets. */
+  sender?: string;
+}
+
+/** Spend in a window of the usage ledger, for budgets. */
+export interface Spend {
+  /** Input + output tokens. */
+  tokens: number;
+  costUsd: number;
+  calls: number;
+  /** Calls whose model has no price (they count 0 USD; token limits still see them). */
+  unpricedCalls: number;
 }
 
 export interface UsageTotals extends Usage {
@@ -206,4 +228,58 @@ export interface Notice {
   text: string;
   createdAt: number; // epoch ms
   sentAt: number | undefined;
+}
+
+export type ScheduleKind = "cron" | "every" | "at";
+export type ScheduleConcurrency = "forbid" | "allow" | "replace";
+export type ScheduleCatchup = "skip" | "once";
+
+/** A stored schedule (`pincer cron add`, the API, the `schedule` tool). = `ClawSchedule`. */
+export interface Schedule {
+  id: string;
+  /** Unique per instance. */
+  name: string;
+  kind: ScheduleKind;
+  /** `cron`: a cron expression (5 or 6 fields); `every`: a duration (`30m`); `at`: an ISO 8601 date-time. */
+  expr: string;
+  /** IANA time zone for `cron` and for an `at` without offset; undefined = the host's. */
+  tz: string | undefined;
+  /** The run's input. */
+  message: string;
+  agentId: string;
+  /** `isolated` (a fresh session per fire), `main`, or a session key. */
+  session: string;
+  /** A delivery target (`none`, `<channel>:<account>:<peer>`, `webhook:<url>`). */
+  deliver: string;
+  concurrency: ScheduleConcurrency;
+  catchup: ScheduleCatchup;
+  suspended: boolean;
+  /** `cli`, `api`, `ui`, or `tool:<sessionKey>` for reminders an agent created. */
+  createdBy: string;
+  createdAt: number; // epoch ms
+  updatedAt: number; // epoch ms
+  /** Next time it fires, epoch ms; undefined when it never will again (a past `at`). */
+  nextFireAt: number | undefined;
+  lastFireAt: number | undefined;
+}
+
+/** `started`: a run was created; `skipped`: not run (concurrency forbid, catch-up skip, heartbeat precheck); the rest
+ * are the run's outcome. */
+export type ScheduleFireStatus = "started" | "skipped" | "succeeded" | "failed" | "cancelled";
+export type FireDeliveryStatus = "none" | "pending" | "sent" | "failed";
+
+/** One fire of a schedule (or tick of a heartbeat, `scheduleId` `heartbeat:<agent>`), unique per schedule and time. */
+export interface ScheduleFire {
+  scheduleId: string;
+  /** The planned fire time, epoch ms: with `scheduleId` the fire's identity across processes. */
+  fireAt: number;
+  status: ScheduleFireStatus;
+  /** Why it was skipped or failed. */
+  reason: string | undefined;
+  runId: string | undefined;
+  sessionKey: string | undefined;
+  createdAt: number; // epoch ms
+  finishedAt: number | undefined;
+  delivery: FireDeliveryStatus;
+  deliveryError: string | undefined;
 }

@@ -36,7 +36,9 @@ export type ProviderErrorCode =
   | "bad_request"
   | "network"
   | "unknown_provider"
-  | "aborted";
+  | "aborted"
+  /** A budget with `action: block` is used up: no model call was made. */
+  | "budget_exceeded";
 
 /** A model provider call failed. `retryable` says whether failover to another credential/model may help. */
 export class ProviderError extends Error {

@@ -84,7 +84,7 @@ export function createOpenAIRoutes(opts: OpenAIRoutesOptions): Hono {
       return c.json(openAIError({ message, type: "service_unavailable", code: typeof code === "string" ? code : "config" }), 503);
     }
 
-    const turn = { agentId, sessionKey, channel: CHANNEL, text, ...(session ? { session } : {}) };
+    const turn = { agentId, sessionKey, channel: CHANNEL, text, trigger: "api" as const, ...(session ? { session } : {}) };
     const meta = { model: request.model, created: Math.floor(now() / 1000) };
     if (request.stream) return streamCompletion(c, { ctx, turn, meta, request });
     const submit = await ctx.dispatcher.send(turn);

@@ -319,7 +319,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     try {
       log.debug({ session: sessionKey, chars: frame.text.length, images: attachments.length }, "chat.send");
       const submitted = await ctx.dispatcher.receive({
-        agentId, sessionKey, channel: "webchat", text, ...(existing ? { session: existing } : {}),
+        agentId, sessionKey, channel: "webchat", text, trigger: "message", ...(existing ? { session: existing } : {}),
         inbound: { account: c.client ?? "default", messageId: frame.messageId ?? newId("wsmsg") },
       });
       if (submitted.duplicate) {

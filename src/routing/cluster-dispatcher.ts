@@ -124,7 +124,7 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       const runId = newId("run");
       await store.runs.create({
         id: runId, sessionKey: req.sessionKey, agentId: req.agentId, input: req.text, createdAt: opts.now(), ...(req.origin ? { origin: req.origin } : {}),
-        ...(req.parentRunId ? { parentRunId: req.parentRunId } : {}),
+        ...(req.parentRunId ? { parentRunId: req.parentRunId } : {}), ...(req.trigger ? { trigger: req.trigger } : {}),
       });
       const result = waitForRun(runId);
       interruptIfAsked(req);
@@ -137,7 +137,10 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
         account: req.inbound.account,
         platformMessageId: req.inbound.messageId,
         sessionKey: req.sessionKey,
-        payload: { agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}) },
+        payload: {
+          agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}), ...(req.origin ? { origin: req.origin } : {}),
+          ...(req.trigger ? { trigger: req.trigger } : {}),
+        },
       });
       // A journal id always becomes the same run id, routed or not yet.
       if (duplicate) return { duplicate: true, journalId: entry.id, runId: runIdForJournal(entry.id) };
@@ -147,7 +150,7 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       interruptIfAsked(req);
       await publishInbound({
         journalId: entry.id, sessionKey: req.sessionKey, agentId: req.agentId, channel: req.channel, text: req.text,
-        ...(req.queueMode ? { queueMode: req.queueMode } : {}), ...(req.origin ? { origin: req.origin } : {}),
+        ...(req.queueMode ? { queueMode: req.queueMode } : {}), ...(req.origin ? { origin: req.origin } : {}), ...(req.trigger ? { trigger: req.trigger } : {}),
       });
       return { duplicate: false, journalId: entry.id, disposition: track(req.sessionKey, runId), runId, result };
     },
@@ -156,9 +159,13 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       // the bus dedupes by msgId and the router turns a journal id into one deterministic run id.
       let replayed = 0;
       for (const entry of await store.journal.pending()) {
-        const p = entry.payload as { agentId?: unknown; text?: unknown; queueMode?: unknown } | null;
+        const p = entry.payload as { agentId?: unknown; text?: unknown; queueMode?: unknown; origin?: unknown; trigger?: unknown } | null;
         if (!p || typeof p.agentId !== "string" || typeof p.text !== "string" || entry.sessionKey === undefined) continue;
-        await publishInbound({ journalId: entry.id, sessionKey: entry.sessionKey, agentId: p.agentId, channel: entry.channel, text: p.text });
+        // Origin and trigger are checked by the inbound job's schema where the router reads them.
+        await publishInbound({
+          journalId: entry.id, sessionKey: entry.sessionKey, agentId: p.agentId, channel: entry.channel, text: p.text,
+          ...(p.origin ? { origin: p.origin as InboundJob["origin"] } : {}), ...(typeof p.trigger === "string" ? { trigger: p.trigger as InboundJob["trigger"] } : {}),
+        });
         replayed++;
       }
       return replayed;

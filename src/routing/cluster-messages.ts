@@ -2,7 +2,7 @@
 // and the ids that make redelivery idempotent: a journaled message always becomes the same run id.
 import { z } from "zod";
 import { QUEUE_MODES } from "../core/config-schema.ts";
-import type { Run } from "../core/domain.ts";
+import { RUN_TRIGGERS, type Run, type RunTrigger } from "../core/domain.ts";
 import type { RunOutcome } from "../agent/run-agent.ts";
 
 /** `pincer.<instance>.inbound`: a journaled message waiting to become a run. */
@@ -18,6 +18,7 @@ export const inboundJobSchema = z.object({
     channel: z.string(), account: z.string(), chatKind: z.enum(["dm", "group"]), chatId: z.string(),
     threadId: z.string().optional(), messageId: z.string().optional(), senderId: z.string().optional(),
   }).optional(),
+  trigger: z.enum(RUN_TRIGGERS as readonly [RunTrigger, ...RunTrigger[]]).optional(),
 });
 export type InboundJob = z.infer<typeof inboundJobSchema>;
 

@@ -2,7 +2,7 @@
 // Owns run creation, cancellation, timeouts, event fan-out and resuming the runs a stopped process left in flight;
 // the agent loop itself lives in src/agent.
 import type { AgentConfig, QueueMode } from "../core/config-schema.ts";
-import type { JournalEntry, Run, Session } from "../core/domain.ts";
+import { RUN_TRIGGERS, type JournalEntry, type Run, type RunTrigger, type Session } from "../core/domain.ts";
 import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
@@ -27,6 +27,8 @@ export interface TurnRequest {
   session?: Session;
   /** Set for a sub-agent's run: the run that spawned it (the child's session holds no other runs). */
   parentRunId?: string;
+  /** What started the turn, recorded on its run. */
+  trigger?: RunTrigger;
 }
 
 /** Where an inbound message came from; journaled (deduplicated on channel + account + messageId) before it is accepted. */
@@ -57,6 +59,9 @@ interface JournaledTurn {
   agentId: string;
   text: string;
   queueMode?: QueueMode;
+  /** Where the reply goes (an automation delivering to a chat). */
+  origin?: ReplyRoute;
+  trigger?: RunTrigger;
 }
 
 /** Channel messages are journaled by ingress as `{ inbound }` and replayed by it, through access control again. */
@@ -175,6 +180,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           worker: WORKER,
           ...(job.origin ? { origin: job.origin } : {}),
           ...(parentRunId ? { parentRunId } : {}),
+          ...(job.trigger ? { trigger: job.trigger } : {}),
           messages: [{ role: "user", content: inputMessage(job.text) }],
           journalIds: job.tags,
         });
@@ -194,7 +200,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     justEnsured = session;
     let submitted: LaneSubmit<RunOutcome>;
     try {
-      submitted = lanes.submit(req.sessionKey, req.text, mode, { ...(tag !== undefined ? { tag } : {}), ...(req.origin ? { origin: req.origin } : {}) });
+      submitted = lanes.submit(req.sessionKey, req.text, mode, {
+        ...(tag !== undefined ? { tag } : {}), ...(req.origin ? { origin: req.origin } : {}), ...(req.trigger ? { trigger: req.trigger } : {}),
+      });
     } finally {
       justEnsured = undefined;
     }
@@ -216,7 +224,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     send: (req) => submit(req),
     async receive(req) {
       if (req.inbound.journalId !== undefined) return { duplicate: false, journalId: req.inbound.journalId, ...(await submit(req, req.inbound.journalId)) };
-      const payload: JournaledTurn = { agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}) };
+      const payload: JournaledTurn = {
+        agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}), ...(req.origin ? { origin: req.origin } : {}),
+        ...(req.trigger ? { trigger: req.trigger } : {}),
+      };
       const { entry, duplicate } = await opts.store.journal.append({
         channel: req.channel,
         account: req.inbound.account,
@@ -240,7 +251,10 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           });
           continue;
         }
-        const req = { agentId: turn.agentId, sessionKey: entry.sessionKey, channel: entry.channel, text: turn.text, ...(turn.queueMode ? { queueMode: turn.queueMode } : {}) };
+        const req: TurnRequest = {
+          agentId: turn.agentId, sessionKey: entry.sessionKey, channel: entry.channel, text: turn.text, ...(turn.queueMode ? { queueMode: turn.queueMode } : {}),
+          ...(turn.origin ? { origin: turn.origin } : {}), ...(turn.trigger ? { trigger: turn.trigger } : {}),
+        };
         try {
           await submit(req, entry.id);
           replayed++;
@@ -267,7 +281,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         if (run.attempt < MAX_RUN_ATTEMPTS) {
           await audit(run, "run.resumed", `found in flight at start-up; resuming it from its transcript (attempt ${run.attempt + 1} of ${MAX_RUN_ATTEMPTS})`);
           // Through the lane: it runs before anything queued for the session later, replayed messages included.
-          lanes.submit(run.sessionKey, run.input, "followup", { runId: run.id, ...(run.origin ? { origin: run.origin } : {}) });
+          lanes.submit(run.sessionKey, run.input, "followup", { runId: run.id, ...(run.origin ? { origin: run.origin } : {}), ...(run.trigger ? { trigger: run.trigger } : {}) });
           recovered.resumed.push(run);
           continue;
         }
@@ -294,5 +308,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 function journaledTurn(entry: JournalEntry): JournaledTurn | undefined {
   const p = entry.payload as Partial<JournaledTurn> | null;
   if (!p || typeof p.agentId !== "string" || typeof p.text !== "string") return undefined;
-  return { agentId: p.agentId, text: p.text, ...(typeof p.queueMode === "string" ? { queueMode: p.queueMode } : {}) };
+  return {
+    agentId: p.agentId, text: p.text, ...(typeof p.queueMode === "string" ? { queueMode: p.queueMode } : {}),
+    ...(p.origin && typeof p.origin === "object" ? { origin: p.origin } : {}),
+    ...(typeof p.trigger === "string" && (RUN_TRIGGERS as readonly string[]).includes(p.trigger) ? { trigger: p.trigger } : {}),
+  };
 }

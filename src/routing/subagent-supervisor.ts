@@ -110,7 +110,7 @@ export function createSubagentSupervisor(opts: SubagentSupervisorOptions): Subag
       const session = await store.sessions.ensure({ key: sessionKey, agentId, channel: SUBAGENT_CHANNEL });
       if (args.model !== undefined) await store.sessions.update(sessionKey, { modelOverride: args.model });
       submitted = await dispatcher.send({
-        agentId, sessionKey, channel: SUBAGENT_CHANNEL, text: args.task, queueMode: "followup", parentRunId: parent.id,
+        agentId, sessionKey, channel: SUBAGENT_CHANNEL, text: args.task, queueMode: "followup", parentRunId: parent.id, trigger: "agent",
         session: args.model !== undefined ? { ...session, modelOverride: args.model } : session,
       });
     } finally {
@@ -162,7 +162,7 @@ export function createSubagentSupervisor(opts: SubagentSupervisorOptions): Subag
     const text = `[sub-agent ${id} finished] ${describeOutcome(id, outcome, timedOut).text}`;
     await dispatcher.send({
       agentId: parent.agentId, sessionKey: parent.sessionKey, channel: session.channel, text, queueMode: "followup",
-      ...(parent.origin ? { origin: parent.origin } : {}),
+      ...(parent.origin ? { origin: parent.origin } : {}), trigger: "agent",
     });
   }
 

@@ -62,6 +62,7 @@ export interface RunsTable {
   attempt: Defaulted<number>;
   worker: string | null;
   origin: JsonText | null;
+  trigger: string | null;
 }
 
 export interface UsageTable {
@@ -77,6 +78,7 @@ export interface UsageTable {
   cost_usd: number;
   at: Millis;
   idempotency_key: string | null;
+  sender: string | null;
 }
 
 export interface AuditTable {
@@ -101,6 +103,40 @@ export interface JournalTable {
   status: string;
   received_at: Millis;
   run_id: string | null;
+}
+
+export interface SchedulesTable {
+  id: string;
+  name: string;
+  kind: string;
+  expr: string;
+  tz: string | null;
+  message: string;
+  agent_id: string;
+  session: string;
+  deliver: string;
+  concurrency: string;
+  catchup: string;
+  /** 0 or 1 (both dialects). */
+  suspended: Defaulted<number>;
+  created_by: string;
+  created_at: Millis;
+  updated_at: Millis;
+  next_fire_at: Millis | null;
+  last_fire_at: Millis | null;
+}
+
+export interface ScheduleFiresTable {
+  schedule_id: string;
+  fire_at: Millis;
+  status: string;
+  reason: string | null;
+  run_id: string | null;
+  session_key: string | null;
+  created_at: Millis;
+  finished_at: Millis | null;
+  delivery: string;
+  delivery_error: string | null;
 }
 
 export interface LeasesTable {
@@ -243,4 +279,6 @@ export interface Database {
   memory_files: MemoryFilesTable;
   memory_chunks: MemoryChunksTable;
   memory_embeddings: MemoryEmbeddingsTable;
+  schedules: SchedulesTable;
+  schedule_fires: ScheduleFiresTable;
 }

@@ -18,6 +18,7 @@ import { createDeliveryRepo, createLeaseRepo } from "./cluster-repos.ts";
 import { createGroupContextRepo, createNoticeRepo, createPairingRepo } from "./channel-repos.ts";
 import { createSkillRepo } from "./skill-repos.ts";
 import { createMemoryRepo } from "./memory-repo.ts";
+import { createScheduleRepo } from "./schedule-repo.ts";
 
 export interface KyselyStoreOptions {
   /** How the dialect behind `db` spells DDL types; default SQLite. */
@@ -70,6 +71,7 @@ export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions
     notices: createNoticeRepo(db, now),
     skills: createSkillRepo(db, now),
     memory: createMemoryRepo(db, { dialect: (opts.sqlTypes ?? SQLITE_SQL_TYPES).dialect, now }),
+    schedules: createScheduleRepo(db, now),
     async migrate() {
       const { error, results = [] } = await migrator.migrateToLatest();
       if (error) {
@@ -209,7 +211,7 @@ function createRunRepo(db: Kysely<Database>, q: TurnQueries, now: () => number):
         status: input.status ?? "pending", input: input.input, reply: undefined, errorCode: undefined, error: undefined, model: undefined,
         usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 },
         createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined,
-        attempt: input.worker === undefined ? 0 : 1, worker: input.worker, origin: input.origin,
+        attempt: input.worker === undefined ? 0 : 1, worker: input.worker, origin: input.origin, trigger: input.trigger,
       });
       const insert = q.insertRun(row);
       const writes: CompiledQuery[] = [];
@@ -340,6 +342,20 @@ function createUsageRepo(db: Kysely<Database>, q: TurnQueries): UsageRepo {
         .orderBy(sql.ref("group_key"))
         .execute();
       return rows.map((r) => ({ at: since + toNumber(r.bucket_no) * bucketMs, key: r.group_key ?? "", calls: toNumber(r.calls), ...toUsage(r) }));
+    },
+    async spend(opts) {
+      let query = db.selectFrom("usage").select((eb) => [
+        eb.fn.sum<Aggregate>(eb("input_tokens", "+", eb.ref("output_tokens"))).as("tokens"),
+        eb.fn.sum<Aggregate>("cost_usd").as("cost_usd"),
+        eb.fn.countAll<number | string | bigint>().as("calls"),
+        eb.fn.sum<Aggregate>(eb.case().when("cost_usd", "=", 0).then(1).else(0).end()).as("unpriced"),
+      ]).where("at", ">=", opts.since);
+      if (opts.until !== undefined) query = query.where("at", "<", opts.until);
+      if (opts.agentId !== undefined) query = query.where("agent_id", "=", opts.agentId);
+      if (opts.sessionKey !== undefined) query = query.where("session_key", "=", opts.sessionKey);
+      if (opts.sender !== undefined) query = query.where("sender", "=", opts.sender);
+      const row = await query.executeTakeFirst();
+      return { tokens: toNumber(row?.tokens), costUsd: toNumber(row?.cost_usd), calls: toNumber(row?.calls), unpricedCalls: toNumber(row?.unpriced) };
     },
   };
 }

@@ -363,6 +363,64 @@ function createMemory(types: SqlTypes): Migration {
   };
 }
 
+/**
+ * Automation and budgets: what started each run (`runs.trigger`), who a model call was for (`usage.sender`, for sender
+ * budgets), stored schedules, and one record per schedule fire or heartbeat tick, unique on (schedule, planned time)
+ * so two schedulers can never both fire it.
+ */
+function createAutomation(types: SqlTypes): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("runs").addColumn("trigger", "text").execute();
+      await db.schema.alterTable("usage").addColumn("sender", "text").execute();
+      await db.schema.createIndex("usage_sender_at").on("usage").columns(["sender", "at"]).execute();
+      await db.schema.createIndex("usage_agent_at").on("usage").columns(["agent_id", "at"]).execute();
+      await db.schema.createTable("schedules")
+        .addColumn("id", types.orderedText, (c) => c.primaryKey())
+        .addColumn("name", types.orderedText, (c) => c.notNull().unique())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("expr", "text", (c) => c.notNull())
+        .addColumn("tz", "text")
+        .addColumn("message", "text", (c) => c.notNull())
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("session", "text", (c) => c.notNull())
+        .addColumn("deliver", "text", (c) => c.notNull())
+        .addColumn("concurrency", "text", (c) => c.notNull())
+        .addColumn("catchup", "text", (c) => c.notNull())
+        .addColumn("suspended", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addColumn("updated_at", MILLIS, (c) => c.notNull())
+        .addColumn("next_fire_at", MILLIS)
+        .addColumn("last_fire_at", MILLIS)
+        .execute();
+      await db.schema.createIndex("schedules_next_fire_at").on("schedules").columns(["next_fire_at"]).execute();
+      await db.schema.createTable("schedule_fires")
+        .addColumn("schedule_id", types.orderedText, (c) => c.notNull())
+        .addColumn("fire_at", MILLIS, (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("reason", "text")
+        .addColumn("run_id", "text")
+        .addColumn("session_key", "text")
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addColumn("finished_at", MILLIS)
+        .addColumn("delivery", "text", (c) => c.notNull())
+        .addColumn("delivery_error", "text")
+        .addPrimaryKeyConstraint("schedule_fires_pk", ["schedule_id", "fire_at"])
+        .execute();
+      await db.schema.createIndex("schedule_fires_delivery").on("schedule_fires").columns(["delivery", "created_at"]).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable("schedule_fires").execute();
+      await db.schema.dropTable("schedules").execute();
+      await db.schema.dropIndex("usage_agent_at").execute();
+      await db.schema.dropIndex("usage_sender_at").execute();
+      await db.schema.alterTable("usage").dropColumn("sender").execute();
+      await db.schema.alterTable("runs").dropColumn("trigger").execute();
+    },
+  };
+}
+
 /** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires (so "002", not "0002"). */
 export function listMigrations(types: SqlTypes): Record<string, Migration> {
   return {
@@ -374,6 +432,7 @@ export function listMigrations(types: SqlTypes): Record<string, Migration> {
     "006_skills": createSkills(types),
     "007_context": createContext(),
     "008_memory": createMemory(types),
+    "009_automation": createAutomation(types),
   };
 }
 

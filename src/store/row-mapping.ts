@@ -2,8 +2,8 @@
 // `to*Row` takes a full record (insert) or a partial one (update: only keys present are written; present-but-undefined → NULL).
 import type { Insertable, Selectable, Updateable } from "kysely";
 import type {
-  AuditDecision, AuditRecord, Delivery, DeliveryStatus, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, TranscriptMessage,
-  TranscriptRole, UsageRecord,
+  AuditDecision, AuditRecord, Delivery, DeliveryStatus, FireDeliveryStatus, JournalEntry, JournalStatus, Lease, Run, RunStatus, RunTrigger, Schedule,
+  ScheduleCatchup, ScheduleConcurrency, ScheduleFire, ScheduleFireStatus, ScheduleKind, Session, TranscriptMessage, TranscriptRole, UsageRecord,
 } from "../core/domain.ts";
 import type { ApprovedSender, GroupContextEntry, Notice, PairingRequest } from "../core/domain.ts";
 import type { ActivationMode } from "../core/channel-config.ts";
@@ -12,7 +12,7 @@ import type { ReplyRoute } from "../core/inbound.ts";
 import type { SkillGrantEntry, SkillInstallEntry } from "./store.ts";
 import type {
   ApprovedSendersTable, AuditTable, DeliveriesTable, GroupContextTable, JournalTable, LeasesTable, NoticesTable, PairingRequestsTable,
-  RunsTable, SessionsTable, SkillGrantsTable, SkillInstallsTable, TranscriptTable, UsageTable,
+  RunsTable, ScheduleFiresTable, SchedulesTable, SessionsTable, SkillGrantsTable, SkillInstallsTable, TranscriptTable, UsageTable,
 } from "./db-schema.ts";
 
 // undefined ↔ NULL at the boundary; the domain never sees null.
@@ -105,6 +105,7 @@ export function toRunRow(r: Partial<Run>): Updateable<RunsTable> {
   if ("attempt" in r) row.attempt = r.attempt;
   if ("worker" in r) row.worker = orNull(r.worker);
   if ("origin" in r) row.origin = r.origin === undefined ? null : toJson(r.origin);
+  if ("trigger" in r) row.trigger = orNull(r.trigger);
   return row;
 }
 
@@ -132,6 +133,7 @@ export function fromRunRow(row: Selectable<RunsTable>): Run {
     attempt: row.attempt,
     worker: orUndefined(row.worker),
     origin: row.origin === null ? undefined : (JSON.parse(row.origin) as ReplyRoute),
+    trigger: orUndefined(row.trigger) as RunTrigger | undefined,
   };
 }
 
@@ -149,6 +151,7 @@ export function toUsageRow(u: UsageRecord): Insertable<UsageTable> {
     cost_usd: u.costUsd,
     at: u.at,
     idempotency_key: orNull(u.idempotencyKey),
+    sender: orNull(u.sender),
   };
 }
 
@@ -302,4 +305,78 @@ export function fromSkillGrantRow(row: Selectable<SkillGrantsTable>): SkillGrant
 function parseStringList(text: string): string[] {
   const value: unknown = JSON.parse(text);
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+export function toScheduleRow(s: Partial<Schedule>): Updateable<SchedulesTable> {
+  const row: Updateable<SchedulesTable> = {};
+  if ("id" in s) row.id = s.id;
+  if ("name" in s) row.name = s.name;
+  if ("kind" in s) row.kind = s.kind;
+  if ("expr" in s) row.expr = s.expr;
+  if ("tz" in s) row.tz = orNull(s.tz);
+  if ("message" in s) row.message = s.message;
+  if ("agentId" in s) row.agent_id = s.agentId;
+  if ("session" in s) row.session = s.session;
+  if ("deliver" in s) row.deliver = s.deliver;
+  if ("concurrency" in s) row.concurrency = s.concurrency;
+  if ("catchup" in s) row.catchup = s.catchup;
+  if ("suspended" in s) row.suspended = s.suspended ? 1 : 0;
+  if ("createdBy" in s) row.created_by = s.createdBy;
+  if ("createdAt" in s) row.created_at = s.createdAt;
+  if ("updatedAt" in s) row.updated_at = s.updatedAt;
+  if ("nextFireAt" in s) row.next_fire_at = orNull(s.nextFireAt);
+  if ("lastFireAt" in s) row.last_fire_at = orNull(s.lastFireAt);
+  return row;
+}
+
+export function fromScheduleRow(row: Selectable<SchedulesTable>): Schedule {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind as ScheduleKind,
+    expr: row.expr,
+    tz: orUndefined(row.tz),
+    message: row.message,
+    agentId: row.agent_id,
+    session: row.session,
+    deliver: row.deliver,
+    concurrency: row.concurrency as ScheduleConcurrency,
+    catchup: row.catchup as ScheduleCatchup,
+    suspended: Number(row.suspended) === 1,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    nextFireAt: orUndefined(row.next_fire_at),
+    lastFireAt: orUndefined(row.last_fire_at),
+  };
+}
+
+export function toScheduleFireRow(f: Partial<ScheduleFire>): Updateable<ScheduleFiresTable> {
+  const row: Updateable<ScheduleFiresTable> = {};
+  if ("scheduleId" in f) row.schedule_id = f.scheduleId;
+  if ("fireAt" in f) row.fire_at = f.fireAt;
+  if ("status" in f) row.status = f.status;
+  if ("reason" in f) row.reason = orNull(f.reason);
+  if ("runId" in f) row.run_id = orNull(f.runId);
+  if ("sessionKey" in f) row.session_key = orNull(f.sessionKey);
+  if ("createdAt" in f) row.created_at = f.createdAt;
+  if ("finishedAt" in f) row.finished_at = orNull(f.finishedAt);
+  if ("delivery" in f) row.delivery = f.delivery;
+  if ("deliveryError" in f) row.delivery_error = orNull(f.deliveryError);
+  return row;
+}
+
+export function fromScheduleFireRow(row: Selectable<ScheduleFiresTable>): ScheduleFire {
+  return {
+    scheduleId: row.schedule_id,
+    fireAt: row.fire_at,
+    status: row.status as ScheduleFireStatus,
+    reason: orUndefined(row.reason),
+    runId: orUndefined(row.run_id),
+    sessionKey: orUndefined(row.session_key),
+    createdAt: row.created_at,
+    finishedAt: orUndefined(row.finished_at),
+    delivery: row.delivery as FireDeliveryStatus,
+    deliveryError: orUndefined(row.delivery_error),
+  };
 }

@@ -1,8 +1,8 @@
 // The Store port: everything Pincer persists. Implementations: SQLite (embedded) and PostgreSQL (cluster).
 // Data access is written once against Kysely; a backend only supplies a dialect and its migrations' types.
 import type {
-  ApprovedSender, AuditDecision, AuditRecord, Delivery, GroupContextEntry, Notice, PairingRequest, JournalEntry, JournalStatus, Lease, Run, RunStatus, Session, SessionCompaction, TranscriptMessage, TranscriptRole, Usage, UsageRecord,
-  UsageTotals,
+  ApprovedSender, AuditDecision, AuditRecord, Delivery, GroupContextEntry, Notice, PairingRequest, JournalEntry, JournalStatus, Lease, Run, RunStatus, RunTrigger, Schedule,
+  ScheduleFire, Session, SessionCompaction, Spend, TranscriptMessage, TranscriptRole, Usage, UsageRecord, UsageTotals,
 } from "../core/domain.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
 
@@ -92,7 +92,7 @@ export interface RunRepo {
    * entries `journalIds` marked `processed` by it (as `journal.mark` does), in the same transaction as the run.
    */
   create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & {
-    parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number; origin?: ReplyRoute; worker?: string;
+    parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number; origin?: ReplyRoute; worker?: string; trigger?: RunTrigger;
     messages?: Array<{ role: TranscriptRole; content: unknown }>; journalIds?: number[];
   }): Promise<Run>;
   get(id: string): Promise<Run | undefined>;
@@ -127,6 +127,8 @@ export interface UsageRepo {
    * Records without the grouped value (no agent, no session) have key `""`. Ordered by bucket, then key (in the database's collation).
    */
   buckets(opts: { since: number; until: number; bucketMs: number; by: UsageGroup }): Promise<UsageBucket[]>;
+  /** Spend recorded at or after `since` (before `until` when given), narrowed by every field given: one query. */
+  spend(opts: { since: number; until?: number; agentId?: string; sessionKey?: string; sender?: string }): Promise<Spend>;
 }
 
 /** What usage is grouped by: `model` is `provider/model`; `channel` is the channel of the usage's session. */
@@ -342,6 +344,45 @@ export interface MemoryRepo {
   putEmbeddings(model: string, entries: ReadonlyArray<{ hash: string; vector: Float32Array }>): Promise<void>;
 }
 
+/** Schedules and the record of their fires (and heartbeat ticks). */
+export interface ScheduleRepo {
+  /** Throws ScheduleNameTaken when the name is in use. */
+  create(schedule: Omit<Schedule, "createdAt" | "updatedAt" | "lastFireAt"> & { createdAt?: number }): Promise<Schedule>;
+  /** By id, or by name when no schedule has that id. */
+  get(idOrName: string): Promise<Schedule | undefined>;
+  /** Ordered by name. `createdBy` narrows to one creator (an agent's own reminders: `tool:<sessionKey>`). */
+  list(opts?: { createdBy?: string }): Promise<Schedule[]>;
+  /** Writes the given fields (and updatedAt). Returns the schedule as updated, undefined when unknown. Throws
+   * ScheduleNameTaken on a rename to a name in use. */
+  update(id: string, patch: Partial<Pick<Schedule, "name" | "kind" | "expr" | "tz" | "message" | "agentId" | "session" | "deliver" | "concurrency" | "catchup" | "suspended" | "nextFireAt" | "lastFireAt">>): Promise<Schedule | undefined>;
+  /** Deletes the schedule and its fire records; false when unknown. */
+  remove(id: string): Promise<boolean>;
+  /** Schedules not suspended whose nextFireAt is at or before `now`, soonest first. */
+  due(now: number): Promise<Schedule[]>;
+  /** The soonest nextFireAt of any schedule not suspended, or undefined. */
+  nextDue(): Promise<number | undefined>;
+  /**
+   * Records a fire. Contract: atomic and unique on (scheduleId, fireAt): false (nothing written) when that fire was
+   * recorded already, by this process or another — so of two schedulers racing for one fire exactly one gets true.
+   */
+  recordFire(fire: Omit<ScheduleFire, "createdAt" | "finishedAt" | "deliveryError"> & { createdAt?: number }): Promise<boolean>;
+  updateFire(scheduleId: string, fireAt: number, patch: Partial<Pick<ScheduleFire, "status" | "reason" | "runId" | "sessionKey" | "finishedAt" | "delivery" | "deliveryError">>): Promise<void>;
+  /** Newest first. `before`: only fires planned before this time (paging). */
+  fires(scheduleId: string, opts?: { limit?: number; before?: number }): Promise<ScheduleFire[]>;
+  /** Fires of any schedule whose delivery is still `pending` (for re-delivery after a restart), oldest first. */
+  pendingDeliveries(limit?: number): Promise<ScheduleFire[]>;
+}
+
+/** A schedule name already used by another schedule. */
+export class ScheduleNameTaken extends Error {
+  readonly scheduleName: string;
+  constructor(name: string) {
+    super(`a schedule named "${name}" exists already`);
+    this.name = "ScheduleNameTaken";
+    this.scheduleName = name;
+  }
+}
+
 /** Everything Pincer persists. Contract: all methods are safe to call concurrently. */
 export interface Store {
   sessions: SessionRepo;
@@ -357,6 +398,7 @@ export interface Store {
   notices: NoticeRepo;
   skills: SkillRepo;
   memory: MemoryRepo;
+  schedules: ScheduleRepo;
   /** Applies pending migrations; returns the names applied. Idempotent. */
   migrate(): Promise<string[]>;
   /** Names of migrations not yet applied (for `pincer doctor`). */

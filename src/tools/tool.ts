@@ -2,7 +2,7 @@
 // Tools never decide policy: the ToolGate does that before `execute` is called.
 import type { Policy } from "../core/config-schema.ts";
 
-export type ToolGroup = "fs" | "runtime" | "web" | "agents" | "memory";
+export type ToolGroup = "fs" | "runtime" | "web" | "agents" | "memory" | "automation";
 
 /** A compact JSON Schema object (what the model sees). */
 export type ToolParameters = { type: "object"; properties: Record<string, unknown>; required?: string[]; additionalProperties?: boolean };

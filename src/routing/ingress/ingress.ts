@@ -158,7 +158,7 @@ export function createIngress(deps: IngressDeps): Ingress {
     const text = renderTurnText(msg, mediaLines, context);
     if (!text.trim()) return finish(msg, journalId, "dropped", "empty message");
     const received = await deps.dispatcher.receive({
-      agentId, sessionKey, channel: msg.channel, text, origin: route,
+      agentId, sessionKey, channel: msg.channel, text, origin: route, trigger: "message",
       inbound: { account: msg.account, messageId: msg.messageId, journalId },
     });
     if (received.duplicate) return finish(msg, journalId, "duplicate");
