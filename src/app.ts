@@ -89,6 +89,8 @@ export interface App {
   readonly channels: ChannelManager | undefined;
   /** The memory runtime (indexes, search), loaded on first use. */
   memory(): Promise<MemoryRuntime>;
+  /** Whether an environment variable is set and not empty (never its value). */
+  hasEnv(name: string): boolean;
   /** Indexes the agents' memory and watches it for changes (the gateway). Loads nothing unless some agent has memory
    * files or `memory.extra_paths` is set. */
   startMemoryWatch(): Promise<void>;
@@ -376,6 +378,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     logFile: opts.logFile,
     memory: loadMemory,
+    hasEnv: (name) => Object.hasOwn(opts.env, name) && Boolean(opts.env[name]),
     async startMemoryWatch() {
       if (!config.memory.enabled) return;
       const agents = [...workspaces].map(([agentId, workspace]) => ({ agentId, workspace }));

@@ -1,5 +1,5 @@
 // The Control UI's API under /api/v1 (status, runs, usage series, audit, channels and pairing, logs, config editing,
-// skills from a registry, memory): its routes are registered at start, and the route files load on the first request to any
+// skills from a registry, memory, schedules and automation): its routes are registered at start, and the route files load on the first request to any
 // of them, so a gateway start loads none of it. Each route file owns its routes; the older JSON routes stay in api-routes.ts.
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -17,7 +17,7 @@ export interface ControlRoutesOptions {
 const BASE = "/api/v1";
 
 /** Every route of the route files, as the main app registers it (a test keeps the two in step). */
-export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT" | "DELETE", string]> = [
+export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT" | "PATCH" | "DELETE", string]> = [
   ["GET", "/status"],
   ["GET", "/runs"],
   ["GET", "/runs/stream"],
@@ -47,6 +47,16 @@ export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT" | "D
   ["GET", "/memory/status"],
   ["GET", "/memory/search"],
   ["POST", "/memory/reindex"],
+  ["GET", "/schedules"],
+  ["POST", "/schedules"],
+  ["GET", "/schedules/:id"],
+  ["PATCH", "/schedules/:id"],
+  ["DELETE", "/schedules/:id"],
+  ["POST", "/schedules/:id/run"],
+  ["POST", "/schedules/:id/suspend"],
+  ["POST", "/schedules/:id/resume"],
+  ["GET", "/schedules/:id/fires"],
+  ["GET", "/automation"],
 ];
 
 /**
@@ -68,9 +78,10 @@ export function mountControlRoutes(app: Hono, opts: ControlRoutesOptions): void 
 
 /** The route files' routes in one app under /api/v1. */
 export async function createControlApp(opts: ControlRoutesOptions): Promise<Hono> {
-  const [status, runs, usage, audit, channels, logs, config, skills, memory] = await Promise.all([
+  const [status, runs, usage, audit, channels, logs, config, skills, memory, schedules] = await Promise.all([
     import("./api-status.ts"), import("./api-runs.ts"), import("./api-usage.ts"), import("./api-audit.ts"),
     import("./api-channels.ts"), import("./api-logs.ts"), import("./api-config.ts"), import("./api-skills.ts"), import("./api-memory.ts"),
+    import("./api-schedules.ts"),
   ]);
   const app = new Hono().basePath(BASE);
   for (const routes of [
@@ -83,6 +94,7 @@ export async function createControlApp(opts: ControlRoutesOptions): Promise<Hono
     config.createConfigRoutes(opts),
     skills.createSkillRoutes(opts),
     memory.createMemoryRoutes(opts),
+    schedules.createScheduleRoutes(opts),
   ]) app.route("/", routes);
   // The main app logs it, counts it and answers 500 without the details.
   app.onError((err) => {

@@ -1,5 +1,6 @@
 // What the gateway needs from the running core: config, store, dispatcher, models and a logger.
 // `App` (src/app.ts) satisfies it; the gateway never imports the composition root.
+import type { AutomationControl } from "../automation/automation.ts";
 import type { MemoryRuntime } from "../memory/memory-runtime.ts";
 import type { Logger } from "pino";
 import type { LogFile } from "../config/log-file.ts";
@@ -39,6 +40,10 @@ export interface GatewayContext {
   readonly logFile?: Pick<LogFile, "path" | "subscribe" | "recentErrors"> | undefined;
   /** The memory runtime (indexes and search), loaded on first use. */
   memory?(): Promise<MemoryRuntime>;
+  /** The running automation (scheduler, heartbeat), when this process runs it. */
+  automation?(): AutomationControl | undefined;
+  /** Whether an environment variable is set and not empty (for the hooks list: never its value). */
+  hasEnv?(name: string): boolean;
 }
 
 /** What the gateway serves of the running channels: webhook handlers and health. */
