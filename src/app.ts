@@ -24,6 +24,7 @@ import type { Run } from "./core/domain.ts";
 import type { SubagentSupervisor } from "./routing/subagent-supervisor.ts";
 import type { AgentMessenger } from "./routing/agent-messages.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
+import { hasLightContext } from "./agent/run-agent.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
 import type { SkillCatalog } from "./skills/skill-catalog.ts";
 import type { SkillsRuntime } from "./skills/skills-runtime.ts";
@@ -206,6 +207,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       log.warn({ err }, "syncing the skills from the store failed; the run uses the skills already here");
     }
   };
+  const withoutAgentTools = (rules: ToolRules): ToolRules => ({ ...rules, deny: [...rules.deny, "group:agents"] });
   const rulesOf = (agentId: string): ToolRules => {
     const merged = mergeToolRules(config.policy.tools, agentConfig(agentId).tools);
     // With exec disabled by policy the model is not even shown the tool.
@@ -234,8 +236,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
   const executor: ExecutorDeps = {
-    onRunFinished: async (run) => {
-      if (run.origin && replyBus) await queueReply(replyBus, run);
+    onRunFinished: async (run, outcome) => {
+      if (run.origin && replyBus) await queueReply(replyBus, { ...run, status: outcome.status, reply: outcome.reply });
     },
     store,
     models,
@@ -244,7 +246,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     workspaceFor,
     context: () => config,
     toolsFor: async (run, workspace, skills, memoryTools) => {
-      const own = rulesOf(run.agentId);
+      // A heartbeat (light context) gets the policy's tools without the agents group (spawn_agent, send_agent_message).
+      const own = hasLightContext(run) ? withoutAgentTools(rulesOf(run.agentId)) : rulesOf(run.agentId);
       // A sub-agent's tools are never wider than its parents': each ancestor's rules must allow a tool too.
       const rules = run.parentRunId === undefined ? own
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
