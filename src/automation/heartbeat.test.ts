@@ -110,10 +110,10 @@ describe("heartbeat runner", () => {
     const [req1, req2] = model.requests as [RecordedRequest, RecordedRequest];
     expect(messagesOf(req2).map((m) => m.role)).toEqual(["system", "user"]);
     expect(JSON.stringify(messagesOf(req2))).not.toContain("FIRST-REPLY");
-    const [system, input] = messagesOf(req1) as [{ content: string }, { content: string }];
-    expect(system.content).not.toContain("AGENTS-MARKER");
-    expect(system.content).not.toContain("<skills>");
-    expect(input.content).toBe([
+    const [system, input] = messagesOf(req1);
+    expect(system!.content).not.toContain("AGENTS-MARKER");
+    expect(system!.content).not.toContain("<skills>");
+    expect(input!.content).toBe([
       "Heartbeat, Mon 2026-06-01 10:00 Europe/Paris.",
       "Open items (HEARTBEAT.md):",
       "- [ ] tell me if the build on main is red",
