@@ -70,6 +70,7 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
     checks.push(...(await (await import("../channels/channel-doctor.ts")).checkChannels(loaded.config, stateDir)));
     checks.push(...(await (await import("./doctor-skills.ts")).checkSkills(loaded.config, loaded.file, stateDir, env)));
     if (stateCheck.status !== "fail") checks.push(...(await (await import("./doctor-memory.ts")).checkMemory(loaded.config, loaded.file, stateDir, env)));
+    if (loaded.config.heartbeat) checks.push(...(await (await import("./doctor-heartbeat.ts")).checkHeartbeat(loaded.config, stateDir, env)));
     checks.push(...loaded.withheld.map(checkWithheld));
   }
   return checks;
