@@ -75,9 +75,12 @@ afterEach(async () => {
 });
 
 describe("heartbeat runner", () => {
-  it("is not created without a heartbeat config", async () => {
+  it("is not created without a heartbeat config, and skips ticks for an unknown agent", async () => {
     await openApp("");
     expect(createHeartbeatRunner({ store: app.store, dispatcher: app.dispatcher, config: () => app.config, workspaceFor: app.workspaceFor, now: () => clock, log: app.log })).toBeUndefined();
+    await app.close();
+    await openApp("heartbeat: { agent: ops }");
+    expect(await tickTimes(runnerOf(app), 1)).toEqual([{ status: "skipped", reason: 'heartbeat.agent: unknown agent "ops"; add agents.ops or change heartbeat.agent' }]);
   });
 
   it("makes no model call, run or session while HEARTBEAT.md has no open item and nothing is pending", async () => {

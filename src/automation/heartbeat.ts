@@ -64,8 +64,8 @@ export function createHeartbeatRunner(opts: HeartbeatRunnerOptions): HeartbeatRu
       let workspace: string;
       try {
         workspace = opts.workspaceFor(agentId);
-      } catch (err) {
-        return { status: "skipped", reason: `heartbeat.agent: ${err instanceof Error ? err.message : String(err)}` };
+      } catch {
+        return { status: "skipped", reason: `heartbeat.agent: unknown agent "${agentId}"; add agents.${agentId} or change heartbeat.agent` };
       }
       const [file, pending] = await Promise.all([readHeartbeatFile(workspace), pendingFor(opts.store, agentId)]);
       if (file.status === "refused") log.warn({ reason: file.reason }, `${HEARTBEAT_FILE} not read`);
