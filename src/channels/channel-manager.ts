@@ -200,7 +200,8 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
 
   /** The text a finished run sends back to its chat. */
   function replyText(run: Run): string {
-    if (run.status === "succeeded") return isQuietHeartbeat(run) ? "" : run.reply ?? "";
+    if (isQuietHeartbeat(run)) return "";
+    if (run.status === "succeeded") return run.reply ?? "";
     if (run.status === "interrupted") return INTERRUPTED_NOTICE;
     if (run.status === "failed") return `⚠️ I couldn't answer that: ${run.error ?? run.errorCode ?? "the run failed"}`;
     return ""; // cancelled: /stop already answered

@@ -7,9 +7,12 @@ import { isHeartbeatOk } from "./kit/reply-directives.ts";
 /** The outbound topic of one channel account. */
 export const outboundTopic = (channel: string, account: string) => `outbound.${channel}.${account}` as const;
 
-/** A heartbeat run that answered HEARTBEAT_OK: it has nothing for the chat. */
+/**
+ * A heartbeat run with nothing for the chat: it answered HEARTBEAT_OK, or it did not succeed (a failure is recorded on the
+ * heartbeat's tick and in the log; repeating it in the chat every tick would only be noise).
+ */
 export function isQuietHeartbeat(run: Pick<Run, "trigger" | "status" | "reply">): boolean {
-  return run.trigger === "heartbeat" && run.status === "succeeded" && isHeartbeatOk(run.reply ?? "");
+  return run.trigger === "heartbeat" && (run.status !== "succeeded" || isHeartbeatOk(run.reply ?? ""));
 }
 
 /** Publishes a finished run's reply job when it came from a channel and has something to say; the executor's onRunFinished. */
