@@ -42,6 +42,9 @@ import { hasOwnEntry, ownEntry } from "./core/own-entry.ts";
 
 export type Env = Record<string, string | undefined>;
 
+/** Tools a heartbeat turn never gets, whatever the policy allows. */
+export const HEARTBEAT_DENIED_TOOLS: readonly string[] = ["group:agents", "write", "glob"];
+
 export interface AppOptions {
   configFile?: string;
   env: Env;
@@ -207,7 +210,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
       log.warn({ err }, "syncing the skills from the store failed; the run uses the skills already here");
     }
   };
-  const withoutAgentTools = (rules: ToolRules): ToolRules => ({ ...rules, deny: [...rules.deny, "group:agents"] });
+  // A heartbeat checks items and reports: it reads, edits HEARTBEAT.md, runs and fetches, but neither starts other agents
+  // nor writes new files or globs the tree (each schema left out is paid on no tick).
+  const heartbeatRules = (rules: ToolRules): ToolRules => ({ ...rules, deny: [...rules.deny, ...HEARTBEAT_DENIED_TOOLS] });
   const rulesOf = (agentId: string): ToolRules => {
     const merged = mergeToolRules(config.policy.tools, agentConfig(agentId).tools);
     // With exec disabled by policy the model is not even shown the tool.
@@ -246,8 +251,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     workspaceFor,
     context: () => config,
     toolsFor: async (run, workspace, skills, memoryTools) => {
-      // A heartbeat (light context) gets the policy's tools without the agents group (spawn_agent, send_agent_message).
-      const own = hasLightContext(run) ? withoutAgentTools(rulesOf(run.agentId)) : rulesOf(run.agentId);
+      // A heartbeat (light context) gets the policy's tools without HEARTBEAT_DENIED_TOOLS.
+      const own = hasLightContext(run) ? heartbeatRules(rulesOf(run.agentId)) : rulesOf(run.agentId);
       // A sub-agent's tools are never wider than its parents': each ancestor's rules must allow a tool too.
       const rules = run.parentRunId === undefined ? own
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
