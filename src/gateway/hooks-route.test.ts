@@ -96,16 +96,18 @@ const hookRuns = async () => (await app.store.runs.list({})).filter((r) => r.tri
 
 /** Resolves once the run has finished (subscribed before the store is read, so no finish is missed). */
 async function finished(runId: string): Promise<void> {
+  let off: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
-    const off = app.dispatcher.subscribe((e) => {
-      if (e.type !== "run_finished" || e.runId !== runId) return;
-      off();
-      resolve();
+    off = app.dispatcher.subscribe((e) => {
+      if (e.type === "run_finished" && e.runId === runId) resolve();
     });
   });
-  const run = await app.store.runs.get(runId);
-  if (run && run.status !== "running" && run.status !== "pending") return;
-  await done;
+  try {
+    const run = await app.store.runs.get(runId);
+    if (!run || run.status === "running" || run.status === "pending") await done;
+  } finally {
+    off();
+  }
 }
 
 describe("refusals before any work", () => {
