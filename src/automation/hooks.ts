@@ -85,6 +85,20 @@ export function createHookReceiver(opts: HookReceiverOptions): HookReceiver {
     return pair;
   };
 
+  // A flood over the rate limit is audited once per client and window, not once per request.
+  const limitedUntil = new Map<string, number>();
+  const firstLimited = (key: string, retryAfterSec: number): boolean => {
+    const at = opts.now();
+    if ((limitedUntil.get(key) ?? 0) > at) return false;
+    if (limitedUntil.size >= 10_000) for (const [k, until] of limitedUntil) if (until <= at) limitedUntil.delete(k);
+    limitedUntil.set(key, at + retryAfterSec * 1000);
+    return true;
+  };
+  const refuseLimited = (req: HookRequest, name: string, scope: "address" | "hook", retryAfterSec: number, perMinute: number): Promise<Response> | Response => {
+    const response = tooMany(name, retryAfterSec, perMinute, scope === "address" ? "from this address" : "for this hook");
+    return firstLimited(`${name}|${scope === "address" ? req.client : ""}`, retryAfterSec) ? refuse(req, name, 429, "rate_limited", response) : response;
+  };
+
   const refuse = async (req: HookRequest, hookName: string, status: number, reason: RefusalReason, response: Response): Promise<Response> => {
     await opts.audit({
       at: opts.now(), kind: "hook.refused", decision: "deny", runId: undefined, sessionKey: undefined, tool: undefined,
@@ -107,7 +121,7 @@ export function createHookReceiver(opts: HookReceiverOptions): HookReceiver {
       const name = req.name;
       const limits = limitersOf(name);
       const byClient = limits.perClient.take(req.client);
-      if (!byClient.ok) return refuse(req, name, 429, "rate_limited", tooMany(name, byClient.retryAfterSec, hook.rate_limit_per_minute, "from this address"));
+      if (!byClient.ok) return refuseLimited(req, name, "address", byClient.retryAfterSec, hook.rate_limit_per_minute);
 
       const secret = opts.env[hook.secret_env];
       if (!secret) {
@@ -130,7 +144,7 @@ export function createHookReceiver(opts: HookReceiverOptions): HookReceiver {
 
       // Only authenticated deliveries count against the hook's own budget, so strangers cannot use it up.
       const byHook = limits.perHook.take("hook");
-      if (!byHook.ok) return refuse(req, name, 429, "rate_limited", tooMany(name, byHook.retryAfterSec, hook.rate_limit_per_minute, "for this hook"));
+      if (!byHook.ok) return refuseLimited(req, name, "hook", byHook.retryAfterSec, hook.rate_limit_per_minute);
       const parsed = parseHookBody(read.bytes, request.headers.get("content-type"));
       if (!parsed.ok) return refuse(req, name, parsed.status, "bad_body", fail(parsed.status, parsed.status === 415 ? "unsupported_media_type" : "invalid_request", parsed.message));
       const delivery = deliveryIdOf(hook, request.headers, read.bytes, opts.now());

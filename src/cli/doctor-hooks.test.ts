@@ -28,6 +28,13 @@ describe("checkHooks", () => {
     expect(loopback[1]!.detail).toContain("reverse proxy");
   });
 
+  it("fails for a hook whose agent is not configured", () => {
+    const cfg = configSchema.parse({ hooks: { ci: { auth: "token", secret_env: "CI_TOKEN", message: "build", agent: "ops" } } });
+    expect(checkHooks(cfg, { CI_TOKEN: "b".repeat(32) }, "/etc/pincer.yaml")[0]).toMatchObject({
+      status: "fail", detail: 'hook "ci": hooks.ci.agent is "ops", which is not configured, so POST /hooks/ci answers 503', fix: "set hooks.ci.agent to one of: default, or add agents.ops",
+    });
+  });
+
   it("says nothing without hooks", () => {
     expect(checkHooks(configSchema.parse({}), {}, "/etc/pincer.yaml")).toEqual([]);
   });

@@ -1,5 +1,6 @@
-// `pincer doctor` check of webhook triggers: each hook's secret env var set (fail) and long enough (warn), and a note
-// when the gateway only listens on loopback (senders on the internet need a reverse proxy). Loaded only with hooks.
+// `pincer doctor` check of webhook triggers: each hook's agent configured and secret env var set (fail), the secret long
+// enough (warn), and a note when the gateway only listens on loopback (senders on the internet need a reverse proxy).
+// Loaded only when hooks are configured.
 import type { PincerConfig } from "../core/config-schema.ts";
 import { resolveListenAddress } from "../gateway/listen-address.ts";
 import type { Check } from "./doctor-command.ts";
@@ -13,6 +14,13 @@ export function checkHooks(config: PincerConfig, env: Record<string, string | un
   if (hooks.length === 0) return [];
   const checks: Check[] = [];
   for (const [name, hook] of hooks) {
+    if (!Object.hasOwn(config.agents, hook.agent)) {
+      checks.push({
+        name: "hooks", status: "fail",
+        detail: `hook "${name}": hooks.${name}.agent is "${hook.agent}", which is not configured, so POST /hooks/${name} answers 503`,
+        fix: `set hooks.${name}.agent to one of: ${Object.keys(config.agents).join(", ")}, or add agents.${hook.agent}`,
+      });
+    }
     const secret = env[hook.secret_env];
     if (!secret) {
       checks.push({

@@ -230,6 +230,10 @@ describe("accepted deliveries", () => {
     expect(statuses).toEqual([202, 202, 429]);
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect((await last!.json()).error.message).toContain("hooks.few.rate_limit_per_minute");
+    expect((await post("/hooks/few", "{}", bearer())).status).toBe(429);
+    const limited = (await app.store.audit.list({ kind: "hook.refused" })).filter((a) => a.reason === "rate_limited");
+    expect(limited).toHaveLength(1); // a flood is audited once per window
+
   });
 
   it("POSTs the run's result to a webhook: delivery target", async () => {
