@@ -104,7 +104,8 @@ export function createHookReceiver(opts: HookReceiverOptions): HookReceiver {
       at: opts.now(), kind: "hook.refused", decision: "deny", runId: undefined, sessionKey: undefined, tool: undefined,
       reason, detail: { hook: hookName, status, client: req.client },
     }).catch((err: unknown) => log.error({ err }, "audit record not written"));
-    log.warn({ hook: hookName, status, reason, client: req.client }, "hook request refused");
+    // Requests to names that are no hook are the internet's background noise; refusals of a real hook are worth a look.
+    log[reason === "unknown_hook" ? "info" : "warn"]({ hook: hookName, status, reason, client: req.client }, "hook request refused");
     return response;
   };
 
