@@ -98,6 +98,8 @@ export interface App {
   startMemoryWatch(): Promise<void>;
   /** The log file this process writes, when it writes one (the gateway). */
   logFile: LogFile | undefined;
+  /** The environment the app was built with (webhook triggers' `secret_env`). */
+  env: Env;
   close(): Promise<void>;
 }
 
@@ -383,6 +385,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return channels;
     },
     logFile: opts.logFile,
+    env: opts.env,
     memory: loadMemory,
     async startMemoryWatch() {
       if (!config.memory.enabled) return;

@@ -39,6 +39,8 @@ export interface GatewayContext {
   readonly logFile?: Pick<LogFile, "path" | "subscribe" | "recentErrors"> | undefined;
   /** The memory runtime (indexes and search), loaded on first use. */
   memory?(): Promise<MemoryRuntime>;
+  /** The process environment the app was built with: where webhook triggers find their `secret_env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What the gateway serves of the running channels: webhook handlers and health. */
