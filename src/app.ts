@@ -24,6 +24,7 @@ import type { Run } from "./core/domain.ts";
 import type { SubagentSupervisor } from "./routing/subagent-supervisor.ts";
 import type { AgentMessenger } from "./routing/agent-messages.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
+import { hasLightContext } from "./agent/run-agent.ts";
 import type { ExecutorDeps } from "./routing/run-executor.ts";
 import type { SkillCatalog } from "./skills/skill-catalog.ts";
 import type { SkillsRuntime } from "./skills/skills-runtime.ts";
@@ -40,6 +41,9 @@ import { splitModelRef } from "./models/presets.ts";
 import { hasOwnEntry, ownEntry } from "./core/own-entry.ts";
 
 export type Env = Record<string, string | undefined>;
+
+/** Tools a heartbeat turn never gets, whatever the policy allows. */
+export const HEARTBEAT_DENIED_TOOLS: readonly string[] = ["group:agents", "write", "glob"];
 
 export interface AppOptions {
   configFile?: string;
@@ -89,13 +93,13 @@ export interface App {
   readonly channels: ChannelManager | undefined;
   /** The memory runtime (indexes, search), loaded on first use. */
   memory(): Promise<MemoryRuntime>;
-  /** Whether an environment variable is set and not empty (never its value). */
-  hasEnv(name: string): boolean;
   /** Indexes the agents' memory and watches it for changes (the gateway). Loads nothing unless some agent has memory
    * files or `memory.extra_paths` is set. */
   startMemoryWatch(): Promise<void>;
   /** The log file this process writes, when it writes one (the gateway). */
   logFile: LogFile | undefined;
+  /** The environment the app was built with (webhook triggers' `secret_env`). */
+  env: Env;
   close(): Promise<void>;
 }
 
@@ -208,6 +212,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
       log.warn({ err }, "syncing the skills from the store failed; the run uses the skills already here");
     }
   };
+  // A heartbeat checks items and reports: it reads, edits HEARTBEAT.md, runs and fetches, but neither starts other agents
+  // nor writes new files or globs the tree (each schema left out is paid on no tick).
+  const heartbeatRules = (rules: ToolRules): ToolRules => ({ ...rules, deny: [...rules.deny, ...HEARTBEAT_DENIED_TOOLS] });
   const rulesOf = (agentId: string): ToolRules => {
     const merged = mergeToolRules(config.policy.tools, agentConfig(agentId).tools);
     // With exec disabled by policy the model is not even shown the tool.
@@ -236,8 +243,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
   const executor: ExecutorDeps = {
-    onRunFinished: async (run) => {
-      if (run.origin && replyBus) await queueReply(replyBus, run);
+    onRunFinished: async (run, outcome) => {
+      if (run.origin && replyBus) await queueReply(replyBus, { ...run, status: outcome.status, reply: outcome.reply });
     },
     store,
     models,
@@ -246,7 +253,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     workspaceFor,
     context: () => config,
     toolsFor: async (run, workspace, skills, memoryTools) => {
-      const own = rulesOf(run.agentId);
+      // A heartbeat (light context) gets the policy's tools without HEARTBEAT_DENIED_TOOLS.
+      const own = hasLightContext(run) ? heartbeatRules(rulesOf(run.agentId)) : rulesOf(run.agentId);
       // A sub-agent's tools are never wider than its parents': each ancestor's rules must allow a tool too.
       const rules = run.parentRunId === undefined ? own
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
@@ -377,8 +385,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return channels;
     },
     logFile: opts.logFile,
+    env: opts.env,
     memory: loadMemory,
-    hasEnv: (name) => Object.hasOwn(opts.env, name) && Boolean(opts.env[name]),
     async startMemoryWatch() {
       if (!config.memory.enabled) return;
       const agents = [...workspaces].map(([agentId, workspace]) => ({ agentId, workspace }));

@@ -59,6 +59,14 @@ export interface RunOutcome {
   error: string | undefined;
 }
 
+/**
+ * Whether a run gets the light context: heartbeats, which need only their input (HEARTBEAT.md's open items, the date,
+ * pending events) and the tools — no skills index, no memory, no workspace prompt files, no history.
+ */
+export function hasLightContext(run: Pick<Run, "trigger">): boolean {
+  return run.trigger === "heartbeat";
+}
+
 /** Contract: never throws; a bug inside the loop fails this run and is reported on the outcome. */
 export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promise<RunOutcome> {
   const { run } = input;
@@ -74,10 +82,12 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
   // The loop's last step, written in one transaction with the outcome below.
   let lastStep: RunProgress | undefined;
   try {
-    const skills = await deps.skillsFor?.({ agentId: input.agentId, workspace: input.workspace });
-    const memory = await deps.memoryFor?.({ agentId: input.agentId, workspace: input.workspace, run });
+    // A light context (heartbeats) leaves out the skills, memory, workspace prompt files and history.
+    const light = hasLightContext(run);
+    const skills = light ? undefined : await deps.skillsFor?.({ agentId: input.agentId, workspace: input.workspace });
+    const memory = light ? undefined : await deps.memoryFor?.({ agentId: input.agentId, workspace: input.workspace, run });
     const tools = await deps.toolsFor(run, input.workspace, skills?.view, memory?.tools);
-    const files = await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
+    const files = light ? [] : await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
     const system = renderSystemPrompt({
       agentId: input.agentId,
       workspace: input.workspace,
@@ -86,14 +96,15 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
       now: new Date(deps.now()),
       skills: skills?.prompt,
       memory: memory?.prompt,
+      light,
     });
     const loaded = await loadHistory(store, run.sessionKey, input.session);
-    const history = loaded.rows.filter((m) => m.runId !== runId).map((m) => ({ id: m.id, message: m.content as ModelMessage }));
+    const history = light ? [] : loaded.rows.filter((m) => m.runId !== runId).map((m) => ({ id: m.id, message: m.content as ModelMessage }));
     const own = loaded.rows.filter((m) => m.runId === runId).map((m) => m.content as ModelMessage);
     const contextDeps = { store, models: deps.models, now: deps.now, config: contextConfigOf(deps) };
     const fit = (force?: { focus: string }): Promise<FittedContext> =>
       fitContext(contextDeps, {
-        run, agentId: input.agentId, modelRef: input.modelRef, system, tools, history, compaction: loaded.compaction, input: run.input, signal: input.signal,
+        run, agentId: input.agentId, modelRef: input.modelRef, system, tools, history, compaction: light ? undefined : loaded.compaction, input: run.input, signal: input.signal,
         ...(force ? { force } : {}),
       });
     // `/compact [focus]` (sent by the chat command) compacts now; the command is not part of the conversation, so its

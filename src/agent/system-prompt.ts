@@ -105,9 +105,12 @@ export interface PromptInput {
   skills?: string | undefined;
   /** The memory block (src/memory/memory-prompt.ts), owner sessions only; absent or "" adds nothing. */
   memory?: string | undefined;
+  /** A light context (heartbeats): the first line only; the turn's input carries the date and the tools come as specs. */
+  light?: boolean;
 }
 
 export function renderSystemPrompt(input: PromptInput): string {
+  if (input.light) return `You are Pincer agent "${input.agentId}", a personal assistant. Tool paths are relative to your workspace.`;
   const lines = [
     `You are Pincer agent "${input.agentId}", a personal assistant. Be concise and accurate.`,
     `Workspace: ${input.workspace} (tool paths are relative to it).`,

@@ -19,7 +19,7 @@ import { createMediaStager } from "./inbound-media.ts";
 import { backoffDelay, sleep } from "./kit/backoff.ts";
 import { canShowTyping, hasWebhook, type Channel, type ChannelHealth } from "./kit/channel.ts";
 import { createReplySender } from "./reply-sender.ts";
-import { outboundTopic, queueReply } from "./reply-queue.ts";
+import { isQuietHeartbeat, outboundTopic, queueReply } from "./reply-queue.ts";
 import { writeStatusFile } from "./channel-status-file.ts";
 import { ownEntry } from "../core/own-entry.ts";
 
@@ -200,6 +200,7 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
 
   /** The text a finished run sends back to its chat. */
   function replyText(run: Run): string {
+    if (isQuietHeartbeat(run)) return "";
     if (run.status === "succeeded") return run.reply ?? "";
     if (run.status === "interrupted") return INTERRUPTED_NOTICE;
     if (run.status === "failed") return `⚠️ I couldn't answer that: ${run.error ?? run.errorCode ?? "the run failed"}`;

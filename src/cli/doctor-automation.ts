@@ -1,9 +1,8 @@
 // `pincer doctor` check of automation: the stored schedules (how many, how many suspended; ones whose agent is gone or
-// whose delivery names a channel account that is not configured), the webhook triggers (a secret_env that is unset
-// fails: every request to that hook would be refused) and the heartbeat's settings.
+// whose delivery names a channel account that is not configured), and the same delivery check for the heartbeat and
+// the hooks (their other checks are doctor-heartbeat.ts and doctor-hooks.ts).
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import type { Env } from "../config/paths.ts";
 import { parseDeliverTarget } from "../core/automation-config.ts";
 import type { PincerConfig } from "../core/config-schema.ts";
 import type { Schedule } from "../core/domain.ts";
@@ -16,8 +15,8 @@ const MAX_NAMES = 5;
 const names = (list: readonly string[]): string => list.slice(0, MAX_NAMES).join(", ") + (list.length > MAX_NAMES ? ` and ${list.length - MAX_NAMES} more` : "");
 
 /** Never throws. */
-export async function checkAutomation(config: PincerConfig, stateDir: string, env: Env): Promise<Check[]> {
-  return [...(await checkSchedules(config, stateDir)), ...checkHooks(config, env), checkHeartbeat(config)];
+export async function checkAutomation(config: PincerConfig, stateDir: string): Promise<Check[]> {
+  return [...(await checkSchedules(config, stateDir)), ...checkDeliveries(config)];
 }
 
 /** Why a delivery target cannot be delivered with this config, or undefined when it can (or is not a chat). */
@@ -85,40 +84,20 @@ async function readSchedules(config: PincerConfig, stateDir: string): Promise<Sc
   }
 }
 
-function checkHooks(config: PincerConfig, env: Env): Check[] {
-  const hooks = Object.entries(config.hooks);
-  if (hooks.length === 0) return [];
-  const checks: Check[] = [];
-  const unset = hooks.filter(([, hook]) => !(Object.hasOwn(env, hook.secret_env) && env[hook.secret_env]));
-  for (const [name, hook] of unset) {
-    checks.push({
-      name: "hooks", status: "fail",
-      detail: `hook ${name}: ${hook.secret_env} (hooks.${name}.secret_env) is not set, so every request to POST /hooks/${name} is refused`,
-      fix: `set ${hook.secret_env} in the gateway's environment to the secret the sender signs with (for a service: its environment file, see docs/deploy.md)`,
-    });
-  }
-  const undeliverable = hooks.flatMap(([name, hook]) => {
-    const problem = deliverProblem(config, hook.deliver);
-    return problem ? [`${name}: ${problem}`] : [];
+/** Heartbeat and hooks whose answers go to a channel account that is not configured. */
+function checkDeliveries(config: PincerConfig): Check[] {
+  const targets: Array<[string, string]> = [
+    ...(config.heartbeat ? [["heartbeat.deliver", config.heartbeat.deliver] as [string, string]] : []),
+    ...Object.entries(config.hooks).map(([name, hook]): [string, string] => [`hooks.${name}.deliver`, hook.deliver]),
+  ];
+  const undeliverable = targets.flatMap(([key, deliver]) => {
+    const problem = deliverProblem(config, deliver);
+    return problem ? [`${key}: ${problem}`] : [];
   });
-  if (undeliverable.length > 0) {
-    checks.push({ name: "hooks", status: "warn", detail: `hook answers that cannot be delivered: ${names(undeliverable)}`, fix: "add the channel account ('pincer channels add …'), or change hooks.<name>.deliver" });
-  }
-  const agentless = hooks.filter(([, hook]) => !hasOwnEntry(config.agents, hook.agent));
-  if (agentless.length > 0) {
-    checks.push({ name: "hooks", status: "warn", detail: `hook(s) of an agent that is not configured: ${names(agentless.map(([name, hook]) => `${name} (agent ${hook.agent})`))}`, fix: "set hooks.<name>.agent to a configured agent" });
-  }
-  if (unset.length === 0) checks.push({ name: "hooks", status: "ok", detail: `${hooks.length} hook(s), every secret set: ${names(hooks.map(([name, hook]) => `/hooks/${name} (${hook.auth})`))}` });
-  return checks;
-}
-
-function checkHeartbeat(config: PincerConfig): Check {
-  const hb = config.heartbeat;
-  if (!hb) return { name: "heartbeat", status: "ok", detail: "off (no heartbeat in pincer.yaml)" };
-  const when = `every ${hb.every}${hb.active_hours ? `, ${hb.active_hours}${hb.tz ? ` ${hb.tz}` : " (host's zone)"}` : ", around the clock"}`;
-  const summary = `${when}, agent ${hb.agent}, deliver ${hb.deliver}`;
-  if (!hasOwnEntry(config.agents, hb.agent)) return { name: "heartbeat", status: "warn", detail: `${summary}: agent ${hb.agent} is not configured`, fix: "set heartbeat.agent to a configured agent" };
-  const problem = deliverProblem(config, hb.deliver);
-  if (problem) return { name: "heartbeat", status: "warn", detail: `${summary}: ${problem}`, fix: "add the channel account ('pincer channels add …'), or change heartbeat.deliver" };
-  return { name: "heartbeat", status: "ok", detail: summary };
+  if (undeliverable.length === 0) return [];
+  return [{
+    name: "automation", status: "warn",
+    detail: `answers that cannot be delivered: ${names(undeliverable)}`,
+    fix: "add the channel account ('pincer channels add …'), or change the deliver setting to a configured <channel>:<account>:<peer> or none",
+  }];
 }

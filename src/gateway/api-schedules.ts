@@ -121,7 +121,7 @@ export function createScheduleRoutes(opts: { ctx: GatewayContext; now: () => num
         lastTick: status?.heartbeat.lastTick ?? null,
       },
       hooks: Object.entries(ctx.config.hooks).map(([name, hook]) => ({
-        name, path: `/hooks/${name}`, auth: hook.auth, secretEnv: hook.secret_env, secretSet: ctx.hasEnv ? ctx.hasEnv(hook.secret_env) : null,
+        name, path: `/hooks/${name}`, auth: hook.auth, secretEnv: hook.secret_env, secretSet: ctx.env ? Object.hasOwn(ctx.env, hook.secret_env) && Boolean(ctx.env[hook.secret_env]) : null,
         agent: hook.agent, session: hook.session, deliver: hook.deliver,
       })),
     });

@@ -40,10 +40,10 @@ export interface GatewayContext {
   readonly logFile?: Pick<LogFile, "path" | "subscribe" | "recentErrors"> | undefined;
   /** The memory runtime (indexes and search), loaded on first use. */
   memory?(): Promise<MemoryRuntime>;
+  /** The process environment the app was built with: where webhook triggers find their `secret_env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** The running automation (scheduler, heartbeat), when this process runs it. */
   automation?(): AutomationControl | undefined;
-  /** Whether an environment variable is set and not empty (for the hooks list: never its value). */
-  hasEnv?(name: string): boolean;
 }
 
 /** What the gateway serves of the running channels: webhook handlers and health. */

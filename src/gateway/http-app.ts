@@ -19,6 +19,7 @@ import { createOriginGuard, type OriginGuard } from "./origin-guard.ts";
 import { checkReadiness, type Readiness } from "./probes.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { createUiRoutes } from "./ui-routes.ts";
+import { mountHookRoutes } from "./hooks-route.ts";
 import type { UiSessions } from "./ui-sessions.ts";
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
@@ -54,10 +55,10 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * Builds the HTTP app. Open: GET /healthz, GET /readyz, the Control UI's static files (`/`, `/ui/*`), the login
- * code exchange (`POST /api/v1/auth/exchange`) and channel webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter). Everything else needs `Authorization: Bearer <token>`.
+ * code exchange (`POST /api/v1/auth/exchange`), channel webhooks (`POST /channels/<channel>/<account>/<hook>`, verified by the adapter) and webhook triggers (`POST /hooks/<name>`, verified by the hook's secret). Everything else needs `Authorization: Bearer <token>`.
  * Bound to loopback, every route but /healthz and the webhooks needs a Host naming this machine or listed in
  * gateway.allowed_hosts (403).
- * Failed attempts — wrong bearer tokens, webhook requests the adapter answers 401 — count per client address; a locked
+ * Failed attempts — wrong bearer tokens, webhook requests answered 401, unknown hooks — count per client address; a locked
  * out address gets 429 + Retry-After without its secret being checked.
  * Contract: every response is JSON (or SSE / Prometheus text); a thrown bug becomes a 500 without a stack.
  */
@@ -107,6 +108,8 @@ export function createHttpApp(opts: HttpAppOptions): Hono {
     if (res.status === 401) countFailure(key, c);
     return res;
   });
+  // Webhook triggers carry their hook's own signature or token, checked before any work.
+  mountHookRoutes(app, { ctx, now, lockout, remoteAddress, countFailure, lockedOut });
   app.use(async (c, next) => {
     const host = guard.checkHost(c.req.header("host"));
     if (host.ok) return next();

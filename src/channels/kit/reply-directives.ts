@@ -1,5 +1,5 @@
 // What a model's reply asks of delivery, read from the text itself: reply-to tags (`[[reply_to_current]]`,
-// `[[reply_to:<id>]]`), `MEDIA: <path>` lines for files, and the silent `NO_REPLY`. Pure.
+// `[[reply_to:<id>]]`), `MEDIA: <path>` lines for files, the silent `NO_REPLY`, and a heartbeat's `HEARTBEAT_OK`. Pure.
 
 export interface ReplyPlan {
   /** The text to send, tags and MEDIA lines removed. */
@@ -13,6 +13,13 @@ export interface ReplyPlan {
 }
 
 export const SILENT_TOKEN = "NO_REPLY";
+/** A heartbeat's "nothing needs the user": never delivered, for heartbeat runs only (a chat reply saying it is sent). */
+export const HEARTBEAT_OK = "HEARTBEAT_OK";
+
+/** Whether a reply is `HEARTBEAT_OK`, trimmed, optionally followed by punctuation (`HEARTBEAT_OK.`). */
+export function isHeartbeatOk(reply: string): boolean {
+  return /^HEARTBEAT_OK[.!?。…]*$/.test(reply.trim());
+}
 
 const REPLY_TAG = /\[\[\s*reply_to(?:_current|\s*:\s*([^\]\s]+))\s*\]\]/g;
 const MEDIA_LINE = /^[ \t]*MEDIA:[ \t]*(\S.*?)[ \t]*$/gm;
