@@ -166,7 +166,7 @@ export async function cronRunCommand(g: GlobalOptions, idOrName: string, opts: J
   if (opts.json) return printJson(body);
   process.stdout.write(
     body.status === "started"
-      ? `started schedule ${body.name}: run ${body.runId ?? "?"} ('pincer sessions' and the Control UI's Runs page show it)\n`
+      ? `started schedule ${body.name}${body.runId ? `: run ${body.runId}` : ""} ('pincer cron runs ${body.name}' shows how it went)\n`
       : `schedule ${body.name} did not start a run: ${body.reason ?? body.status}\n`,
   );
 }

@@ -86,7 +86,7 @@ export default function Page() {
       <button type="button" class="small ghost" aria-label="Dismiss" onClick=${() => setNotice(undefined)}>✕</button></div>` : null}
     <div class="sch-table">
       <${Table} caption="Schedules" columns=${columns} rows=${data} rowKey=${(s) => s.id} onRowClick=${toggle}
-        expanded=${(s) => (open.has(s.id) ? html`<${FireHistory} schedule=${s} />` : null)}
+        expanded=${(s) => (open.has(s.id) ? html`<${FireHistory} schedule=${s} reload=${tick} />` : null)}
         empty="No schedules yet. New schedule makes one; so does 'pincer cron add' in a terminal." />
     </div>
     ${form ? html`<${ScheduleForm} schedule=${form.schedule} onClose=${() => setForm(undefined)}
@@ -141,21 +141,21 @@ function RowActions({ schedule: s, act, onEdit }) {
   </span>`;
 }
 
-/** One schedule's fires, newest first, paged with the API's `next` cursor. */
-function FireHistory({ schedule: s }) {
+/** One schedule's fires, newest first, paged with the API's `next` cursor; reloaded whenever `reload` changes. */
+function FireHistory({ schedule: s, reload }) {
   const [cursors, setCursors] = useState([undefined]); // `before` of each page seen
   const [page, setPage] = useState(undefined);
   const [error, setError] = useState(undefined);
   const before = cursors.at(-1);
   useEffect(() => {
     let live = true;
-    setPage(undefined);
+    // The page shown stays until the next one arrives (no flicker on the periodic reload).
     api.get(`/schedules/${seg(s.id)}/fires?${new URLSearchParams({ limit: "10", ...(before ? { before: String(before) } : {}) })}`).then(
       (res) => live && setPage(res),
       (err) => live && setError(err),
     );
     return () => (live = false);
-  }, [s.id, before, s.lastFireAt]);
+  }, [s.id, before, reload]);
   const rows = page?.data ?? [];
   return html`<div class="sch-history" data-history=${s.name}>
     <h4>History</h4>
