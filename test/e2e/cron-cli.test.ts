@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/index.ts";
-import { fakeProviderConfig, makeHome, type Home } from "./harness.ts";
+import { fakeProviderConfig, makeHome, startGatewayProcess, type Home } from "./harness.ts";
 
 let home: Home;
 
@@ -131,4 +131,20 @@ describe("pincer cron", () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/the gateway is not running .*Fix: start it with 'pincer gateway'/);
   });
+
+  it("run asks the running gateway to fire the schedule", async () => {
+    const gw = await startGatewayProcess(home);
+    try {
+      const unknown = await cron("run", "nothing-here");
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/no schedule with id or name "nothing-here"/);
+      // Fired by the gateway's scheduler; while it has not started (or in a gateway without it) the gateway says so.
+      const res = await cron("run", "morning", "--json");
+      if (res.code === 0) expect(JSON.parse(res.stdout)).toMatchObject({ name: "morning", status: expect.stringMatching(/^(started|skipped)$/) });
+      else expect([res.code, res.stderr]).toEqual([1, expect.stringContaining("the scheduler does not run in this process")]);
+    } finally {
+      gw.child.kill("SIGTERM");
+      await gw.exited;
+    }
+  }, 90_000);
 });
