@@ -59,8 +59,8 @@ export function createBudgetGuard(opts: BudgetGuardOptions): BudgetGuard {
     if (!(await claimOnce(onceKey(s, String(threshold))))) return;
     const title = budgetTitle(s);
     const text = s.over
-      ? `⚠️ Budget notice: ${title} is used up (${describeUse(s)}). Replies go on (action: warn). It resets on ${describeReset(s)}.`
-      : `⚠️ Budget notice: ${threshold}% of ${title} is used (${describeUse(s)}). It resets on ${describeReset(s)}.`;
+      ? `⚠️ Budget notice: ${title} is used up: ${describeUse(s)}. Replies go on (action: warn). It resets on ${describeReset(s)}.`
+      : `⚠️ Budget notice: ${threshold}% of ${title} is used: ${describeUse(s)}. It resets on ${describeReset(s)}.`;
     log.warn({ budget: s.index, scope: s.budget.scope, subject: s.subject, threshold, tokens: s.spend.tokens, costUsd: s.spend.costUsd }, "budget warning");
     await audit(s, payer, { kind: "budget.warn", decision: "info", reason: `${threshold}% of ${title}`, detail: { threshold } });
     const route = payer.origin;
