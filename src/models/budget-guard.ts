@@ -39,11 +39,21 @@ export interface BudgetGuard {
 export function createBudgetGuard(opts: BudgetGuardOptions): BudgetGuard {
   const { store, log } = opts;
 
+  // Keys this process has claimed or seen claimed: later calls of the period skip the store.
+  const seen = new Set<string>();
   /** Claims a once-per-period key across processes: true for exactly one claimant. */
   const claimOnce = async (key: string): Promise<boolean> => {
-    const { claimed } = await store.deliveries.claim(key, `budget:${randomUUID()}`);
-    if (claimed) await store.deliveries.complete(key, {});
-    return claimed;
+    if (seen.has(key)) return false;
+    if (seen.size >= 10_000) seen.clear();
+    seen.add(key);
+    try {
+      const { claimed } = await store.deliveries.claim(key, `budget:${randomUUID()}`);
+      if (claimed) await store.deliveries.complete(key, {});
+      return claimed;
+    } catch (err) {
+      seen.delete(key); // the next call tries again
+      throw err;
+    }
   };
   const onceKey = (s: BudgetStatus, what: string): string => `budget:${s.index}:${s.subject}:${s.periodStart}:${what}`;
 
