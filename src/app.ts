@@ -14,7 +14,8 @@ import type { LogFile } from "./config/log-file.ts";
 import type { ProviderReachability, ReachabilityProbe } from "./models/reachability-probe.ts";
 import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./store/index.ts";
 import type { Store } from "./store/store.ts";
-import { createModelRouter, type ModelRouter } from "./models/index.ts";
+import { createModelRouter, type ModelEvent, type ModelRequest, type ModelRouter } from "./models/index.ts";
+import type { BudgetGuard } from "./models/budget-guard.ts";
 import { createDeferredSandbox, createSandbox, detectBubblewrap } from "./sandbox/detect.ts";
 import { NOBODY } from "./sandbox/confinement.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
@@ -175,10 +176,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const buildRouter = (c: PincerConfig): ModelRouter =>
     createModelRouter({ config: c.models, stateDir, env: opts.env, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   let router = buildRouter(config);
+  // Budgets are checked before every model call made through this facade (turns, compaction, sub-agents, automation);
+  // their code loads with the first call made while a budget is configured.
+  let budgetGuard: Promise<BudgetGuard> | undefined;
+  const loadBudgetGuard = (): Promise<BudgetGuard> =>
+    (budgetGuard ??= import("./models/budget-guard.ts").then((m) => m.createBudgetGuard({ store, budgets: () => config.budgets, now, log: log.child({ component: "budgets" }) })));
+  async function* guardedStream(req: ModelRequest, current: ModelRouter): AsyncGenerator<ModelEvent> {
+    yield* (await loadBudgetGuard()).stream(req, (r) => current.stream(r));
+  }
   // A stable facade over the current router: a reload swaps the router, turns already streaming keep theirs.
   const models: ModelRouter = {
     resolveCandidates: (ref) => router.resolveCandidates(ref),
-    stream: (req) => router.stream(req),
+    stream: (req) => (config.budgets.length > 0 ? guardedStream(req, router) : router.stream(req)),
     preflight: (ref) => router.preflight(ref),
   };
 
