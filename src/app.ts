@@ -1,7 +1,9 @@
 // Composition root: the only place that reads config and env, builds the ports' implementations and wires them.
 // Embedded runtime: SQLite (or PostgreSQL) store, in-process dispatcher. Cluster runtime (bus.url set): the same agent
 // code, with runs carried by NATS JetStream to workers and state in the shared store (PostgreSQL).
+import { randomBytes } from "node:crypto";
 import { chown, lstat, mkdir, realpath } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
@@ -38,6 +40,9 @@ import { listKnownModels } from "./routing/ingress/chat-commands.ts";
 import { createTranscriber } from "./models/transcription.ts";
 import { splitModelRef } from "./models/presets.ts";
 import { hasOwnEntry, ownEntry } from "./core/own-entry.ts";
+import type { AutomationControl } from "./automation/automation.ts";
+import type { Scheduler } from "./automation/scheduler.ts";
+import type { Tool } from "./tools/tool.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -94,6 +99,11 @@ export interface App {
   startMemoryWatch(): Promise<void>;
   /** The log file this process writes, when it writes one (the gateway). */
   logFile: LogFile | undefined;
+  /** Starts the scheduler in this process (the gateway, once it serves): it fires schedules while it holds the store's
+   * scheduler lease, and costs one small query per poll while there is nothing to fire. Loaded on this call only. */
+  startAutomation(): Promise<AutomationControl | undefined>;
+  /** The running scheduler's control (run now, wake, status), once started. */
+  automation(): AutomationControl | undefined;
   close(): Promise<void>;
 }
 
@@ -230,6 +240,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
       store, config: () => config, configFile: loaded.file, stateDir, env: opts.env, now, log: log.child({ component: "memory" }), reuse: fileReuse, ...(opts.fetch ? { fetch: opts.fetch } : {}),
     })));
 
+  // The schedule tool: only for runs answering a chat message (its reminders are delivered there); loaded with the first one.
+  let scheduler: Scheduler | undefined;
+  let closed = false;
+  let remindersModule: Promise<[typeof import("./automation/reminders.ts"), typeof import("./tools/builtin/schedule-tool.ts")]> | undefined;
+  const reminderToolsFor = async (run: Run): Promise<Tool[]> => {
+    if (!run.origin || run.parentRunId !== undefined || (run.trigger !== undefined && run.trigger !== "message")) return [];
+    const [m, t] = await (remindersModule ??= Promise.all([import("./automation/reminders.ts"), import("./tools/builtin/schedule-tool.ts")]));
+    const view = m.remindersFor(run, { store, now, knownAgent: (agentId) => hasOwnEntry(config.agents, agentId), changed: () => scheduler?.changed() });
+    return view ? [t.createScheduleTool(view)] : [];
+  };
+
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
@@ -249,7 +270,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       const rules = run.parentRunId === undefined ? own
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
       const agents = agentsViewFor(run);
-      const extraTools = memoryTools?.length ? [...(skills?.tools ?? []), ...memoryTools] : skills?.tools;
+      const reminders = await reminderToolsFor(run);
+      const extraTools = memoryTools?.length || reminders.length ? [...(skills?.tools ?? []), ...(memoryTools ?? []), ...reminders] : skills?.tools;
       return {
         specs: () => gate.specs(rules, extraTools),
         execute: (call, signal) =>
@@ -384,7 +406,22 @@ export async function createApp(opts: AppOptions): Promise<App> {
       if (!some) return;
       await (await loadMemory()).watch(agents);
     },
+    async startAutomation() {
+      if (scheduler || closed) return scheduler;
+      const { createScheduler } = await import("./automation/scheduler.ts");
+      if (scheduler || closed) return scheduler;
+      const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+      const created = createScheduler({
+        store, dispatcher, config: () => config, now, log: log.child({ component: "scheduler" }), holder, ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      });
+      scheduler = created;
+      await created.start();
+      return created;
+    },
+    automation: () => scheduler,
     async close() {
+      closed = true;
+      await scheduler?.stop();
       if (memoryRuntime) (await memoryRuntime).close();
       await channels?.stop();
       if (!bus) await replyBus?.close();

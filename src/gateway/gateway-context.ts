@@ -1,6 +1,7 @@
 // What the gateway needs from the running core: config, store, dispatcher, models and a logger.
 // `App` (src/app.ts) satisfies it; the gateway never imports the composition root.
 import type { MemoryRuntime } from "../memory/memory-runtime.ts";
+import type { AutomationControl } from "../automation/automation.ts";
 import type { Logger } from "pino";
 import type { LogFile } from "../config/log-file.ts";
 import type { ReloadReport } from "../app.ts";
@@ -39,6 +40,9 @@ export interface GatewayContext {
   readonly logFile?: Pick<LogFile, "path" | "subscribe" | "recentErrors"> | undefined;
   /** The memory runtime (indexes and search), loaded on first use. */
   memory?(): Promise<MemoryRuntime>;
+  /** The scheduler running in this process (run a schedule now, wake it after a change, its state); undefined until
+   * it has started, shortly after the gateway serves. */
+  automation?(): AutomationControl | undefined;
 }
 
 /** What the gateway serves of the running channels: webhook handlers and health. */
