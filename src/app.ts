@@ -104,6 +104,8 @@ export interface App {
   startAutomation(): Promise<AutomationControl | undefined>;
   /** The running scheduler's control (run now, wake, status), once started. */
   automation(): AutomationControl | undefined;
+  /** Stops the scheduler (no new fires; runs already started go on) and gives its lease to another process. */
+  stopAutomation(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -242,7 +244,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   // The schedule tool: only for runs answering a chat message (its reminders are delivered there); loaded with the first one.
   let scheduler: Scheduler | undefined;
-  let closed = false;
+  let automationOff = false; // set by stopAutomation/close: a start still loading then does nothing
   let remindersModule: Promise<[typeof import("./automation/reminders.ts"), typeof import("./tools/builtin/schedule-tool.ts")]> | undefined;
   const reminderToolsFor = async (run: Run): Promise<Tool[]> => {
     if (!run.origin || run.parentRunId !== undefined || (run.trigger !== undefined && run.trigger !== "message")) return [];
@@ -407,9 +409,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await (await loadMemory()).watch(agents);
     },
     async startAutomation() {
-      if (scheduler || closed) return scheduler;
+      if (scheduler || automationOff) return scheduler;
       const { createScheduler } = await import("./automation/scheduler.ts");
-      if (scheduler || closed) return scheduler;
+      if (scheduler || automationOff) return scheduler;
       const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
       const created = createScheduler({
         store, dispatcher, config: () => config, now, log: log.child({ component: "scheduler" }), holder, ...(opts.fetch ? { fetch: opts.fetch } : {}),
@@ -419,8 +421,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return created;
     },
     automation: () => scheduler,
+    stopAutomation: async () => {
+      automationOff = true;
+      await scheduler?.stop();
+    },
     async close() {
-      closed = true;
+      automationOff = true;
       await scheduler?.stop();
       if (memoryRuntime) (await memoryRuntime).close();
       await channels?.stop();

@@ -118,6 +118,8 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
         collector.stop();
         void (async () => {
           await removeGatewayRuntime(app.stateDir).catch(() => undefined);
+          // No new fires while running turns finish; another control process may take the schedules over.
+          await app.stopAutomation();
           await gateway.close({ deadlineMs });
           await (await channelsStarted.catch(() => undefined))?.stop();
           await router?.stop();
