@@ -64,7 +64,8 @@ export function createScheduleFirer(opts: ScheduleFirerOptions): ScheduleFirer {
   const activeFire = async (schedule: Schedule): Promise<Inflight | undefined> => {
     const here = [...inflight.values()].filter((f) => f.scheduleId === schedule.id).sort((a, b) => b.fireAt - a.fireAt)[0];
     if (here) return here;
-    for (const f of await store.schedules.fires(schedule.id, { limit: 5 })) {
+    // The newest fires; enough to reach a long run's fire past the ones `forbid` skipped meanwhile.
+    for (const f of await store.schedules.fires(schedule.id, { limit: 20 })) {
       if (f.status !== "started" || f.sessionKey === undefined) continue;
       const runId = f.runId ?? (await runOfFire(f, { active: true }));
       const run = runId === undefined ? undefined : await store.runs.get(runId);
@@ -197,7 +198,7 @@ export function createScheduleFirer(opts: ScheduleFirerOptions): ScheduleFirer {
       const found = new Map<string, ScheduleFire>();
       for (const f of await store.schedules.pendingDeliveries(100)) found.set(fireKey(f.scheduleId, f.fireAt), f);
       for (const s of schedules) {
-        for (const f of await store.schedules.fires(s.id, { limit: 3 })) if (f.status === "started") found.set(fireKey(f.scheduleId, f.fireAt), f);
+        for (const f of await store.schedules.fires(s.id, { limit: 10 })) if (f.status === "started") found.set(fireKey(f.scheduleId, f.fireAt), f);
       }
       for (const [key, f] of found) {
         const schedule = byId.get(f.scheduleId);
