@@ -1,7 +1,9 @@
 // Composition root: the only place that reads config and env, builds the ports' implementations and wires them.
 // Embedded runtime: SQLite (or PostgreSQL) store, in-process dispatcher. Cluster runtime (bus.url set): the same agent
 // code, with runs carried by NATS JetStream to workers and state in the shared store (PostgreSQL).
+import { randomBytes } from "node:crypto";
 import { chown, lstat, mkdir, realpath } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
@@ -40,6 +42,9 @@ import { listKnownModels } from "./routing/ingress/chat-commands.ts";
 import { createTranscriber } from "./models/transcription.ts";
 import { splitModelRef } from "./models/presets.ts";
 import { hasOwnEntry, ownEntry } from "./core/own-entry.ts";
+import type { AutomationControl } from "./automation/automation.ts";
+import type { Scheduler } from "./automation/scheduler.ts";
+import type { Tool } from "./tools/tool.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -101,6 +106,13 @@ export interface App {
   logFile: LogFile | undefined;
   /** The environment the app was built with (webhook triggers' `secret_env`). */
   env: Env;
+  /** Starts the scheduler in this process (the gateway, once it serves): it fires schedules while it holds the store's
+   * scheduler lease, and costs one small query per poll while there is nothing to fire. Loaded on this call only. */
+  startAutomation(): Promise<AutomationControl | undefined>;
+  /** The running scheduler's control (run now, wake, status), once started. */
+  automation(): AutomationControl | undefined;
+  /** Stops the scheduler (no new fires; runs already started go on) and gives its lease to another process. */
+  stopAutomation(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -248,6 +260,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
       store, config: () => config, configFile: loaded.file, stateDir, env: opts.env, now, log: log.child({ component: "memory" }), reuse: fileReuse, ...(opts.fetch ? { fetch: opts.fetch } : {}),
     })));
 
+  // The schedule tool: only for runs answering a chat message (its reminders are delivered there); loaded with the first one.
+  let scheduler: Scheduler | undefined;
+  let automationOff = false; // set by stopAutomation/close: a start still loading then does nothing
+  let remindersModule: Promise<[typeof import("./automation/reminders.ts"), typeof import("./tools/builtin/schedule-tool.ts")]> | undefined;
+  const reminderToolsFor = async (run: Run): Promise<Tool[]> => {
+    if (!run.origin || run.parentRunId !== undefined || (run.trigger !== undefined && run.trigger !== "message")) return [];
+    const [m, t] = await (remindersModule ??= Promise.all([import("./automation/reminders.ts"), import("./tools/builtin/schedule-tool.ts")]));
+    const view = m.remindersFor(run, { store, now, knownAgent: (agentId) => hasOwnEntry(config.agents, agentId), changed: () => scheduler?.changed() });
+    return view ? [t.createScheduleTool(view)] : [];
+  };
+
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
@@ -268,7 +291,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       const rules = run.parentRunId === undefined ? own
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
       const agents = agentsViewFor(run);
-      const extraTools = memoryTools?.length ? [...(skills?.tools ?? []), ...memoryTools] : skills?.tools;
+      const reminders = await reminderToolsFor(run);
+      const extraTools = memoryTools?.length || reminders.length ? [...(skills?.tools ?? []), ...(memoryTools ?? []), ...reminders] : skills?.tools;
       return {
         specs: () => gate.specs(rules, extraTools),
         execute: (call, signal) =>
@@ -404,7 +428,26 @@ export async function createApp(opts: AppOptions): Promise<App> {
       if (!some) return;
       await (await loadMemory()).watch(agents);
     },
+    async startAutomation() {
+      if (scheduler || automationOff) return scheduler;
+      const { createScheduler } = await import("./automation/scheduler.ts");
+      if (scheduler || automationOff) return scheduler;
+      const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+      const created = createScheduler({
+        store, dispatcher, config: () => config, now, log: log.child({ component: "scheduler" }), holder, ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      });
+      scheduler = created;
+      await created.start();
+      return created;
+    },
+    automation: () => scheduler,
+    stopAutomation: async () => {
+      automationOff = true;
+      await scheduler?.stop();
+    },
     async close() {
+      automationOff = true;
+      await scheduler?.stop();
       if (memoryRuntime) (await memoryRuntime).close();
       await channels?.stop();
       if (!bus) await replyBus?.close();
