@@ -42,7 +42,7 @@ import { listKnownModels } from "./routing/ingress/chat-commands.ts";
 import { createTranscriber } from "./models/transcription.ts";
 import { splitModelRef } from "./models/presets.ts";
 import { hasOwnEntry, ownEntry } from "./core/own-entry.ts";
-import type { AutomationControl } from "./automation/automation.ts";
+import type { AutomationControl, HeartbeatRunner } from "./automation/automation.ts";
 import type { Scheduler } from "./automation/scheduler.ts";
 import type { Tool } from "./tools/tool.ts";
 
@@ -433,8 +433,28 @@ export async function createApp(opts: AppOptions): Promise<App> {
       const { createScheduler } = await import("./automation/scheduler.ts");
       if (scheduler || automationOff) return scheduler;
       const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+      // The heartbeat's code loads only while `heartbeat` is configured (at start, or on the first wake after a reload
+      // added it); its runner is rebuilt when a reload names another agent.
+      let heartbeatModule: typeof import("./automation/heartbeat.ts") | undefined;
+      let loadingHeartbeat: Promise<unknown> | undefined;
+      let runner: { agentId: string; value: HeartbeatRunner | undefined } | undefined;
+      const loadHeartbeat = (): Promise<unknown> =>
+        (loadingHeartbeat ??= import("./automation/heartbeat.ts").then((m) => (heartbeatModule = m), (err: unknown) => log.error({ err }, "loading the heartbeat failed")));
+      if (config.heartbeat) await loadHeartbeat();
+      const heartbeats = (): HeartbeatRunner[] => {
+        const hb = config.heartbeat;
+        if (!hb) return [];
+        if (!heartbeatModule) {
+          void loadHeartbeat();
+          return [];
+        }
+        if (runner?.agentId !== hb.agent) {
+          runner = { agentId: hb.agent, value: heartbeatModule.createHeartbeatRunner({ store, dispatcher, config: () => config, workspaceFor, now, log: log.child({ component: "automation" }) }) };
+        }
+        return runner.value ? [runner.value] : [];
+      };
       const created = createScheduler({
-        store, dispatcher, config: () => config, now, log: log.child({ component: "scheduler" }), holder, ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        store, dispatcher, config: () => config, now, log: log.child({ component: "scheduler" }), holder, heartbeats, ...(opts.fetch ? { fetch: opts.fetch } : {}),
       });
       scheduler = created;
       await created.start();

@@ -1,6 +1,7 @@
 // Schedules end to end on the embedded runtime: `pincer gateway` as a process with the Telegram Bot API fake; a schedule
 // written straight into its store (as `pincer cron add` does) fires every 2 seconds and each answer reaches the chat
-// through the normal reply path, once per fire; NO_REPLY sends nothing.
+// through the normal reply path, once per fire; NO_REPLY sends nothing. And the heartbeat, ticking every 2 seconds.
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSchedule } from "../../src/automation/schedule-input.ts";
@@ -73,7 +74,68 @@ describe("schedules on the embedded gateway", () => {
     });
     expect(fire).toMatchObject({ status: "succeeded", delivery: "none" });
     expect((await store.schedules.get(schedule.id))?.nextFireAt).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 500));
-    expect(sentToChat().length).toBe(before);
+    // A later fire's answer reaches the chat through the same reply path: nothing came before it for the quiet one.
+    await create({ name: "after-quiet", at: new Date(Date.now() + 1_000).toISOString(), message: "after the quiet one", deliver: `telegram:default:${CHAT}` });
+    await until("the later answer", () => sentToChat().length > before, 30_000);
+    expect(sentToChat().slice(before).map((s) => s.text)).toEqual(["answer to: \"after the quiet one\""]);
   }, 30_000);
 });
+
+// The heartbeat on a real gateway: ticks every 2 s; with nothing open in HEARTBEAT.md no tick calls the model; with an
+// open item each tick is one light call without history, a HEARTBEAT_OK answer stays out of the chat, another one arrives.
+describe("the heartbeat on the embedded gateway", () => {
+  let tg: TelegramFake;
+  let home: Home;
+  let gw: GatewayProcess;
+  let store: Store;
+  let reply = "HEARTBEAT_OK";
+  const heartbeatCalls = () => fx.fake.requests.filter((r) => JSON.stringify(r.body).includes("Open items (HEARTBEAT.md)"));
+  const ticks = () => store.schedules.fires("heartbeat:default", { limit: 100 });
+
+  beforeAll(async () => {
+    tg = await startTelegramFake();
+    tg.addChat(tg.token, { id: CHAT, type: "private" });
+    fx.fake.setFallback(() => ({ text: reply }));
+    home = await makeHome(fakeProviderConfig(fx.fake.baseURL, telegramAccountConfig(tg)) + `\nheartbeat:\n  every: 2s\n  tz: UTC\n  deliver: "telegram:default:${CHAT}"\n`);
+    await mkdir(home.workspace, { recursive: true });
+    await writeFile(join(home.workspace, "HEARTBEAT.md"), "# Heartbeat\n\n<!-- nothing yet -->\n- [x] done already\n");
+    gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env: { PINCER_LOG_LEVEL: "warn" } });
+    await until("the channel to connect", () => /channel telegram\/default: connected/.test(gw.output()));
+    store = await openSqliteStore({ path: join(home.dir, "pincer.db") });
+  }, 90_000);
+
+  afterAll(async () => {
+    gw?.child.kill("SIGTERM");
+    await gw?.exited;
+    await store?.close();
+    await tg?.close();
+    await home?.cleanup();
+  }, 30_000);
+
+  it("idle ticks make no model call; an open item makes one light call per tick; HEARTBEAT_OK is not delivered", async () => {
+    const idle = await until("three idle ticks", async () => {
+      const list = await ticks();
+      return list.filter((t) => t.status === "skipped").length >= 3 ? list : undefined;
+    }, 30_000);
+    expect(idle.every((t) => t.status === "skipped" && t.reason === "nothing to do" && t.runId === undefined)).toBe(true);
+    expect(heartbeatCalls()).toHaveLength(0);
+
+    await writeFile(join(home.workspace, "HEARTBEAT.md"), "# Heartbeat\n\n- [ ] Tell me if the build on main is red\n");
+    await until("two heartbeat calls", () => heartbeatCalls().length >= 2, 30_000);
+    for (const call of heartbeatCalls()) {
+      const messages = (call.body as { messages: Array<{ role: string }> }).messages;
+      expect(messages.map((m) => m.role)).toEqual(["system", "user"]); // no history, one input
+    }
+    expect(sentToChatOf(tg)).toHaveLength(0); // HEARTBEAT_OK each time
+
+    reply = "The build on main is red.";
+    await until("the heartbeat's message in the chat", () => sentToChatOf(tg).some((s) => s.text === reply), 30_000);
+    const runs = (await store.runs.list({ limit: 100 })).filter((r) => r.trigger === "heartbeat");
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(runs.map((r) => r.sessionKey)).size).toBe(runs.length); // a fresh session per tick
+  }, 90_000);
+});
+
+function sentToChatOf(tg: TelegramFake) {
+  return tg.sent.filter((s) => s.chat_id === String(CHAT));
+}
