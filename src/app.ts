@@ -1,7 +1,9 @@
 // Composition root: the only place that reads config and env, builds the ports' implementations and wires them.
 // Embedded runtime: SQLite (or PostgreSQL) store, in-process dispatcher. Cluster runtime (bus.url set): the same agent
 // code, with runs carried by NATS JetStream to workers and state in the shared store (PostgreSQL).
+import { randomBytes } from "node:crypto";
 import { chown, lstat, mkdir, realpath } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
@@ -14,7 +16,8 @@ import type { LogFile } from "./config/log-file.ts";
 import type { ProviderReachability, ReachabilityProbe } from "./models/reachability-probe.ts";
 import { defaultPostgresSchema, openPostgresStore, openSqliteStore } from "./store/index.ts";
 import type { Store } from "./store/store.ts";
-import { createModelRouter, type ModelRouter } from "./models/index.ts";
+import { createModelRouter, type ModelEvent, type ModelRequest, type ModelRouter } from "./models/index.ts";
+import type { BudgetGuard } from "./models/budget-guard.ts";
 import { createDeferredSandbox, createSandbox, detectBubblewrap } from "./sandbox/detect.ts";
 import { NOBODY } from "./sandbox/confinement.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
@@ -39,6 +42,9 @@ import { listKnownModels } from "./routing/ingress/chat-commands.ts";
 import { createTranscriber } from "./models/transcription.ts";
 import { splitModelRef } from "./models/presets.ts";
 import { hasOwnEntry, ownEntry } from "./core/own-entry.ts";
+import type { AutomationControl, HeartbeatRunner } from "./automation/automation.ts";
+import type { Scheduler } from "./automation/scheduler.ts";
+import type { Tool } from "./tools/tool.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -100,6 +106,13 @@ export interface App {
   logFile: LogFile | undefined;
   /** The environment the app was built with (webhook triggers' `secret_env`). */
   env: Env;
+  /** Starts the scheduler in this process (the gateway, once it serves): it fires schedules while it holds the store's
+   * scheduler lease, and costs one small query per poll while there is nothing to fire. Loaded on this call only. */
+  startAutomation(): Promise<AutomationControl | undefined>;
+  /** The running scheduler's control (run now, wake, status), once started. */
+  automation(): AutomationControl | undefined;
+  /** Stops the scheduler (no new fires; runs already started go on) and gives its lease to another process. */
+  stopAutomation(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -175,10 +188,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const buildRouter = (c: PincerConfig): ModelRouter =>
     createModelRouter({ config: c.models, stateDir, env: opts.env, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   let router = buildRouter(config);
+  // Budgets are checked before every model call made through this facade (turns, compaction, sub-agents, automation);
+  // their code loads with the first call made while a budget is configured.
+  let budgetGuard: Promise<BudgetGuard> | undefined;
+  const loadBudgetGuard = (): Promise<BudgetGuard> =>
+    (budgetGuard ??= import("./models/budget-guard.ts").then((m) => m.createBudgetGuard({ store, budgets: () => config.budgets, now, log: log.child({ component: "budgets" }) })));
+  async function* guardedStream(req: ModelRequest, current: ModelRouter): AsyncGenerator<ModelEvent> {
+    yield* (await loadBudgetGuard()).stream(req, (r) => current.stream(r));
+  }
   // A stable facade over the current router: a reload swaps the router, turns already streaming keep theirs.
   const models: ModelRouter = {
     resolveCandidates: (ref) => router.resolveCandidates(ref),
-    stream: (req) => router.stream(req),
+    stream: (req) => (config.budgets.length > 0 ? guardedStream(req, router) : router.stream(req)),
     preflight: (ref) => router.preflight(ref),
   };
 
@@ -239,6 +260,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
       store, config: () => config, configFile: loaded.file, stateDir, env: opts.env, now, log: log.child({ component: "memory" }), reuse: fileReuse, ...(opts.fetch ? { fetch: opts.fetch } : {}),
     })));
 
+  // The schedule tool: only for runs answering a chat message (its reminders are delivered there); loaded with the first one.
+  let scheduler: Scheduler | undefined;
+  let automationOff = false; // set by stopAutomation/close: a start still loading then does nothing
+  let remindersModule: Promise<[typeof import("./automation/reminders.ts"), typeof import("./tools/builtin/schedule-tool.ts")]> | undefined;
+  const reminderToolsFor = async (run: Run): Promise<Tool[]> => {
+    if (!run.origin || run.parentRunId !== undefined || (run.trigger !== undefined && run.trigger !== "message")) return [];
+    const [m, t] = await (remindersModule ??= Promise.all([import("./automation/reminders.ts"), import("./tools/builtin/schedule-tool.ts")]));
+    const view = m.remindersFor(run, { store, now, knownAgent: (agentId) => hasOwnEntry(config.agents, agentId), changed: () => scheduler?.changed() });
+    return view ? [t.createScheduleTool(view)] : [];
+  };
+
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
@@ -259,7 +291,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       const rules = run.parentRunId === undefined ? own
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
       const agents = agentsViewFor(run);
-      const extraTools = memoryTools?.length ? [...(skills?.tools ?? []), ...memoryTools] : skills?.tools;
+      const reminders = await reminderToolsFor(run);
+      const extraTools = memoryTools?.length || reminders.length ? [...(skills?.tools ?? []), ...(memoryTools ?? []), ...reminders] : skills?.tools;
       return {
         specs: () => gate.specs(rules, extraTools),
         execute: (call, signal) =>
@@ -395,7 +428,46 @@ export async function createApp(opts: AppOptions): Promise<App> {
       if (!some) return;
       await (await loadMemory()).watch(agents);
     },
+    async startAutomation() {
+      if (scheduler || automationOff) return scheduler;
+      const { createScheduler } = await import("./automation/scheduler.ts");
+      if (scheduler || automationOff) return scheduler;
+      const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+      // The heartbeat's code loads only while `heartbeat` is configured (at start, or on the first wake after a reload
+      // added it); its runner is rebuilt when a reload names another agent.
+      let heartbeatModule: typeof import("./automation/heartbeat.ts") | undefined;
+      let loadingHeartbeat: Promise<unknown> | undefined;
+      let runner: { agentId: string; value: HeartbeatRunner | undefined } | undefined;
+      const loadHeartbeat = (): Promise<unknown> =>
+        (loadingHeartbeat ??= import("./automation/heartbeat.ts").then((m) => (heartbeatModule = m), (err: unknown) => log.error({ err }, "loading the heartbeat failed")));
+      if (config.heartbeat) await loadHeartbeat();
+      const heartbeats = (): HeartbeatRunner[] => {
+        const hb = config.heartbeat;
+        if (!hb) return [];
+        if (!heartbeatModule) {
+          void loadHeartbeat();
+          return [];
+        }
+        if (runner?.agentId !== hb.agent) {
+          runner = { agentId: hb.agent, value: heartbeatModule.createHeartbeatRunner({ store, dispatcher, config: () => config, workspaceFor, now, log: log.child({ component: "automation" }) }) };
+        }
+        return runner.value ? [runner.value] : [];
+      };
+      const created = createScheduler({
+        store, dispatcher, config: () => config, now, log: log.child({ component: "scheduler" }), holder, heartbeats, ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      });
+      scheduler = created;
+      await created.start();
+      return created;
+    },
+    automation: () => scheduler,
+    stopAutomation: async () => {
+      automationOff = true;
+      await scheduler?.stop();
+    },
     async close() {
+      automationOff = true;
+      await scheduler?.stop();
       if (memoryRuntime) (await memoryRuntime).close();
       await channels?.stop();
       if (!bus) await replyBus?.close();

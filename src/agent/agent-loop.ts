@@ -6,6 +6,7 @@ import type { Usage } from "../core/domain.ts";
 import { addUsage, ZERO_USAGE } from "../core/domain.ts";
 import { TOOL_PREVIEW_CHARS, type RunEvent } from "../core/events.ts";
 import type { ToolCall } from "../tools/tool.ts";
+import type { BudgetPayer } from "../models/model-events.ts";
 
 /** What the loop needs from the model layer (the ModelRouter satisfies it). */
 export interface ModelStreamer {
@@ -15,6 +16,8 @@ export interface ModelStreamer {
     messages: ModelMessage[];
     tools: Array<{ name: string; description: string; parameters: object }>;
     signal: AbortSignal;
+    /** Who pays: the budgets matching it are checked before the call. */
+    budget?: BudgetPayer;
   }): AsyncIterable<ModelStreamEvent>;
 }
 
@@ -73,6 +76,8 @@ export interface AgentLoopOptions {
   /** Continues a run from its persisted transcript instead of starting it: `input` is not sent or persisted again,
    * the model is called next with `history` + `messages`, and `steps` model steps count as used. */
   resume?: { messages: ModelMessage[]; steps: number };
+  /** Who pays for the model calls (passed on each call, for budgets). */
+  payer?: BudgetPayer;
 }
 
 /** One model call of the loop, as `recordStep` receives it. */
@@ -110,7 +115,7 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
     let done: Extract<ModelStreamEvent, { type: "done" }> | undefined;
     let failure: Extract<ModelStreamEvent, { type: "failed" }> | undefined;
     const sent = opts.fitMessages ? opts.fitMessages(messages) : messages;
-    for await (const event of opts.models.stream({ ref: opts.modelRef, system: opts.system, messages: sent, tools: specs, signal: opts.signal })) {
+    for await (const event of opts.models.stream({ ref: opts.modelRef, system: opts.system, messages: sent, tools: specs, signal: opts.signal, ...(opts.payer ? { budget: opts.payer } : {}) })) {
       if (event.type === "text_delta") opts.emit({ type: "text_delta", runId: opts.runId, text: event.text });
       else if (event.type === "attempt_failed") {
         const { provider, model: m, code, message } = event;

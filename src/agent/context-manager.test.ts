@@ -13,13 +13,13 @@ const config = configSchema.parse({ models: { context_windows: { "p/m": 4_000 } 
 const usage = { inputTokens: 10, outputTokens: 5, cachedTokens: 0, costUsd: 0.001 };
 
 /** A model that answers summaries with `summary` (or fails) and anything else with NO_REPLY, recording what it got. */
-function fakeModel(summary: string | undefined): ModelStreamer & { calls: Array<{ system: string; last: string }> } {
-  const calls: Array<{ system: string; last: string }> = [];
+function fakeModel(summary: string | undefined): ModelStreamer & { calls: Array<{ system: string; last: string; budget?: unknown }> } {
+  const calls: Array<{ system: string; last: string; budget?: unknown }> = [];
   return {
     calls,
     async *stream(req): AsyncIterable<ModelStreamEvent> {
       const last = req.messages.at(-1)!;
-      calls.push({ system: req.system, last: typeof last.content === "string" ? last.content : JSON.stringify(last.content) });
+      calls.push({ system: req.system, last: typeof last.content === "string" ? last.content : JSON.stringify(last.content), ...(req.budget ? { budget: req.budget } : {}) });
       const isSummary = req.system.startsWith("You summarise");
       if (isSummary && summary === undefined) {
         yield { type: "failed", code: "server", message: "down" };
@@ -81,6 +81,15 @@ describe("fitContext", () => {
     expect(fitted.usage.inputTokens).toBe(10 * model.calls.length);
     // The next turn reads only what follows the compaction point.
     expect((await loadHistory(store, DM)).rows).toHaveLength(fitted.messages.length - 1);
+  });
+
+  it("names the payer on the flush and summary calls (budgets check them) and records its sender on their usage", async () => {
+    const model = fakeModel("the summary");
+    const payer = { runId: "now", sessionKey: DM, agentId: "main", sender: "telegram:42" };
+    await fitContext({ store, models: model, now: () => 1_000, config }, { ...(await seed(DM, 40)), payer });
+    expect(model.calls.length).toBeGreaterThan(1);
+    expect(model.calls.every((c) => c.budget === payer)).toBe(true);
+    expect((await store.usage.spend({ since: 0, sender: "telegram:42" })).calls).toBe(model.calls.length);
   });
 
   it("skips the memory flush in a group session and without a write tool", async () => {

@@ -6,6 +6,7 @@ import type { PincerConfig } from "../core/config-schema.ts";
 import { addUsage, ZERO_USAGE, type Run, type Session, type SessionCompaction, type TranscriptMessage, type Usage } from "../core/domain.ts";
 import { parseSessionKey } from "../core/ids.ts";
 import type { Store } from "../store/store.ts";
+import type { BudgetPayer } from "../models/model-events.ts";
 import { inputMessage, runAgentLoop, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { compactionBudget, contextWindowOf, estimateMessageTokens, estimatePromptTokens, estimateTextTokens } from "./context-window.ts";
 import {
@@ -76,6 +77,8 @@ export interface FitInput {
   signal: AbortSignal;
   /** `/compact [focus]`: compact now, whatever the size; `focus` steers the summary. */
   force?: { focus: string };
+  /** Who pays for the flush and summary calls (budgets); also recorded on their usage. */
+  payer?: BudgetPayer;
 }
 
 export interface FittedContext {
@@ -118,7 +121,7 @@ export async function fitContext(deps: ContextDeps, input: FitInput): Promise<Fi
     usage = addUsage(usage, step.usage);
     await deps.store.usage.record({
       runId: input.run.id, sessionKey: input.run.sessionKey, agentId: input.agentId, provider: step.provider, model: step.model,
-      ...step.usage, at: deps.now(), idempotencyKey: `${input.run.id}:${input.run.attempt}:compact:${n}`,
+      ...step.usage, at: deps.now(), idempotencyKey: `${input.run.id}:${input.run.attempt}:compact:${n}`, ...(input.payer?.sender ? { sender: input.payer.sender } : {}),
     });
   };
   let calls = 0;
@@ -138,6 +141,7 @@ export async function fitContext(deps: ContextDeps, input: FitInput): Promise<Fi
       emit: () => {},
       persist: async () => {},
       recordStep: (step) => record(step, calls++),
+      ...(input.payer ? { payer: input.payer } : {}),
     });
   }
   const summary = await summarise(deps, {
@@ -148,6 +152,7 @@ export async function fitContext(deps: ContextDeps, input: FitInput): Promise<Fi
     maxTokens: summaryCap,
     signal: input.signal,
     record: (step) => record(step, calls++),
+    ...(input.payer ? { payer: input.payer } : {}),
   });
   const kept = stubOldToolResults(split.kept, settings.full_tool_results_turns).map((e) => e.message);
   if (summary === undefined) {
@@ -228,6 +233,7 @@ interface SummariseInput {
   maxTokens: number;
   signal: AbortSignal;
   record: (step: { provider: string; model: string; usage: Usage }) => Promise<void>;
+  payer?: BudgetPayer;
 }
 
 /**
@@ -247,7 +253,9 @@ async function summarise(deps: ContextDeps, s: SummariseInput): Promise<string |
       `Write the updated summary, at most about ${Math.floor(s.maxTokens * 0.75)} words.`,
     ].join("\n");
     let text: string | undefined;
-    for await (const event of deps.models.stream({ ref: s.modelRef, system: SUMMARY_SYSTEM, messages: [{ role: "user", content: prompt }], tools: [], signal: s.signal })) {
+    for await (const event of deps.models.stream({
+      ref: s.modelRef, system: SUMMARY_SYSTEM, messages: [{ role: "user", content: prompt }], tools: [], signal: s.signal, ...(s.payer ? { budget: s.payer } : {}),
+    })) {
       if (event.type === "done") {
         await s.record(event);
         text = event.text.trim();

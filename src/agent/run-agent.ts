@@ -12,6 +12,7 @@ import type { MemoryTurn } from "../memory/memory-runtime.ts";
 import { runAgentLoop, type AgentLoopResult, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { attachImages } from "./input-media.ts";
 import { planResume } from "./resume-plan.ts";
+import { payerOfRun } from "./run-payer.ts";
 import { fitContext, loadHistory, parseCompactInput, shrinkToWindow, type FittedContext } from "./context-manager.ts";
 import { loadPromptFiles, renderSystemPrompt, type PromptFile } from "./system-prompt.ts";
 
@@ -82,6 +83,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
   // The loop's last step, written in one transaction with the outcome below.
   let lastStep: RunProgress | undefined;
   try {
+    const payer = await payerOfRun(store, run);
     // A light context (heartbeats) leaves out the skills, memory, workspace prompt files and history.
     const light = hasLightContext(run);
     const skills = light ? undefined : await deps.skillsFor?.({ agentId: input.agentId, workspace: input.workspace });
@@ -105,7 +107,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     const fit = (force?: { focus: string }): Promise<FittedContext> =>
       fitContext(contextDeps, {
         run, agentId: input.agentId, modelRef: input.modelRef, system, tools, history, compaction: light ? undefined : loaded.compaction, input: run.input, signal: input.signal,
-        ...(force ? { force } : {}),
+        payer, ...(force ? { force } : {}),
       });
     // `/compact [focus]` (sent by the chat command) compacts now; the command is not part of the conversation, so its
     // input leaves the transcript (the run record keeps it and the reply).
@@ -137,6 +139,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
         ...(plan ? { resume: { messages: plan.messages, steps: plan.steps } } : {}),
         maxSteps: input.agent.max_steps,
         models: deps.models,
+        payer,
         tools,
         signal: input.signal,
         emit: input.emit,
@@ -147,7 +150,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
           runUsage = addUsage(runUsage, usage);
           // The ledger entry, the run's running total and the step's messages commit together.
           const step: RunProgress = {
-            usage: { runId, sessionKey: run.sessionKey, agentId: input.agentId, provider, model, ...usage, at: deps.now(), idempotencyKey },
+            usage: { runId, sessionKey: run.sessionKey, agentId: input.agentId, provider, model, ...usage, at: deps.now(), idempotencyKey, ...(payer.sender ? { sender: payer.sender } : {}) },
             messages: toTranscript(messages),
             patch: { usage: runUsage },
           };

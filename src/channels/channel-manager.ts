@@ -203,6 +203,8 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
     if (isQuietHeartbeat(run)) return "";
     if (run.status === "succeeded") return run.reply ?? "";
     if (run.status === "interrupted") return INTERRUPTED_NOTICE;
+    // A spent budget is not a fault: its message says which budget, its limit and when it resets.
+    if (run.status === "failed" && run.errorCode === "budget_exceeded" && run.error) return `⛔ ${run.error}`;
     if (run.status === "failed") return `⚠️ I couldn't answer that: ${run.error ?? run.errorCode ?? "the run failed"}`;
     return ""; // cancelled: /stop already answered
   }

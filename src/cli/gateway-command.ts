@@ -97,6 +97,10 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
     // were interrupted are told. Their messages are journaled in the store, open since before listening.
     const channelsStarted = startChannels(app, recovered.interrupted);
     channelsStarted.catch(() => undefined); // handled below, once the signal handlers are set
+    // Schedules (and heartbeats) start once the channels they deliver to are up; the scheduler module loads only now.
+    channelsStarted.then(() => app.startAutomation()).catch((err: unknown) => {
+      app.log.error({ err }, "the scheduler did not start; schedules will not fire until the gateway restarts");
+    });
     // Memory files are indexed (only changed ones) and watched in the background; nothing loads without memory.
     app.startMemoryWatch().catch((err: unknown) => app.log.warn({ err: err instanceof Error ? err.message : String(err) }, "memory not indexed at start; searches index on demand"));
     try {
@@ -114,6 +118,8 @@ export async function gatewayCommand(g: GlobalOptions, opts: GatewayOptions): Pr
         collector.stop();
         void (async () => {
           await removeGatewayRuntime(app.stateDir).catch(() => undefined);
+          // No new fires while running turns finish; another control process may take the schedules over.
+          await app.stopAutomation();
           await gateway.close({ deadlineMs });
           await (await channelsStarted.catch(() => undefined))?.stop();
           await router?.stop();

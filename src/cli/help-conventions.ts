@@ -18,7 +18,7 @@ const EXAMPLES: ReadonlyMap<string, string[]> = new Map([
   ["sessions", ["pincer sessions list", "pincer sessions show agent:default:cli:dm:local"]],
   ["sessions list", ["pincer sessions list", "pincer sessions list --agent work -n 10 --json"]],
   ["sessions show", ["pincer sessions show agent:default:cli:dm:local", "pincer sessions show agent:default:cli:dm:local -n 20 --json"]],
-  ["usage", ["pincer usage", "pincer usage --since 24h --json"]],
+  ["usage", ["pincer usage", "pincer usage --since 24h --json", "pincer usage --session agent:default:telegram:dm:123456"]],
   ["onboard", ["pincer onboard", "pincer onboard --non-interactive --provider openai --model gpt-4o-mini --api-key-env OPENAI_API_KEY"]],
   ["doctor", ["pincer doctor", "pincer doctor --probe --json"]],
   ["config", ["pincer config validate", "pincer config set agents.default.model fast"]],

@@ -120,9 +120,9 @@ sessions
 
 program
   .command("usage")
-  .description("token usage and cost by provider and model")
+  .description("token usage and cost by provider and model, and each budget's use and reset")
   .option("--since <duration>", "only the last duration, e.g. 24h, 7d")
-  .option("-s, --session <key>", "only this session")
+  .option("-s, --session <key>", "only this session (session budgets are measured for it)")
   .option("--json", "machine-readable output")
   .action(async (opts) => (await import("./usage-command.ts")).usageCommand(globals(), opts));
 

@@ -89,7 +89,7 @@ export const modelsSchema = z.strictObject({
 });
 
 /** Tool groups allowed when policy.tools.allow is not set. */
-export const DEFAULT_TOOL_ALLOW: readonly string[] = ["group:fs", "group:runtime", "group:web", "group:agents", "group:memory"];
+export const DEFAULT_TOOL_ALLOW: readonly string[] = ["group:fs", "group:runtime", "group:web", "group:agents", "group:memory", "group:automation"];
 
 export const toolPolicySchema = z.strictObject({
   allow: z.array(z.string()).default(() => [...DEFAULT_TOOL_ALLOW]),

@@ -1,7 +1,7 @@
 // What the gateway needs from the running core: config, store, dispatcher, models and a logger.
 // `App` (src/app.ts) satisfies it; the gateway never imports the composition root.
-import type { AutomationControl } from "../automation/automation.ts";
 import type { MemoryRuntime } from "../memory/memory-runtime.ts";
+import type { AutomationControl } from "../automation/automation.ts";
 import type { Logger } from "pino";
 import type { LogFile } from "../config/log-file.ts";
 import type { ReloadReport } from "../app.ts";
@@ -42,7 +42,8 @@ export interface GatewayContext {
   memory?(): Promise<MemoryRuntime>;
   /** The process environment the app was built with: where webhook triggers find their `secret_env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** The running automation (scheduler, heartbeat), when this process runs it. */
+  /** The scheduler running in this process (run a schedule now, wake it after a change, its state); undefined until
+   * it has started, shortly after the gateway serves. */
   automation?(): AutomationControl | undefined;
 }
 

@@ -109,14 +109,16 @@ export function toUsageChunk(meta: ResponseMeta & { id: string }, usage: Usage) 
 
 const PROVIDER_CODES = new Set(["rate_limited", "server_error", "timeout", "auth_failed", "bad_request", "network", "unknown_provider"]);
 
-/** HTTP status and OpenAI error for a run that did not succeed: 503 missing credential, 502 provider failure, 409 cancelled, else 500. */
-export function toRunError(outcome: Pick<RunOutcome, "status" | "errorCode" | "error">): { status: 409 | 500 | 502 | 503; body: OpenAIError } {
+/** HTTP status and OpenAI error for a run that did not succeed: 503 missing credential, 502 provider failure, 409 cancelled,
+ * 429 `insufficient_quota` for a spent budget (OpenAI's own answer to a spent quota), else 500. */
+export function toRunError(outcome: Pick<RunOutcome, "status" | "errorCode" | "error">): { status: 409 | 429 | 500 | 502 | 503; body: OpenAIError } {
   const code = outcome.errorCode ?? (outcome.status === "failed" ? "internal" : outcome.status);
   if (outcome.status === "cancelled" || outcome.status === "interrupted") {
     const message = `the run was ${outcome.status} (by /stop, a newer message with queue mode interrupt, or a restart)`;
     return { status: 409, body: openAIError({ message, type: "run_cancelled", code }) };
   }
   const message = outcome.error ?? "the run failed without an error message";
+  if (code === "budget_exceeded") return { status: 429, body: openAIError({ message, type: "insufficient_quota", code }) };
   if (code === "missing_credential") return { status: 503, body: openAIError({ message, type: "service_unavailable", code }) };
   if (PROVIDER_CODES.has(code)) return { status: 502, body: openAIError({ message, type: "upstream_error", code }) };
   return { status: 500, body: openAIError({ message, type: "server_error", code }) };

@@ -1,7 +1,7 @@
 // Public entry of the model layer: router, events, credentials and auth store, presets, prices.
 export { createModelRouter } from "./model-router.ts";
 export type { ModelRouter, ModelRouterOptions } from "./model-router.ts";
-export type { ModelEvent, ModelRequest, ToolCallRequest, ToolSpec } from "./model-events.ts";
+export type { BudgetPayer, ModelEvent, ModelRequest, ToolCallRequest, ToolSpec } from "./model-events.ts";
 export { resolveCandidates } from "./model-candidates.ts";
 export type { Candidate } from "./model-candidates.ts";
 export { resolveCredential } from "./credentials.ts";

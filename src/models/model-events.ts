@@ -3,6 +3,7 @@
 import type { ModelMessage } from "ai";
 import type { Usage } from "../core/domain.ts";
 import type { ProviderErrorCode } from "../core/errors.ts";
+import type { ReplyRoute } from "../core/inbound.ts";
 
 export interface ToolSpec {
   name: string;
@@ -18,6 +19,19 @@ export interface ModelRequest {
   messages: ModelMessage[];
   tools: ToolSpec[];
   signal: AbortSignal;
+  /** Who pays for the call: the budgets matching it are checked before any byte goes to a provider. */
+  budget?: BudgetPayer;
+}
+
+/** The payer of a model call, as budgets match it (`instance` budgets match every call). */
+export interface BudgetPayer {
+  runId?: string;
+  sessionKey?: string;
+  agentId?: string;
+  /** `<channel>:<senderId>` of the run's origin (a sub-agent's: its parent's), for `sender:` budgets. */
+  sender?: string;
+  /** Where a budget notice for this payer goes (the chat the run answers, or its parent's). */
+  origin?: ReplyRoute;
 }
 
 export interface ToolCallRequest {

@@ -10,6 +10,7 @@ import { describeApiContract } from "./store-api-contract.ts";
 import { describeSessionStatsContract } from "./store-sessions-contract.ts";
 import { describeSkillsContract } from "./store-skills-contract.ts";
 import { describeMemoryContract } from "./store-memory-contract.ts";
+import { describeSchedulesContract } from "./store-schedules-contract.ts";
 
 const T0 = Date.UTC(2025, 0, 1); // epoch ms
 
@@ -404,5 +405,6 @@ export function describeStore(name: string, make: () => Promise<Store>): void {
 
     describeSkillsContract({ store: () => store, tick });
     describeMemoryContract({ store: () => store, tick, T0 });
+    describeSchedulesContract({ store: () => store, tick, T0 });
   });
 }

@@ -55,6 +55,9 @@ beforeAll(async () => {
     "agents:",
     "  default: {}",
     "  helper: {}",
+    "budgets:",
+    "  - { scope: instance, period: month, max_usd: 1000, max_tokens: 10000000, action: warn }",
+    "  - { scope: 'agent:helper', max_tokens: 5000, action: block }",
     telegramAccountConfig(tg),
     "",
   ].join("\n");
@@ -105,6 +108,16 @@ describe.skipIf(!chromiumAvailable)("Control UI pages: Usage, Channels, Logs, Co
       expect([await cell(1), await cell(2), await cell(3), await cell(4)]).toEqual([api.total.calls, api.total.inputTokens, api.total.outputTokens, api.total.cachedTokens]);
       expect(await cell(5)).toBeCloseTo(api.total.costUsd, 9);
       expect(await page.locator(".usage-card-table tbody tr").first().textContent()).toContain("fake/gpt-4o-mini");
+
+      // Budgets: one row each, the bar at the share the API reports.
+      const budgets = (await apiGet<{ data: Array<{ scope: string; statuses: Array<{ used: number }> }> }>("/budgets")).data;
+      const table = page.getByRole("table", { name: "Budgets and their use this period" });
+      await poll(() => table.locator("tbody tr").count()).toBe(2);
+      const bars = table.getByRole("progressbar");
+      for (const [i, b] of budgets.entries()) {
+        expect(await bars.nth(i).getAttribute("aria-valuenow")).toBe(String(Math.min(100, Math.floor(b.statuses[0]!.used * 100))));
+      }
+      expect(await table.locator("tbody tr").nth(1).textContent()).toContain("agent:helper");
       await shot(page, "usage-desktop");
 
       // By agent: one row per agent, as the API says.

@@ -35,4 +35,22 @@ describe("sessions and usage", () => {
     expect(json.models.map((m) => [m.model, m.priced])).toEqual(expect.arrayContaining([["gpt-4o-mini", false], ["priced", true]]));
     expect(json.total.priced).toBe(false);
   }, 90_000);
+
+  it("shows each budget's use and reset, and a turn over a block budget reaches no model", async () => {
+    const budgets = ["budgets:", "  - { scope: instance, max_tokens: 15, action: block }", "  - { scope: session, period: month, max_tokens: 1000, action: warn, tz: Europe/Paris }"].join("\n");
+    const home = await fx.home(`${fakeProviderConfig(fx.fake.baseURL)}\n${budgets}`);
+    fx.fake.enqueue({ text: "first" });
+    expect((await home.cli(["run", "hi", "--session", "agent:default:cli:dm:budget"])).code).toBe(0);
+    const before = fx.fake.requests.length;
+    const blocked = await home.cli(["run", "again", "--session", "agent:default:cli:dm:budget"]);
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toContain("Budget exceeded: The daily budget of this assistant (instance) is used up: 15 of 15 tokens (100%). No model was called.");
+    expect(fx.fake.requests.length).toBe(before);
+
+    const usage = await home.cli(["usage"]);
+    expect(usage.stdout).toMatch(/\nBUDGET +PERIOD +ACTION +USED +RESETS\ninstance +day +block +15 of 15 tokens \(100%\) +\d{1,2} \w{3} \d{4}, 00:00 \(UTC\)\n/);
+    expect(usage.stdout).toMatch(/\nsession +month +warn +agent:default:cli:dm:budget: 15 of 1,000 tokens \(1%\) +1 \w{3} \d{4}, 00:00 \(Europe\/Paris\)\n/);
+    const json = JSON.parse((await home.cli(["usage", "--json"])).stdout) as { budgets: Array<{ scope: string; statuses: Array<{ tokens: number; over: boolean }> }> };
+    expect(json.budgets[0]).toMatchObject({ scope: "instance", max_tokens: 15, statuses: [{ tokens: 15, over: true }] });
+  }, 90_000);
 });

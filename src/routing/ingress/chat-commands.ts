@@ -56,7 +56,7 @@ const HELP = [
   "/new [model]: start a fresh conversation (optionally on another model)",
   "/reset: clear this conversation",
   "/model [name]: list models, or switch this conversation's model",
-  "/usage: tokens and cost of this conversation",
+  "/usage: tokens and cost of this conversation, and the budgets that apply to it",
   "/stop: stop the current reply",
   "/subagents [kill <id>]: this conversation's sub-agents (status, tokens), or stop one",
   "/queue [followup|collect|steer|interrupt]: what happens to messages sent while I'm busy",
@@ -188,9 +188,19 @@ async function compact(ctx: CommandContext, focus: string): Promise<string> {
 
 async function usage(ctx: CommandContext): Promise<string> {
   const rows = await ctx.store.usage.totals({ sessionKey: ctx.sessionKey });
-  if (rows.length === 0) return "No tokens used in this conversation yet.";
   const lines = rows.map((r) => `${r.provider}/${r.model}: ${r.calls} call(s), ${r.inputTokens} in, ${r.outputTokens} out${r.costUsd ? `, $${r.costUsd.toFixed(4)}` : ""}`);
-  return ["Usage in this conversation:", ...lines].join("\n");
+  const text = rows.length === 0 ? ["No tokens used in this conversation yet."] : ["Usage in this conversation:", ...lines];
+  return [...text, ...(await budgetLines(ctx))].join("\n");
+}
+
+/** The budgets that apply to this conversation and sender, with their use and reset (none configured: no lines). */
+async function budgetLines(ctx: CommandContext): Promise<string[]> {
+  if (ctx.config.budgets.length === 0) return [];
+  const { describeStatus, matchBudgets, measureBudgets } = await import("../../models/budget-status.ts");
+  const payer = { sessionKey: ctx.sessionKey, agentId: ctx.agentId, sender: `${ctx.msg.channel}:${ctx.msg.sender.id}` };
+  const statuses = await measureBudgets(ctx.store, matchBudgets(ctx.config.budgets, payer), Date.now());
+  if (statuses.length === 0) return [];
+  return ["", "Budgets:", ...statuses.map((s) => `• ${describeStatus(s)}`)];
 }
 
 function listModels(ctx: CommandContext): string {

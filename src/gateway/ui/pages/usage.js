@@ -1,10 +1,12 @@
 // The Usage page: tokens and cost per day over 7, 30 or 90 days, grouped by model, agent, channel or provider, as a
-// stacked bar chart with the table beside it, and the same numbers as a CSV download. Data: GET /usage/daily, /usage.csv.
+// stacked bar chart with the table beside it, and the same numbers as a CSV download; above them the budgets with their
+// use this period. Data: GET /usage/daily, /usage.csv, /budgets.
 import { html, loadStylesheet, useEffect, useMemo, useState } from "../lib/html.js";
 import { api, downloadFile } from "../lib/api.js";
 import { EmptyState, ErrorBanner, Segmented, Spinner, Table } from "../lib/components.js";
 import { formatCost, formatTokens } from "../lib/format.js";
 import { OTHER_COLOR, PALETTE, StackedBars, formatDay } from "./usage-chart.js";
+import { BudgetsSection } from "./usage-budgets.js";
 
 loadStylesheet("/ui/pages/usage.css");
 
@@ -84,6 +86,7 @@ export default function Page({ route, navigate }) {
 
   return html`
     <section class="page usage-page">
+      <${BudgetsSection} />
       ${controls}
       <${ErrorBanner} error=${download.error && `The CSV could not be downloaded: ${download.error.message}`} onDismiss=${() => setDownload({ busy: false, error: undefined })} />
       ${error

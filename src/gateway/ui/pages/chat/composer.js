@@ -9,7 +9,7 @@ export const COMMANDS = [
   ["status", "agent, model, session, tokens used, context use, queue"],
   ["compact", "summarise the older part of this conversation now: /compact [focus]"],
   ["model", "list models, or switch this conversation's model: /model <name>"],
-  ["usage", "tokens and cost of this conversation"],
+  ["usage", "tokens, cost and budgets of this conversation"],
   ["stop", "stop the current answer"],
   ["help", "all commands"],
   ["queue", "what happens to messages sent while an answer runs"],
