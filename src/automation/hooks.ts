@@ -124,7 +124,7 @@ export function createHookReceiver(opts: HookReceiverOptions): HookReceiver {
       const byClient = limits.perClient.take(req.client);
       if (!byClient.ok) return refuseLimited(req, name, "address", byClient.retryAfterSec, hook.rate_limit_per_minute);
 
-      const secret = opts.env[hook.secret_env];
+      const secret = ownEntry(opts.env, hook.secret_env);
       if (!secret) {
         log.error({ hook: name, env: hook.secret_env }, `hook refused: its secret is not set. Fix: set ${hook.secret_env} in the gateway's environment and restart it`);
         return refuse(req, name, 503, "secret_unset", fail(503, "hook_unavailable", "this hook is not ready: its secret is not set on the gateway. Fix: the gateway's operator sets it (see 'pincer doctor')"));

@@ -35,6 +35,11 @@ describe("checkHooks", () => {
     });
   });
 
+  it("reads the secret as an own variable of the environment: secret_env constructor is unset, not a function", () => {
+    const cfg = configSchema.parse({ hooks: { ci: { auth: "token", secret_env: "constructor", message: "build" } } });
+    expect(checkHooks(cfg, {}, "/etc/pincer.yaml")[0]).toMatchObject({ status: "fail", detail: expect.stringContaining("constructor (hooks.ci.secret_env) is not set") });
+  });
+
   it("says nothing without hooks", () => {
     expect(checkHooks(configSchema.parse({}), {}, "/etc/pincer.yaml")).toEqual([]);
   });

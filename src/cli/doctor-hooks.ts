@@ -1,6 +1,7 @@
 // `pincer doctor` check of webhook triggers: each hook's agent configured and secret env var set (fail), the secret long
 // enough (warn), and a note when the gateway only listens on loopback (senders on the internet need a reverse proxy).
 // Loaded only when hooks are configured.
+import { ownEntry } from "../core/own-entry.ts";
 import type { PincerConfig } from "../core/config-schema.ts";
 import { resolveListenAddress } from "../gateway/listen-address.ts";
 import type { Check } from "./doctor-command.ts";
@@ -21,7 +22,7 @@ export function checkHooks(config: PincerConfig, env: Record<string, string | un
         fix: `set hooks.${name}.agent to one of: ${Object.keys(config.agents).join(", ")}, or add agents.${hook.agent}`,
       });
     }
-    const secret = env[hook.secret_env];
+    const secret = ownEntry(env, hook.secret_env);
     if (!secret) {
       checks.push({
         name: "hooks", status: "fail",

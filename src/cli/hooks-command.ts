@@ -15,7 +15,7 @@ const SEND_TIMEOUT_MS = 15_000;
 export async function hooksListCommand(g: GlobalOptions, opts: { json?: boolean }): Promise<void> {
   const { config, file } = await loadCliConfig(g);
   const rows = Object.entries(config.hooks).map(([name, hook]) => ({
-    name, auth: hook.auth, path: `/hooks/${name}`, secretEnv: hook.secret_env, secretSet: Boolean(process.env[hook.secret_env]),
+    name, auth: hook.auth, path: `/hooks/${name}`, secretEnv: hook.secret_env, secretSet: Boolean(ownEntry(process.env, hook.secret_env)),
     agent: hook.agent, session: hook.session, deliver: hook.deliver,
   }));
   if (opts.json) return printJson({ hooks: rows });
@@ -32,7 +32,7 @@ export async function hooksTestCommand(g: GlobalOptions, name: string, opts: { b
     const known = Object.keys(loaded.config.hooks);
     throw new CliFailure(`no hook "${name}" in ${loaded.file}; ${known.length ? `configured: ${known.join(", ")}` : "none is configured (add one under hooks:)"}`, EXIT_USAGE);
   }
-  const secret = process.env[hook.secret_env];
+  const secret = ownEntry(process.env, hook.secret_env);
   if (!secret) throw new CliFailure(`hooks.${name}.secret_env: ${hook.secret_env} is not set in this shell. Fix: export ${hook.secret_env}=<the secret the gateway has>, then run this again`, EXIT_CONFIG);
   const body = await readBody(opts.body, hook);
   const found = await findGateway({ stateDir: loaded.stateDir, config: loaded.config, configFile: loaded.file });
