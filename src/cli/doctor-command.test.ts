@@ -61,7 +61,7 @@ describeWithPostgres("doctor: PostgreSQL store (live)", () => {
     await admin.query(`create schema "${schema}"`);
     const config = configWith({ url: TEST_POSTGRES_URL, schema });
     expect((await checkPostgresStore(config, TEST_POSTGRES_URL))[1]).toMatchObject({
-      status: "warn", detail: `schema ${schema} has 9 pending migration(s): 001_initial, 002_cluster_coordination, 003_channels, 004_journal_run, 005_session_title, 006_skills, 007_context, 008_memory, 009_automation`,
+      status: "warn", detail: `schema ${schema} has 10 pending migration(s): 001_initial, 002_cluster_coordination, 003_channels, 004_journal_run, 005_session_title, 006_skills, 007_context, 008_memory, 009_automation, 010_safety`,
     });
     await (await openPostgresStore({ url: TEST_POSTGRES_URL, schema })).close();
     expect((await checkPostgresStore(config, TEST_POSTGRES_URL))[1]).toEqual({ name: "store schema", status: "ok", detail: `schema ${schema} is migrated` });

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { bindingSchema, channelsSchema, mediaSchema, sessionSchema } from "./channel-config.ts";
 import { budgetSchema, heartbeatSchema, hooksSchema } from "./automation-config.ts";
+import { approvalsSchema, elevatedPolicySchema, mcpSchema, taintPolicySchema } from "./safety-config.ts";
 
 export const TIER_NAMES = ["default", "fast", "complex", "local"] as const;
 export type TierName = (typeof TIER_NAMES)[number];
@@ -19,7 +20,8 @@ export type AuthMode = (typeof AUTH_MODES)[number];
 export const QUEUE_MODES = ["followup", "collect", "steer", "interrupt"] as const;
 export type QueueMode = (typeof QUEUE_MODES)[number];
 
-export const EXEC_LEVELS = ["deny", "allowlist", "full"] as const;
+/** `ask`: binaries outside safe_bins need an owner's approval instead of being refused. */
+export const EXEC_LEVELS = ["deny", "allowlist", "ask", "full"] as const;
 export type ExecLevel = (typeof EXEC_LEVELS)[number];
 
 /** AgentSkills names: 1-64 lowercase letters, digits and single hyphens, not starting or ending with one. */
@@ -94,6 +96,8 @@ export const DEFAULT_TOOL_ALLOW: readonly string[] = ["group:fs", "group:runtime
 export const toolPolicySchema = z.strictObject({
   allow: z.array(z.string()).default(() => [...DEFAULT_TOOL_ALLOW]),
   deny: z.array(z.string()).default([]),
+  /** Allowed tools whose calls wait for an owner's approval (same entries as allow/deny; deny still wins). */
+  ask: z.array(z.string()).default([]),
 });
 
 /** Per-process resource limits for sandboxed commands (applied with prlimit when the host has it). */
@@ -160,11 +164,16 @@ export const subagentsPolicySchema = z.strictObject({
 export type SubagentsPolicy = z.infer<typeof subagentsPolicySchema>;
 
 export const policySchema = z.strictObject({
-  tools: toolPolicySchema.default(() => ({ allow: [...DEFAULT_TOOL_ALLOW], deny: [] })),
+  tools: toolPolicySchema.default(() => ({ allow: [...DEFAULT_TOOL_ALLOW], deny: [], ask: [] })),
   exec: execPolicySchema.prefault({}),
   web: webPolicySchema.prefault({}),
   fs: fsPolicySchema.prefault({}),
   subagents: subagentsPolicySchema.prefault({}),
+  /** Runs holding untrusted content (strangers' messages, fetched pages, webhook bodies, inbound files, untrusted MCP
+   * results) need approval for guarded tools. */
+  taint: taintPolicySchema.prefault({}),
+  /** Break glass: an owner widens one session's tools for a few minutes, audited. */
+  elevated: elevatedPolicySchema.prefault({}),
 });
 export type Policy = z.infer<typeof policySchema>;
 
@@ -175,8 +184,8 @@ export const agentSchema = z.strictObject({
   max_steps: z.number().int().positive().max(200).default(16),
   run_timeout_ms: z.number().int().positive().default(600_000),
   queue_mode: z.enum(QUEUE_MODES).default("followup"),
-  /** Per-agent policy; merged over the top-level policy (deny lists add up). */
-  tools: z.strictObject({ allow: z.array(z.string()).optional(), deny: z.array(z.string()).optional() }).optional(),
+  /** Per-agent policy; merged over the top-level policy (deny and ask lists add up). */
+  tools: z.strictObject({ allow: z.array(z.string()).optional(), deny: z.array(z.string()).optional(), ask: z.array(z.string()).optional() }).optional(),
   /** Skills this agent may use, by name; absent = every eligible skill. */
   skills: z.array(z.string().regex(SKILL_NAME, SKILL_NAME_HINT)).optional(),
 });
@@ -352,6 +361,10 @@ export const configSchema = z.strictObject({
   hooks: hooksSchema.default({}),
   /** Spend caps checked before every model call. */
   budgets: z.array(budgetSchema).default([]),
+  /** Tool calls waiting for an owner's answer. */
+  approvals: approvalsSchema.prefault({}),
+  /** MCP servers whose tools the agent may use, under the same gate as the built-in tools. */
+  mcp: mcpSchema.prefault({}),
 });
 export type PincerConfig = z.infer<typeof configSchema>;
 export type PincerConfigInput = z.input<typeof configSchema>;

@@ -5,7 +5,8 @@ import type { ActivationMode } from "./channel-config.ts";
 import type { QueueMode } from "./config-schema.ts";
 import type { ReplyRoute } from "./inbound.ts";
 
-export type RunStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+/** `waiting_approval`: running, paused on a tool call until an owner answers (still in flight: resumed after a restart). */
+export type RunStatus = "pending" | "running" | "waiting_approval" | "succeeded" | "failed" | "cancelled" | "interrupted";
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "interrupted"];
 
 export interface Usage {
@@ -42,6 +43,19 @@ export interface Session {
   updatedAt: number; // epoch ms
   /** The latest compaction: what the model sees instead of the transcript up to `throughId`. Absent until one ran. */
   compaction?: SessionCompaction;
+  /** Untrusted content the conversation holds (cleared by /new and /reset); every run of the session starts tainted by it. */
+  taint?: TaintSource[] | undefined;
+}
+
+/**
+ * Where untrusted content in a run's context came from. `message`: a non-owner's chat message; `web`: a web_fetch result;
+ * `hook`: a webhook body; `file`: an inbound file; `mcp`: an untrusted MCP server's result; `agent`: another agent's message.
+ */
+export interface TaintSource {
+  kind: "message" | "web" | "hook" | "file" | "mcp" | "agent";
+  /** Human-readable and audit-ready, e.g. `web_fetch https://example.com/page`, `telegram group member 1234 (@bob)`. */
+  label: string;
+  at: number; // epoch ms
 }
 
 /** A compaction summary kept on a session. The transcript itself is never shortened by it. */
@@ -85,6 +99,8 @@ export interface Run {
   origin: ReplyRoute | undefined;
   /** What started it; undefined for runs recorded before triggers were. */
   trigger?: RunTrigger | undefined;
+  /** Untrusted content this run holds (its input's, its session's, its tools' results'), oldest first. */
+  taint?: TaintSource[] | undefined;
 }
 
 export type TranscriptRole = "user" | "assistant" | "tool";
@@ -282,4 +298,65 @@ export interface ScheduleFire {
   finishedAt: number | undefined;
   delivery: FireDeliveryStatus;
   deliveryError: string | undefined;
+}
+
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
+/** Why a call waits for approval: a `policy.tools.ask` rule, `policy.exec.level: ask`, or taint. */
+export type ApprovalReason = "ask" | "exec" | "taint";
+
+/** A tool call waiting for (or answered by) an owner. */
+export interface ApprovalRequest {
+  /** Short and typeable in a chat: `/approve <id>`. */
+  id: string;
+  runId: string;
+  sessionKey: string;
+  agentId: string;
+  /** The model's tool call id: with `runId`, the call's identity, so a resumed run never asks twice. */
+  callId: string;
+  tool: string;
+  /** What an `always` answer allows from now on with `tool`: the binary (exec), the host (web_fetch), or undefined (the tool). */
+  subject: string | undefined;
+  /** A redacted, size-capped view of the arguments, shown to the approver. */
+  summary: string;
+  reason: ApprovalReason;
+  /** For `taint`: the untrusted sources that tainted the run. */
+  taintSources: TaintSource[] | undefined;
+  status: ApprovalStatus;
+  /** Set when approved: `once` or `always` (a rule was added). */
+  answer: "once" | "always" | undefined;
+  /** Who answered: `telegram:1234`, `operator:ui`, `operator:cli`, `operator:api`, or `timeout`. */
+  answeredBy: string | undefined;
+  createdAt: number; // epoch ms
+  expiresAt: number; // epoch ms
+  answeredAt: number | undefined;
+}
+
+/** A narrow standing approval added by an `always` answer: `tool` with `subject` (or any call of `tool` when none). */
+export interface ApprovalRule {
+  id: string;
+  /** The agent it applies to. */
+  agentId: string;
+  tool: string;
+  subject: string | undefined;
+  createdBy: string;
+  createdAt: number; // epoch ms
+  /** The request whose answer created it. */
+  fromRequest: string | undefined;
+}
+
+/** Elevated mode of one session: asked for (`pending`, with a confirmation code), `active` until `expiresAt`, or `ended`. */
+export interface Elevation {
+  sessionKey: string;
+  status: "pending" | "active" | "ended";
+  /** What `/elevate confirm <code>` must repeat (pending only). */
+  code: string | undefined;
+  minutes: number;
+  reason: string | undefined;
+  requestedBy: string;
+  requestedAt: number; // epoch ms
+  startedAt: number | undefined;
+  expiresAt: number | undefined;
+  endedAt: number | undefined;
+  /** `expired`, `ended by <who>`, `/new`. */
+  endReason: string | undefined;
 }

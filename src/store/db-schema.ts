@@ -30,6 +30,7 @@ export interface SessionsTable {
   compaction_summary: string | null;
   compacted_through: number | null;
   compacted_at: Millis | null;
+  taint: JsonText | null;
 }
 
 export interface TranscriptTable {
@@ -63,6 +64,7 @@ export interface RunsTable {
   worker: string | null;
   origin: JsonText | null;
   trigger: string | null;
+  taint: JsonText | null;
 }
 
 export interface UsageTable {
@@ -137,6 +139,49 @@ export interface ScheduleFiresTable {
   finished_at: Millis | null;
   delivery: string;
   delivery_error: string | null;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  run_id: string;
+  session_key: string;
+  agent_id: string;
+  call_id: string;
+  tool: string;
+  subject: string | null;
+  summary: string;
+  reason: string;
+  taint_sources: JsonText | null;
+  status: string;
+  answer: string | null;
+  answered_by: string | null;
+  created_at: Millis;
+  expires_at: Millis;
+  answered_at: Millis | null;
+}
+
+export interface ApprovalRulesTable {
+  id: string;
+  agent_id: string;
+  tool: string;
+  subject: string | null;
+  created_by: string;
+  created_at: Millis;
+  from_request: string | null;
+}
+
+export interface ElevationsTable {
+  session_key: string;
+  status: string;
+  code: string | null;
+  minutes: number;
+  reason: string | null;
+  requested_by: string;
+  requested_at: Millis;
+  started_at: Millis | null;
+  expires_at: Millis | null;
+  ended_at: Millis | null;
+  end_reason: string | null;
 }
 
 export interface LeasesTable {
@@ -281,4 +326,7 @@ export interface Database {
   memory_embeddings: MemoryEmbeddingsTable;
   schedules: SchedulesTable;
   schedule_fires: ScheduleFiresTable;
+  approvals: ApprovalsTable;
+  approval_rules: ApprovalRulesTable;
+  elevations: ElevationsTable;
 }

@@ -19,6 +19,7 @@ import { createGroupContextRepo, createNoticeRepo, createPairingRepo } from "./c
 import { createSkillRepo } from "./skill-repos.ts";
 import { createMemoryRepo } from "./memory-repo.ts";
 import { createScheduleRepo } from "./schedule-repo.ts";
+import { createApprovalRepo, createElevationRepo } from "./approval-repos.ts";
 
 export interface KyselyStoreOptions {
   /** How the dialect behind `db` spells DDL types; default SQLite. */
@@ -72,6 +73,8 @@ export function createKyselyStore(db: Kysely<Database>, opts: KyselyStoreOptions
     skills: createSkillRepo(db, now),
     memory: createMemoryRepo(db, { dialect: (opts.sqlTypes ?? SQLITE_SQL_TYPES).dialect, now }),
     schedules: createScheduleRepo(db, now),
+    approvals: createApprovalRepo(db),
+    elevations: createElevationRepo(db),
     async migrate() {
       const { error, results = [] } = await migrator.migrateToLatest();
       if (error) {
@@ -128,7 +131,7 @@ function createSessionRepo(db: Kysely<Database>, q: TurnQueries, now: () => numb
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom("transcript").where("session_key", "=", key).execute();
         await trx.updateTable("sessions")
-          .set({ title: null, compaction_summary: null, compacted_through: null, compacted_at: null })
+          .set({ title: null, compaction_summary: null, compacted_through: null, compacted_at: null, taint: null })
           .where("key", "=", key).execute();
       });
     },
@@ -211,7 +214,7 @@ function createRunRepo(db: Kysely<Database>, q: TurnQueries, now: () => number):
         status: input.status ?? "pending", input: input.input, reply: undefined, errorCode: undefined, error: undefined, model: undefined,
         usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 },
         createdAt: input.createdAt ?? now(), startedAt: input.startedAt, finishedAt: undefined,
-        attempt: input.worker === undefined ? 0 : 1, worker: input.worker, origin: input.origin, trigger: input.trigger,
+        attempt: input.worker === undefined ? 0 : 1, worker: input.worker, origin: input.origin, trigger: input.trigger, taint: input.taint,
       });
       const insert = q.insertRun(row);
       const writes: CompiledQuery[] = [];

@@ -421,6 +421,66 @@ function createAutomation(types: SqlTypes): Migration {
   };
 }
 
+/**
+ * Safe tools: approval requests (unique per tool call, so a resumed run never asks twice), the standing rules `always`
+ * answers add, one elevation record per session, and the untrusted content runs and sessions hold (JSON lists).
+ */
+function createSafety(types: SqlTypes): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable("runs").addColumn("taint", "text").execute();
+      await db.schema.alterTable("sessions").addColumn("taint", "text").execute();
+      await db.schema.createTable("approvals")
+        .addColumn("id", types.orderedText, (c) => c.primaryKey())
+        .addColumn("run_id", types.orderedText, (c) => c.notNull())
+        .addColumn("session_key", "text", (c) => c.notNull())
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("call_id", types.orderedText, (c) => c.notNull())
+        .addColumn("tool", "text", (c) => c.notNull())
+        .addColumn("subject", "text")
+        .addColumn("summary", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("taint_sources", "text")
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("answer", "text")
+        .addColumn("answered_by", "text")
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addColumn("expires_at", MILLIS, (c) => c.notNull())
+        .addColumn("answered_at", MILLIS)
+        .execute();
+      await db.schema.createIndex("approvals_call").unique().on("approvals").columns(["run_id", "call_id"]).execute();
+      await db.schema.createIndex("approvals_status").on("approvals").columns(["status", "expires_at"]).execute();
+      await db.schema.createTable("approval_rules")
+        .addColumn("id", types.orderedText, (c) => c.primaryKey())
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("tool", "text", (c) => c.notNull())
+        .addColumn("subject", "text")
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", MILLIS, (c) => c.notNull())
+        .addColumn("from_request", "text")
+        .execute();
+      await db.schema.createTable("elevations")
+        .addColumn("session_key", types.orderedText, (c) => c.primaryKey())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("code", "text")
+        .addColumn("minutes", "integer", (c) => c.notNull())
+        .addColumn("reason", "text")
+        .addColumn("requested_by", "text", (c) => c.notNull())
+        .addColumn("requested_at", MILLIS, (c) => c.notNull())
+        .addColumn("started_at", MILLIS)
+        .addColumn("expires_at", MILLIS)
+        .addColumn("ended_at", MILLIS)
+        .addColumn("end_reason", "text")
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const table of ["elevations", "approval_rules", "approvals"]) await db.schema.dropTable(table).execute();
+      await db.schema.alterTable("sessions").dropColumn("taint").execute();
+      await db.schema.alterTable("runs").dropColumn("taint").execute();
+    },
+  };
+}
+
 /** All migrations in apply order. Names sort lexically, as Kysely's Migrator requires (so "002", not "0002"). */
 export function listMigrations(types: SqlTypes): Record<string, Migration> {
   return {
@@ -433,6 +493,7 @@ export function listMigrations(types: SqlTypes): Record<string, Migration> {
     "007_context": createContext(),
     "008_memory": createMemory(types),
     "009_automation": createAutomation(types),
+    "010_safety": createSafety(types),
   };
 }
 

@@ -3,7 +3,8 @@
 import type { Insertable, Selectable, Updateable } from "kysely";
 import type {
   AuditDecision, AuditRecord, Delivery, DeliveryStatus, FireDeliveryStatus, JournalEntry, JournalStatus, Lease, Run, RunStatus, RunTrigger, Schedule,
-  ScheduleCatchup, ScheduleConcurrency, ScheduleFire, ScheduleFireStatus, ScheduleKind, Session, TranscriptMessage, TranscriptRole, UsageRecord,
+  ScheduleCatchup, ScheduleConcurrency, ScheduleFire, ScheduleFireStatus, ScheduleKind, Session, TaintSource, TranscriptMessage, TranscriptRole, UsageRecord,
+  ApprovalReason, ApprovalRequest, ApprovalRule, ApprovalStatus, Elevation,
 } from "../core/domain.ts";
 import type { ApprovedSender, GroupContextEntry, Notice, PairingRequest } from "../core/domain.ts";
 import type { ActivationMode } from "../core/channel-config.ts";
@@ -12,7 +13,7 @@ import type { ReplyRoute } from "../core/inbound.ts";
 import type { SkillGrantEntry, SkillInstallEntry } from "./store.ts";
 import type {
   ApprovedSendersTable, AuditTable, DeliveriesTable, GroupContextTable, JournalTable, LeasesTable, NoticesTable, PairingRequestsTable,
-  RunsTable, ScheduleFiresTable, SchedulesTable, SessionsTable, SkillGrantsTable, SkillInstallsTable, TranscriptTable, UsageTable,
+  ApprovalRulesTable, ApprovalsTable, ElevationsTable, RunsTable, ScheduleFiresTable, SchedulesTable, SessionsTable, SkillGrantsTable, SkillInstallsTable, TranscriptTable, UsageTable,
 } from "./db-schema.ts";
 
 // undefined ↔ NULL at the boundary; the domain never sees null.
@@ -38,6 +39,7 @@ export function toSessionRow(s: Partial<Session>): Updateable<SessionsTable> {
     row.compacted_through = s.compaction?.throughId ?? null;
     row.compacted_at = s.compaction?.at ?? null;
   }
+  if ("taint" in s) row.taint = s.taint?.length ? toJson(s.taint) : null;
   return row;
 }
 
@@ -55,6 +57,7 @@ export function fromSessionRow(row: Selectable<SessionsTable>): Session {
     ...(row.compaction_summary !== null && row.compacted_through !== null
       ? { compaction: { summary: row.compaction_summary, throughId: Number(row.compacted_through), at: Number(row.compacted_at ?? 0) } }
       : {}),
+    ...(row.taint ? { taint: JSON.parse(row.taint) as TaintSource[] } : {}),
   };
 }
 
@@ -106,6 +109,7 @@ export function toRunRow(r: Partial<Run>): Updateable<RunsTable> {
   if ("worker" in r) row.worker = orNull(r.worker);
   if ("origin" in r) row.origin = r.origin === undefined ? null : toJson(r.origin);
   if ("trigger" in r) row.trigger = orNull(r.trigger);
+  if ("taint" in r) row.taint = r.taint?.length ? toJson(r.taint) : null;
   return row;
 }
 
@@ -134,6 +138,7 @@ export function fromRunRow(row: Selectable<RunsTable>): Run {
     worker: orUndefined(row.worker),
     origin: row.origin === null ? undefined : (JSON.parse(row.origin) as ReplyRoute),
     trigger: orUndefined(row.trigger) as RunTrigger | undefined,
+    ...(row.taint ? { taint: JSON.parse(row.taint) as TaintSource[] } : {}),
   };
 }
 
@@ -378,5 +383,45 @@ export function fromScheduleFireRow(row: Selectable<ScheduleFiresTable>): Schedu
     finishedAt: orUndefined(row.finished_at),
     delivery: row.delivery as FireDeliveryStatus,
     deliveryError: orUndefined(row.delivery_error),
+  };
+}
+
+export function toApprovalRow(a: ApprovalRequest): Insertable<ApprovalsTable> {
+  return {
+    id: a.id, run_id: a.runId, session_key: a.sessionKey, agent_id: a.agentId, call_id: a.callId, tool: a.tool, subject: orNull(a.subject),
+    summary: a.summary, reason: a.reason, taint_sources: a.taintSources?.length ? toJson(a.taintSources) : null, status: a.status,
+    answer: orNull(a.answer), answered_by: orNull(a.answeredBy), created_at: a.createdAt, expires_at: a.expiresAt, answered_at: orNull(a.answeredAt),
+  };
+}
+
+export function fromApprovalRow(row: Selectable<ApprovalsTable>): ApprovalRequest {
+  return {
+    id: row.id, runId: row.run_id, sessionKey: row.session_key, agentId: row.agent_id, callId: row.call_id, tool: row.tool, subject: orUndefined(row.subject),
+    summary: row.summary, reason: row.reason as ApprovalReason, taintSources: row.taint_sources ? (JSON.parse(row.taint_sources) as TaintSource[]) : undefined,
+    status: row.status as ApprovalStatus, answer: orUndefined(row.answer) as "once" | "always" | undefined, answeredBy: orUndefined(row.answered_by),
+    createdAt: row.created_at, expiresAt: row.expires_at, answeredAt: orUndefined(row.answered_at),
+  };
+}
+
+export function toApprovalRuleRow(r: ApprovalRule): Insertable<ApprovalRulesTable> {
+  return { id: r.id, agent_id: r.agentId, tool: r.tool, subject: orNull(r.subject), created_by: r.createdBy, created_at: r.createdAt, from_request: orNull(r.fromRequest) };
+}
+
+export function fromApprovalRuleRow(row: Selectable<ApprovalRulesTable>): ApprovalRule {
+  return { id: row.id, agentId: row.agent_id, tool: row.tool, subject: orUndefined(row.subject), createdBy: row.created_by, createdAt: row.created_at, fromRequest: orUndefined(row.from_request) };
+}
+
+export function toElevationRow(e: Elevation): Insertable<ElevationsTable> {
+  return {
+    session_key: e.sessionKey, status: e.status, code: orNull(e.code), minutes: e.minutes, reason: orNull(e.reason), requested_by: e.requestedBy,
+    requested_at: e.requestedAt, started_at: orNull(e.startedAt), expires_at: orNull(e.expiresAt), ended_at: orNull(e.endedAt), end_reason: orNull(e.endReason),
+  };
+}
+
+export function fromElevationRow(row: Selectable<ElevationsTable>): Elevation {
+  return {
+    sessionKey: row.session_key, status: row.status as Elevation["status"], code: orUndefined(row.code), minutes: row.minutes, reason: orUndefined(row.reason),
+    requestedBy: row.requested_by, requestedAt: row.requested_at, startedAt: orUndefined(row.started_at), expiresAt: orUndefined(row.expires_at),
+    endedAt: orUndefined(row.ended_at), endReason: orUndefined(row.end_reason),
   };
 }

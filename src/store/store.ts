@@ -1,6 +1,7 @@
 // The Store port: everything Pincer persists. Implementations: SQLite (embedded) and PostgreSQL (cluster).
 // Data access is written once against Kysely; a backend only supplies a dialect and its migrations' types.
 import type {
+  ApprovalRequest, ApprovalRule, ApprovalStatus, Elevation, TaintSource,
   ApprovedSender, AuditDecision, AuditRecord, Delivery, GroupContextEntry, Notice, PairingRequest, JournalEntry, JournalStatus, Lease, Run, RunStatus, RunTrigger, Schedule,
   ScheduleFire, Session, SessionCompaction, Spend, TranscriptMessage, TranscriptRole, Usage, UsageRecord, UsageTotals,
 } from "../core/domain.ts";
@@ -12,8 +13,8 @@ export interface SessionRepo {
   get(key: string): Promise<Session | undefined>;
   /** Newest first. `query`: only sessions whose title, key or transcript contains it (case-insensitive for ASCII). */
   list(opts?: { agentId?: string; limit?: number; query?: string }): Promise<Session[]>;
-  update(key: string, patch: Partial<Pick<Session, "modelOverride" | "queueMode" | "activation" | "title">>): Promise<void>;
-  /** Deletes transcript messages (for /new and /reset), the title that came from them and the compaction summary;
+  update(key: string, patch: Partial<Pick<Session, "modelOverride" | "queueMode" | "activation" | "title" | "taint">>): Promise<void>;
+  /** Deletes transcript messages (for /new and /reset), the title that came from them, the compaction summary and the taint;
    * keeps runs, usage and audit. */
   clearTranscript(key: string): Promise<void>;
   /** Keeps `compaction` as the session's latest compaction (the previous one is replaced; its summary is part of this one). */
@@ -93,6 +94,7 @@ export interface RunRepo {
    */
   create(run: Pick<Run, "id" | "sessionKey" | "agentId" | "input"> & {
     parentRunId?: string; createdAt?: number; status?: "pending" | "running"; startedAt?: number; origin?: ReplyRoute; worker?: string; trigger?: RunTrigger;
+    taint?: TaintSource[];
     messages?: Array<{ role: TranscriptRole; content: unknown }>; journalIds?: number[];
   }): Promise<Run>;
   get(id: string): Promise<Run | undefined>;
@@ -373,6 +375,39 @@ export interface ScheduleRepo {
   pendingDeliveries(limit?: number): Promise<ScheduleFire[]>;
 }
 
+/** Approval requests for tool calls and the standing rules `always` answers add. */
+export interface ApprovalRepo {
+  /** Stores a new pending request. Contract: unique on (runId, callId): when that call already has a request, returns
+   * the existing one (`created: false`) and writes nothing — a resumed run never asks twice. */
+  create(req: Omit<ApprovalRequest, "status" | "answer" | "answeredBy" | "answeredAt">): Promise<{ request: ApprovalRequest; created: boolean }>;
+  get(id: string): Promise<ApprovalRequest | undefined>;
+  /** The request of one tool call, if any. */
+  forCall(runId: string, callId: string): Promise<ApprovalRequest | undefined>;
+  /** Newest first. */
+  list(opts?: { status?: ApprovalStatus[]; sessionKey?: string; runId?: string; limit?: number }): Promise<ApprovalRequest[]>;
+  /**
+   * Answers a pending request (compare-and-set from `pending`): returns it as answered, or undefined when it is unknown or
+   * was answered (or expired) already. Contract: of concurrent answers exactly one applies.
+   */
+  answer(id: string, answer: { status: "approved" | "denied" | "expired"; answer?: "once" | "always"; by: string; at: number }): Promise<ApprovalRequest | undefined>;
+  /** Pending requests whose expiresAt is at or before `now`, oldest first. */
+  overdue(now: number): Promise<ApprovalRequest[]>;
+  addRule(rule: ApprovalRule): Promise<void>;
+  /** Ordered by creation. */
+  rules(opts?: { agentId?: string }): Promise<ApprovalRule[]>;
+  /** False when unknown. */
+  removeRule(id: string): Promise<boolean>;
+}
+
+/** Elevated mode, one record per session (the latest). */
+export interface ElevationRepo {
+  get(sessionKey: string): Promise<Elevation | undefined>;
+  /** Replaces the session's record. */
+  put(elevation: Elevation): Promise<void>;
+  /** Active elevations (status active, whatever their expiry), for expiry sweeps and the UI. */
+  active(): Promise<Elevation[]>;
+}
+
 /** A schedule name already used by another schedule. */
 export class ScheduleNameTaken extends Error {
   readonly scheduleName: string;
@@ -399,6 +434,8 @@ export interface Store {
   skills: SkillRepo;
   memory: MemoryRepo;
   schedules: ScheduleRepo;
+  approvals: ApprovalRepo;
+  elevations: ElevationRepo;
   /** Applies pending migrations; returns the names applied. Idempotent. */
   migrate(): Promise<string[]>;
   /** Names of migrations not yet applied (for `pincer doctor`). */

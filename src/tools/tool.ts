@@ -1,8 +1,9 @@
 // The Tool contract every built-in (and later MCP/skill) tool implements, and the context a call runs in.
 // Tools never decide policy: the ToolGate does that before `execute` is called.
 import type { Policy } from "../core/config-schema.ts";
+import type { ApprovalReason, Elevation, TaintSource } from "../core/domain.ts";
 
-export type ToolGroup = "fs" | "runtime" | "web" | "agents" | "memory" | "automation";
+export type ToolGroup = "fs" | "runtime" | "web" | "agents" | "memory" | "automation" | "mcp";
 
 /** A compact JSON Schema object (what the model sees). */
 export type ToolParameters = { type: "object"; properties: Record<string, unknown>; required?: string[]; additionalProperties?: boolean };
@@ -18,6 +19,49 @@ export interface ToolContext {
   skills?: SkillView | undefined;
   /** Sub-agents and agent-to-agent messages for this run; absent where the runtime offers none. */
   agents?: AgentsView | undefined;
+  /** Approvals, elevated mode and taint for this run; absent = no approvals possible (ask and taint then deny). */
+  safety?: SafetyView | undefined;
+}
+
+/** One tool call as the safety checks see it. */
+export interface GuardedCall {
+  name: string;
+  group: ToolGroup;
+  args: Record<string, unknown>;
+}
+
+/** How an approval request ended for the waiting call. */
+export interface ApprovalOutcome {
+  decision: "approved" | "denied" | "expired";
+  /** `always`: a standing rule now allows this tool with this subject. */
+  answer?: "once" | "always";
+  by?: string;
+  /** The request's id (audit). */
+  requestId: string;
+}
+
+/**
+ * The safety state of one run as the gate sees it (built in src/routing and src/app.ts, carried here so the tools layer
+ * never imports them): taint (which untrusted content the run holds, and which calls that guards), elevated mode, and
+ * approvals.
+ */
+export interface SafetyView {
+  /** Why `call` is guarded because the run holds untrusted content (naming the source), or undefined when it is not. */
+  taintReason(call: GuardedCall): string | undefined;
+  /** The untrusted sources the run holds now, oldest first. */
+  taintSources(): readonly TaintSource[];
+  /** Records untrusted content a tool result just brought into the run (a fetched page, an untrusted MCP result). */
+  noteUntrusted(source: TaintSource): void;
+  /** The session's elevation while it is active (not expired), else undefined. */
+  elevation(): Promise<Elevation | undefined>;
+  /** A stored `always` rule allowing `tool` with `subject` for this run's agent. */
+  standingRule(tool: string, subject: string | undefined): Promise<boolean>;
+  /**
+   * Asks the session's owners (and the operator) and waits: persisted, so a restart resumes the wait or finds the answer
+   * (never asks twice for one call). Resolves `expired` after approvals.timeout_ms; `denied` at once when nobody can
+   * approve. Rejects only when `signal` aborts.
+   */
+  requestApproval(req: { callId: string; tool: string; subject: string | undefined; summary: string; reason: ApprovalReason }, signal: AbortSignal): Promise<ApprovalOutcome>;
 }
 
 /** spawn_agent's arguments, validated. */

@@ -10,7 +10,7 @@ import type { Store } from "../store.ts";
 import { defaultPostgresSchema, inspectPostgresStore, openPostgresStore } from "./postgres-store.ts";
 
 const URL = TEST_POSTGRES_URL;
-const MIGRATIONS = ["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title", "006_skills", "007_context", "008_memory", "009_automation"];
+const MIGRATIONS = ["001_initial", "002_cluster_coordination", "003_channels", "004_journal_run", "005_session_title", "006_skills", "007_context", "008_memory", "009_automation", "010_safety"];
 
 describeWithPostgres("PostgreSQL store", () => {
   const admin = new pg.Pool({ connectionString: URL, max: 2 });
@@ -85,7 +85,7 @@ describeWithPostgres("PostgreSQL store", () => {
       const store = await openPostgresStore({ url: URL, schema });
       try {
         expect(await tablesIn(schema)).toEqual([
-          "approved_senders", "audit", "deliveries", "group_context", "journal", "kysely_migration", "kysely_migration_lock", "leases",
+          "approval_rules", "approvals", "approved_senders", "audit", "deliveries", "elevations", "group_context", "journal", "kysely_migration", "kysely_migration_lock", "leases",
           "memory_chunks", "memory_embeddings", "memory_files", "notices",
           "pairing_requests", "runs", "schedule_fires", "schedules", "sessions", "skill_bundles", "skill_generation", "skill_grants", "skill_installs", "transcript", "usage",
         ]);
