@@ -102,7 +102,9 @@ if (skipOrFail(reason)) {
     });
 
     it("recreates a deleted durable by itself and keeps consuming", async () => {
-      const bus = await open();
+      // A pull that the server never ends for the deleted durable expires after pullExpiresMs; keep that short so a
+      // missed "consumer deleted" status costs seconds, not the 30 s default.
+      const bus = await open({ pullExpiresMs: 2_000 });
       const got: unknown[] = [];
       bus.consume("runs", "workers", async (m) => void got.push(m.data));
       await bus.publish("runs", { n: 1 });
