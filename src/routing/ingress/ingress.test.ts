@@ -116,7 +116,7 @@ describe("ingress", () => {
     await send(group({ text: "owner here", mentioned: true, sender: { id: "1", username: "boss", isBot: false } }));
     expect(turns[1]!.text).toBe("@boss: owner here");
     expect(turns[1]!.taint).toBeUndefined();
-    await send(msg({ chat: { kind: "dm", id: "1" }, sender: { id: "1", isBot: false }, text: "see this", media: [{ kind: "document", ref: "f" }] }));
+    await send(msg({ chat: { kind: "dm", id: "1" }, sender: { id: "1", isBot: false }, text: "see this", media: [{ kind: "file", ref: "f" }] }));
     expect(turns[2]!.taint).toEqual([{ kind: "file", label: "telegram file inbox/x.jpg from 1", at: expect.any(Number) }]);
 
     const key = "agent:default:telegram:group:-100";
