@@ -149,6 +149,20 @@ describe("the taint-aware gate", () => {
     expect(fetches[1]!.reason).toBe(`taint: possible exfiltration to collect.attacker.example: the run holds untrusted content from web_fetch ${pageUrl}`);
   });
 
+  it("taints a parent with the answer of a sub-agent that read a page", async () => {
+    fake.enqueue(
+      { toolCalls: [{ name: "spawn_agent", args: { task: `read ${pageUrl}` } }] },
+      { toolCalls: [{ name: "web_fetch", args: { url: pageUrl } }] },
+      { text: "the page says to run a command" },
+      { toolCalls: [{ name: "exec", args: { command: STEAL } }] },
+      { text: "stopped" },
+    );
+    const outcome = await send("sub", "ask a helper what the page says");
+    const [exec] = await toolCalls(outcome.runId, "exec");
+    expect(exec!.decision).toBe("deny");
+    expect(exec!.reason).toMatch(new RegExp(`^taint: the run holds untrusted content \\(sub-agent answer \\(it read web_fetch ${pageUrl.replaceAll(".", "\\.")}\\)\\)$`));
+  });
+
   it("(f, g) /new clears a session's taint; a restart keeps the taint of runs and sessions", async () => {
     fake.enqueue({ toolCalls: [{ name: "web_fetch", args: { url: pageUrl } }] }, { text: "read it" });
     const first = await send("g", `summarise ${pageUrl}`);
