@@ -250,6 +250,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let messenger: Promise<AgentMessenger> | undefined;
   const agentMessages = (): Promise<AgentMessenger> =>
     (messenger ??= import("./routing/agent-messages.ts").then((m) => m.createAgentMessenger({ store, dispatcher, bus, config: () => config, now })));
+  // The taint of each run (untrusted content it holds, and the calls that guards): loaded with the first turn.
+  let runTaintModule: Promise<typeof import("./routing/run-taint.ts")> | undefined;
+  const loadRunTaint = () => (runTaintModule ??= import("./routing/run-taint.ts"));
   const agentsViewFor = (run: Run): AgentsView => ({
     spawn: async (args, signal) => (await subagents()).spawn(run, args, signal),
     message: async (args, signal) => (await agentMessages()).send(run, args, signal),
@@ -290,13 +293,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
       // A sub-agent's tools are never wider than its parents': each ancestor's rules must allow a tool too.
       const rules = run.parentRunId === undefined ? own
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
-      const agents = agentsViewFor(run);
+      const taint = await loadRunTaint();
+      const tracker = await taint.createRunTaint({ store, run, policy: () => config.policy.taint, now, workspace, log });
+      const safety = taint.taintOnlySafety(tracker);
+      const agents = taint.taintingAgentsView(agentsViewFor(run), store, tracker, now);
       const reminders = await reminderToolsFor(run);
       const extraTools = memoryTools?.length || reminders.length ? [...(skills?.tools ?? []), ...(memoryTools ?? []), ...reminders] : skills?.tools;
       return {
         specs: () => gate.specs(rules, extraTools),
         execute: (call, signal) =>
-          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents, ...(extraTools ? { extraTools } : {}) })
+          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents, safety, ...(extraTools ? { extraTools } : {}) })
+            // A source the call noted is stored before its result is: a resumed run finds both.
+            .then(async (result) => (await tracker.settled(), result))
             .finally(() => {
               if (FILE_CHANGING_TOOLS.has(call.name)) fileChanges += 1;
             }),

@@ -173,6 +173,7 @@ export function createHookReceiver(opts: HookReceiverOptions): HookReceiver {
     try {
       result = await opts.dispatcher.receive({
         agentId: hook.agent, sessionKey, channel: HOOK_CHANNEL, text, trigger: "hook", queueMode: "followup",
+        taint: [{ kind: "hook", label: `webhook "${name}" delivery ${deliveryId}`, at }],
         ...(origin ? { origin } : {}),
         inbound: { account: name, messageId: deliveryId },
       });

@@ -78,7 +78,10 @@ export function createAgentMessenger(opts: AgentMessengerOptions): AgentMessenge
     const sessionKey = `agent:${target}:${A2A_CHANNEL}:${run.agentId}`;
     const text = renderA2aText(`agent:${run.agentId}`, turn, config.a2a.max_turns, args.text);
     const session = await store.sessions.ensure({ key: sessionKey, agentId: target, channel: A2A_CHANNEL });
-    const submitted = await dispatcher.send({ agentId: target, sessionKey, channel: A2A_CHANNEL, text, queueMode: "followup", session, trigger: "agent" });
+    const submitted = await dispatcher.send({
+      agentId: target, sessionKey, channel: A2A_CHANNEL, text, queueMode: "followup", session, trigger: "agent",
+      taint: [{ kind: "agent", label: `message from agent:${run.agentId}`, at: opts.now() }],
+    });
     const detail = { from: `agent:${run.agentId}`, to: `agent:${target}`, turn, chars: args.text.length, wait: args.wait, ...(submitted.runId ? { targetRunId: submitted.runId } : {}) };
     await audit({ kind: "a2a.sent", runId: run.id, sessionKey: run.sessionKey, reason: `message to agent:${target} (turn ${turn})`, detail });
     await audit({ kind: "a2a.received", runId: submitted.runId, sessionKey, reason: `message from agent:${run.agentId} (turn ${turn})`, detail });
@@ -87,7 +90,8 @@ export function createAgentMessenger(opts: AgentMessengerOptions): AgentMessenge
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       const outcome = await submitted.result;
-      if (outcome.status === "succeeded") return { text: `agent:${target} answered:\n${outcome.reply}`, detail: { turn } };
+      // answerRunId: the answering run, whose taint (if any) the asking run takes on with its answer.
+      if (outcome.status === "succeeded") return { text: `agent:${target} answered:\n${outcome.reply}`, detail: { turn, answerRunId: outcome.runId } };
       return { text: `agent:${target} did not answer: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ""}`, isError: true, detail: { turn } };
     } finally {
       signal.removeEventListener("abort", onAbort);
@@ -164,7 +168,10 @@ export async function acceptA2aMessage(deps: A2aAcceptDeps, job: A2aJob): Promis
   if (!(await deps.store.runs.get(runId))) {
     await deps.store.sessions.ensure({ key: sessionKey, agentId: job.to, channel: A2A_CHANNEL });
     try {
-      await deps.store.runs.create({ id: runId, sessionKey, agentId: job.to, input: renderA2aText(from, job.turn, config.a2a.max_turns, job.text), createdAt: deps.now(), trigger: "agent" });
+      await deps.store.runs.create({
+        id: runId, sessionKey, agentId: job.to, input: renderA2aText(from, job.turn, config.a2a.max_turns, job.text), createdAt: deps.now(), trigger: "agent",
+        taint: [{ kind: "agent", label: `message from ${from}`, at: deps.now() }],
+      });
     } catch (err) {
       if (!(await deps.store.runs.get(runId))) throw err; // another router took the same redelivered message first
     }

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { AgentConfig } from "../core/config-schema.ts";
 import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
+import { mergeTaint, parseTaint } from "../core/taint-sources.ts";
 import type { RunOutcome } from "../agent/run-agent.ts";
 import type { Bus } from "../bus/bus.ts";
 import type { Store } from "../store/store.ts";
@@ -125,6 +126,7 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       await store.runs.create({
         id: runId, sessionKey: req.sessionKey, agentId: req.agentId, input: req.text, createdAt: opts.now(), ...(req.origin ? { origin: req.origin } : {}),
         ...(req.parentRunId ? { parentRunId: req.parentRunId } : {}), ...(req.trigger ? { trigger: req.trigger } : {}),
+        ...(req.taint?.length ? { taint: mergeTaint(req.taint) } : {}),
       });
       const result = waitForRun(runId);
       interruptIfAsked(req);
@@ -139,7 +141,7 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
         sessionKey: req.sessionKey,
         payload: {
           agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}), ...(req.origin ? { origin: req.origin } : {}),
-          ...(req.trigger ? { trigger: req.trigger } : {}),
+          ...(req.trigger ? { trigger: req.trigger } : {}), ...(req.taint?.length ? { taint: mergeTaint(req.taint) } : {}),
         },
       });
       // A journal id always becomes the same run id, routed or not yet.
@@ -151,6 +153,7 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       await publishInbound({
         journalId: entry.id, sessionKey: req.sessionKey, agentId: req.agentId, channel: req.channel, text: req.text,
         ...(req.queueMode ? { queueMode: req.queueMode } : {}), ...(req.origin ? { origin: req.origin } : {}), ...(req.trigger ? { trigger: req.trigger } : {}),
+        ...(req.taint?.length ? { taint: mergeTaint(req.taint) } : {}),
       });
       return { duplicate: false, journalId: entry.id, disposition: track(req.sessionKey, runId), runId, result };
     },
@@ -159,12 +162,13 @@ export function createClusterDispatcher(opts: ClusterDispatcherOptions): Cluster
       // the bus dedupes by msgId and the router turns a journal id into one deterministic run id.
       let replayed = 0;
       for (const entry of await store.journal.pending()) {
-        const p = entry.payload as { agentId?: unknown; text?: unknown; queueMode?: unknown; origin?: unknown; trigger?: unknown } | null;
+        const p = entry.payload as { agentId?: unknown; text?: unknown; queueMode?: unknown; origin?: unknown; trigger?: unknown; taint?: unknown } | null;
         if (!p || typeof p.agentId !== "string" || typeof p.text !== "string" || entry.sessionKey === undefined) continue;
         // Origin and trigger are checked by the inbound job's schema where the router reads them.
         await publishInbound({
           journalId: entry.id, sessionKey: entry.sessionKey, agentId: p.agentId, channel: entry.channel, text: p.text,
           ...(p.origin ? { origin: p.origin as InboundJob["origin"] } : {}), ...(typeof p.trigger === "string" ? { trigger: p.trigger as InboundJob["trigger"] } : {}),
+          ...(parseTaint(p.taint) ? { taint: parseTaint(p.taint)! } : {}),
         });
         replayed++;
       }

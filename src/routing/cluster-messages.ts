@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { QUEUE_MODES } from "../core/config-schema.ts";
 import { RUN_TRIGGERS, type Run, type RunTrigger } from "../core/domain.ts";
+import { taintSourcesSchema } from "../core/taint-sources.ts";
 import type { RunOutcome } from "../agent/run-agent.ts";
 
 /** `pincer.<instance>.inbound`: a journaled message waiting to become a run. */
@@ -19,6 +20,8 @@ export const inboundJobSchema = z.object({
     threadId: z.string().optional(), messageId: z.string().optional(), senderId: z.string().optional(),
   }).optional(),
   trigger: z.enum(RUN_TRIGGERS as readonly [RunTrigger, ...RunTrigger[]]).optional(),
+  /** Untrusted content the text carries (trust labels), recorded on the run. */
+  taint: taintSourcesSchema.optional(),
 });
 export type InboundJob = z.infer<typeof inboundJobSchema>;
 

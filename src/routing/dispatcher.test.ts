@@ -63,6 +63,29 @@ const send = (dispatcher: ReturnType<typeof createDispatcher>, text = "hello") =
   dispatcher.send({ agentId: "default", sessionKey: SESSION, channel: "test", text });
 
 describe("createDispatcher", () => {
+  it("records a turn's trust labels on its run, through the journal too, and never steers untrusted text into a run", async () => {
+    const d = makeDispatcher({ models: answeringModel("ok") });
+    const taint = [{ kind: "message" as const, label: "telegram group message from 8", at: 1 }];
+    const a = await d.send({ agentId: "default", sessionKey: SESSION, channel: "test", text: "hi", taint });
+    const b = await d.send({ agentId: "default", sessionKey: SESSION, channel: "test", text: "more", taint, queueMode: "steer" });
+    expect(b.disposition).not.toBe("steered");
+    const [ra, rb] = await Promise.all([a.result, b.result]);
+    expect(ra.runId).not.toBe(rb.runId);
+    expect((await store.runs.get(ra.runId))?.taint).toEqual(taint);
+
+    // A journaled turn keeps its labels for a replay; a malformed list is dropped, not trusted blindly.
+    await store.journal.append({ channel: "hook", account: "h", platformMessageId: "d1", sessionKey: "agent:default:hook:dm:x", payload: { agentId: "default", text: "body", trigger: "hook", taint } });
+    await store.journal.append({ channel: "hook", account: "h", platformMessageId: "d2", sessionKey: "agent:default:hook:dm:y", payload: { agentId: "default", text: "body", taint: [{ kind: "evil" }] } });
+    expect(await d.replayJournal()).toBe(2);
+    const replayed = await vi.waitFor(async () => {
+      const runs = await store.runs.list({ sessionKeyPrefix: "agent:default:hook:" });
+      if (runs.length < 2 || runs.some((r) => r.status === "running")) throw new Error("not yet");
+      return runs;
+    });
+    expect(replayed.find((r) => r.sessionKey.endsWith(":x"))?.taint).toEqual(taint);
+    expect(replayed.find((r) => r.sessionKey.endsWith(":y"))?.taint).toBeUndefined();
+  });
+
   it("records a run created running (the in-process executor starts it at once) through succeeded with usage", async () => {
     const statuses: RunStatus[] = [];
     const tracked: Store = {

@@ -2,7 +2,8 @@
 // Owns run creation, cancellation, timeouts, event fan-out and resuming the runs a stopped process left in flight;
 // the agent loop itself lives in src/agent.
 import type { AgentConfig, QueueMode } from "../core/config-schema.ts";
-import { RUN_TRIGGERS, type JournalEntry, type Run, type RunTrigger, type Session } from "../core/domain.ts";
+import { RUN_TRIGGERS, type JournalEntry, type Run, type RunTrigger, type Session, type TaintSource } from "../core/domain.ts";
+import { mergeTaint, parseTaint } from "../core/taint-sources.ts";
 import type { RunEvent } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
@@ -29,6 +30,9 @@ export interface TurnRequest {
   parentRunId?: string;
   /** What started the turn, recorded on its run. */
   trigger?: RunTrigger;
+  /** Untrusted content the turn's text carries (a non-owner's message, an inbound file, a webhook body), recorded on
+   * its run; such a turn never steers a running run (it queues as a followup instead). */
+  taint?: TaintSource[];
 }
 
 /** Where an inbound message came from; journaled (deduplicated on channel + account + messageId) before it is accepted. */
@@ -62,6 +66,7 @@ interface JournaledTurn {
   /** Where the reply goes (an automation delivering to a chat). */
   origin?: ReplyRoute;
   trigger?: RunTrigger;
+  taint?: TaintSource[];
 }
 
 /** Channel messages are journaled by ingress as `{ inbound }` and replayed by it, through access control again. */
@@ -181,6 +186,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           ...(job.origin ? { origin: job.origin } : {}),
           ...(parentRunId ? { parentRunId } : {}),
           ...(job.trigger ? { trigger: job.trigger } : {}),
+          ...(job.taint?.length ? { taint: mergeTaint(job.taint) } : {}),
           messages: [{ role: "user", content: inputMessage(job.text) }],
           journalIds: job.tags,
         });
@@ -195,13 +201,16 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     const session = req.session?.key === req.sessionKey
       ? req.session
       : await opts.store.sessions.ensure({ key: req.sessionKey, agentId: req.agentId, channel: req.channel });
-    const mode = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
+    const wanted = req.queueMode ?? session.queueMode ?? opts.agentConfig(req.agentId).queue_mode;
+    // Untrusted text is never slipped into a run already going (its taint would not reach that run's gate).
+    const mode = wanted === "steer" && req.taint?.length ? "followup" : wanted;
     if (req.parentRunId !== undefined) parentOf.set(req.sessionKey, req.parentRunId);
     justEnsured = session;
     let submitted: LaneSubmit<RunOutcome>;
     try {
       submitted = lanes.submit(req.sessionKey, req.text, mode, {
         ...(tag !== undefined ? { tag } : {}), ...(req.origin ? { origin: req.origin } : {}), ...(req.trigger ? { trigger: req.trigger } : {}),
+        ...(req.taint?.length ? { taint: req.taint } : {}),
       });
     } finally {
       justEnsured = undefined;
@@ -226,7 +235,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       if (req.inbound.journalId !== undefined) return { duplicate: false, journalId: req.inbound.journalId, ...(await submit(req, req.inbound.journalId)) };
       const payload: JournaledTurn = {
         agentId: req.agentId, text: req.text, ...(req.queueMode ? { queueMode: req.queueMode } : {}), ...(req.origin ? { origin: req.origin } : {}),
-        ...(req.trigger ? { trigger: req.trigger } : {}),
+        ...(req.trigger ? { trigger: req.trigger } : {}), ...(req.taint?.length ? { taint: req.taint } : {}),
       };
       const { entry, duplicate } = await opts.store.journal.append({
         channel: req.channel,
@@ -253,7 +262,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         }
         const req: TurnRequest = {
           agentId: turn.agentId, sessionKey: entry.sessionKey, channel: entry.channel, text: turn.text, ...(turn.queueMode ? { queueMode: turn.queueMode } : {}),
-          ...(turn.origin ? { origin: turn.origin } : {}), ...(turn.trigger ? { trigger: turn.trigger } : {}),
+          ...(turn.origin ? { origin: turn.origin } : {}), ...(turn.trigger ? { trigger: turn.trigger } : {}), ...(turn.taint ? { taint: turn.taint } : {}),
         };
         try {
           await submit(req, entry.id);
@@ -312,5 +321,6 @@ function journaledTurn(entry: JournalEntry): JournaledTurn | undefined {
     agentId: p.agentId, text: p.text, ...(typeof p.queueMode === "string" ? { queueMode: p.queueMode } : {}),
     ...(p.origin && typeof p.origin === "object" ? { origin: p.origin } : {}),
     ...(typeof p.trigger === "string" && (RUN_TRIGGERS as readonly string[]).includes(p.trigger) ? { trigger: p.trigger } : {}),
+    ...(parseTaint(p.taint) ? { taint: parseTaint(p.taint)! } : {}),
   };
 }

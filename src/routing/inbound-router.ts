@@ -47,7 +47,7 @@ async function route(opts: InboundRouterOptions, job: InboundJob): Promise<void>
     try {
       await opts.store.runs.create({
         id: runId, sessionKey: job.sessionKey, agentId: job.agentId, input: job.text, createdAt: opts.now(), ...(job.origin ? { origin: job.origin } : {}),
-        ...(job.trigger ? { trigger: job.trigger } : {}),
+        ...(job.trigger ? { trigger: job.trigger } : {}), ...(job.taint?.length ? { taint: job.taint } : {}),
       });
     } catch (err) {
       // Another router took the same redelivered message first; the run exists, which is all we need.

@@ -1,7 +1,7 @@
 // Session lanes: at most one active run per session, and what happens to a message that arrives meanwhile
 // (queue modes followup | collect | steer | interrupt). In-process; the cluster runtime leases sessions instead.
 import type { QueueMode } from "../core/config-schema.ts";
-import type { AuditRecord, RunTrigger } from "../core/domain.ts";
+import type { AuditRecord, RunTrigger, TaintSource } from "../core/domain.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
 
 export interface LaneJob {
@@ -13,6 +13,8 @@ export interface LaneJob {
   origin: ReplyRoute | undefined;
   /** What started the first message of this job. */
   trigger?: RunTrigger | undefined;
+  /** Untrusted content of the messages merged into this job. */
+  taint?: TaintSource[] | undefined;
   /** Set when the job continues an existing run (after a restart) instead of starting one for `text`. */
   runId?: string;
 }
@@ -44,6 +46,7 @@ interface QueuedItem<R> {
   tags: number[];
   origin: ReplyRoute | undefined;
   trigger?: RunTrigger | undefined;
+  taint?: TaintSource[] | undefined;
   mode: QueueMode;
   waiters: Array<(r: R) => void>;
 }
@@ -71,12 +74,13 @@ export class SessionLanes<R extends LaneOutcome> {
 
   /** `tag` (a journal entry id) and `origin` travel with the text to the job that runs it; steered texts' are not passed on.
    * With `runId` the job continues that existing run; it is queued like a followup and never merged or steered. */
-  submit(sessionKey: string, text: string, mode: QueueMode, meta: { tag?: number; origin?: ReplyRoute; runId?: string; trigger?: RunTrigger } = {}): LaneSubmit<R> {
+  submit(sessionKey: string, text: string, mode: QueueMode, meta: { tag?: number; origin?: ReplyRoute; runId?: string; trigger?: RunTrigger; taint?: TaintSource[] } = {}): LaneSubmit<R> {
     const lane = this.#lane(sessionKey);
     const { promise, resolve } = Promise.withResolvers<R>();
     const tags = meta.tag === undefined ? [] : [meta.tag];
     const origin = meta.origin;
     const trigger = meta.trigger;
+    const taint = meta.taint;
     if (meta.runId !== undefined) {
       const item: QueuedItem<R> = { runId: meta.runId, texts: [text], tags, origin, mode: "followup", waiters: [resolve] };
       if (lane.active) lane.queue.push(item);
@@ -84,7 +88,7 @@ export class SessionLanes<R extends LaneOutcome> {
       return { disposition: lane.queue.includes(item) ? "queued" : "started", result: promise };
     }
     if (!lane.active) {
-      this.#startNext(sessionKey, lane, { texts: [text], tags, origin, trigger, mode, waiters: [resolve] });
+      this.#startNext(sessionKey, lane, { texts: [text], tags, origin, trigger, taint, mode, waiters: [resolve] });
       return { disposition: "started", result: promise };
     }
     if (mode === "steer") {
@@ -93,7 +97,7 @@ export class SessionLanes<R extends LaneOutcome> {
       return { disposition: "steered", result: promise };
     }
     if (mode === "interrupt") {
-      lane.queue.unshift({ texts: [text], tags, origin, trigger, mode, waiters: [resolve] });
+      lane.queue.unshift({ texts: [text], tags, origin, trigger, taint, mode, waiters: [resolve] });
       const runId = lane.active.runId();
       lane.active.abort("interrupted");
       void this.#opts.audit({
@@ -113,10 +117,11 @@ export class SessionLanes<R extends LaneOutcome> {
       last.texts.push(text);
       last.tags.push(...tags);
       last.origin = origin ?? last.origin;
+      if (taint?.length) last.taint = [...(last.taint ?? []), ...taint];
       last.waiters.push(resolve);
       return { disposition: "merged", result: promise };
     }
-    lane.queue.push({ texts: [text], tags, origin, trigger, mode, waiters: [resolve] });
+    lane.queue.push({ texts: [text], tags, origin, trigger, taint, mode, waiters: [resolve] });
     return { disposition: "queued", result: promise };
   }
 
@@ -166,7 +171,7 @@ export class SessionLanes<R extends LaneOutcome> {
   #startNext(sessionKey: string, lane: Lane<R>, item: QueuedItem<R>): void {
     const text = item.texts.join("\n\n");
     let bound = false;
-    const job: LaneJob = { sessionKey, text, tags: item.tags, origin: item.origin, trigger: item.trigger, ...(item.runId !== undefined ? { runId: item.runId } : {}) };
+    const job: LaneJob = { sessionKey, text, tags: item.tags, origin: item.origin, trigger: item.trigger, ...(item.taint?.length ? { taint: item.taint } : {}), ...(item.runId !== undefined ? { runId: item.runId } : {}) };
     const result = this.#opts.start(job, (controls) => {
       lane.active = { ...controls, waiters: [...item.waiters] };
       bound = true;

@@ -3,7 +3,7 @@
 // What one child may do (steps, time, tokens, tools) is enforced where it executes (run-executor, toolsFor).
 import { randomBytes } from "node:crypto";
 import type { PincerConfig } from "../core/config-schema.ts";
-import type { AuditRecord, Run } from "../core/domain.ts";
+import type { AuditRecord, Run, TaintSource } from "../core/domain.ts";
 import { ToolError } from "../core/errors.ts";
 import { ownEntry } from "../core/own-entry.ts";
 import type { RunOutcome } from "../agent/run-agent.ts";
@@ -160,9 +160,12 @@ export function createSubagentSupervisor(opts: SubagentSupervisorOptions): Subag
     const session = await store.sessions.get(parent.sessionKey);
     if (!session) return;
     const text = `[sub-agent ${id} finished] ${describeOutcome(id, outcome, timedOut).text}`;
+    // A child that read untrusted content passes it on with its answer.
+    const childTaint = outcome.runId ? (await store.runs.get(outcome.runId))?.taint : undefined;
     await dispatcher.send({
       agentId: parent.agentId, sessionKey: parent.sessionKey, channel: session.channel, text, queueMode: "followup",
       ...(parent.origin ? { origin: parent.origin } : {}), trigger: "agent",
+      ...(childTaint?.length ? { taint: [childAnswerSource(id, childTaint, opts.now())] } : {}),
     });
   }
 
@@ -176,12 +179,18 @@ export function createSubagentSupervisor(opts: SubagentSupervisorOptions): Subag
 /** What the parent (or its conversation) reads of a finished child. */
 function describeOutcome(id: string, outcome: RunOutcome, timedOut: boolean): ToolResult {
   const tokens = outcome.usage.inputTokens + outcome.usage.outputTokens;
-  if (outcome.status === "succeeded") return { text: `Sub-agent ${id} answered (${tokens} tokens):\n${outcome.reply}`, detail: { childId: id, tokens } };
+  // answerRunId: the child's run, whose taint (if any) the parent takes on with the answer.
+  if (outcome.status === "succeeded") return { text: `Sub-agent ${id} answered (${tokens} tokens):\n${outcome.reply}`, detail: { childId: id, tokens, answerRunId: outcome.runId } };
   const why = timedOut ? "it ran out of time (spawn_agent timeout_s or policy.subagents.timeout_s)"
     : outcome.status === "failed" ? `${outcome.errorCode ?? "error"}: ${outcome.error ?? "unknown error"}`
     : "it was stopped";
   const partial = outcome.reply ? `\nIts last text: ${outcome.reply}` : "";
-  return { text: `Sub-agent ${id} ${outcome.status === "failed" ? "failed" : "did not finish"}: ${why}.${partial}`, isError: true, detail: { childId: id, tokens, status: outcome.status } };
+  return { text: `Sub-agent ${id} ${outcome.status === "failed" ? "failed" : "did not finish"}: ${why}.${partial}`, isError: true, detail: { childId: id, tokens, status: outcome.status, answerRunId: outcome.runId } };
+}
+
+/** The trust label a tainted child's answer carries into its parent: the child, and the first thing it read. */
+export function childAnswerSource(id: string, childTaint: readonly TaintSource[], at: number): TaintSource {
+  return { kind: "agent", label: `sub-agent ${id} answer (it read ${childTaint[0]!.label})`, at };
 }
 
 /** The tool rules of every ancestor of a sub-agent's run (parent first), read from the store along `parentRunId`. */

@@ -109,7 +109,10 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
       return { text: `tool "${tool.name}" is not allowed here (${policy.reason})`, isError: true, decision: "deny", reason: policy.reason, detail: {} };
     }
     try {
-      const result = await tool.execute(toArgsObject(call.args), ctx);
+      const args = toArgsObject(call.args);
+      const held = await holdTainted(call, tool, args, ctx);
+      if (held) return held;
+      const result = await tool.execute(args, ctx);
       const text = clipText(result.text, MAX_RESULT_CHARS).text;
       return { text, isError: result.isError ?? false, decision: "allow", reason: policy.reason, detail: result.detail ?? {} };
     } catch (err) {
@@ -120,6 +123,21 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
       const message = err instanceof Error ? err.message : String(err);
       return { text: `tool ${tool.name} failed: ${message}`, isError: true, decision: "allow", reason: policy.reason, detail: { error: "internal", message } };
     }
+  }
+
+  /** Taint: a guarded call of a run holding untrusted content runs only when an owner approves it (policy.taint.action
+   * `ask`), never with `deny`. The refusal names the untrusted source. */
+  async function holdTainted(call: ToolCall, tool: Tool, args: Record<string, unknown>, ctx: ToolGateContext): Promise<Outcome | undefined> {
+    const safety = ctx.safety;
+    const why = safety?.taintReason({ name: tool.name, group: tool.group, args });
+    if (!safety || why === undefined) return undefined;
+    const taint = safety.taintSources().map((s) => s.label);
+    const answer = ctx.policy.taint.action === "ask"
+      ? await safety.requestApproval({ callId: call.id, tool: tool.name, subject: undefined, summary: clipText(JSON.stringify(redactArgs(args)), 500).text, reason: "taint" }, ctx.signal)
+      : undefined;
+    if (answer?.decision === "approved") return undefined;
+    const text = `tool "${tool.name}" was not run: ${why}. ${answer ? `It needs an owner's approval (${answer.decision}).` : "policy.taint.action is deny."} Carry on without it.`;
+    return { text, isError: true, decision: "deny", reason: `taint: ${why}`, detail: { taint, ...(answer ? { approval: answer.decision, requestId: answer.requestId } : {}) } };
   }
 
   return {

@@ -142,6 +142,9 @@ describe("spawn_agent", () => {
   });
 });
 
+/** Taint guards exec only: agents that received another agent's message may still message and spawn. */
+const UNGUARDED_AGENTS = "policy:\n  taint:\n    guarded: [exec]\n";
+
 describe("send_agent_message (same instance)", () => {
   const twoAgents = "agents:\n  default: {}\n  helper: {}\n";
 
@@ -156,7 +159,9 @@ describe("send_agent_message (same instance)", () => {
   });
 
   it("stops a reply loop at a2a.max_turns", async () => {
-    const a = await openApp(`${twoAgents}a2a:\n  max_turns: 3\n`);
+    // Another agent's message taints the run reading it, and send_agent_message is guarded by default: the loop under
+    // test here needs the replies unguarded.
+    const a = await openApp(`${twoAgents}a2a:\n  max_turns: 3\n${UNGUARDED_AGENTS}`);
     await (await turn(a, "PINGPONG agent:helper")).result;
     const refused = await until("the refused fourth message", async () => (await a.store.audit.list({ kind: "a2a.refused" }))[0]);
     expect(refused).toMatchObject({ decision: "deny", reason: "a2a.max_turns (3) reached", detail: { turn: 4 } });
@@ -172,7 +177,7 @@ describe("send_agent_message (same instance)", () => {
 
 describe("send_agent_message inside a sub-agent", () => {
   it("continues the turn count of the agents' conversation its parent is in", async () => {
-    const a = await openApp("agents:\n  default: {}\n  helper: {}\na2a:\n  max_turns: 1\n");
+    const a = await openApp(`agents:\n  default: {}\n  helper: {}\na2a:\n  max_turns: 1\n${UNGUARDED_AGENTS}`);
     const childTask = `SEND ${JSON.stringify({ to: "agent:default", text: "ANSWER hi" })}`;
     const helperText = `SPAWN ${JSON.stringify({ task: childTask })}`;
     const { result } = await turn(a, `SEND ${JSON.stringify({ to: "agent:helper", text: helperText, wait: true })}`);

@@ -4,7 +4,8 @@
 import type { Logger } from "pino";
 import type { ChannelAccountConfig } from "../../core/channel-config.ts";
 import type { PincerConfig } from "../../core/config-schema.ts";
-import type { JournalEntry } from "../../core/domain.ts";
+import type { JournalEntry, TaintSource } from "../../core/domain.ts";
+import { mergeTaint } from "../../core/taint-sources.ts";
 import type { InboundMessage, ReplyRoute } from "../../core/inbound.ts";
 import type { Store } from "../../store/store.ts";
 import type { Dispatcher, Submitted } from "../dispatcher.ts";
@@ -12,6 +13,9 @@ import { decideAccess, isOwner } from "./access-policy.ts";
 import { parseCommand, runCommand } from "./chat-commands.ts";
 import { PAIRING_FULL_TEXT, PAIRING_MAX_PENDING, PAIRING_TTL_MS, newPairingCode, pairingCodeText } from "./pairing-code.ts";
 import { pickAgent, sessionKeyFor } from "./session-routing.ts";
+import { renderTurnText, senderLabel } from "./turn-text.ts";
+
+export { renderTurnText } from "./turn-text.ts";
 
 /** What happened to one inbound message, for metrics and tests. */
 export type IngressOutcome = "duplicate" | "dropped" | "context" | "paired" | "command" | "run" | "failed";
@@ -139,6 +143,8 @@ export function createIngress(deps: IngressDeps): Ingress {
       await deps.store.sessions.ensure({ key: sessionKey, agentId, channel: msg.channel });
       if (account.group_history_limit > 0 && msg.text.trim()) {
         await deps.store.groupContext.append({ sessionKey, sender: senderLabel(msg), text: msg.text, at: msg.at }, account.group_history_limit);
+        // Quiet context reaches the session's next turn: a non-owner's taints the session from now on (until /new).
+        if (!isOwner(account, msg.sender)) await taintSession(sessionKey, [messageSource(msg, deps.now())]);
       }
       return finish(msg, journalId, "context", decision.reason);
     }
@@ -155,15 +161,23 @@ export function createIngress(deps: IngressDeps): Ingress {
 
     const mediaLines = msg.media.length > 0 ? await deps.stageMedia(msg, agentId, account) : [];
     const context = msg.chat.kind === "group" ? await deps.store.groupContext.take(sessionKey) : [];
-    const text = renderTurnText(msg, mediaLines, context);
+    const owner = isOwner(account, msg.sender);
+    const text = renderTurnText(msg, mediaLines, context, { owner });
     if (!text.trim()) return finish(msg, journalId, "dropped", "empty message");
+    const taint = turnTaint(msg, { owner, mediaLines, at: deps.now() });
     const received = await deps.dispatcher.receive({
-      agentId, sessionKey, channel: msg.channel, text, origin: route, trigger: "message",
+      agentId, sessionKey, channel: msg.channel, text, origin: route, trigger: "message", ...(taint.length > 0 ? { taint } : {}),
       inbound: { account: msg.account, messageId: msg.messageId, journalId },
     });
     if (received.duplicate) return finish(msg, journalId, "duplicate");
     deps.onTurn?.(received, route);
     await finish(msg, journalId, "run");
+  }
+
+  async function taintSession(sessionKey: string, sources: TaintSource[]): Promise<void> {
+    const session = await deps.store.sessions.get(sessionKey);
+    const merged = mergeTaint(session?.taint, sources);
+    if (merged.length !== (session?.taint?.length ?? 0)) await deps.store.sessions.update(sessionKey, { taint: merged });
   }
 
   return {
@@ -189,26 +203,19 @@ export function createIngress(deps: IngressDeps): Ingress {
   };
 }
 
-function senderLabel(msg: InboundMessage): string {
-  return msg.sender.name ?? (msg.sender.username ? `@${msg.sender.username}` : msg.sender.id);
+/** The trust label of a non-owner's chat message: `telegram group message from 502 (@bob)`. */
+export function messageSource(msg: InboundMessage, at: number): TaintSource {
+  const who = `${msg.sender.id}${msg.sender.username ? ` (@${msg.sender.username})` : ""}`;
+  return { kind: "message", label: `${msg.channel} ${msg.chat.kind} message from ${who}`, at };
 }
 
-/** The turn's text: in groups the sender's name and any quiet context first; media lines after the text. */
-export function renderTurnText(msg: InboundMessage, mediaLines: string[], context: Array<{ sender: string; text: string }>): string {
-  const body = [msg.text, ...mediaLines].filter((s) => s.trim()).join("\n");
-  if (msg.chat.kind === "dm") return body;
-  const quoted = msg.replyTo?.text && !msg.replyTo.fromBot ? `(replying to: "${clip(msg.replyTo.text, 200)}")\n` : "";
-  const current = `${senderLabel(msg)}: ${quoted}${body}`;
-  if (context.length === 0) return current;
-  return [
-    "[Earlier messages in this chat, not addressed to you; for context only]",
-    ...context.map((c) => `${c.sender}: ${c.text}`),
-    "",
-    "[The message to answer]",
-    current,
-  ].join("\n");
-}
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+/** What a turn brings in that nobody trusted: a non-owner's words, and files saved to the inbox (anyone's). */
+export function turnTaint(msg: InboundMessage, facts: { owner: boolean; mediaLines: readonly string[]; at: number }): TaintSource[] {
+  const sources: TaintSource[] = facts.owner ? [] : [messageSource(msg, facts.at)];
+  const who = `${msg.sender.id}${msg.sender.username ? ` (@${msg.sender.username})` : ""}`;
+  for (const line of facts.mediaLines) {
+    const file = /\binbox\/[^\s\])]+/.exec(line)?.[0];
+    if (file) sources.push({ kind: "file", label: `${msg.channel} file ${file} from ${who}`, at: facts.at });
+  }
+  return sources;
 }

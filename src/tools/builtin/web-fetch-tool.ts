@@ -8,12 +8,15 @@ import { clipText, looksBinary, parseArgs } from "../tool-kit.ts";
 import { renderHtmlAsMarkdown } from "./html-markdown.ts";
 import { defaultLookup, describeOrigin, vetTarget, type LookupFn } from "./address-guard.ts";
 import { connectPinned, pinnedGet, type ConnectFn } from "./pinned-request.ts";
+import { wrapUntrusted } from "../untrusted-text.ts";
 
 export interface WebFetchToolOptions {
   /** DNS resolution, once per hop; default dns.lookup with `all: true`. */
   lookup?: LookupFn;
   /** Opens the TCP connection to a vetted address; default net.connect. */
   connect?: ConnectFn;
+  /** Clock of the trust label a fetched page leaves on the run, epoch ms. */
+  now?: () => number;
 }
 
 const MAX_REDIRECTS = 5;
@@ -66,7 +69,7 @@ function classifyBody(mime: string, bytes: Uint8Array): BodyKind {
 }
 
 /** Follows redirects by hand so each hop's host is checked before it is contacted. */
-async function fetchChecked(start: URL, ctx: ToolContext, opts: Required<WebFetchToolOptions>, signal: AbortSignal) {
+async function fetchChecked(start: URL, ctx: ToolContext, opts: Required<Pick<WebFetchToolOptions, "lookup" | "connect">>, signal: AbortSignal) {
   let url = start;
   for (let hop = 0; ; hop++) {
     const addresses = await vetTarget(url, { allowPrivate: ctx.policy.web.allow_private, lookup: opts.lookup });
@@ -86,6 +89,7 @@ async function fetchChecked(start: URL, ctx: ToolContext, opts: Required<WebFetc
  */
 export function createWebFetchTool(opts: WebFetchToolOptions = {}): Tool {
   const deps = { lookup: opts.lookup ?? defaultLookup, connect: opts.connect ?? connectPinned };
+  const now = opts.now ?? Date.now;
   return {
     name: "web_fetch",
     group: "web",
@@ -119,8 +123,11 @@ export function createWebFetchTool(opts: WebFetchToolOptions = {}): Tool {
         if (kind === "html") ({ markdown: body, title } = await renderHtmlAsMarkdown(raw, url.href));
         const head = [title ? `# ${title}` : undefined, `Source: ${url.href}`, cut ? `[body cut at ${web.max_bytes} bytes]` : undefined];
         const clipped = clipText(body, web.max_chars);
+        // A fetched page is untrusted content: the run is tainted by it, and the model reads it framed as data.
+        const source = `web_fetch ${url.href}`.slice(0, 300);
+        ctx.safety?.noteUntrusted({ kind: "web", label: source, at: now() });
         return {
-          text: `${head.filter(Boolean).join("\n")}\n\n${clipped.text}`,
+          text: wrapUntrusted(url.href, `${head.filter(Boolean).join("\n")}\n\n${clipped.text}`),
           detail: { url: describeOrigin(url), status: res.status, contentType: mime, bytes: bytes.length, redirects, clipped: clipped.clipped || cut },
         };
       } catch (err) {
