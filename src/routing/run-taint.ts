@@ -55,10 +55,21 @@ export async function createRunTaint(opts: RunTaintOptions): Promise<TaintTracke
   // Runs recorded before webhook bodies carried a label still count as tainted by their hook.
   const hook: TaintSource[] = run.trigger === "hook" && !run.taint?.some((s) => s.kind === "hook") ? [{ kind: "hook", label: "webhook trigger", at: run.createdAt }] : [];
   const initial = mergeTaint(run.taint, session?.taint, parent?.taint, hook);
-  const trustedHosts = await trustedHostsOf(store, run, parent?.taint);
+  // The hosts named in trusted input matter only once the run is tainted: read them now for a tainted run, and for a
+  // clean one when its first untrusted source arrives (persist runs before that tool's result goes back to the model),
+  // so a clean turn costs no extra query. The tracker keeps this same set.
+  const trustedHosts = new Set<string>();
+  let hostsRead = false;
+  const readTrustedHosts = async (): Promise<void> => {
+    if (hostsRead) return;
+    hostsRead = true;
+    for (const host of await trustedHostsOf(store, run, parent?.taint)) trustedHosts.add(host);
+  };
+  if (initial.length > 0) await readTrustedHosts();
   let onSession = session?.taint ?? [];
   let onRun = run.taint ?? [];
   const persist = async (sources: TaintSource[]): Promise<void> => {
+    if (sources.length > 0) await readTrustedHosts();
     if (sources.length !== onRun.length || sources.some((s, i) => s !== onRun[i])) {
       await store.runs.update(run.id, { taint: sources });
       onRun = sources;
