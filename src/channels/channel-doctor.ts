@@ -57,7 +57,7 @@ function exposure(name: string, path: string, cfg: ChannelAccountConfig): Channe
     out.push({ name, status: "warn", detail: "the bot answers every message in every group it is added to", fix: `set ${path}.require_mention: true or ${path}.group_policy: allowlist` });
   }
   if (cfg.owners.length === 0) {
-    out.push({ name, status: "warn", detail: "no owners: nobody can use /activation or change models in groups", fix: `add your sender id to ${path}.owners (send /whoami to the bot to see it)` });
+    out.push({ name, status: "warn", detail: "no owners: every message on this account counts as untrusted (guarded tools such as exec need approval), and nobody can approve in chat, use /activation or change models in groups", fix: `add your sender id to ${path}.owners (send /whoami to the bot to see it)` });
   }
   return out;
 }
