@@ -13,6 +13,7 @@ import type { Transcriber } from "../models/transcription.ts";
 import { replyJobSchema, TERMINAL_STATUSES } from "../routing/cluster-messages.ts";
 import { INTERRUPTED_NOTICE, type Dispatcher, type Submitted } from "../routing/dispatcher.ts";
 import { createIngress, type Ingress, type IngressOutcome } from "../routing/ingress/ingress.ts";
+import type { ApprovalService } from "../routing/approval-service.ts";
 import type { Store } from "../store/store.ts";
 import { loadChannelFactory, type ChannelFactory } from "./channel-registry.ts";
 import { createMediaStager } from "./inbound-media.ts";
@@ -36,6 +37,8 @@ export interface ChannelManagerOptions {
   transcribe: Transcriber | undefined;
   knownModels: () => string[];
   isUsableModel: (ref: string) => boolean;
+  /** The approval service chat commands (/approve, /deny, /elevate) answer through; absent: they say it is unavailable. */
+  approvals?: () => ApprovalService | undefined;
   fetch?: typeof fetch;
   /** Configured accounts that cannot start (their config is incomplete here, e.g. an unset `${env:X}`): reported as
    * `failed` with `detail`, never started. */
@@ -165,6 +168,7 @@ export function createChannelManager(opts: ChannelManagerOptions): ChannelManage
     botUsername: (channel, account) => find(channel, account)?.health().identity,
     knownModels: opts.knownModels,
     isUsableModel: opts.isUsableModel,
+    ...(opts.approvals ? { approvals: opts.approvals } : {}),
     async reply(route, text, key) {
       const channel = find(route.channel, route.account);
       const account = accountConfig(route.channel, route.account);

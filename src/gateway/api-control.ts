@@ -1,5 +1,5 @@
 // The Control UI's API under /api/v1 (status, runs, usage series, audit, channels and pairing, logs, config editing,
-// skills from a registry, memory, budgets, schedules and automation): its routes are registered at start, and the route files load on the first request to any
+// skills from a registry, memory, budgets, schedules and automation, approvals and elevation): its routes are registered at start, and the route files load on the first request to any
 // of them, so a gateway start loads none of it. Each route file owns its routes; the older JSON routes stay in api-routes.ts.
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -58,6 +58,15 @@ export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT" | "P
   ["POST", "/schedules/:id/resume"],
   ["GET", "/schedules/:id/fires"],
   ["GET", "/automation"],
+  ["GET", "/approvals"],
+  ["POST", "/approvals/:id"],
+  ["GET", "/approval-rules"],
+  ["DELETE", "/approval-rules/:id"],
+  ["GET", "/elevations"],
+  ["GET", "/sessions/:key/elevation"],
+  ["POST", "/sessions/:key/elevate"],
+  ["POST", "/sessions/:key/elevate/confirm"],
+  ["DELETE", "/sessions/:key/elevate"],
 ];
 
 /**
@@ -79,10 +88,10 @@ export function mountControlRoutes(app: Hono, opts: ControlRoutesOptions): void 
 
 /** The route files' routes in one app under /api/v1. */
 export async function createControlApp(opts: ControlRoutesOptions): Promise<Hono> {
-  const [status, runs, usage, audit, channels, logs, config, skills, memory, budgets, schedules] = await Promise.all([
+  const [status, runs, usage, audit, channels, logs, config, skills, memory, budgets, schedules, approvals] = await Promise.all([
     import("./api-status.ts"), import("./api-runs.ts"), import("./api-usage.ts"), import("./api-audit.ts"),
     import("./api-channels.ts"), import("./api-logs.ts"), import("./api-config.ts"), import("./api-skills.ts"), import("./api-memory.ts"),
-    import("./api-budgets.ts"), import("./api-schedules.ts"),
+    import("./api-budgets.ts"), import("./api-schedules.ts"), import("./api-approvals.ts"),
   ]);
   const app = new Hono().basePath(BASE);
   for (const routes of [
@@ -97,6 +106,7 @@ export async function createControlApp(opts: ControlRoutesOptions): Promise<Hono
     memory.createMemoryRoutes(opts),
     budgets.createBudgetRoutes(opts),
     schedules.createScheduleRoutes(opts),
+    approvals.createApprovalRoutes(opts),
   ]) app.route("/", routes);
   // The main app logs it, counts it and answers 500 without the details.
   app.onError((err) => {

@@ -26,6 +26,7 @@ export async function runWebChatCommand(
     msg, sessionKey: req.sessionKey, agentId: req.agentId, owner: true, config: ctx.config, // a /ws client holds the gateway token or a UI session: the operator
     dmScope: ctx.config.session.dm_scope, store: ctx.store, dispatcher: ctx.dispatcher,
     knownModels: () => listKnownModels(ctx.config), isUsableModel: (ref) => ctx.isUsableModel?.(ref) ?? listKnownModels(ctx.config).includes(ref),
+    approvals: ctx.approvals?.(), actor: "operator:ui",
   });
   return { command: command.name, reply };
 }

@@ -1,7 +1,7 @@
 // The `/ws` wire protocol: zod schemas for client→server frames, types for server→client frames, and the pure
 // mappings from run events and transcript rows to frames. No sockets here; ws-server.ts owns the connection.
 import { z } from "zod";
-import type { RunStatus, TranscriptMessage, Usage } from "../core/domain.ts";
+import type { ApprovalRequest, ApprovalStatus, RunStatus, TranscriptMessage, Usage } from "../core/domain.ts";
 import { TOOL_PREVIEW_CHARS, type RunEvent } from "../core/events.ts";
 import { parseSessionKey } from "../core/ids.ts";
 
@@ -54,7 +54,11 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat.abort"), id: requestId, session: sessionKey }),
   z.object({ type: z.literal("sessions.list"), id: requestId, limit: limit(500) }),
   z.object({ type: z.literal("sessions.history"), id: requestId, session: sessionKey, limit: limit(1000) }),
-  z.object({ type: z.literal("approval.answer"), id: requestId, approvalId: z.string().min(1).max(128), decision: z.enum(["approve", "deny"]) }),
+  z.object({
+    type: z.literal("approval.answer"), id: requestId, approvalId: z.string().min(1).max(128), decision: z.enum(["approve", "deny"]),
+    /** With approve: also allow this tool (with this binary, host or server tool) from now on. */
+    always: z.boolean().optional(),
+  }).refine((f) => !(f.always && f.decision === "deny"), { message: "always applies to approve only", path: ["always"] }),
   z.object({ type: z.literal("ping"), id: requestId }),
 ]);
 
@@ -69,6 +73,10 @@ export type ErrorCode =
   | "rate_limited"
   | "model_unavailable"
   | "unknown_approval"
+  /** approval.answer for a request answered already or expired. */
+  | "approval_closed"
+  /** approval.answer where no approval service runs. */
+  | "unavailable"
   | "internal";
 
 /** `command`: the text was a chat command (/status, /new …), answered in the ack's `reply` without a run. */
@@ -119,7 +127,7 @@ export interface HistoryRun {
 export type ServerFrame =
   | { type: "hello"; protocol: number; serverVersion: string; defaultAgent: string; defaultSession: string }
   /** A `duplicate` ack carries the run that took the first delivery (`runId`) and its status, when one did. */
-  | { type: "ack"; id: RequestId; runId?: string; disposition?: Disposition; session?: string; runStatus?: RunStatus; command?: string; reply?: string }
+  | { type: "ack"; id: RequestId; runId?: string; disposition?: Disposition; session?: string; runStatus?: RunStatus; command?: string; reply?: string; approvalStatus?: ApprovalStatus }
   | { type: "run.started"; runId: string; session: string; agent: string }
   | { type: "run.delta"; runId: string; session: string; text: string }
   | { type: "run.tool_start"; runId: string; session: string; callId: string; name: string; args: unknown }
@@ -127,7 +135,10 @@ export type ServerFrame =
   | { type: "run.final"; runId: string; session: string; status: RunStatus; reply: string; usage: Usage; errorCode?: string; error?: string }
   | { type: "sessions"; id: RequestId; sessions: SessionSummary[] }
   | { type: "history"; id: RequestId; session: string; messages: HistoryMessage[]; runs?: HistoryRun[] }
-  | { type: "approval.request"; approvalId: string; runId: string; session: string; tool: string; args: unknown; reason: string; expiresAt: number }
+  /** A tool call of the run waits for an answer (approval.answer, the API, a chat owner's /approve). */
+  | { type: "approval.requested"; runId: string; session: string; request: ApprovalRequest }
+  /** Its answer: approved (once or always), denied or expired. */
+  | { type: "approval.answered"; runId: string; session: string; request: ApprovalRequest }
   | { type: "error"; id?: RequestId; code: ErrorCode; message: string; path?: string }
   | { type: "pong"; id: RequestId };
 
@@ -165,6 +176,9 @@ export function toRunFrame(event: RunEvent, session: string): ServerFrame | unde
       return { type: "run.tool_start", runId: event.runId, session, callId: event.callId, name: event.name, args: event.args };
     case "tool_call_end":
       return { type: "run.tool_end", runId: event.runId, session, callId: event.callId, name: event.name, isError: event.isError, decision: event.decision, preview: event.preview };
+    case "approval_requested":
+    case "approval_answered":
+      return { type: event.type === "approval_requested" ? "approval.requested" : "approval.answered", runId: event.runId, session, request: event.request };
     case "run_finished":
       return {
         type: "run.final",

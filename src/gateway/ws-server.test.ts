@@ -224,8 +224,6 @@ describe("ws chat", () => {
     expect(error).toMatchObject({ type: "error", id: "r2", code: "bad_frame", path: "text" });
     c.send("{not json");
     expect((await c.until((f) => f.type === "error"))[0]).toMatchObject({ code: "bad_frame" });
-    c.send({ type: "approval.answer", id: "r3", approvalId: "ap_1", decision: "approve" });
-    expect((await c.until((f) => f.type === "error"))[0]).toMatchObject({ id: "r3", code: "unknown_approval" });
     c.send({ type: "ping", id: 7 });
     expect(await c.until((f) => f.type === "pong")).toEqual([{ type: "pong", id: 7 }]);
     c.ws.close();

@@ -104,7 +104,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
 
   const unsubscribe = ctx.dispatcher.subscribe((event) => {
     if (event.type === "run_started") runSessions.set(event.runId, event.sessionKey);
-    const session = event.type === "run_started" ? event.sessionKey : runSessions.get(event.runId);
+    const session = "sessionKey" in event ? event.sessionKey : runSessions.get(event.runId);
     if (event.type === "run_finished") runSessions.delete(event.runId);
     if (conns.size === 0) return; // no one to tell: build no frame
     const frame = session === undefined ? undefined : toRunFrame(event, session);
@@ -263,7 +263,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
         return send(c, { type: "history", id: frame.id, session: session.key, messages, runs });
       }
       case "approval.answer":
-        return sendError(c, frame.id, "unknown_approval", `no pending approval "${frame.approvalId}"`, "approvalId");
+        return onApprovalAnswer(c, frame);
       case "ping":
         return send(c, { type: "pong", id: frame.id });
     }
@@ -338,6 +338,20 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
     } finally {
       release(c, sessionKey);
     }
+  }
+
+  /** Answers a waiting tool call as the operator (a /ws client holds the gateway token or a UI session). */
+  async function onApprovalAnswer(c: Connection, frame: Extract<ClientFrame, { type: "approval.answer" }>): Promise<void> {
+    const service = ctx.approvals?.();
+    if (!service) return sendError(c, frame.id, "unavailable", "approvals are not available in this gateway (no approval service runs)");
+    const result = await service.answer(frame.approvalId, { decision: frame.decision, ...(frame.always ? { always: true } : {}) }, "operator:ui");
+    if (result.ok) {
+      follow(c, result.request.sessionKey);
+      return send(c, { type: "ack", id: frame.id, session: result.request.sessionKey, runId: result.request.runId, approvalStatus: result.request.status });
+    }
+    if (result.reason === "unknown") return sendError(c, frame.id, "unknown_approval", `no approval request "${frame.approvalId}"`, "approvalId");
+    const closed = result.reason === "expired" ? "expired before it was answered" : `was answered already (${result.request?.status ?? "answered"}${result.request?.answeredBy ? ` by ${result.request.answeredBy}` : ""})`;
+    return sendError(c, frame.id, "approval_closed", `approval request "${frame.approvalId}" ${closed}`, "approvalId");
   }
 
   /** Follows `session` as the newest one; bounded, since a client may name any number of sessions. */

@@ -1,16 +1,17 @@
 // Chat commands answered by ingress without a model call: /help, /status, /new, /reset, /model, /usage, /stop,
-// /whoami, /queue, /activation, /subagents; /compact runs a compaction as a run of the session (so it executes wherever
-// runs do). Parsing is pure; running a command reads and writes the session through the store.
+// /whoami, /queue, /activation, /subagents, /approve, /deny, /elevate (approval-commands.ts); /compact runs a
+// compaction as a run of the session (so it executes wherever runs do). Parsing is pure; running a command reads and writes the session through the store.
 import { QUEUE_MODES, TIER_NAMES, type PincerConfig, type QueueMode } from "../../core/config-schema.ts";
 import { ACTIVATION_MODES, type ActivationMode, type DmScope } from "../../core/channel-config.ts";
 import type { InboundMessage } from "../../core/inbound.ts";
 import type { Store } from "../../store/store.ts";
 import type { Dispatcher } from "../dispatcher.ts";
+import type { ApprovalService } from "../approval-service.ts";
 import { ownEntry } from "../../core/own-entry.ts";
 import { measureHistory } from "../../agent/context-manager.ts";
 import { contextWindowOf } from "../../agent/context-window.ts";
 
-export const COMMAND_NAMES = ["help", "status", "new", "reset", "model", "usage", "stop", "whoami", "queue", "activation", "subagents", "compact"] as const;
+export const COMMAND_NAMES = ["help", "status", "new", "reset", "model", "usage", "stop", "whoami", "queue", "activation", "subagents", "compact", "approve", "deny", "elevate"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface ParsedCommand {
@@ -44,6 +45,12 @@ export interface CommandContext {
   knownModels: () => string[];
   /** True when `ref` can be used (a configured tier, or a provider/model of a configured provider). */
   isUsableModel: (ref: string) => boolean;
+  /** Answers approvals and turns elevated mode on and off; absent where no approval service runs. */
+  approvals?: ApprovalService | undefined;
+  /** Who the sender is for approvals and elevations when not `<channel>:<sender id>` (WebChat: `operator:ui`). */
+  actor?: string;
+  /** epoch ms; default Date.now. */
+  now?: () => number;
 }
 
 /** The path of the account's config, for messages that tell the user what to change. */
@@ -61,6 +68,8 @@ const HELP = [
   "/subagents [kill <id>]: this conversation's sub-agents (status, tokens), or stop one",
   "/queue [followup|collect|steer|interrupt]: what happens to messages sent while I'm busy",
   "/activation mention|always: in a group, answer only when mentioned, or always (owners)",
+  "/approve <id> [always], /deny <id>: answer a tool call waiting for approval (owners)",
+  "/elevate on [minutes] [reason] | confirm <code> | off: elevated mode for this conversation (owners)",
   "/whoami: your id as I see it",
 ].join("\n");
 
@@ -88,6 +97,7 @@ export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promi
       const model = cmd.name === "new" && cmd.args ? cmd.args : undefined;
       if (model && !ctx.isUsableModel(model)) return unknownModel(model, ctx);
       ctx.dispatcher.stop(ctx.sessionKey, "cancelled");
+      if (ctx.approvals) await (await import("./approval-commands.ts")).endElevationOnNew(ctx);
       await ctx.store.sessions.clearTranscript(ctx.sessionKey);
       await ctx.store.groupContext.clear(ctx.sessionKey);
       await ctx.store.sessions.update(ctx.sessionKey, { modelOverride: model });
@@ -128,6 +138,12 @@ export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promi
     case "compact":
       if (!ownsSession) return refuse("compact the conversation");
       return compact(ctx, cmd.args);
+    case "approve":
+    case "deny":
+    case "elevate": {
+      const { runApprovalCommand } = await import("./approval-commands.ts");
+      return runApprovalCommand({ name: cmd.name, args: cmd.args }, ctx);
+    }
     case "activation": {
       if (ctx.msg.chat.kind !== "group") return "/activation applies to groups only.";
       const mode = cmd.args.toLowerCase();
@@ -171,6 +187,7 @@ async function status(ctx: CommandContext): Promise<string> {
     `Queue: ${session?.queueMode ?? agent?.queue_mode ?? "followup"}; ${running ? "a reply is running" : "idle"}${waiting ? `, ${waiting} waiting` : ""}`,
   ];
   if (ctx.msg.chat.kind === "group") lines.push(`Activation: ${session?.activation ?? "from config"}`);
+  if (ctx.approvals) lines.push(...(await (await import("./approval-commands.ts")).approvalStatusLines(ctx)));
   return lines.join("\n");
 }
 

@@ -9,6 +9,7 @@ import { mergeTaint } from "../../core/taint-sources.ts";
 import type { InboundMessage, ReplyRoute } from "../../core/inbound.ts";
 import type { Store } from "../../store/store.ts";
 import type { Dispatcher, Submitted } from "../dispatcher.ts";
+import type { ApprovalService } from "../approval-service.ts";
 import { decideAccess, isOwner } from "./access-policy.ts";
 import { parseCommand, runCommand } from "./chat-commands.ts";
 import { PAIRING_FULL_TEXT, PAIRING_MAX_PENDING, PAIRING_TTL_MS, newPairingCode, pairingCodeText } from "./pairing-code.ts";
@@ -41,6 +42,8 @@ export interface IngressDeps {
   /** Tier names and provider/model refs /model offers. */
   knownModels: () => string[];
   isUsableModel: (ref: string) => boolean;
+  /** The approval service /approve, /deny and /elevate use; absent or undefined: those commands say it is unavailable. */
+  approvals?: () => ApprovalService | undefined;
 }
 
 export interface Ingress {
@@ -153,7 +156,7 @@ export function createIngress(deps: IngressDeps): Ingress {
     if (command) {
       const text = await runCommand(command, {
         msg, sessionKey, agentId, owner: isOwner(account, msg.sender), config: deps.config(), dmScope: deps.config().session.dm_scope, store: deps.store, dispatcher: deps.dispatcher,
-        knownModels: deps.knownModels, isUsableModel: deps.isUsableModel,
+        knownModels: deps.knownModels, isUsableModel: deps.isUsableModel, approvals: deps.approvals?.(),
       });
       await deps.reply(route, text, `j${journalId}`);
       return finish(msg, journalId, "command", command.name);

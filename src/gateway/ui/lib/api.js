@@ -20,7 +20,8 @@ export class ApiError extends Error {
 /** `path` is relative to /api/v1 (e.g. "/sessions?limit=20"); `body` is sent as JSON. Resolves with the parsed JSON. */
 async function call(method, path, body) {
   const token = getToken();
-  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  // Names the Control UI as who acted, where the gateway records it (approvals, elevations).
+  const headers = token ? { authorization: `Bearer ${token}`, "x-pincer-client": "ui" } : {};
   if (body !== undefined) headers["content-type"] = "application/json";
   const init = { method, headers, credentials: "omit" };
   if (body !== undefined) init.body = JSON.stringify(body);

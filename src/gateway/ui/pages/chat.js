@@ -1,6 +1,7 @@
 // The Chat page: conversations with streamed answers rendered as Markdown, tool calls, run outcomes, chat commands,
 // images, and messages typed while offline kept visibly pending and sent on reconnect. Speaks /ws (docs/protocol.md);
-// renames, deletes and searches through /api/v1. `#/chat/<session key>` opens one conversation.
+// renames, deletes and searches through /api/v1. `#/chat/<session key>` opens one conversation. Tool calls waiting
+// for approval show as cards with Allow once / Always / Deny; elevated mode as a banner, started with Elevate….
 import { html, loadStylesheet, useCallback, useEffect, useRef, useState } from "../lib/html.js";
 import { api, seg } from "../lib/api.js";
 import { confirmDialog, ErrorBanner } from "../lib/components.js";
@@ -9,8 +10,11 @@ import { applyRunFrame, itemsFromHistory } from "./chat/chat-model.js";
 import { Composer } from "./chat/composer.js";
 import { Messages } from "./chat/messages.js";
 import { SessionList, sessionLabel } from "./chat/session-list.js";
+import { ApprovalCard } from "./approvals/approval-card.js";
+import { ElevateDialog, ElevationBanner, loadElevation } from "./approvals/elevation.js";
 
 loadStylesheet("/ui/pages/chat.css");
+loadStylesheet("/ui/pages/approvals.css");
 
 const LAST_SESSION = "pincer.session";
 const HISTORY_LIMIT = 200;
@@ -46,6 +50,9 @@ export default function ChatPage({ route, navigate }) {
   const [error, setError] = useState("");
   const [renaming, setRenaming] = useState(undefined);
   const [listOpen, setListOpen] = useState(false);
+  const [approvals, setApprovals] = useState([]); // this conversation's requests: pending, and answered while shown
+  const [elevation, setElevation] = useState({ elevation: null, policy: undefined });
+  const [elevating, setElevating] = useState(false);
   const requested = decodeKey(route.rest);
   const session = requested || localStorage.getItem(LAST_SESSION) || hello?.defaultSession || "";
   const current = useRef(session);
@@ -76,6 +83,17 @@ export default function ChatPage({ route, navigate }) {
       });
     } else if (res.code === "not_found") setItems(outboxItems(key)); // a new conversation: nothing yet
     else if (res.code !== "disconnected") setError(res.message);
+  }, []);
+
+  /** The conversation's pending approvals and its elevation (when this gateway runs an approval service). */
+  const loadSafety = useCallback(async (key) => {
+    const [pending, elev] = await Promise.all([
+      api.get(`/approvals?status=pending&session=${seg(key)}`).then((r) => r.data, () => []),
+      loadElevation(key),
+    ]);
+    if (current.current !== key) return;
+    setApprovals(pending);
+    setElevation(elev);
   }, []);
 
   /** Sends one outbox entry; on an answer it leaves the outbox (a dropped connection keeps it for the resend). */
@@ -112,7 +130,7 @@ export default function ChatPage({ route, navigate }) {
     setItems((its) => its.map((it) => (it.kind === "user" && it.state === "pending" ? { ...it, state: "sending" } : it)));
     void (async () => {
       await Promise.all([...outbox].map((entry) => deliver(entry)));
-      await Promise.all([current.current ? loadHistory(current.current) : undefined, refreshSessions()]);
+      await Promise.all([current.current ? loadHistory(current.current) : undefined, current.current ? loadSafety(current.current) : undefined, refreshSessions()]);
     })();
   }, [conn]);
 
@@ -124,8 +142,21 @@ export default function ChatPage({ route, navigate }) {
     setRenaming(undefined);
     setListOpen(false);
     setItems(outboxItems(session));
+    setApprovals([]);
+    setElevation({ elevation: null, policy: undefined });
     if (ws.connState() === "open") void loadHistory(session);
+    void loadSafety(session);
   }, [session]);
+
+  // Approval requests and answers of the conversation on screen (answered cards stay until the next visit).
+  useEffect(() => {
+    const upsert = (frame) => {
+      if (frame.session !== current.current) return;
+      setApprovals((list) => [...list.filter((r) => r.id !== frame.request.id), frame.request]);
+    };
+    const offs = [ws.on("approval.requested", upsert), ws.on("approval.answered", upsert)];
+    return () => offs.forEach((off) => off());
+  }, []);
 
   // Live run events of the conversation on screen; the Stop button follows every conversation's runs.
   useEffect(() => {
@@ -134,6 +165,7 @@ export default function ChatPage({ route, navigate }) {
       if (frame.type === "run.final") {
         setActive((m) => new Map([...m].filter(([k]) => k !== frame.session)));
         refreshSessionsSoon();
+        if (frame.session === current.current) void loadElevation(frame.session).then((e) => current.current === frame.session && setElevation(e));
       }
       if (frame.session === current.current) setItems((its) => applyRunFrame(its, frame));
     }));
@@ -202,6 +234,9 @@ export default function ChatPage({ route, navigate }) {
               <button type="button" class="small ghost" onClick=${() => setRenaming(undefined)}>Cancel</button>
             </form>`
           : html`<h2 id="session-title" title=${session}>${title}</h2>
+            ${elevation.policy?.enabled && elevation.elevation?.status !== "active"
+              ? html`<button type="button" class="small ghost" onClick=${() => setElevating(true)}>Elevate…</button>`
+              : null}
             <button type="button" class="small ghost" onClick=${() => setRenaming(known?.title ?? "")}>Rename</button>
             <button type="button" class="small ghost" onClick=${remove}>Delete</button>`}
       </header>
@@ -209,7 +244,17 @@ export default function ChatPage({ route, navigate }) {
         ? html`<div class="banner warn" role="status">${conn === "idle" ? "Not connected." : "Offline — reconnecting. Messages you send now are sent when the connection is back."}</div>`
         : null}
       <${ErrorBanner} error=${error} onDismiss=${() => setError("")} />
+      <${ElevationBanner} elevation=${elevation.elevation} sessionKey=${session} onEnded=${() => void loadSafety(session)} />
       <${Messages} items=${items} empty=${html`<p><strong>${title}</strong></p><p class="muted">Ask anything. Type <code>/</code> for commands; paste or attach images.</p>`} />
+      ${approvals.length > 0
+        ? html`<section class="chat-approvals" aria-label="Waiting for approval">
+            ${approvals.map((r) => html`<${ApprovalCard} key=${r.id} request=${r} onAnswered=${(answered) => setApprovals((list) => list.map((x) => (x.id === answered.id ? answered : x)))} />`)}
+          </section>`
+        : null}
+      ${elevating
+        ? html`<${ElevateDialog} sessionKey=${session} policy=${elevation.policy} onClose=${() => setElevating(false)}
+            onDone=${(e) => (setElevating(false), setElevation((cur) => ({ ...cur, elevation: e })))} />`
+        : null}
       <${Composer} onSend=${send} onStop=${stop} running=${active.has(session)} sessionKey=${session} />
     </section>
   </div>`;
