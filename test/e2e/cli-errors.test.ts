@@ -92,7 +92,7 @@ describe("setup errors", () => {
       expect(oneLine(model.stderr)).toHaveLength(1);
       expect(model.stderr).toContain(`unknown provider "${name}"`);
     }
-  });
+  }, 120_000);
 
   it("no model configured at all points to onboarding", async () => {
     home = await fx.home();
