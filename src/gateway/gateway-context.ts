@@ -8,6 +8,7 @@ import type { ReloadReport } from "../app.ts";
 import type { ProviderReachability } from "../models/reachability-probe.ts";
 import type { AgentConfig, PincerConfig } from "../core/config-schema.ts";
 import type { Dispatcher } from "../routing/dispatcher.ts";
+import type { ApprovalService } from "../routing/approval-service.ts";
 import type { SkillCatalog } from "../skills/skill-catalog.ts";
 import type { Store } from "../store/store.ts";
 
@@ -45,6 +46,8 @@ export interface GatewayContext {
   /** The scheduler running in this process (run a schedule now, wake it after a change, its state); undefined until
    * it has started, shortly after the gateway serves. */
   automation?(): AutomationControl | undefined;
+  /** Approvals and elevated mode (answer, list, standing rules, elevate); the broker loads on first use. */
+  approvals?(): ApprovalService;
 }
 
 /** What the gateway serves of the running channels: webhook handlers and health. */
