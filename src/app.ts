@@ -22,8 +22,12 @@ import { createDeferredSandbox, createSandbox, detectBubblewrap } from "./sandbo
 import { NOBODY } from "./sandbox/confinement.ts";
 import { createBuiltinTools, createToolGate, mergeToolRules } from "./tools/index.ts";
 import type { ToolRules } from "./tools/tool-policy.ts";
-import type { AgentsView } from "./tools/tool.ts";
-import type { Run } from "./core/domain.ts";
+import type { AgentsView, SafetyView } from "./tools/tool.ts";
+import type { ApprovalRequest, Run } from "./core/domain.ts";
+import type { RunEvent } from "./core/events.ts";
+import type { ApprovalService } from "./routing/approval-service.ts";
+import type { ApprovalBroker } from "./routing/approval-broker.ts";
+import { createHostSandbox } from "./sandbox/host-sandbox.ts";
 import type { SubagentSupervisor } from "./routing/subagent-supervisor.ts";
 import type { AgentMessenger } from "./routing/agent-messages.ts";
 import { createDispatcher, type Dispatcher } from "./routing/dispatcher.ts";
@@ -113,6 +117,8 @@ export interface App {
   automation(): AutomationControl | undefined;
   /** Stops the scheduler (no new fires; runs already started go on) and gives its lease to another process. */
   stopAutomation(): Promise<void>;
+  /** Approvals and elevated mode for the surfaces (chat commands, API, CLI, Control UI); the broker loads on first use. */
+  approvals(): ApprovalService;
   close(): Promise<void>;
 }
 
@@ -183,7 +189,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const sandbox =
     sandboxMode === "auto" ? createDeferredSandbox(() => detectBubblewrap())
     : createSandbox(sandboxMode, detected ?? { available: false, reason: "policy.exec.sandbox is host" });
-  const tools = createBuiltinTools({ sandbox });
+  // Elevated mode runs exec on the host: the host runner (no mounts, cwd in the workspace, cleared env, never root).
+  const tools = createBuiltinTools({ sandbox, hostSandbox: sandbox.name === "host" ? sandbox : createHostSandbox() });
   const gate = createToolGate({ tools, audit: (record) => store.audit.write(record), now });
   const buildRouter = (c: PincerConfig): ModelRouter =>
     createModelRouter({ config: c.models, stateDir, env: opts.env, now, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
@@ -274,6 +281,46 @@ export async function createApp(opts: AppOptions): Promise<App> {
     return view ? [t.createScheduleTool(view)] : [];
   };
 
+  // Approvals and elevated mode: the broker loads with the first call that needs it (an ask rule, exec level ask, taint,
+  // an elevation look-up, a surface), never for plain allowed calls nor at start-up.
+  let broker: Promise<ApprovalBroker> | undefined;
+  const loadBroker = (): Promise<ApprovalBroker> =>
+    (broker ??= import("./routing/approval-broker.ts").then((m) => m.createApprovalBroker({
+      store, bus, config: () => config, now, log: log.child({ component: "approvals" }), onRequested: notifyApprovers,
+    })));
+  /**
+   * Tells the people who may answer a new approval request: the owners of the run's channel account (a chat message with
+   * the tool, the summary and `/approve <id>`). The operator sees every request in the Control UI, CLI and API anyway, so
+   * a request with no owner to tell still waits for the operator until approvals.timeout_ms.
+   */
+  const notifyApprovers = async (request: ApprovalRequest, run: Run): Promise<void> => {
+    log.info({ id: request.id, runId: run.id, tool: request.tool, reason: request.reason }, "a tool call waits for approval");
+    const { notifyApprovalRequested } = await import("./routing/approval-notify.ts");
+    await notifyApprovalRequested(request, run, { store, config: () => config, now });
+  };
+  /** The run's SafetyView: its taint (which untrusted content it holds, src/tools/taint.ts) and the broker's approvals
+   * and elevation, the broker loaded only when a call needs it. */
+  const safetyFor = (run: Run, emit: ((event: RunEvent) => void) | undefined, taint: Pick<SafetyView, "taintReason" | "taintSources" | "noteUntrusted">): SafetyView => {
+    let view: Promise<SafetyView> | undefined;
+    const full = (): Promise<SafetyView> => (view ??= loadBroker().then((b) => b.safetyFor(run, { emit, taint })));
+    return {
+      ...taint,
+      elevation: async () => (await full()).elevation(),
+      standingRule: async (tool, subject) => (await full()).standingRule(tool, subject),
+      requestApproval: async (req, signal) => (await full()).requestApproval(req, signal),
+    };
+  };
+  const approvals: ApprovalService = {
+    answer: async (id, a, by) => (await loadBroker()).answer(id, a, by),
+    list: async (o) => (await loadBroker()).list(o),
+    rules: async () => (await loadBroker()).rules(),
+    revokeRule: async (id, by) => (await loadBroker()).revokeRule(id, by),
+    elevate: async (key, o) => (await loadBroker()).elevate(key, o),
+    confirmElevation: async (key, code, by) => (await loadBroker()).confirmElevation(key, code, by),
+    endElevation: async (key, by, reason) => (await loadBroker()).endElevation(key, by, reason),
+    elevation: async (key) => (await loadBroker()).elevation(key),
+  };
+
   // Finished runs' replies travel to the process holding the channel: over NATS in a cluster, in-process otherwise.
   // (Assigned below, once the bus is open; runs cannot finish before.)
   let replyBus: Bus | undefined;
@@ -287,7 +334,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     agentConfig,
     workspaceFor,
     context: () => config,
-    toolsFor: async (run, workspace, skills, memoryTools) => {
+    toolsFor: async (run, workspace, skills, memoryTools, emit) => {
       // A heartbeat (light context) gets the policy's tools without HEARTBEAT_DENIED_TOOLS.
       const own = hasLightContext(run) ? heartbeatRules(rulesOf(run.agentId)) : rulesOf(run.agentId);
       // A sub-agent's tools are never wider than its parents': each ancestor's rules must allow a tool too.
@@ -295,14 +342,21 @@ export async function createApp(opts: AppOptions): Promise<App> {
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
       const taint = await loadRunTaint();
       const tracker = await taint.createRunTaint({ store, run, policy: () => config.policy.taint, now, workspace, log });
-      const safety = taint.taintOnlySafety(tracker);
       const agents = taint.taintingAgentsView(agentsViewFor(run), store, tracker, now);
       const reminders = await reminderToolsFor(run);
       const extraTools = memoryTools?.length || reminders.length ? [...(skills?.tools ?? []), ...(memoryTools ?? []), ...reminders] : skills?.tools;
+      const safety = safetyFor(run, emit, tracker);
+      // While the session is elevated, the model is shown policy.elevated.allow's tools too (one look-up per run, only
+      // when elevated mode is enabled and widens anything); each call is still decided by the gate.
+      const elevated = config.policy.elevated;
+      const widened = elevated.enabled && elevated.allow.length > 0 && (await safety.elevation()) ? { ...rules, allow: [...rules.allow, ...elevated.allow] } : rules;
       return {
-        specs: () => gate.specs(rules, extraTools),
+        specs: () => gate.specs(widened, extraTools),
         execute: (call, signal) =>
-          gate.execute(call, { workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents, safety, ...(extraTools ? { extraTools } : {}) })
+          gate.execute(call, {
+            workspace, policy: config.policy, signal, runId: run.id, sessionKey: run.sessionKey, rules, skills, agents, safety,
+            approvalTimeoutMs: config.approvals.timeout_ms, ...(extraTools ? { extraTools } : {}),
+          })
             // A source the call noted is stored before its result is: a resumed run finds both.
             .then(async (result) => (await tracker.settled(), result))
             .finally(() => {
@@ -469,6 +523,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       return created;
     },
     automation: () => scheduler,
+    approvals: () => approvals,
     stopAutomation: async () => {
       automationOff = true;
       await scheduler?.stop();
@@ -476,6 +531,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     async close() {
       automationOff = true;
       await scheduler?.stop();
+      if (broker) (await broker).close();
       if (memoryRuntime) (await memoryRuntime).close();
       await channels?.stop();
       if (!bus) await replyBus?.close();

@@ -75,7 +75,7 @@ export interface AgentLoopOptions {
   fitMessages?: (messages: ModelMessage[]) => ModelMessage[];
   /** Continues a run from its persisted transcript instead of starting it: `input` is not sent or persisted again,
    * the model is called next with `history` + `messages`, and `steps` model steps count as used. */
-  resume?: { messages: ModelMessage[]; steps: number };
+  resume?: { messages: ModelMessage[]; steps: number; rerun?: { call: ToolCall; after: ModelMessage[] } | undefined };
   /** Who pays for the model calls (passed on each call, for budgets). */
   payer?: BudgetPayer;
 }
@@ -106,6 +106,33 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
   }
 
   const specs = opts.tools.specs();
+  const runCall = async (call: ToolCall): Promise<ModelMessage> => {
+    opts.emit({ type: "tool_call_start", runId: opts.runId, callId: call.id, name: call.name, args: call.args });
+    const result = await opts.tools.execute(call, opts.signal);
+    opts.emit({
+      type: "tool_call_end",
+      runId: opts.runId,
+      callId: call.id,
+      name: call.name,
+      isError: result.isError,
+      decision: result.decision,
+      preview: result.text.slice(0, TOOL_PREVIEW_CHARS),
+    });
+    const message = toolResultMessage(call, result.text, result.isError);
+    messages.push(message);
+    await opts.persist([message]);
+    return message;
+  };
+  // A resumed call that was waiting for approval goes through the gate again (it finds its stored request), then the
+  // results of the step's later calls, which never started.
+  const rerun = opts.resume?.rerun;
+  if (rerun) {
+    await runCall(rerun.call);
+    if (rerun.after.length > 0) {
+      messages.push(...rerun.after);
+      await opts.persist(rerun.after);
+    }
+  }
   let usage = ZERO_USAGE;
   let model: string | undefined;
   let reply = "";
@@ -152,20 +179,7 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
     let answered = 0;
     for (const call of done.toolCalls) {
       if (opts.signal.aborted) break;
-      opts.emit({ type: "tool_call_start", runId: opts.runId, callId: call.id, name: call.name, args: call.args });
-      const result = await opts.tools.execute(call, opts.signal);
-      opts.emit({
-        type: "tool_call_end",
-        runId: opts.runId,
-        callId: call.id,
-        name: call.name,
-        isError: result.isError,
-        decision: result.decision,
-        preview: result.text.slice(0, TOOL_PREVIEW_CHARS),
-      });
-      const message = toolResultMessage(call, result.text, result.isError);
-      messages.push(message);
-      await opts.persist([message]);
+      await runCall(call);
       answered++;
     }
     // Tool results must answer every call; a call skipped by cancellation gets an explicit result.

@@ -11,7 +11,7 @@ import type { SkillView, Tool } from "../tools/tool.ts";
 import type { MemoryTurn } from "../memory/memory-runtime.ts";
 import { runAgentLoop, type AgentLoopResult, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
 import { attachImages } from "./input-media.ts";
-import { planResume } from "./resume-plan.ts";
+import { firstUnansweredCall, planResume } from "./resume-plan.ts";
 import { payerOfRun } from "./run-payer.ts";
 import { fitContext, loadHistory, parseCompactInput, shrinkToWindow, type FittedContext } from "./context-manager.ts";
 import { loadPromptFiles, renderSystemPrompt, type PromptFile } from "./system-prompt.ts";
@@ -20,7 +20,7 @@ export interface RunAgentDeps {
   store: Store;
   models: ModelStreamer;
   /** Builds the tool runner bound to this run (policy, workspace, audit ids, the run's skills). */
-  toolsFor: (run: Run, workspace: string, skills?: SkillView, memoryTools?: readonly Tool[]) => ToolRunner | Promise<ToolRunner>;
+  toolsFor: (run: Run, workspace: string, skills?: SkillView, memoryTools?: readonly Tool[], emit?: (event: RunEvent) => void) => ToolRunner | Promise<ToolRunner>;
   /** The skills of this turn (prompt index, folders for the tools); undefined = none. */
   skillsFor?: (input: { agentId: string; workspace: string }) => Promise<SkillTurn | undefined>;
   /** The memory of this turn (prompt block, memory tools), in owner sessions only; undefined = none. */
@@ -68,12 +68,27 @@ export function hasLightContext(run: Pick<Run, "trigger">): boolean {
   return run.trigger === "heartbeat";
 }
 
+/**
+ * The id of the call a resume issues again: the first unanswered call when it has an approval request that never let it
+ * start — still pending, denied or expired (the gate answers it from the request), or approved while the run was still
+ * `waiting_approval` (the answer came, the tool did not start). Approved while `running`: it may have run; not again.
+ */
+async function rerunnableCall(store: Store, run: Run, own: ModelMessage[], waited: boolean): Promise<string | undefined> {
+  const call = firstUnansweredCall(own);
+  if (!call) return undefined;
+  const request = await store.approvals.forCall(run.id, call.id);
+  if (!request) return undefined;
+  return request.status !== "approved" || waited ? call.id : undefined;
+}
+
 /** Contract: never throws; a bug inside the loop fails this run and is reported on the outcome. */
 export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promise<RunOutcome> {
   const { run } = input;
   const { store } = deps;
   const runId = input.run.id;
-  if (run.status !== "running") await store.runs.update(runId, { status: "running", startedAt: deps.now() });
+  // A run found waiting for an approval keeps that status until its resume knows whether it waits again.
+  const waited = run.status === "waiting_approval";
+  if (run.status !== "running" && !waited) await store.runs.update(runId, { status: "running", startedAt: deps.now() });
   input.emit({ type: "run_started", runId, sessionKey: run.sessionKey, agentId: input.agentId });
 
   let outcome: RunOutcome;
@@ -88,7 +103,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     const light = hasLightContext(run);
     const skills = light ? undefined : await deps.skillsFor?.({ agentId: input.agentId, workspace: input.workspace });
     const memory = light ? undefined : await deps.memoryFor?.({ agentId: input.agentId, workspace: input.workspace, run });
-    const tools = await deps.toolsFor(run, input.workspace, skills?.view, memory?.tools);
+    const tools = await deps.toolsFor(run, input.workspace, skills?.view, memory?.tools, input.emit);
     const files = light ? [] : await (deps.promptFiles ?? loadPromptFiles)(input.workspace);
     const system = renderSystemPrompt({
       agentId: input.agentId,
@@ -120,8 +135,9 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
     };
     // A run created with its input (its only message) starts like a new one; a run with more is resumed from them.
     const inputOnly = own.length === 1 && isInputOf(own[0]!, run.input);
-    const plan = own.length > 0 && !inputOnly ? planResume(own) : undefined;
-    if (plan?.kind === "continue" && plan.repairs.length > 0) await persist(plan.repairs);
+    const plan = own.length > 0 && !inputOnly ? planResume(own, { rerun: await rerunnableCall(store, run, own, waited) }) : undefined;
+    if (plan?.kind === "continue" && plan.repairs.length > 0 && !plan.rerun) await persist(plan.repairs);
+    if (waited && !(plan?.kind === "continue" && plan.rerun)) await store.runs.update(runId, { status: "running" });
     const inputContent = !plan && run.input.includes("[image: ") ? await attachImages(run.input, input.workspace) : undefined;
     const loop: AgentLoopResult = compactRequest
       ? { status: "succeeded", reply: describeCompaction(fitted), usage: ZERO_USAGE, model: "" }
@@ -136,7 +152,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
         input: run.input,
         ...(inputContent ? { inputContent } : {}),
         ...(inputOnly ? { inputPersisted: true } : {}),
-        ...(plan ? { resume: { messages: plan.messages, steps: plan.steps } } : {}),
+        ...(plan ? { resume: { messages: plan.messages, steps: plan.steps, ...(plan.rerun ? { rerun: { call: plan.rerun, after: plan.repairs } } : {}) } } : {}),
         maxSteps: input.agent.max_steps,
         models: deps.models,
         payer,

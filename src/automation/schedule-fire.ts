@@ -31,7 +31,7 @@ export interface ScheduleFirerOptions {
   webhook?: PostResultOptions;
 }
 
-const ACTIVE = ["pending", "running"] as const;
+const ACTIVE = ["pending", "running", "waiting_approval"] as const;
 /** A fire without a run after this long is given up (its process stopped before the run was created). */
 const LOST_AFTER_MS = 3_600_000;
 export const FIRED_ALREADY = "fired already (by this or another scheduler)";

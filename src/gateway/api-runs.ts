@@ -10,7 +10,7 @@ import { limitParam, notFound, parseQuery, textParam, timeParam, holdEventStream
 import type { GatewayContext } from "./gateway-context.ts";
 import { toRunEvents, toRunSummary, type RunSummary } from "./run-view.ts";
 
-const RUN_STATUSES = ["pending", "running", "succeeded", "failed", "cancelled", "interrupted"] as const satisfies readonly RunStatus[];
+const RUN_STATUSES = ["pending", "running", "waiting_approval", "succeeded", "failed", "cancelled", "interrupted"] as const satisfies readonly RunStatus[];
 
 const runsQuery = z.object({
   // `status=failed,running` filters on several statuses at once.

@@ -16,7 +16,7 @@ export async function loadChatHistory(store: Store, sessionKey: string, limit: n
   const recent = await store.runs.list({ sessionKey, limit: Math.min(limit, 500) }); // newest first
   const runs = recent.filter((run) => {
     if (written.has(run.id)) return true;
-    if (oldest === undefined) return run.status === "pending" || run.status === "running";
+    if (oldest === undefined) return run.status === "pending" || run.status === "running" || run.status === "waiting_approval";
     return run.createdAt >= oldest;
   });
 

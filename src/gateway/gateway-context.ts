@@ -46,7 +46,7 @@ export interface GatewayContext {
   /** The scheduler running in this process (run a schedule now, wake it after a change, its state); undefined until
    * it has started, shortly after the gateway serves. */
   automation?(): AutomationControl | undefined;
-  /** Approvals and elevated mode: answer, list, rules, elevate (the approval broker of this process). */
+  /** Approvals and elevated mode (answer, list, standing rules, elevate); the broker loads on first use. */
   approvals?(): ApprovalService;
 }
 

@@ -326,7 +326,7 @@ export function attachWebSocket(opts: WebSocketOptions): WebSocketEndpoint {
         const run = submitted.runId ? await ctx.store.runs.get(submitted.runId) : undefined;
         // A run resumed at start-up began before this server subscribed to run events: map it to its session now,
         // so its remaining events (run.final above all) reach the clients that follow the session.
-        if (run && (run.status === "running" || run.status === "pending")) runSessions.set(run.id, run.sessionKey);
+        if (run && (run.status === "running" || run.status === "pending" || run.status === "waiting_approval")) runSessions.set(run.id, run.sessionKey);
         const follow = run ? { runId: run.id, runStatus: run.status } : {};
         return send(c, { type: "ack", id: frame.id, disposition: "duplicate", session: sessionKey, ...follow });
       }

@@ -9,7 +9,7 @@ import { newId } from "../core/ids.ts";
 import type { ReplyRoute } from "../core/inbound.ts";
 import { inputMessage } from "../agent/agent-loop.ts";
 import type { RunAgentDeps, RunOutcome } from "../agent/run-agent.ts";
-import { createRunControls, executeRun } from "./run-executor.ts";
+import { claimRun, createRunControls, executeRun, IN_FLIGHT_STATUSES } from "./run-executor.ts";
 import { outcomeOf } from "./cluster-messages.ts";
 import type { Store } from "../store/store.ts";
 import { createPromptFileLoader } from "../agent/system-prompt.ts";
@@ -157,7 +157,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       return (async () => {
         const session = ensured ?? (await opts.store.sessions.get(job.sessionKey));
         if (job.runId !== undefined) {
-          const claimed = await opts.store.runs.claim(job.runId, { from: ["pending", "running"], worker: WORKER, patch: { status: "running", startedAt: opts.now() } });
+          const claimed = await claimRun(opts.store, job.runId, WORKER, opts.now);
           const run = claimed ?? (await opts.store.runs.get(job.runId));
           if (!run) throw new Error(`run ${job.runId} to resume does not exist`);
           runId = run.id;
@@ -284,7 +284,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       return () => listeners.delete(listener);
     },
     async recoverInterrupted() {
-      const stale = (await opts.store.runs.list({ status: ["pending", "running"] })).reverse(); // oldest first
+      const stale = (await opts.store.runs.list({ status: IN_FLIGHT_STATUSES })).reverse(); // oldest first
       const recovered: Recovered = { resumed: [], interrupted: [] };
       for (const run of stale) {
         if (run.attempt < MAX_RUN_ATTEMPTS) {

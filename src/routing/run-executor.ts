@@ -2,6 +2,7 @@
 // Shared by the in-process dispatcher and the cluster worker, so a run behaves the same wherever it executes.
 import type { AgentConfig, SubagentsPolicy } from "../core/config-schema.ts";
 import type { Run, Session } from "../core/domain.ts";
+import type { Store } from "../store/store.ts";
 import type { RunEvent } from "../core/events.ts";
 import { runAgent, type RunAgentDeps, type RunOutcome } from "../agent/run-agent.ts";
 
@@ -53,9 +54,30 @@ export async function executeRun(deps: ExecutorDeps, input: ExecuteInput): Promi
   const { run, controls } = input;
   const limits = run.parentRunId !== undefined ? deps.subagentLimits?.() : undefined;
   const agent = limits ? childAgentConfig(deps.agentConfig(run.agentId), limits) : deps.agentConfig(run.agentId);
-  const timer = setTimeout(() => controls.abort("timeout"), agent.run_timeout_ms);
-  timer.unref();
-  const emit = limits ? budgetedEmit(input.emit, controls, limits.max_tokens, run.usage.inputTokens + run.usage.outputTokens) : input.emit;
+  // The run timeout does not count time spent waiting for an owner's approval (approvals.timeout_ms bounds that).
+  let left = agent.run_timeout_ms;
+  let armedAt = Date.now();
+  const arm = (): NodeJS.Timeout => {
+    armedAt = Date.now();
+    const t = setTimeout(() => controls.abort("timeout"), left);
+    t.unref();
+    return t;
+  };
+  let timer = arm();
+  const paused = (event: RunEvent): void => {
+    if (event.type === "approval_requested") {
+      clearTimeout(timer);
+      left = Math.max(0, left - (Date.now() - armedAt));
+    } else if (event.type === "approval_answered") {
+      clearTimeout(timer);
+      timer = arm();
+    }
+  };
+  const pausing = (event: RunEvent): void => {
+    paused(event);
+    input.emit(event);
+  };
+  const emit = limits ? budgetedEmit(pausing, controls, limits.max_tokens, run.usage.inputTokens + run.usage.outputTokens) : pausing;
   try {
     const outcome = await runAgent(deps, {
       run,
@@ -91,4 +113,16 @@ function budgetedEmit(emit: (event: RunEvent) => void, controls: RunControls, ma
     tokens += event.usage.inputTokens + event.usage.outputTokens;
     if (tokens > maxTokens) controls.abort("budget");
   };
+}
+
+/** Statuses of a run still in flight: resumed after a restart, counted as the session's open run. */
+export const IN_FLIGHT_STATUSES: Array<Run["status"]> = ["pending", "running", "waiting_approval"];
+
+/**
+ * Claims a run to execute or resume it for `worker`. A run found `waiting_approval` keeps that status: its resume tells
+ * from it that the approved call never started (see run-agent.ts). Undefined when the run is no longer in flight.
+ */
+export async function claimRun(store: Pick<Store, "runs">, runId: string, worker: string, now: () => number): Promise<Run | undefined> {
+  return (await store.runs.claim(runId, { from: ["waiting_approval"], worker })) ??
+    store.runs.claim(runId, { from: ["pending", "running"], worker, patch: { status: "running", startedAt: now() } });
 }

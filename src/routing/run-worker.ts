@@ -6,7 +6,7 @@ import { newId } from "../core/ids.ts";
 import type { RunEvent } from "../core/events.ts";
 import type { Bus, Consumer, WorkMessage } from "../bus/bus.ts";
 import { eventSubject, outcomeOf, runJobSchema, stopRequestSchema, STOP_SUBJECT, TERMINAL_STATUSES } from "./cluster-messages.ts";
-import { createRunControls, executeRun, type ExecutorDeps, type RunControls } from "./run-executor.ts";
+import { claimRun, createRunControls, executeRun, IN_FLIGHT_STATUSES, type ExecutorDeps, type RunControls } from "./run-executor.ts";
 
 export interface RunWorkerOptions extends ExecutorDeps {
   bus: Bus;
@@ -84,14 +84,14 @@ export function startRunWorker(opts: RunWorkerOptions): RunWorker {
         if (closing) return msg.nak(0); // not started: redelivered at once to a worker that is not stopping
         const current = await store.runs.get(runId);
         if (!current || TERMINAL_STATUSES.has(current.status)) return await msg.ack(); // cancelled while it waited
-        const open = await store.runs.list({ sessionKey: run.sessionKey, status: ["pending", "running"] });
+        const open = await store.runs.list({ sessionKey: run.sessionKey, status: IN_FLIGHT_STATUSES });
         const oldest = open.reduce((a, b) => (b.createdAt < a.createdAt || (b.createdAt === a.createdAt && b.id < a.id) ? b : a), current);
         if (oldest.id === runId && (await store.leases.acquire(lease, holder, leaseMs))) break;
         msg.working();
         await new Promise((r) => setTimeout(r, pollMs + Math.floor(Math.random() * pollMs)));
       }
       leased = true;
-      const claimed = await store.runs.claim(runId, { from: ["pending", "running"], worker: id, patch: { status: "running", startedAt: opts.now() } });
+      const claimed = await claimRun(store, runId, id, opts.now);
       if (!claimed) return await msg.ack(); // finished or cancelled meanwhile
       if (claimed.attempt > 1) {
         // A previous attempt died mid-run: the agent resumes it from what that attempt wrote to the transcript.

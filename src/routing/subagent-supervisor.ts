@@ -85,7 +85,7 @@ export function createSubagentSupervisor(opts: SubagentSupervisorOptions): Subag
     if (count >= limits.max_children) {
       throw new ToolError("limit", `spawn_agent refused: policy.subagents.max_children is ${limits.max_children} per run and this run started ${count}`);
     }
-    const running = (await store.runs.list({ hasParent: true, status: ["pending", "running"] })).length + starting;
+    const running = (await store.runs.list({ hasParent: true, status: ["pending", "running", "waiting_approval"] })).length + starting;
     if (running >= limits.max_concurrent) {
       throw new ToolError("limit", `spawn_agent refused: policy.subagents.max_concurrent is ${limits.max_concurrent} and ${running} sub-agents are running; wait for one to finish`);
     }
@@ -225,7 +225,7 @@ export async function killSubagent(deps: Pick<SubagentSupervisorOptions, "store"
   const target = children.find((c) => c.id === childId);
   if (!target) return false;
   const inTree = (c: ChildView): boolean => c.sessionKey === target.sessionKey || c.sessionKey.startsWith(`${target.sessionKey}${SUB_SEGMENT}`);
-  const doomed = children.filter((c) => inTree(c) && (c.status === "pending" || c.status === "running"));
+  const doomed = children.filter((c) => inTree(c) && (c.status === "pending" || c.status === "running" || c.status === "waiting_approval"));
   for (const c of doomed) deps.dispatcher.stop(c.sessionKey, "cancelled");
   if (doomed.length === 0) return false;
   await deps.store.audit.write({

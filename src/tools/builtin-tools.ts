@@ -14,6 +14,8 @@ import type { Tool } from "./tool.ts";
 export interface BuiltinToolsOptions {
   /** Where exec runs commands. */
   sandbox: Sandbox;
+  /** Where exec runs commands of an elevated session; default `sandbox`. */
+  hostSandbox?: Sandbox;
   /** DNS resolution for web_fetch's address guard; default dns.lookup with `all: true`. */
   lookup?: LookupFn;
   /** TCP connect for web_fetch, to an address the guard vetted; default net.connect. */
@@ -22,5 +24,5 @@ export interface BuiltinToolsOptions {
 
 /** Creates the built-in tools. Policy is not applied here: the ToolGate filters and audits them. */
 export function createBuiltinTools(opts: BuiltinToolsOptions): Tool[] {
-  return [...fsTools, ...searchTools, createExecTool(opts.sandbox), createWebFetchTool({ lookup: opts.lookup, connect: opts.connect }), ...agentTools];
+  return [...fsTools, ...searchTools, createExecTool(opts.sandbox, opts.hostSandbox ? { host: opts.hostSandbox } : {}), createWebFetchTool({ lookup: opts.lookup, connect: opts.connect }), ...agentTools];
 }

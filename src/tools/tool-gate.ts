@@ -1,9 +1,11 @@
-// The tool gate: the only way the agent runs a tool. It filters specs by policy, re-checks policy on every
-// call, turns every failure into a tool result, and writes exactly one audit record per call. No approvals yet.
+// The tool gate: the only way the agent runs a tool. It filters specs by policy, decides every call (deny → taint →
+// ask → elevated → allow, see gate-decision.ts), waits for an owner's answer when a call needs one, turns every failure
+// into a tool result, and writes exactly one `tool.call` audit record per call.
 import type { AuditDecision, AuditRecord } from "../core/domain.ts";
 import { ToolError, type ToolErrorCode } from "../core/errors.ts";
+import { decideGate, execAskOf, subjectOf, type GateDecision, type GateFacts } from "./gate-decision.ts";
 import { redactArgs } from "./redact-args.ts";
-import type { Tool, ToolCall, ToolContext, ToolParameters } from "./tool.ts";
+import type { ApprovalOutcome, SafetyView, Tool, ToolCall, ToolContext, ToolParameters } from "./tool.ts";
 import { clipText } from "./tool-kit.ts";
 import { decideTool, type ToolRules } from "./tool-policy.ts";
 
@@ -22,8 +24,9 @@ export interface ToolGateResult {
   decision: "allow" | "deny";
 }
 
-/** `extraTools`: the run's own tools beyond the built-in set (skill and memory tools); default the skills' tools. */
-export type ToolGateContext = ToolContext & { rules: ToolRules; extraTools?: readonly Tool[] };
+/** `extraTools`: the run's own tools beyond the built-in set (skill and memory tools); default the skills' tools.
+ * `approvalTimeoutMs`: approvals.timeout_ms, for the text an expired request gives the model. */
+export type ToolGateContext = ToolContext & { rules: ToolRules; extraTools?: readonly Tool[]; approvalTimeoutMs?: number };
 
 export interface ToolGate {
   /** Specs of the tools `rules` allow, then of the allowed `extra` tools of this run (skill tools); the model never
@@ -51,6 +54,25 @@ const DENY_CODES: ReadonlySet<ToolErrorCode> = new Set(["denied", "path_escape",
 const MAX_RESULT_CHARS = 100_000;
 
 type Outcome = ToolGateResult & { reason: string | undefined; detail: Record<string, unknown> };
+
+/** Decides a call, looking up the elevation and standing rules only when the decision depends on them. */
+async function decide(facts: GateFacts, safety: SafetyView | undefined, subject: string | undefined): Promise<Exclude<GateDecision, { kind: "need" }>> {
+  for (;;) {
+    const decision = decideGate(facts);
+    if (decision.kind !== "need") return decision;
+    if (decision.fact === "elevation") facts.elevated = safety ? (await safety.elevation()) !== undefined : false;
+    else facts.standingRule = safety ? await safety.standingRule(facts.tool!.name, subject) : false;
+  }
+}
+
+/** What an approver is shown of a call: the command (exec), the URL (web_fetch), else the redacted arguments. */
+export function summarizeCall(name: string, args: Record<string, unknown>): string {
+  const redacted = redactArgs(args);
+  const shown = redacted !== null && typeof redacted === "object" && !Array.isArray(redacted) ? (redacted as Record<string, unknown>) : {};
+  const main = name === "exec" ? shown.command : name === "web_fetch" ? shown.url : undefined;
+  const text = typeof main === "string" ? main : JSON.stringify(redacted);
+  return clipText(text, 600).text;
+}
 
 /** Tool arguments arrive as an object; some providers send a JSON string or nothing. */
 function toArgsObject(args: unknown): Record<string, unknown> {
@@ -104,40 +126,74 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
       const known = allowedTools(ctx.rules, extra).map((t) => t.name).join(", ") || "none";
       return { text: `unknown tool "${call.name}"; available tools: ${known}`, isError: true, decision: "deny", reason: "unknown tool", detail: {} };
     }
-    const policy = decideTool(tool.name, tool.group, ctx.rules);
-    if (!policy.allowed) {
-      return { text: `tool "${tool.name}" is not allowed here (${policy.reason})`, isError: true, decision: "deny", reason: policy.reason, detail: {} };
-    }
+    let args: Record<string, unknown> | undefined;
     try {
-      const args = toArgsObject(call.args);
-      const held = await holdTainted(call, tool, args, ctx);
-      if (held) return held;
-      const result = await tool.execute(args, ctx);
+      args = toArgsObject(call.args);
+    } catch {
+      // Decided on no arguments; the tool then reports the bad arguments itself.
+    }
+    const checked = args ?? {};
+    const safety = ctx.safety;
+    const execAsk = tool.name === "exec" ? execAskOf(checked, ctx.policy.exec, ctx.skills) : undefined;
+    const subject = execAsk ?? subjectOf(tool.name, checked);
+    let decision: Exclude<GateDecision, { kind: "need" }>;
+    try {
+      decision = await decide({
+        tool, rules: ctx.rules, elevatedPolicy: ctx.policy.elevated, elevated: undefined, taintAction: ctx.policy.taint.action, execAsk,
+        taint: safety?.taintReason({ name: tool.name, group: tool.group, args: checked }), standingRule: undefined, canAsk: safety !== undefined,
+      }, safety, subject);
+    } catch (err) {
+      const reason = `the gate could not read the approval state: ${err instanceof Error ? err.message : String(err)}`;
+      return { text: `tool "${tool.name}" was not run: ${reason}`, isError: true, decision: "deny", reason, detail: {} };
+    }
+    const taintDetail = (): Record<string, unknown> => ({ taint: safety?.taintSources().map((t) => t.label) ?? [] });
+    if (decision.kind === "deny") {
+      const detail = decision.taint ? taintDetail() : {};
+      return { text: `tool "${tool.name}" is not allowed here (${decision.reason})`, isError: true, decision: "deny", reason: decision.reason, detail };
+    }
+    let approved = decision.kind === "allow" && decision.viaRule;
+    let reason = decision.kind === "allow" ? decision.reason : decision.why;
+    const detail: Record<string, unknown> = decision.kind === "allow" && decision.elevated ? { elevated: true } : {};
+    if (decision.kind === "ask") {
+      let answer: ApprovalOutcome;
+      try {
+        answer = await safety!.requestApproval({ callId: call.id, tool: tool.name, subject, summary: summarizeCall(tool.name, checked), reason: decision.reason }, ctx.signal);
+      } catch (err) {
+        const why = ctx.signal.aborted ? "the run was stopped while this call waited for approval" : `the approval request failed: ${err instanceof Error ? err.message : String(err)}`;
+        return { text: `tool "${tool.name}" was not run: ${why}`, isError: true, decision: "deny", reason: `${decision.why}; ${why}`, detail: { approvalReason: decision.reason } };
+      }
+      Object.assign(detail, {
+        approval: { id: answer.requestId, by: answer.by, answer: answer.decision === "approved" ? (answer.answer ?? "once") : answer.decision },
+        approvalReason: decision.reason,
+        ...(decision.reason === "taint" ? taintDetail() : {}),
+      });
+      if (answer.decision !== "approved") {
+        const minutes = Math.round((ctx.approvalTimeoutMs ?? 600_000) / 60_000);
+        const text = answer.decision === "expired"
+          ? `tool "${tool.name}" was not run: no answer within ${minutes} minutes: denied. Carry on without it, or tell the user what you needed it for.`
+          : `tool "${tool.name}" was not run: the owner denied this call. Do not retry it; carry on without it, or ask the user.`;
+        const why = answer.decision === "expired" ? `no answer within ${minutes} minutes (${decision.why})` : `denied by ${answer.by ?? "the owner"} (${decision.why})`;
+        return { text, isError: true, decision: "deny", reason: why, detail };
+      }
+      approved = true;
+      reason = `approved by ${answer.by ?? "the owner"} (${decision.why})`;
+      // Elevated mode is still looked up after an approval, for where exec runs.
+      if (tool.name === "exec" && ctx.policy.elevated.enabled && safety && (await safety.elevation().catch(() => undefined))) detail.elevated = true;
+    }
+    const toolCtx: ToolContext = { ...ctx, elevated: detail.elevated === true && tool.name === "exec", approved };
+    try {
+      if (!args) args = toArgsObject(call.args); // throws the invalid_args error for the model
+      const result = await tool.execute(args, toolCtx);
       const text = clipText(result.text, MAX_RESULT_CHARS).text;
-      return { text, isError: result.isError ?? false, decision: "allow", reason: policy.reason, detail: result.detail ?? {} };
+      return { text, isError: result.isError ?? false, decision: "allow", reason, detail: { ...detail, ...result.detail } };
     } catch (err) {
       if (err instanceof ToolError) {
         const deny = DENY_CODES.has(err.code);
-        return { text: err.message, isError: true, decision: deny ? "deny" : "allow", reason: deny ? err.message : policy.reason, detail: { error: err.code } };
+        return { text: err.message, isError: true, decision: deny ? "deny" : "allow", reason: deny ? err.message : reason, detail: { ...detail, error: err.code } };
       }
       const message = err instanceof Error ? err.message : String(err);
-      return { text: `tool ${tool.name} failed: ${message}`, isError: true, decision: "allow", reason: policy.reason, detail: { error: "internal", message } };
+      return { text: `tool ${tool.name} failed: ${message}`, isError: true, decision: "allow", reason, detail: { ...detail, error: "internal", message } };
     }
-  }
-
-  /** Taint: a guarded call of a run holding untrusted content runs only when an owner approves it (policy.taint.action
-   * `ask`), never with `deny`. The refusal names the untrusted source. */
-  async function holdTainted(call: ToolCall, tool: Tool, args: Record<string, unknown>, ctx: ToolGateContext): Promise<Outcome | undefined> {
-    const safety = ctx.safety;
-    const why = safety?.taintReason({ name: tool.name, group: tool.group, args });
-    if (!safety || why === undefined) return undefined;
-    const taint = safety.taintSources().map((s) => s.label);
-    const answer = ctx.policy.taint.action === "ask"
-      ? await safety.requestApproval({ callId: call.id, tool: tool.name, subject: undefined, summary: clipText(JSON.stringify(redactArgs(args)), 500).text, reason: "taint" }, ctx.signal)
-      : undefined;
-    if (answer?.decision === "approved") return undefined;
-    const text = `tool "${tool.name}" was not run: ${why}. ${answer ? `It needs an owner's approval (${answer.decision}).` : "policy.taint.action is deny."} Carry on without it.`;
-    return { text, isError: true, decision: "deny", reason: `taint: ${why}`, detail: { taint, ...(answer ? { approval: answer.decision, requestId: answer.requestId } : {}) } };
   }
 
   return {

@@ -21,6 +21,11 @@ export interface ToolContext {
   agents?: AgentsView | undefined;
   /** Approvals, elevated mode and taint for this run; absent = no approvals possible (ask and taint then deny). */
   safety?: SafetyView | undefined;
+  /** Set by the gate for this call: the session is elevated, so exec runs on the host instead of the sandbox. */
+  elevated?: boolean | undefined;
+  /** Set by the gate for this call: an owner approved it (or a standing rule did), so exec may run a binary outside
+   * safe_bins under level `ask`. Blocked binaries stay refused. */
+  approved?: boolean | undefined;
 }
 
 /** One tool call as the safety checks see it. */

@@ -97,7 +97,9 @@ export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promi
       const model = cmd.name === "new" && cmd.args ? cmd.args : undefined;
       if (model && !ctx.isUsableModel(model)) return unknownModel(model, ctx);
       ctx.dispatcher.stop(ctx.sessionKey, "cancelled");
-      if (ctx.approvals) await (await import("./approval-commands.ts")).endElevationOnNew(ctx);
+      // A fresh conversation ends elevated mode (audited `elevation.end`, reason `/new`).
+      const { endElevation } = await import("../elevations.ts");
+      await endElevation({ store: ctx.store, policy: () => ctx.config.policy.elevated, now: Date.now }, ctx.sessionKey, `${ctx.msg.channel}:${ctx.msg.sender.id}`, `/${cmd.name}`);
       await ctx.store.sessions.clearTranscript(ctx.sessionKey);
       await ctx.store.groupContext.clear(ctx.sessionKey);
       await ctx.store.sessions.update(ctx.sessionKey, { modelOverride: model });

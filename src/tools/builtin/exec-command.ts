@@ -111,10 +111,15 @@ export function listProgramRunners(safeBins: string[]): string[] {
   return safeBins.filter((name) => isProgramRunner(name) || RUNS_PROGRAMS.has(name));
 }
 
-export type ExecDecision = { allowed: true } | { allowed: false; reason: string };
+export type ExecDecision =
+  | { allowed: true }
+  /** `approvable`: refused only because level `ask` wants an owner's approval for `binary` (not in safe_bins); an
+   * approved call (`opts.approved`) runs it. Blocked binaries and escapes are never approvable. */
+  | { allowed: false; reason: string; approvable?: { binary: string } };
 
-/** Decides whether policy.exec lets `argv` run. Pure; `reason` is short enough for an audit record. */
-export function checkExecPolicy(argv: string[], exec: Policy["exec"]): ExecDecision {
+/** Decides whether policy.exec lets `argv` run. Pure; `reason` is short enough for an audit record. `approved`: an owner
+ * approved this call (level `ask`), so a binary outside safe_bins may run. */
+export function checkExecPolicy(argv: string[], exec: Policy["exec"], opts: { approved?: boolean | undefined } = {}): ExecDecision {
   if (exec.level === "deny") return { allowed: false, reason: "exec is disabled (policy.exec.level: deny)" };
   const { primary, wrapped } = commandNames(argv);
   const blocked = [...primary, ...wrapped].find((name) => exec.blocked_bins.includes(name));
@@ -123,9 +128,12 @@ export function checkExecPolicy(argv: string[], exec: Policy["exec"]): ExecDecis
   if (escape) {
     return { allowed: false, reason: `${escape}, which would get around policy.exec.blocked_bins; refused at every level, even with the program in policy.exec.safe_bins` };
   }
-  if (exec.level === "allowlist") {
+  if (exec.level === "allowlist" || exec.level === "ask") {
     const unsafe = primary.find((name) => !exec.safe_bins.includes(name));
-    if (unsafe) return { allowed: false, reason: `not allowed: ${unsafe} is not in policy.exec.safe_bins (level allowlist)` };
+    if (unsafe && exec.level === "allowlist") return { allowed: false, reason: `not allowed: ${unsafe} is not in policy.exec.safe_bins (level allowlist)` };
+    if (unsafe && !opts.approved) {
+      return { allowed: false, reason: `${unsafe} is not in policy.exec.safe_bins: it needs an owner's approval (level ask)`, approvable: { binary: unsafe } };
+    }
   }
   return { allowed: true };
 }

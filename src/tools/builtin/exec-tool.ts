@@ -44,9 +44,10 @@ export function toResourceLimits(l: Policy["exec"]["limits"]): ResourceLimits {
 /**
  * Creates the exec tool bound to a sandbox.
  * Contract: a command refused by policy.exec throws ToolError("denied") whose message carries the reason
- * (e.g. `blocked binary: rm`); a non-zero exit or timeout is a result with isError, never a throw.
+ * (e.g. `blocked binary: rm`); a non-zero exit or timeout is a result with isError, never a throw. `host`: where
+ * commands of an elevated session run (ctx.elevated); default `sandbox`.
  */
-export function createExecTool(sandbox: Sandbox): Tool {
+export function createExecTool(sandbox: Sandbox, opts: { host?: Sandbox } = {}): Tool {
   return {
     name: "exec",
     group: "runtime",
@@ -57,12 +58,14 @@ export function createExecTool(sandbox: Sandbox): Tool {
       const argv = splitCommand(a.command);
       const grants = applyExecGrants(argv, ctx.policy.exec, ctx.skills);
       const policy = grants.exec;
-      const decision = checkExecPolicy(argv, policy);
+      const decision = checkExecPolicy(argv, policy, { approved: ctx.approved });
       if (!decision.allowed) throw new ToolError("denied", `exec refused: ${decision.reason}`);
       const env = policy.skill_env && grants.owner ? ctx.skills?.grantedEnv?.(grants.owner) ?? {} : {};
 
       const cwd = await locateWorkspaceDir(ctx.workspace, a.cwd ?? ".");
-      const r = await sandbox.exec({
+      // Elevated mode (the gate sets ctx.elevated): the command runs on the host, without the sandbox's mounts.
+      const runner = ctx.elevated ? (opts.host ?? sandbox) : sandbox;
+      const r = await runner.exec({
         argv,
         cwd,
         workspace: ctx.workspace,
@@ -83,7 +86,7 @@ export function createExecTool(sandbox: Sandbox): Tool {
       return {
         text: formatExecResult(r, { timeoutMs: policy.timeout_ms, outputCapBytes: policy.output_cap_bytes }),
         isError: r.exitCode !== 0 || r.timedOut,
-        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: sandbox.name, execMs: r.durationMs, ...(r.runAs ? { uid: r.runAs.uid } : {}), ...skillDetail },
+        detail: { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, truncated: r.truncated, sandbox: runner.name, execMs: r.durationMs, ...(r.runAs ? { uid: r.runAs.uid } : {}), ...skillDetail },
       };
     },
   };
