@@ -168,11 +168,12 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
         ...(decision.reason === "taint" ? taintDetail() : {}),
       });
       if (answer.decision !== "approved") {
-        const minutes = Math.round((ctx.approvalTimeoutMs ?? 600_000) / 60_000);
+        const timeoutMs = ctx.approvalTimeoutMs ?? 600_000;
+        const within = timeoutMs < 60_000 ? `${Math.round(timeoutMs / 1_000)} seconds` : `${Math.round(timeoutMs / 60_000)} minutes`;
         const text = answer.decision === "expired"
-          ? `tool "${tool.name}" was not run: no answer within ${minutes} minutes: denied. Carry on without it, or tell the user what you needed it for.`
+          ? `tool "${tool.name}" was not run: no answer within ${within}: denied. Carry on without it, or tell the user what you needed it for.`
           : `tool "${tool.name}" was not run: the owner denied this call. Do not retry it; carry on without it, or ask the user.`;
-        const why = answer.decision === "expired" ? `no answer within ${minutes} minutes (${decision.why})` : `denied by ${answer.by ?? "the owner"} (${decision.why})`;
+        const why = answer.decision === "expired" ? `no answer within ${within} (${decision.why})` : `denied by ${answer.by ?? "the owner"} (${decision.why})`;
         return { text, isError: true, decision: "deny", reason: why, detail };
       }
       approved = true;

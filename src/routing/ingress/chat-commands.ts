@@ -99,7 +99,7 @@ export async function runCommand(cmd: ParsedCommand, ctx: CommandContext): Promi
       ctx.dispatcher.stop(ctx.sessionKey, "cancelled");
       // A fresh conversation ends elevated mode (audited `elevation.end`, reason `/new`).
       const { endElevation } = await import("../elevations.ts");
-      await endElevation({ store: ctx.store, policy: () => ctx.config.policy.elevated, now: Date.now }, ctx.sessionKey, `${ctx.msg.channel}:${ctx.msg.sender.id}`, `/${cmd.name}`);
+      await endElevation({ store: ctx.store, policy: () => ctx.config.policy.elevated, now: ctx.now ?? Date.now }, ctx.sessionKey, `${ctx.msg.channel}:${ctx.msg.sender.id}`, `/${cmd.name}`);
       await ctx.store.sessions.clearTranscript(ctx.sessionKey);
       await ctx.store.groupContext.clear(ctx.sessionKey);
       await ctx.store.sessions.update(ctx.sessionKey, { modelOverride: model });
