@@ -16,7 +16,8 @@ function statusWaiter(): { onStatus: (s: McpServerStatus) => void; next: (accept
   const waiting: Array<{ accept: (s: McpServerStatus) => boolean; resolve: (s: McpServerStatus) => void }> = [];
   return {
     onStatus: (s) => {
-      for (const w of [...waiting]) if (w.accept(s)) {
+      const matched = waiting.filter((w) => w.accept(s));
+      for (const w of matched) {
         waiting.splice(waiting.indexOf(w), 1);
         w.resolve(s);
       }
