@@ -54,6 +54,8 @@ export interface McpManager {
    * failure, timeout); a tool's own failure is a result with `isError`. */
   call(server: string, tool: string, args: Record<string, unknown>, opts?: { signal?: AbortSignal; onProgress?: (p: McpProgress) => void }): Promise<CallToolResult>;
   status(): McpServerStatus[];
+  /** The server's tools as listed last (kept while it is stopped for idleness), without starting it. */
+  cached(server: string): readonly McpToolInfo[] | undefined;
   /** Stops the server and starts it again now, backoff or not. Throws McpServerError when the start fails. */
   restart(server: string): Promise<void>;
   close(): Promise<void>;
@@ -384,6 +386,10 @@ export function createMcpManager(opts: McpManagerOptions): McpManager {
     status() {
       sync();
       return [...entries.values()].map(statusOf);
+    },
+    cached(server) {
+      sync();
+      return entries.get(server)?.tools;
     },
     async restart(server) {
       const e = entryOf(server);
