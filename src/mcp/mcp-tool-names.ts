@@ -87,7 +87,8 @@ function compactNode(node: unknown, depth: number): unknown {
  * dropped (the referenced shape becomes an untyped value).
  */
 export function compactSchema(schema: unknown): ToolParameters {
-  const node = compactNode(schema, 0) as Record<string, unknown>;
+  const compacted = compactNode(schema, 0);
+  const node = typeof compacted === "object" && compacted !== null && !Array.isArray(compacted) ? (compacted as Record<string, unknown>) : {};
   const props = node["properties"];
   const properties = typeof props === "object" && props !== null && !Array.isArray(props) ? (props as Record<string, unknown>) : {};
   const out: ToolParameters = { type: "object", properties };
