@@ -6,7 +6,7 @@ import { chown, lstat, mkdir, realpath } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
-import type { AgentConfig, PincerConfig } from "./core/config-schema.ts";
+import { DEFAULT_TOOL_ALLOW, type AgentConfig, type PincerConfig } from "./core/config-schema.ts";
 import { ConfigError } from "./core/errors.ts";
 import { loadConfig, prepareStateDir, resolveWorkspace, toSetupError, type WithheldPart } from "./config/index.ts";
 import { validateConfigText } from "./config/load-config.ts";
@@ -37,6 +37,7 @@ import type { SkillCatalog } from "./skills/skill-catalog.ts";
 import type { SkillsRuntime } from "./skills/skills-runtime.ts";
 import type { SkillSync } from "./skills/skill-sync.ts";
 import type { MemoryRuntime } from "./memory/memory-runtime.ts";
+import type { McpRuntime } from "./mcp/mcp-runtime.ts";
 import type { RunWorker } from "./routing/run-worker.ts";
 import type { Bus, Consumer } from "./bus/bus.ts";
 import { openMemoryBus } from "./bus/memory-bus.ts";
@@ -103,6 +104,10 @@ export interface App {
   readonly channels: ChannelManager | undefined;
   /** The memory runtime (indexes, search), loaded on first use. */
   memory(): Promise<MemoryRuntime>;
+  /** The MCP servers' clients and tools, loaded on first use (the first turn loads them while `mcp.servers` names one). */
+  mcp(): Promise<McpRuntime>;
+  /** True for MCP tools their server lists in `safe_tools` (the taint check lets them through); false while MCP is not loaded. */
+  isSafeMcpTool(name: string): boolean;
   /** Indexes the agents' memory and watches it for changes (the gateway). Loads nothing unless some agent has memory
    * files or `memory.extra_paths` is set. */
   startMemoryWatch(): Promise<void>;
@@ -244,7 +249,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // nor writes new files or globs the tree (each schema left out is paid on no tick).
   const heartbeatRules = (rules: ToolRules): ToolRules => ({ ...rules, deny: [...rules.deny, ...HEARTBEAT_DENIED_TOOLS] });
   const rulesOf = (agentId: string): ToolRules => {
-    const merged = mergeToolRules(config.policy.tools, agentConfig(agentId).tools);
+    const agentTools = agentConfig(agentId).tools;
+    const merged = mergeToolRules(config.policy.tools, agentTools);
+    // Configuring an MCP server is consent to its tools while the allow lists are the defaults; a custom allow list
+    // names `group:mcp` or `mcp__<server>__*` itself.
+    if (Object.keys(config.mcp.servers).length > 0 && agentTools?.allow === undefined && !merged.allow.includes("group:mcp")
+      && merged.allow.length === DEFAULT_TOOL_ALLOW.length && DEFAULT_TOOL_ALLOW.every((e) => merged.allow.includes(e))) merged.allow.push("group:mcp");
     // With exec disabled by policy the model is not even shown the tool.
     return config.policy.exec.level === "deny" ? { ...merged, deny: [...merged.deny, "exec"] } : merged;
   };
@@ -269,6 +279,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
     (memoryRuntime ??= import("./memory/memory-runtime.ts").then((m) => m.createMemoryRuntime({
       store, config: () => config, configFile: loaded.file, stateDir, env: opts.env, now, log: log.child({ component: "memory" }), reuse: fileReuse, ...(opts.fetch ? { fetch: opts.fetch } : {}),
     })));
+
+  // MCP code (and the SDK) loads with the first turn while mcp.servers names a server; servers start on that turn.
+  let mcpRuntime: Promise<McpRuntime> | undefined;
+  let mcpLoaded: McpRuntime | undefined;
+  const loadMcp = (): Promise<McpRuntime> =>
+    (mcpRuntime ??= import("./mcp/mcp-runtime.ts").then((m) => (mcpLoaded = m.createMcpRuntime({ config: () => config.mcp, env: opts.env, now, log: log.child({ component: "mcp" }) }))));
+  const mcpToolsFor = async (): Promise<Tool[]> =>
+    (Object.keys(config.mcp.servers).length > 0 || mcpLoaded ? (await loadMcp()).toolsForTurn() : []);
 
   // The schedule tool: only for runs answering a chat message (its reminders are delivered there); loaded with the first one.
   let scheduler: Scheduler | undefined;
@@ -341,10 +359,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
       const rules = run.parentRunId === undefined ? own
         : { ...own, within: await (await loadSubagents()).loadAncestorRules(store, run, (agentId) => rulesOf(agentId)) };
       const taint = await loadRunTaint();
-      const tracker = await taint.createRunTaint({ store, run, policy: () => config.policy.taint, now, workspace, log });
+      const tracker = await taint.createRunTaint({
+        store, run, policy: () => config.policy.taint, now, workspace, log,
+        // An MCP tool its server lists in safe_tools is not guarded by taint.
+        isSafeTool: (name) => mcpLoaded?.isSafeTool(name) ?? false,
+      });
       const agents = taint.taintingAgentsView(agentsViewFor(run), store, tracker, now);
       const reminders = await reminderToolsFor(run);
-      const extraTools = memoryTools?.length || reminders.length ? [...(skills?.tools ?? []), ...(memoryTools ?? []), ...reminders] : skills?.tools;
+      const mcpTools = await mcpToolsFor();
+      const extraTools = memoryTools?.length || reminders.length || mcpTools.length ? [...(skills?.tools ?? []), ...(memoryTools ?? []), ...reminders, ...mcpTools] : skills?.tools;
       const safety = safetyFor(run, emit, tracker);
       // While the session is elevated, the model is shown policy.elevated.allow's tools too (one look-up per run, only
       // when elevated mode is enabled and widens anything); each call is still decided by the gate.
@@ -482,6 +505,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     logFile: opts.logFile,
     env: opts.env,
     memory: loadMemory,
+    mcp: loadMcp,
+    isSafeMcpTool: (name) => mcpLoaded?.isSafeTool(name) ?? false,
     async startMemoryWatch() {
       if (!config.memory.enabled) return;
       const agents = [...workspaces].map(([agentId, workspace]) => ({ agentId, workspace }));
@@ -533,6 +558,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       await scheduler?.stop();
       if (broker) (await broker).close();
       if (memoryRuntime) (await memoryRuntime).close();
+      if (mcpRuntime) await (await mcpRuntime).close();
       await channels?.stop();
       if (!bus) await replyBus?.close();
       if ("close" in dispatcher && typeof dispatcher.close === "function") dispatcher.close();

@@ -71,6 +71,7 @@ export async function runChecks(configFile: string | undefined, env: Record<stri
     checks.push(...(await (await import("./doctor-skills.ts")).checkSkills(loaded.config, loaded.file, stateDir, env)));
     if (stateCheck.status !== "fail") checks.push(...(await (await import("./doctor-memory.ts")).checkMemory(loaded.config, loaded.file, stateDir, env)));
     if (loaded.config.heartbeat) checks.push(...(await (await import("./doctor-heartbeat.ts")).checkHeartbeat(loaded.config, stateDir, env)));
+    if (Object.keys(loaded.config.mcp.servers).length > 0) checks.push(...(await (await import("./doctor-mcp.ts")).checkMcp(loaded.config, env)));
     if (Object.keys(loaded.config.hooks).length > 0) checks.push(...(await import("./doctor-hooks.ts")).checkHooks(loaded.config, env, loaded.file));
     checks.push(...(await (await import("./doctor-automation.ts")).checkAutomation(loaded.config, stateDir)));
     checks.push(...loaded.withheld.map(checkWithheld));

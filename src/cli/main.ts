@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { addEverydayCommands } from "./everyday-commands.ts";
 import { addSkillsCommands } from "./skills-commands.ts";
 import { addMemoryCommands } from "./memory-commands.ts";
+import { addMcpCommands } from "./mcp-commands.ts";
 import { addHooksCommands } from "./hooks-commands.ts";
 import { addApprovalsCommands } from "./approvals-commands.ts";
 import { addCronCommands } from "./cron-commands.ts";
@@ -267,6 +268,7 @@ auth
 
 addSkillsRegistryCommands(addSkillsCommands(program, globals), globals);
 addMemoryCommands(program, globals);
+addMcpCommands(program, globals);
 addHooksCommands(program, globals);
 addCronCommands(program, globals);
 addApprovalsCommands(program, globals);

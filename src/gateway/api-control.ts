@@ -1,5 +1,5 @@
 // The Control UI's API under /api/v1 (status, runs, usage series, audit, channels and pairing, logs, config editing,
-// skills from a registry, memory, budgets, schedules and automation, approvals and elevation): its routes are registered at start, and the route files load on the first request to any
+// skills from a registry, memory, budgets, schedules and automation, approvals and elevation, MCP servers): its routes are registered at start, and the route files load on the first request to any
 // of them, so a gateway start loads none of it. Each route file owns its routes; the older JSON routes stay in api-routes.ts.
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -47,6 +47,8 @@ export const CONTROL_ROUTES: ReadonlyArray<readonly ["GET" | "POST" | "PUT" | "P
   ["GET", "/memory/status"],
   ["GET", "/memory/search"],
   ["POST", "/memory/reindex"],
+  ["GET", "/mcp"],
+  ["POST", "/mcp/:server/restart"],
   ["GET", "/budgets"],
   ["GET", "/schedules"],
   ["POST", "/schedules"],
@@ -93,6 +95,7 @@ export async function createControlApp(opts: ControlRoutesOptions): Promise<Hono
     import("./api-channels.ts"), import("./api-logs.ts"), import("./api-config.ts"), import("./api-skills.ts"), import("./api-memory.ts"),
     import("./api-budgets.ts"), import("./api-schedules.ts"), import("./api-approvals.ts"),
   ]);
+  const mcp = await import("./api-mcp.ts");
   const app = new Hono().basePath(BASE);
   for (const routes of [
     status.createStatusRoutes(opts),
@@ -107,6 +110,7 @@ export async function createControlApp(opts: ControlRoutesOptions): Promise<Hono
     budgets.createBudgetRoutes(opts),
     schedules.createScheduleRoutes(opts),
     approvals.createApprovalRoutes(opts),
+    mcp.createMcpRoutes(opts),
   ]) app.route("/", routes);
   // The main app logs it, counts it and answers 500 without the details.
   app.onError((err) => {

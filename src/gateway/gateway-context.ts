@@ -1,6 +1,7 @@
 // What the gateway needs from the running core: config, store, dispatcher, models and a logger.
 // `App` (src/app.ts) satisfies it; the gateway never imports the composition root.
 import type { MemoryRuntime } from "../memory/memory-runtime.ts";
+import type { McpRuntime } from "../mcp/mcp-runtime.ts";
 import type { AutomationControl } from "../automation/automation.ts";
 import type { Logger } from "pino";
 import type { LogFile } from "../config/log-file.ts";
@@ -41,6 +42,8 @@ export interface GatewayContext {
   readonly logFile?: Pick<LogFile, "path" | "subscribe" | "recentErrors"> | undefined;
   /** The memory runtime (indexes and search), loaded on first use. */
   memory?(): Promise<MemoryRuntime>;
+  /** The MCP servers' clients and tools, loaded on first use. */
+  mcp?(): Promise<McpRuntime>;
   /** The process environment the app was built with: where webhook triggers find their `secret_env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The scheduler running in this process (run a schedule now, wake it after a change, its state); undefined until

@@ -13,6 +13,7 @@ export const PAGES = [
   { id: "skills", title: "Skills", icon: "M13 3L5 13h6l-1 8 8-10h-6z", load: () => import("./pages/skills.js") },
   { id: "memory", title: "Memory", icon: "M12 4a8 8 0 1 0 8 8M12 8v4l3 2M16 4h4v4", load: () => import("./pages/memory.js") },
   { id: "approvals", title: "Approvals", icon: "M9 12l2 2 4-4M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z", load: () => import("./pages/approvals.js") },
+  { id: "mcp", title: "MCP", icon: "M8 3v5M16 3v5M6 8h12v4a6 6 0 0 1-12 0zM12 18v3", load: () => import("./pages/mcp.js") },
   { id: "schedules", title: "Schedules", icon: "M12 7v5l3 2M21 12a9 9 0 1 1-18 0 9 9 0 0 1 18 0", load: () => import("./pages/schedules.js") },
   { id: "logs", title: "Logs", icon: "M5 4h14v16H5zM8 8h8M8 12h8M8 16h5", load: () => import("./pages/logs.js") },
   { id: "audit", title: "Audit", icon: "M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z", load: () => import("./pages/audit.js") },

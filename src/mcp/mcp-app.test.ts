@@ -1,0 +1,68 @@
+// A turn through the app and the agent loop with an MCP server configured: the fake model calls mcp__everything__echo,
+// the gate runs it (group:mcp allowed by default once a server is configured), the model reads the result; the call is
+// audited like any tool. A custom allow list without group:mcp hides the tools.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pino from "pino";
+import { createApp, type App } from "../app.ts";
+import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
+import { fakeProviderConfig, makeHome, type Home } from "../../test/e2e/harness.ts";
+import { EVERYTHING_BIN } from "./mcp-test-kit.ts";
+
+const mcpYaml = (extra = "") => [
+  "mcp:",
+  "  servers:",
+  "    everything:",
+  `      command: ${JSON.stringify(process.execPath)}`,
+  `      args: [${JSON.stringify(EVERYTHING_BIN)}, stdio]`,
+  "      tools: [echo, get-sum]",
+  extra,
+].join("\n");
+
+let fake: FakeModelServer;
+const homes: Home[] = [];
+const apps: App[] = [];
+
+async function appWith(yaml: string): Promise<App> {
+  const home = await makeHome();
+  homes.push(home);
+  await home.writeConfig(fakeProviderConfig(fake.baseURL, yaml));
+  const app = await createApp({ env: { PINCER_HOME: home.dir, PATH: process.env["PATH"], HOME: process.env["HOME"] }, logger: pino({ level: "silent" }) });
+  apps.push(app);
+  return app;
+}
+
+const toolNames = (body: unknown): string[] => ((body as { tools?: Array<{ function: { name: string } }> }).tools ?? []).map((t) => t.function.name);
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ apiKeys: ["test-key"] });
+});
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()));
+  await fake.close();
+  await Promise.all(homes.map((h) => h.cleanup()));
+});
+
+describe("MCP tools in a turn", () => {
+  it("the model calls mcp__everything__echo through the gate and reads its result", async () => {
+    const app = await appWith(mcpYaml());
+    fake.enqueue({ toolCalls: [{ name: "mcp__everything__echo", args: { message: "from the model" } }] }, { text: "done" });
+    const sent = fake.requests.length;
+    const submitted = await app.dispatcher.send({ agentId: "default", sessionKey: "agent:default:test:dm:mcp", channel: "test", text: "echo something" });
+    expect((await submitted.result).status).toBe("succeeded");
+    const [first, second] = fake.requests.slice(sent);
+    expect(toolNames(first!.body)).toEqual(expect.arrayContaining(["mcp__everything__echo", "mcp__everything__get-sum"]));
+    expect(toolNames(first!.body)).not.toContain("mcp__everything__get-env");
+    expect(JSON.stringify(second!.body)).toContain("Echo: from the model");
+    const [audit] = await app.store.audit.list({ kind: "tool.call" });
+    expect(audit).toMatchObject({ tool: "mcp__everything__echo", decision: "allow" });
+  });
+
+  it("a custom allow list without group:mcp leaves the MCP tools out", async () => {
+    const app = await appWith(`${mcpYaml()}\npolicy:\n  tools:\n    allow: [group:fs]`);
+    fake.enqueue({ text: "no tools" });
+    const sent = fake.requests.length;
+    const submitted = await app.dispatcher.send({ agentId: "default", sessionKey: "agent:default:test:dm:mcp2", channel: "test", text: "hi" });
+    expect((await submitted.result).status).toBe("succeeded");
+    expect(toolNames(fake.requests[sent]!.body).some((n) => n.startsWith("mcp__"))).toBe(false);
+  });
+});
