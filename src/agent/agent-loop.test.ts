@@ -105,6 +105,15 @@ describe("runAgentLoop", () => {
     expect(persisted.map((m) => m.role)).toEqual(["user", "assistant"]);
   });
 
+  it("sends a result's images to the model as image data while the transcript keeps the text", async () => {
+    const models = scriptedModel([[done({ toolCalls: [call("c1", "mcp__s__shot")] })], [done({ text: "a red square" })]]);
+    const tools = scriptedTools({ mcp__s__shot: { text: "screenshot\n[image: inbox/mcp/x.png]", isError: false } });
+    const rich = { type: "content" as const, value: [{ type: "text" as const, text: "screenshot\n[image: inbox/mcp/x.png]" }, { type: "image-data" as const, data: "iVBORw0KGgo=", mediaType: "image/png" }] };
+    const { persisted } = await runLoop({ models, tools, toolResultImages: async (text) => (text.includes("x.png") ? rich : undefined) });
+    expect(toolOutputs(models.requests[1]!.messages)).toEqual([{ id: "c1", output: rich }]);
+    expect(toolOutputs(persisted)).toEqual([{ id: "c1", output: { type: "text", value: "screenshot\n[image: inbox/mcp/x.png]" } }]);
+  });
+
   it("sends tool results back to the model in a second step", async () => {
     const models = scriptedModel([[done({ toolCalls: [call("c1"), call("c2", "ls")] })], [done({ text: "read it" })]]);
     const tools = scriptedTools({ read: { text: "file body", isError: false }, ls: { text: "no such dir", isError: true } });

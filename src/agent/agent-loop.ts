@@ -1,7 +1,7 @@
 // The agent loop: model step → tool calls through the gate → model step … until a final answer.
 // It persists the transcript as it goes (each tool result as soon as its call ends) and emits RunEvents; it does not
 // choose sessions, queues or providers.
-import type { ModelMessage, UserContent } from "ai";
+import type { ModelMessage, ToolResultPart, UserContent } from "ai";
 import type { Usage } from "../core/domain.ts";
 import { addUsage, ZERO_USAGE } from "../core/domain.ts";
 import { TOOL_PREVIEW_CHARS, type RunEvent } from "../core/events.ts";
@@ -78,6 +78,9 @@ export interface AgentLoopOptions {
   resume?: { messages: ModelMessage[]; steps: number; rerun?: { call: ToolCall; after: ModelMessage[] } | undefined };
   /** Who pays for the model calls (passed on each call, for budgets). */
   payer?: BudgetPayer;
+  /** A successful tool result's richer output for the model when its text names images (MCP image content); the
+   * transcript keeps the text. */
+  toolResultImages?: (text: string) => Promise<ToolResultPart["output"] | undefined>;
 }
 
 /** One model call of the loop, as `recordStep` receives it. */
@@ -119,7 +122,8 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<AgentLoopRes
       preview: result.text.slice(0, TOOL_PREVIEW_CHARS),
     });
     const message = toolResultMessage(call, result.text, result.isError);
-    messages.push(message);
+    const rich = !result.isError && opts.toolResultImages && result.text.includes("[image: ") ? await opts.toolResultImages(result.text) : undefined;
+    messages.push(rich ? { role: "tool", content: [{ type: "tool-result", toolCallId: call.id, toolName: call.name, output: rich }] } : message);
     await opts.persist([message]);
     return message;
   };

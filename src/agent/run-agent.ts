@@ -10,7 +10,7 @@ import type { SkillTurn } from "../skills/skills-runtime.ts";
 import type { SkillView, Tool } from "../tools/tool.ts";
 import type { MemoryTurn } from "../memory/memory-runtime.ts";
 import { runAgentLoop, type AgentLoopResult, type ModelStreamer, type ToolRunner } from "./agent-loop.ts";
-import { attachImages } from "./input-media.ts";
+import { attachImages, toolResultWithImages } from "./input-media.ts";
 import { firstUnansweredCall, planResume } from "./resume-plan.ts";
 import { payerOfRun } from "./run-payer.ts";
 import { fitContext, loadHistory, parseCompactInput, shrinkToWindow, type FittedContext } from "./context-manager.ts";
@@ -157,6 +157,7 @@ export async function runAgent(deps: RunAgentDeps, input: RunAgentInput): Promis
         models: deps.models,
         payer,
         tools,
+        toolResultImages: (text) => toolResultWithImages(text, input.workspace),
         signal: input.signal,
         emit: input.emit,
         persist,

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { createApp, type App } from "../app.ts";
-import { startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
+import { startFakeAnthropic, startFakeOpenAI, type FakeModelServer } from "../../test/fakes/index.ts";
 import { fakeProviderConfig, makeHome, type Home } from "../../test/e2e/harness.ts";
 import { EVERYTHING_BIN } from "./mcp-test-kit.ts";
 
@@ -56,6 +56,36 @@ describe("MCP tools in a turn", () => {
     const [audit] = await app.store.audit.list({ kind: "tool.call" });
     expect(audit).toMatchObject({ tool: "mcp__everything__echo", decision: "allow" });
   });
+
+  it("an image an MCP tool returns reaches an Anthropic model as an image; a chat-completions model gets the text", async () => {
+    const anthropic = await startFakeAnthropic({ apiKeys: ["test-key"] });
+    try {
+      const home = await makeHome();
+      homes.push(home);
+      await home.writeConfig([
+        "models:", "  providers:", "    claude: { type: anthropic, base_url: " + JSON.stringify(anthropic.baseURL) + ", api_key: test-key }",
+        "  tiers:", "    default: { primary: claude/claude-sonnet-4-5 }",
+        mcpYaml().replace("tools: [echo, get-sum]", "tools: [get-tiny-image]"),
+      ].join("\n"));
+      const app = await createApp({ env: { PINCER_HOME: home.dir, PATH: process.env["PATH"], HOME: process.env["HOME"] }, logger: pino({ level: "silent" }) });
+      apps.push(app);
+      anthropic.enqueue({ toolCalls: [{ name: "mcp__everything__get-tiny-image", args: {} }] }, { text: "a tiny image" });
+      const submitted = await app.dispatcher.send({ agentId: "default", sessionKey: "agent:default:test:dm:img", channel: "test", text: "show me" });
+      expect((await submitted.result).status).toBe("succeeded");
+      const second = JSON.stringify(anthropic.requests.at(-1)!.body);
+      expect(second).toMatch(/"type":"image","source":\{"type":"base64","media_type":"image\/png","data":"[A-Za-z0-9+/=]{20,}/);
+    } finally {
+      await anthropic.close();
+    }
+
+    const app = await appWith(mcpYaml().replace("tools: [echo, get-sum]", "tools: [get-tiny-image]"));
+    fake.enqueue({ toolCalls: [{ name: "mcp__everything__get-tiny-image", args: {} }] }, { text: "no pixels here" });
+    const submitted = await app.dispatcher.send({ agentId: "default", sessionKey: "agent:default:test:dm:img2", channel: "test", text: "show me" });
+    expect((await submitted.result).status).toBe("succeeded");
+    const second = JSON.stringify(fake.requests.at(-1)!.body);
+    expect(second).toContain("this model's API takes no images in tool results");
+    expect(second).not.toMatch(/iVBORw0KGgo[A-Za-z0-9+/]{40}/);
+  }, 60_000);
 
   it("a custom allow list without group:mcp leaves the MCP tools out", async () => {
     const app = await appWith(`${mcpYaml()}\npolicy:\n  tools:\n    allow: [group:fs]`);

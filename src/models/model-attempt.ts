@@ -64,7 +64,7 @@ export async function* runAttempt(
     startTimer();
     const model = await s.loadModel({ ...candidate, ...auth, fetch: s.fetch });
     const { stream } = await model.doStream({
-      prompt: toProviderPrompt(req.system, req.messages),
+      prompt: toProviderPrompt(req.system, req.messages, { toolResultImages: takesToolResultImages(candidate) }),
       ...toFunctionTools(req.tools),
       abortSignal: AbortSignal.any([req.signal, own.signal]),
     });
@@ -109,4 +109,11 @@ export async function* runAttempt(
       reader?.cancel().catch(() => {});
     }
   }
+}
+
+/** APIs that take images inside tool results: Anthropic's, Google's and OpenAI's Responses API (the `openai` type without a
+ * base URL); chat-completions style APIs (openai-compatible, a custom base URL) would get the base64 as text. */
+function takesToolResultImages(candidate: Candidate): boolean {
+  const { type, base_url } = candidate.providerConfig;
+  return type === "anthropic" || type === "google" || (type === "openai" && base_url === undefined);
 }

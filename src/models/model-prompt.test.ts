@@ -1,10 +1,23 @@
 import type { ModelMessage } from "ai";
 import { describe, expect, it } from "vitest";
-import { toFunctionTools, toProviderPrompt } from "./model-prompt.ts";
+import { TOOL_IMAGES_OMITTED, toFunctionTools, toProviderPrompt } from "./model-prompt.ts";
 
 const userParts = (content: ModelMessage["content"]) => toProviderPrompt("s", [{ role: "user", content } as ModelMessage])[1]?.content;
 
 describe("toProviderPrompt", () => {
+  it("sends a tool result's images where the API takes them, and only its text (saying so) where it does not", () => {
+    const messages: ModelMessage[] = [
+      { role: "assistant", content: [{ type: "tool-call", toolCallId: "c1", toolName: "shot", input: {} }] },
+      { role: "tool", content: [{ type: "tool-result", toolCallId: "c1", toolName: "shot", output: { type: "content", value: [{ type: "text", text: "a shot" }, { type: "image-data", data: "iVBORw0KGgo=", mediaType: "image/png" }] } }] },
+    ];
+    const outputOf = (images: boolean) => {
+      const tool = toProviderPrompt("s", messages, { toolResultImages: images })[2];
+      return tool?.role === "tool" && tool.content[0]?.type === "tool-result" ? tool.content[0].output : undefined;
+    };
+    expect(outputOf(true)).toEqual({ type: "content", value: [{ type: "text", text: "a shot" }, { type: "image-data", data: "iVBORw0KGgo=", mediaType: "image/png" }] });
+    expect(outputOf(false)).toEqual({ type: "text", value: `a shot\n${TOOL_IMAGES_OMITTED}` });
+  });
+
   it("puts the system prompt first and turns string content into text parts", () => {
     expect(toProviderPrompt("sys", [{ role: "user", content: "hi" }, { role: "assistant", content: "hello" }])).toEqual([
       { role: "system", content: "sys" },

@@ -17,11 +17,11 @@ type UserPart = Exclude<Extract<ModelMessage, { role: "user" }>["content"], stri
  * The provider prompt for a call: the system prompt, then `messages` with consecutive tool messages merged.
  * Throws when `messages` is empty or a tool call has no result before the next user message (streamText's checks).
  */
-export function toProviderPrompt(system: string, messages: ModelMessage[]): ProviderPrompt {
+export function toProviderPrompt(system: string, messages: ModelMessage[], opts: { toolResultImages?: boolean } = {}): ProviderPrompt {
   if (messages.length === 0) throw new Error("the prompt has no messages");
   const prompt: ProviderPrompt = [{ role: "system", content: system }];
   for (const message of messages) {
-    const converted = toProviderMessage(message);
+    const converted = toProviderMessage(message, opts.toolResultImages ?? true);
     const previous = prompt[prompt.length - 1];
     if (converted.role === "tool" && previous?.role === "tool") mergeToolMessages(previous, converted);
     else prompt.push(converted);
@@ -39,7 +39,7 @@ export function toFunctionTools(tools: ToolSpec[]): Pick<ProviderCallOptions, "t
   };
 }
 
-function toProviderMessage(message: ModelMessage): ProviderMessage {
+function toProviderMessage(message: ModelMessage, toolImages: boolean): ProviderMessage {
   const providerOptions = message.providerOptions;
   switch (message.role) {
     case "system":
@@ -74,7 +74,7 @@ function toProviderMessage(message: ModelMessage): ProviderMessage {
             content.push({ type: "tool-call", toolCallId: part.toolCallId, toolName: part.toolName, input: part.input, providerExecuted: part.providerExecuted, providerOptions: options });
             break;
           case "tool-result":
-            content.push(toToolResultPart(part));
+            content.push(toToolResultPart(part, toolImages));
             break;
           case "tool-approval-request":
             break; // answered in a tool message; not part of what the model is sent
@@ -85,7 +85,7 @@ function toProviderMessage(message: ModelMessage): ProviderMessage {
     case "tool": {
       const content: ProviderToolMessage["content"] = [];
       for (const part of message.content) {
-        if (part.type === "tool-result") content.push(toToolResultPart(part));
+        if (part.type === "tool-result") content.push(toToolResultPart(part, toolImages));
         else if (part.providerExecuted) content.push({ type: "tool-approval-response", approvalId: part.approvalId, approved: part.approved, reason: part.reason });
       }
       return { role: "tool", content, providerOptions };
@@ -114,13 +114,24 @@ function checkToolResults(prompt: ProviderPrompt): void {
   if (open.size > 0) throw new Error(`tool calls without results in the prompt: ${[...open].join(", ")}`);
 }
 
-function toToolResultPart(part: ToolResultPart): Extract<ProviderAssistantPart, { type: "tool-result" }> {
-  return { type: "tool-result", toolCallId: part.toolCallId, toolName: part.toolName, output: toToolOutput(part.output), providerOptions: part.providerOptions };
+function toToolResultPart(part: ToolResultPart, toolImages: boolean): Extract<ProviderAssistantPart, { type: "tool-result" }> {
+  return { type: "tool-result", toolCallId: part.toolCallId, toolName: part.toolName, output: toToolOutput(part.output, toolImages), providerOptions: part.providerOptions };
 }
 
-/** Tool output as sent; the deprecated `media` items of content output become image or file data. */
-function toToolOutput(output: ToolResultPart["output"]): ProviderToolOutput {
+/** Said in place of a tool result's images to a model whose API takes none there. */
+export const TOOL_IMAGES_OMITTED = "[the images of this result are not shown: this model's API takes no images in tool results]";
+
+/**
+ * Tool output as sent; the deprecated `media` items of content output become image or file data. Without `toolImages`
+ * (chat-completions style APIs, which would send the base64 as text) content output becomes its text alone.
+ */
+function toToolOutput(output: ToolResultPart["output"], toolImages: boolean): ProviderToolOutput {
   if (output.type !== "content") return output;
+  if (!toolImages) {
+    const text = output.value.flatMap((item) => (item.type === "text" ? [item.text] : [])).join("\n");
+    const dropped = output.value.some((item) => item.type !== "text");
+    return { type: "text", value: dropped ? `${text}\n${TOOL_IMAGES_OMITTED}` : text };
+  }
   return {
     type: "content",
     value: output.value.map((item) => {
