@@ -174,7 +174,7 @@ describe("approvals in-process", () => {
     expect(await broker.sweep()).toBe(1);
     const outcome = await submitted.result;
     expect(outcome).toMatchObject({ status: "succeeded" });
-    expect(outcome.reply).toContain("no answer within 1 minutes: denied");
+    expect(outcome.reply).toContain("no answer within 1 minute: denied");
     expect(await store.approvals.get(request.id)).toMatchObject({ status: "expired", answeredBy: "timeout" });
     expect(await broker.answer(request.id, { decision: "approve" }, "operator:ui")).toMatchObject({ ok: false, reason: "expired" });
     expect(deployed).toBe(0);

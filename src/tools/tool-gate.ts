@@ -169,7 +169,8 @@ export function createToolGate(opts: ToolGateOptions): ToolGate {
       });
       if (answer.decision !== "approved") {
         const timeoutMs = ctx.approvalTimeoutMs ?? 600_000;
-        const within = timeoutMs < 60_000 ? `${Math.round(timeoutMs / 1_000)} seconds` : `${Math.round(timeoutMs / 60_000)} minutes`;
+        const count = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
+        const within = timeoutMs < 60_000 ? count(Math.round(timeoutMs / 1_000), "second") : count(Math.round(timeoutMs / 60_000), "minute");
         const text = answer.decision === "expired"
           ? `tool "${tool.name}" was not run: no answer within ${within}: denied. Carry on without it, or tell the user what you needed it for.`
           : `tool "${tool.name}" was not run: the owner denied this call. Do not retry it; carry on without it, or ask the user.`;
