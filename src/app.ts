@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { DEFAULT_TOOL_ALLOW, type AgentConfig, type PincerConfig } from "./core/config-schema.ts";
-import { ConfigError } from "./core/errors.ts";
+import { ConfigError, InputError } from "./core/errors.ts";
 import { loadConfig, prepareStateDir, resolveWorkspace, toSetupError, type WithheldPart } from "./config/index.ts";
 import { validateConfigText } from "./config/load-config.ts";
 import { diffConfig, withRestartKeysFrom } from "./config/config-diff.ts";
@@ -295,7 +295,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const reminderToolsFor = async (run: Run): Promise<Tool[]> => {
     if (!run.origin || run.parentRunId !== undefined || (run.trigger !== undefined && run.trigger !== "message")) return [];
     const [m, t] = await (remindersModule ??= Promise.all([import("./automation/reminders.ts"), import("./tools/builtin/schedule-tool.ts")]));
-    const view = m.remindersFor(run, { store, now, knownAgent: (agentId) => hasOwnEntry(config.agents, agentId), changed: () => scheduler?.changed() });
+    const view = m.remindersFor(run, { store, now, knownAgent: (agentId) => hasOwnEntry(config.agents, agentId), changed: () => (scheduler ?? (automationWatched ? pendingAutomation : undefined))?.changed() });
     return view ? [t.createScheduleTool(view)] : [];
   };
 
@@ -475,6 +475,55 @@ export async function createApp(opts: AppOptions): Promise<App> {
     return { ok: true, applied: changes.live, restart: changes.restart };
   };
 
+  // The scheduler in this process (the gateway), loaded when there is something to fire; see startAutomation.
+  let automationWatched = false;
+  let automationWatch: NodeJS.Timeout | undefined;
+  let schedulerStarting: Promise<Scheduler | undefined> | undefined;
+  const automationIdle = async (): Promise<boolean> => !config.heartbeat && (await store.schedules.nextDue()) === undefined;
+  const startScheduler = (): Promise<Scheduler | undefined> => (schedulerStarting ??= (async () => {
+    if (automationWatch) clearInterval(automationWatch);
+    if (scheduler || automationOff) return scheduler;
+    const { createScheduler } = await import("./automation/scheduler.ts");
+    if (scheduler || automationOff) return scheduler;
+    const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+    // The heartbeat's code loads only while `heartbeat` is configured (at start, or on the first wake after a reload
+    // added it); its runner is rebuilt when a reload names another agent.
+    let heartbeatModule: typeof import("./automation/heartbeat.ts") | undefined;
+    let loadingHeartbeat: Promise<unknown> | undefined;
+    let runner: { agentId: string; value: HeartbeatRunner | undefined } | undefined;
+    const loadHeartbeat = (): Promise<unknown> =>
+      (loadingHeartbeat ??= import("./automation/heartbeat.ts").then((m) => (heartbeatModule = m), (err: unknown) => log.error({ err }, "loading the heartbeat failed")));
+    if (config.heartbeat) await loadHeartbeat();
+    const heartbeats = (): HeartbeatRunner[] => {
+      const hb = config.heartbeat;
+      if (!hb) return [];
+      if (!heartbeatModule) {
+        void loadHeartbeat();
+        return [];
+      }
+      if (runner?.agentId !== hb.agent) {
+        runner = { agentId: hb.agent, value: heartbeatModule.createHeartbeatRunner({ store, dispatcher, config: () => config, workspaceFor, now, log: log.child({ component: "automation" }) }) };
+      }
+      return runner.value ? [runner.value] : [];
+    };
+    const created = createScheduler({
+      store, dispatcher, config: () => config, now, log: log.child({ component: "scheduler" }), holder, heartbeats, ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
+    scheduler = created;
+    await created.start();
+    return created;
+  })());
+  /** What the API, CLI and schedule tool reach while the scheduler is not loaded yet: a change or a run now loads it. */
+  const pendingAutomation: AutomationControl = {
+    runNow: async (idOrName) => {
+      const started = await startScheduler();
+      if (!started) throw new InputError("the scheduler is stopped (the gateway is shutting down)");
+      return started.runNow(idOrName);
+    },
+    changed: () => void startScheduler().catch((err: unknown) => log.error({ err }, "starting the scheduler failed")),
+    status: () => ({ leader: false, holder: undefined, nextWakeAt: undefined, heartbeat: { enabled: false, nextTickAt: undefined } }),
+  };
+
   return {
     get config() {
       return config;
@@ -517,44 +566,28 @@ export async function createApp(opts: AppOptions): Promise<App> {
     },
     async startAutomation() {
       if (scheduler || automationOff) return scheduler;
-      const { createScheduler } = await import("./automation/scheduler.ts");
-      if (scheduler || automationOff) return scheduler;
-      const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
-      // The heartbeat's code loads only while `heartbeat` is configured (at start, or on the first wake after a reload
-      // added it); its runner is rebuilt when a reload names another agent.
-      let heartbeatModule: typeof import("./automation/heartbeat.ts") | undefined;
-      let loadingHeartbeat: Promise<unknown> | undefined;
-      let runner: { agentId: string; value: HeartbeatRunner | undefined } | undefined;
-      const loadHeartbeat = (): Promise<unknown> =>
-        (loadingHeartbeat ??= import("./automation/heartbeat.ts").then((m) => (heartbeatModule = m), (err: unknown) => log.error({ err }, "loading the heartbeat failed")));
-      if (config.heartbeat) await loadHeartbeat();
-      const heartbeats = (): HeartbeatRunner[] => {
-        const hb = config.heartbeat;
-        if (!hb) return [];
-        if (!heartbeatModule) {
-          void loadHeartbeat();
-          return [];
-        }
-        if (runner?.agentId !== hb.agent) {
-          runner = { agentId: hb.agent, value: heartbeatModule.createHeartbeatRunner({ store, dispatcher, config: () => config, workspaceFor, now, log: log.child({ component: "automation" }) }) };
-        }
-        return runner.value ? [runner.value] : [];
-      };
-      const created = createScheduler({
-        store, dispatcher, config: () => config, now, log: log.child({ component: "scheduler" }), holder, heartbeats, ...(opts.fetch ? { fetch: opts.fetch } : {}),
-      });
-      scheduler = created;
-      await created.start();
-      return created;
+      automationWatched = true;
+      // Nothing to fire (no heartbeat, no schedule due to fire): the scheduler and croner stay unloaded, and one small
+      // query every 5 s (what the scheduler itself would cost at idle) notices a schedule written by another process.
+      if (await automationIdle()) {
+        automationWatch ??= setInterval(() => {
+          void automationIdle().then((idle) => (idle ? undefined : startScheduler()), (err: unknown) => log.warn({ err }, "checking for schedules failed"));
+        }, 5_000);
+        automationWatch.unref();
+        return pendingAutomation;
+      }
+      return startScheduler();
     },
-    automation: () => scheduler,
+    automation: () => scheduler ?? (automationWatched && !automationOff ? pendingAutomation : undefined),
     approvals: () => approvals,
     stopAutomation: async () => {
       automationOff = true;
+      if (automationWatch) clearInterval(automationWatch);
       await scheduler?.stop();
     },
     async close() {
       automationOff = true;
+      if (automationWatch) clearInterval(automationWatch);
       await scheduler?.stop();
       if (broker) (await broker).close();
       if (memoryRuntime) (await memoryRuntime).close();
