@@ -56,6 +56,8 @@ async function startGateway(home: string): Promise<Gateway> {
       XDG_CACHE_HOME: compileCacheHome,
       PINCER_HOME: home,
       PINCER_GATEWAY_TOKEN: TOKEN,
+      // Other Node flags for the gateway (bin/pincer.js), to compare them: PINCER_NODE_OPTIONS="… --max-opt=2" npm run bench.
+      ...(process.env.PINCER_NODE_OPTIONS !== undefined ? { PINCER_NODE_OPTIONS: process.env.PINCER_NODE_OPTIONS } : {}),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
