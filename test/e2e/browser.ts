@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { expect } from "vitest";
-import { REPO_ROOT } from "./harness.ts";
+import { REPO_ROOT, type GatewayProcess } from "./harness.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const chromiumAvailable = existsSync(CHROMIUM);
@@ -45,5 +45,14 @@ export async function withLoggedInPage(
     expect(problems).toEqual([]);
   } finally {
     await context.close();
+  }
+}
+
+/** A browser test's teardown: the browser, then the gateway process (SIGTERM, waiting for it to exit). */
+export async function closeBrowserAndGateway(browser: Browser | undefined, gw: GatewayProcess | undefined): Promise<void> {
+  await browser?.close();
+  if (gw) {
+    gw.child.kill("SIGTERM");
+    await gw.exited;
   }
 }

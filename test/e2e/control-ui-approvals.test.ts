@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startFakeOpenAI, type FakeModelServer } from "../fakes/index.ts";
 import { fakeProviderConfig, makeHome, startGatewayProcess, TEST_GATEWAY_TOKEN, type GatewayProcess, type Home } from "./harness.ts";
-import { ARTIFACTS, chromiumAvailable, launchChromium, withLoggedInPage } from "./browser.ts";
+import { ARTIFACTS, chromiumAvailable, closeBrowserAndGateway, launchChromium, withLoggedInPage } from "./browser.ts";
 
 const DESKTOP = { width: 1280, height: 900 };
 const HOSTILE = `<img src=x onerror="window.__pwned=1">`;
@@ -31,11 +31,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (gw) {
-    gw.child.kill("SIGTERM");
-    await gw.exited;
-  }
+  await closeBrowserAndGateway(browser, gw);
   await fake?.close();
   await home?.cleanup();
 });

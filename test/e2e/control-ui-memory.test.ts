@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { fakeProviderConfig, makeHome, startGatewayProcess, TEST_GATEWAY_TOKEN, useCliFixture, type GatewayProcess, type Home } from "./harness.ts";
-import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE, withLoggedInPage } from "./browser.ts";
+import { ARTIFACTS, chromiumAvailable, closeBrowserAndGateway, launchChromium, MOBILE, withLoggedInPage } from "./browser.ts";
 
 const DESKTOP = { width: 1280, height: 800 };
 const fx = useCliFixture();
@@ -27,11 +27,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (gw) {
-    gw.child.kill("SIGTERM");
-    await gw.exited;
-  }
+  await closeBrowserAndGateway(browser, gw);
   await home?.cleanup();
 });
 

@@ -11,7 +11,7 @@ import {
   fakeProviderConfig, makeHome, startGatewayProcess, telegramAccountConfig, TEST_GATEWAY_TOKEN, until, useCliFixture,
   type GatewayProcess, type Home,
 } from "./harness.ts";
-import { ARTIFACTS, chromiumAvailable, launchChromium, MOBILE } from "./browser.ts";
+import { ARTIFACTS, chromiumAvailable, closeBrowserAndGateway, launchChromium, MOBILE } from "./browser.ts";
 
 
 const DESKTOP = { width: 1280, height: 860 };
@@ -98,11 +98,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (gw) {
-    gw.child.kill("SIGTERM");
-    await gw.exited;
-  }
+  await closeBrowserAndGateway(browser, gw);
   await tg?.close();
   await home?.cleanup();
 });

@@ -12,34 +12,47 @@ import { fakeProviderConfig, makeHome, startGatewayProcess, telegramAccountConfi
 const fx = useCliFixture();
 const CHAT = 501;
 
+/** A gateway process with the Telegram fake's chat CHAT connected, and its store opened beside it. */
+interface TelegramGateway { tg: TelegramFake; home: Home; gw: GatewayProcess; store: Store; close(): Promise<void> }
+
+async function startTelegramGateway(extraYaml = "", prepare?: (home: Home) => Promise<void>): Promise<TelegramGateway> {
+  const tg = await startTelegramFake();
+  tg.addChat(tg.token, { id: CHAT, type: "private" });
+  const home = await makeHome(fakeProviderConfig(fx.fake.baseURL, telegramAccountConfig(tg)) + extraYaml);
+  await prepare?.(home);
+  const gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env: { PINCER_LOG_LEVEL: "warn" } });
+  await until("the channel to connect", () => /channel telegram\/default: connected/.test(gw.output()));
+  const store = await openSqliteStore({ path: join(home.dir, "pincer.db") });
+  return {
+    tg, home, gw, store,
+    async close() {
+      gw.child.kill("SIGTERM");
+      await gw.exited;
+      await store.close();
+      await tg.close();
+      await home.cleanup();
+    },
+  };
+}
+
 describe("schedules on the embedded gateway", () => {
   let tg: TelegramFake;
-  let home: Home;
-  let gw: GatewayProcess;
   let store: Store;
   const sentToChat = () => tg.sent.filter((s) => s.chat_id === String(CHAT));
 
+  let running: TelegramGateway | undefined;
+
   beforeAll(async () => {
-    tg = await startTelegramFake();
-    tg.addChat(tg.token, { id: CHAT, type: "private" });
     fx.fake.setFallback((req) => {
       const messages = (req.body as { messages: Array<{ role: string; content: unknown }> }).messages;
       const last = JSON.stringify([...messages].reverse().find((m) => m.role === "user")?.content ?? "");
       return { text: last.includes("stay quiet") ? "NO_REPLY" : `answer to: ${last.includes("time check") ? "time check" : last}` };
     });
-    home = await makeHome(fakeProviderConfig(fx.fake.baseURL, telegramAccountConfig(tg)));
-    gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env: { PINCER_LOG_LEVEL: "warn" } });
-    await until("the channel to connect", () => /channel telegram\/default: connected/.test(gw.output()));
-    store = await openSqliteStore({ path: join(home.dir, "pincer.db") });
+    running = await startTelegramGateway();
+    ({ tg, store } = running);
   }, 90_000);
 
-  afterAll(async () => {
-    gw?.child.kill("SIGTERM");
-    await gw?.exited;
-    await store?.close();
-    await tg?.close();
-    await home?.cleanup();
-  }, 30_000);
+  afterAll(async () => running?.close(), 30_000);
 
   const create = (input: Record<string, unknown>) =>
     store.schedules.create(buildSchedule({ message: "time check", ...input }, { now: Date.now(), createdBy: "cli", knownAgent: () => true }));
@@ -86,31 +99,23 @@ describe("schedules on the embedded gateway", () => {
 describe("the heartbeat on the embedded gateway", () => {
   let tg: TelegramFake;
   let home: Home;
-  let gw: GatewayProcess;
   let store: Store;
   let reply = "HEARTBEAT_OK";
   const heartbeatCalls = () => fx.fake.requests.filter((r) => JSON.stringify(r.body).includes("Open items (HEARTBEAT.md)"));
   const ticks = () => store.schedules.fires("heartbeat:default", { limit: 100 });
 
+  let running: TelegramGateway | undefined;
+
   beforeAll(async () => {
-    tg = await startTelegramFake();
-    tg.addChat(tg.token, { id: CHAT, type: "private" });
     fx.fake.setFallback(() => ({ text: reply }));
-    home = await makeHome(fakeProviderConfig(fx.fake.baseURL, telegramAccountConfig(tg)) + `\nheartbeat:\n  every: 2s\n  tz: UTC\n  deliver: "telegram:default:${CHAT}"\n`);
-    await mkdir(home.workspace, { recursive: true });
-    await writeFile(join(home.workspace, "HEARTBEAT.md"), "# Heartbeat\n\n<!-- nothing yet -->\n- [x] done already\n");
-    gw = await startGatewayProcess(home, TEST_GATEWAY_TOKEN, { env: { PINCER_LOG_LEVEL: "warn" } });
-    await until("the channel to connect", () => /channel telegram\/default: connected/.test(gw.output()));
-    store = await openSqliteStore({ path: join(home.dir, "pincer.db") });
+    running = await startTelegramGateway(`\nheartbeat:\n  every: 2s\n  tz: UTC\n  deliver: "telegram:default:${CHAT}"\n`, async (h) => {
+      await mkdir(h.workspace, { recursive: true });
+      await writeFile(join(h.workspace, "HEARTBEAT.md"), "# Heartbeat\n\n<!-- nothing yet -->\n- [x] done already\n");
+    });
+    ({ tg, home, store } = running);
   }, 90_000);
 
-  afterAll(async () => {
-    gw?.child.kill("SIGTERM");
-    await gw?.exited;
-    await store?.close();
-    await tg?.close();
-    await home?.cleanup();
-  }, 30_000);
+  afterAll(async () => running?.close(), 30_000);
 
   it("idle ticks make no model call; an open item makes one light call per tick; HEARTBEAT_OK is not delivered", async () => {
     const idle = await until("three idle ticks", async () => {
